@@ -1,0 +1,64 @@
+# Laurel — the two commands: `make demo` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# System packages: WeasyPrint + CJK fonts (STACK-NOTES.md), gettext for translations, venv support.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk gettext poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test check lint format system-deps install messages serve worker bench clean
+
+## demo: install everything, migrate, load divisions and demo data, start the worker and server
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Laurel is starting on http://127.0.0.1:$(PORT)/  (sign in with a login above; Ctrl-C stops it)"
+	@$(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## test: the same install, then static checks and the whole test suite (DATABASE_URL when set)
+test: install check
+	$(VENV)/bin/pytest -p no:cacheprovider --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+## check: lint, format, types, migrations in step with models
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if ! $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: system-deps $(VENV)/.installed messages
+	@mkdir -p var
+
+messages: $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/static var/test

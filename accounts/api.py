@@ -1,0 +1,88 @@
+"""API: tokens and the signed-in user's memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jurisdictions.scope import ancestors_of
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(required=False, allow_blank=True)
+
+
+class TokenView(APIView):
+    """``POST {username, password[, otp]}`` → ``{"token": ...}``.
+
+    Users whose roles need two-factor must send a valid ``otp``. Failures say nothing
+    about whether the username exists; repeated failures lock out (django-axes).
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            return Response(
+                {"detail": _("Unable to sign in with those credentials.")}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if user.needs_two_factor():  # type: ignore[attr-defined]
+            otp = (data.get("otp") or "").strip()
+            if not otp:
+                return Response({"otp": [_("A two-factor code is required for this account.")]}, status=400)
+            if match_token(user, otp) is None:
+                return Response({"otp": [_("That code is not valid.")]}, status=400)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MembershipSerializer(serializers.Serializer):
+    division = serializers.CharField(source="division_id")
+    division_name = serializers.CharField(source="division.name")
+    division_path = serializers.SerializerMethodField()
+    level = serializers.IntegerField(source="division.level")
+    role = serializers.CharField()
+    department = serializers.CharField()
+
+    def get_division_path(self, membership: Any) -> list[str]:
+        names = self.context["ancestors"]
+        return [names[c].name for c in membership.division.ancestor_codes if c in names]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+    memberships = serializers.SerializerMethodField()
+
+    @extend_schema(responses=MembershipSerializer(many=True))  # type: ignore[misc]
+    def get_memberships(self, user: Any) -> Any:
+        memberships = list(user.memberships.select_related("division"))
+        ancestors = ancestors_of(m.division_id for m in memberships)
+        return MembershipSerializer(memberships, many=True, context={"ancestors": ancestors}).data
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)

@@ -1,0 +1,60 @@
+"""Session limits and the two-factor gate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+AUTH_AT_KEY = "laurel_authenticated_at"
+
+# Paths a signed-in user may reach before passing two-factor (or that need no session).
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/letters/verify/")
+
+
+class SessionLimitsMiddleware:
+    """End a session 8 hours after sign-in, however active (idle expiry is the cookie age)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            started = request.session.get(AUTH_AT_KEY)
+            now = time.time()
+            if started is None:
+                request.session[AUTH_AT_KEY] = now
+            elif now - float(started) > settings.LAUREL_SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("Your session has ended after 8 hours. Please sign in again."))
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": _("Session expired.")}, status=401)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Users whose roles need TOTP reach nothing but the sign-in pages until verified."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(_OPEN_PREFIXES)
+            and not user.is_verified()  # type: ignore[union-attr]
+            and user.needs_two_factor()  # type: ignore[union-attr]
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("Two-factor verification is required.")}, status=403)
+            return redirect(reverse("accounts:two_factor") + f"?next={request.path}")
+        return self.get_response(request)

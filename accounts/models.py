@@ -1,0 +1,31 @@
+"""Staff users. Roles and jurisdictions are memberships (jurisdictions.models.Membership)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    is_demo = models.BooleanField(
+        _("demo user"),
+        default=False,
+        help_text=_("Created by seed_demo; may be exempt from two-factor login in development only."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def needs_two_factor(self) -> bool:
+        """Whether this user must pass TOTP before using the system (model-local rule)."""
+        if self.is_demo and settings.LAUREL_2FA_EXEMPT_DEMO_USERS:
+            return False
+        if self.is_superuser:
+            return True
+        return self.memberships.filter(role__in=settings.LAUREL_2FA_ROLES).exists()

@@ -1,0 +1,97 @@
+"""Sign-in, sign-out and two-factor pages."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """Shown after too many failed sign-ins from one address for one username.
+
+    Same page whether or not the username exists, so it reveals nothing about accounts.
+    """
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {"detail": _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes}},
+            status=429,
+        )
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("Six-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Verify a TOTP code; a user without a confirmed device first enrols one here."""
+    user = request.user
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()  # type: ignore[arg-type]
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()  # type: ignore[arg-type]
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip()
+        if enrolling and device.verify_token(token):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is set up."))
+            return redirect(_safe_next(request))
+        matched = None if enrolling else match_token(user, token)
+        if matched is not None:
+            otp_login(request, matched)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("That code is not valid. Check your device's clock and try again."))
+    context: dict[str, Any] = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
+    if enrolling:
+        image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+        buffer = io.BytesIO()
+        image.save(buffer)
+        context["qr_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "registration/two_factor.html", context)

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts import api as accounts_api
+from accounts import views as accounts_views
+from jurisdictions import api as jurisdictions_api
+
+from . import views
+
+accounts_patterns = (
+    [
+        path("login/", accounts_views.LoginView.as_view(), name="login"),
+        path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
+        path("two-factor/", accounts_views.two_factor, name="two_factor"),
+    ],
+    "accounts",
+)
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
+    path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include(accounts_patterns)),
+    path("divisions/", include("jurisdictions.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]

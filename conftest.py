@@ -1,0 +1,13 @@
+"""Test-run environment, applied before Django reads its settings.
+
+Tests run with DEBUG off (production behaviour) and a throwaway SECRET_KEY; the demo
+two-factor exemption is off, so the tests see what production enforces.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "laurel-test-only-" + "x" * 40)
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("LAUREL_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))

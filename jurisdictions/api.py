@@ -1,0 +1,41 @@
+"""API: the division tree, limited to what the user may look at."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from django.utils.translation import gettext as _
+
+from . import scope
+from .models import Division
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Division
+        fields = ["code", "name", "level", "parent"]
+
+
+class DivisionDetailView(APIView):
+    @extend_schema(responses=DivisionSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        division = scope.access_division(request.user, code)
+        return Response(DivisionSerializer(division).data)
+
+
+class DivisionListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("parent", str, description="List the children of this division code.")],
+        responses=DivisionSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        parent_code = request.query_params.get("parent")
+        if not parent_code:
+            raise ValidationError({"parent": [_("Give the code of the division whose children you want.")]})
+        parent = scope.access_division(request.user, parent_code)
+        children = scope.visible_divisions(request.user).filter(parent=parent).order_by("code")
+        return Response(DivisionSerializer(children, many=True).data)

@@ -1,0 +1,24 @@
+"""Navigation context: the signed-in user's memberships and roles (display only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def jurisdiction(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def memberships() -> list[Any]:
+        return list(user.memberships.select_related("division"))
+
+    def roles() -> set[str]:
+        return {m.role for m in memberships()}
+
+    # Lazy: pages that do not show navigation pay nothing.
+    from django.utils.functional import SimpleLazyObject
+
+    return {"nav_memberships": SimpleLazyObject(memberships), "nav_roles": SimpleLazyObject(roles)}

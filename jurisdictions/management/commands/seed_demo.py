@@ -1,0 +1,60 @@
+"""Demo data on a real province › city › two counties (idempotent).
+
+Later issues extend this with subjects and cases in every state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.actions import do_create_staff_user, do_set_password
+from accounts.models import User
+from jurisdictions.actions import do_grant_membership
+from jurisdictions.models import Department, Division, Role
+
+PROVINCE, CITY, COUNTY_A, COUNTY_B = "44", "4401", "440106", "440104"  # 广东省 › 广州市 › 天河区 / 越秀区
+
+# username, full name, role, department, division
+DEMO_USERS: list[tuple[str, str, str, str, str]] = [
+    ("caseworker", "张经办", Role.CASEWORKER, "", COUNTY_A),
+    ("liaison_ps", "李公安", Role.LIAISON, Department.PUBLIC_SECURITY, COUNTY_A),
+    ("liaison_ca", "王民政", Role.LIAISON, Department.CIVIL_AFFAIRS, COUNTY_A),
+    ("approver", "赵审批", Role.APPROVER, "", COUNTY_A),
+    ("supervisor", "陈督导", Role.SUPERVISOR, "", CITY),
+    ("auditor", "刘审计", Role.AUDITOR, "", COUNTY_A),
+    ("admin", "周管理", Role.ADMIN, "", COUNTY_A),
+    ("caseworker_b", "孙经办", Role.CASEWORKER, "", COUNTY_B),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and memberships (running it twice duplicates nothing)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Division.objects.filter(code=COUNTY_A).exists():
+            call_command("load_divisions", verbosity=options["verbosity"])
+        for code in (PROVINCE, CITY, COUNTY_A, COUNTY_B):
+            if not Division.objects.filter(code=code).exists():
+                raise CommandError(f"division {code} is missing; run load_divisions")
+        password = settings.LAUREL_DEMO_PASSWORD
+        for username, full_name, role, department, code in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = do_create_staff_user(
+                    username, password=password, full_name=full_name, is_demo=True,
+                    is_superuser=(role == Role.ADMIN), actor=None,
+                )
+            elif not user.check_password(password):
+                do_set_password(user, password=password, actor=None)
+            do_grant_membership(
+                user, division=Division.objects.get(code=code), role=role, department=department, actor=None
+            )
+        self.stdout.write(self.style.SUCCESS("Demo users (password: DEMO_PASSWORD, default laurel-demo):"))
+        for username, full_name, role, department, code in DEMO_USERS:
+            division = Division.objects.get(code=code)
+            label = f"{role}{'/' + department if department else ''}"
+            self.stdout.write(f"  {username:<14} {full_name}  {label:<26} {division.name} ({code})")

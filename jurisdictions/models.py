@@ -1,0 +1,214 @@
+"""The administrative division tree, staff memberships, and the grants that scope them.
+
+Division codes are the natural key and encode the tree: 2 digits province, 4 city,
+6 county, 9 township (GB/T 2260 and the statistical extension to townships). A code's
+ancestors are its prefixes, so subtree questions never walk the tree in Python.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+NATION_CODE = "CN"
+
+# Code length of each level below the nation.
+LEVEL_CODE_LENGTHS = (2, 4, 6, 9)
+
+
+class Level(models.IntegerChoices):
+    NATION = 0, _("Nation")
+    PROVINCE = 1, _("Province")
+    CITY = 2, _("City")
+    COUNTY = 3, _("County")
+    TOWNSHIP = 4, _("Township")
+
+
+def level_of_code(code: str) -> Level | None:
+    """The level a syntactically valid division code denotes, or None for a malformed code."""
+    if code == NATION_CODE:
+        return Level.NATION
+    if not code.isdigit() or len(code) not in LEVEL_CODE_LENGTHS:
+        return None
+    return Level(LEVEL_CODE_LENGTHS.index(len(code)) + 1)
+
+
+def normalise_code(raw: str) -> str:
+    """Accept both our compact codes and the padded 6-digit GB/T 2260 forms.
+
+    ``440000`` → ``44``, ``440100`` → ``4401``, ``440106`` stays, ``440106005`` stays,
+    ``440106005000`` (12-digit statistical form) → ``440106005``. Anything else is
+    returned stripped, and fails later as unknown.
+    """
+    code = raw.strip().upper()
+    if code == NATION_CODE or not code.isdigit():
+        return code
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """The codes of a division and all its ancestors, nation first."""
+    if code == NATION_CODE:
+        return [NATION_CODE]
+    return [NATION_CODE] + [code[:n] for n in LEVEL_CODE_LENGTHS if n <= len(code)]
+
+
+class Division(models.Model):
+    code = models.CharField(_("division code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent division"),
+        null=True,
+        blank=True,
+        related_name="children",
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        ordering = ["code"]
+        # Jurisdiction permissions: granted per membership on a division row, they cover the
+        # whole subtree (jurisdictions.backends.JurisdictionBackend).
+        permissions = [
+            ("view_jurisdiction", _("See data within the jurisdiction")),
+            ("handle_cases", _("File and handle cases")),
+            ("approve_cases", _("Approve cases")),
+            ("supervise", _("Supervise the jurisdiction")),
+            ("audit", _("Audit the jurisdiction")),
+            ("administer", _("Administer the jurisdiction")),
+            ("reveal_id_number", _("Reveal full national ID numbers")),
+            ("verify_public_security", _("Verify for public security")),
+            ("verify_civil_affairs", _("Verify for civil affairs")),
+            ("verify_hr_social_security", _("Verify for HR and social security")),
+            ("verify_natural_resources", _("Verify for natural resources")),
+            ("verify_housing", _("Verify for housing and urban-rural development")),
+            ("verify_medical_insurance", _("Verify for medical insurance")),
+            ("verify_petitions", _("Verify for the petitions bureau")),
+            ("verify_military", _("Verify for the military")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return ancestor_codes(self.code)
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")
+    LIAISON = "liaison", _("Department liaison")
+    APPROVER = "approver", _("Approver")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class Department(models.TextChoices):
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
+    HR_SOCIAL_SECURITY = "hr_social_security", _("Human resources and social security")
+    NATURAL_RESOURCES = "natural_resources", _("Natural resources")
+    HOUSING = "housing", _("Housing and urban-rural development")
+    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
+    PETITIONS = "petitions", _("Petitions bureau")
+    MILITARY = "military", _("Military")
+
+
+class Membership(models.Model):
+    """A staff user's role in a division; it covers the division's whole subtree.
+
+    Memberships are what administrators grant and revoke; the guardian grants on the
+    division row are derived from them by ``jurisdictions.actions``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="memberships", on_delete=models.CASCADE
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), related_name="memberships", on_delete=models.PROTECT
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    department = models.CharField(_("department"), max_length=24, choices=Department.choices, blank=True)
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["division_id", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "division", "role", "department"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(role="liaison") & ~models.Q(department=""))
+                | (~models.Q(role="liaison") & models.Q(department="")),
+                name="membership_department_iff_liaison",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_role_display()
+        if self.department:
+            label = f"{label} ({self.get_department_display()})"
+        return f"{label} · {self.division.name}"
+
+
+class DivisionUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct-FK grant table for divisions (fast joins, no generic FK)."""
+
+    content_object = models.ForeignKey(Division, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("division permission of a user")
+        verbose_name_plural = _("division permissions of users")
+
+
+class DivisionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Division, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("division permission of a group")
+        verbose_name_plural = _("division permissions of groups")
+
+
+class Located(models.Model):
+    """Abstract base for anything that belongs to a division and is scoped by it.
+
+    ``province_code``, ``city_code`` and ``county_code`` are denormalised prefixes of
+    ``division_id`` so that a jurisdiction filter is an equality on an indexed column
+    (STACK-NOTES: LIKE and ltree pick bad plans on deep pages). Concrete models add
+    composite indexes such as ``(county_code, created_at DESC, id DESC)`` for their lists.
+    """
+
+    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+")
+    province_code = models.CharField(max_length=2, editable=False, db_index=True)
+    city_code = models.CharField(max_length=4, editable=False, blank=True, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def codes_for(division_code: str) -> dict[str, str]:
+        """The denormalised code columns for a division code (for bulk inserts)."""
+        return {
+            "province_code": division_code[:2],
+            "city_code": division_code[:4] if len(division_code) >= 4 else "",
+            "county_code": division_code[:6] if len(division_code) >= 6 else "",
+        }
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for field, value in self.codes_for(self.division_id).items():
+            setattr(self, field, value)
+        super().save(*args, **kwargs)

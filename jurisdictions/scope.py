@@ -1,0 +1,169 @@
+"""The one place that turns a user into "what may I see" and "what may I do".
+
+Every list is filtered by :func:`scope_q` / :func:`scoped`; every object view goes
+through an ``access_*`` helper built on :func:`require_visible` (404 outside the
+user's jurisdiction) and :func:`require_perm` (403 when visible but not allowed).
+
+Grants are guardian object permissions on division rows, loaded once per user object
+(:func:`division_grants`), so a request asks the database once however many checks it
+makes. A grant on a division covers its whole subtree: division codes are prefixes of
+their descendants' codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import NATION_CODE, Division, DivisionUserObjectPermission, Level, ancestor_codes, level_of_code, normalise_code
+from .roles import VIEW
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+_CACHE_ATTR = "_laurel_division_grants"
+
+
+def division_grants(user: Any) -> dict[str, frozenset[str]]:
+    """``{division_code: {codename, ...}}`` of the user's jurisdiction grants (cached on the user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    grants: dict[str, set[str]] = {}
+    rows = DivisionUserObjectPermission.objects.filter(user_id=user.pk).values_list(
+        "content_object_id", "permission__codename"
+    )
+    for code, codename in rows:
+        grants.setdefault(code, set()).add(codename)
+    frozen = {code: frozenset(names) for code, names in grants.items()}
+    setattr(user, _CACHE_ATTR, frozen)
+    return frozen
+
+
+def forget_grants(user: Any) -> None:
+    """Drop the cached grants (after a membership change in the same request or test)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def codes_with(user: Any, codename: str) -> list[str]:
+    """Division codes on which the user holds ``codename`` (each covers its subtree)."""
+    return sorted(code for code, names in division_grants(user).items() if codename in names)
+
+
+def has_perm_at(user: Any, codename: str, division_code: str) -> bool:
+    """Whether ``codename`` is granted on ``division_code`` or any of its ancestors."""
+    grants = division_grants(user)
+    return any(codename in grants.get(code, ()) for code in ancestor_codes(division_code))
+
+
+def can_see(user: Any, division_code: str) -> bool:
+    return has_perm_at(user, VIEW, division_code)
+
+
+def scope_q(user: Any, *, codename: str = VIEW, prefix: str = "") -> Q:
+    """A filter over a :class:`~jurisdictions.models.Located` model for the user's subtree(s).
+
+    ``prefix`` reaches a related model (``"subject__"``). Users with no grant match nothing.
+    """
+    q = Q(pk__in=[])
+    for code in codes_with(user, codename):
+        level = level_of_code(code)
+        if level == Level.NATION:
+            return Q()
+        column = {
+            Level.PROVINCE: "province_code",
+            Level.CITY: "city_code",
+            Level.COUNTY: "county_code",
+            Level.TOWNSHIP: "division_id",
+        }[level]  # type: ignore[index]
+        q |= Q(**{f"{prefix}{column}": code})
+    return q
+
+
+def scoped(queryset: QuerySet, user: Any, *, codename: str = VIEW, prefix: str = "") -> QuerySet:
+    """``queryset`` limited to what ``user`` may see."""
+    return queryset.filter(scope_q(user, codename=codename, prefix=prefix))
+
+
+def division_scope_q(user: Any) -> Q:
+    """Divisions the user may look at: their subtrees, and the ancestors that name them."""
+    q = Q(pk__in=[])
+    ancestors: set[str] = set()
+    for code in codes_with(user, VIEW):
+        if code == NATION_CODE:
+            return Q()
+        q |= Q(code__startswith=code)
+        ancestors.update(ancestor_codes(code))
+    return q | Q(code__in=sorted(ancestors))
+
+
+def visible_divisions(user: Any) -> QuerySet[Division]:
+    return Division.objects.filter(division_scope_q(user))
+
+
+def require_visible(user: Any, division_code: str) -> None:
+    """Raise 404 unless the division lies in the user's jurisdiction."""
+    if not can_see(user, division_code):
+        raise Http404(_("Not found."))
+
+
+def require_perm(user: Any, codename: str, division_code: str) -> None:
+    """Raise 403 unless the user holds ``codename`` at ``division_code`` (visibility checked first)."""
+    require_visible(user, division_code)
+    if not has_perm_at(user, codename, division_code):
+        raise PermissionDenied(_("You are not allowed to do this here."))
+
+
+def access_division(user: "User | Any", code: str) -> Division:
+    """The division ``code`` if the user may look at it (its subtree or an ancestor), else 404.
+
+    Accepts padded GB/T 2260 forms (``440100`` → ``4401``). Unknown and out-of-scope codes
+    are indistinguishable: both 404.
+    """
+    normalised = normalise_code(code)
+    if level_of_code(normalised) is None:
+        raise Http404(_("Not found."))
+    visible = can_see(user, normalised) or any(
+        c.startswith(normalised) for c in codes_with(user, VIEW)
+    )
+    if not visible:
+        raise Http404(_("Not found."))
+    try:
+        return Division.objects.get(code=normalised)
+    except Division.DoesNotExist:
+        raise Http404(_("Not found.")) from None
+
+
+def access_located(user: Any, obj: Model | None, *, codename: str | None = None) -> Model:
+    """Shared body of the per-type ``access_*`` helpers for Located objects.
+
+    404 when ``obj`` is None or outside the user's jurisdiction; 403 when ``codename``
+    is given and not held there.
+    """
+    if obj is None:
+        raise Http404(_("Not found."))
+    division_code = obj.division_id  # type: ignore[attr-defined]
+    if codename is None:
+        require_visible(user, division_code)
+    else:
+        require_perm(user, codename, division_code)
+    return obj
+
+
+def roles_of(user: Any) -> set[str]:
+    """The roles the user holds anywhere (for navigation; never for authorisation)."""
+    return set(user.memberships.values_list("role", flat=True)) if user.is_authenticated else set()
+
+
+def ancestors_of(codes: Iterable[str]) -> dict[str, Division]:
+    """Division rows of every ancestor of ``codes`` in one query (for breadcrumbs)."""
+    wanted = {a for code in codes for a in ancestor_codes(code)}
+    return Division.objects.in_bulk(sorted(wanted))

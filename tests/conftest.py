@@ -1,0 +1,78 @@
+"""Shared fixtures: the division tree, demo-like users and API clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from accounts.actions import do_create_staff_user
+from accounts.models import User
+from jurisdictions.actions import do_grant_membership
+from jurisdictions.models import Division
+
+# The demo's real geography: 广东省 › 广州市 › 天河区 (A) / 越秀区 (B); 北京市 for "another province".
+COUNTY_A, COUNTY_B, CITY, PROVINCE, OTHER_PROVINCE = "440106", "440104", "4401", "44", "11"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Argon2 is deliberately slow; tests that are not about hashing do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Load the real division tree once per test database."""
+    with django_db_blocker.unblock():
+        call_command("load_divisions", verbosity=0)
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(username: str, role: str | None = None, division: str = COUNTY_A, department: str = "", **kw: Any) -> User:
+        user = do_create_staff_user(username, password="correct-horse-battery", actor=None, **kw)
+        if role:
+            do_grant_membership(
+                user, division=Division.objects.get(code=division), role=role, department=department, actor=None
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def caseworker(make_user: Callable[..., User]) -> User:
+    return make_user("caseworker", "caseworker", COUNTY_A)
+
+
+@pytest.fixture
+def caseworker_b(make_user: Callable[..., User]) -> User:
+    return make_user("caseworker_b", "caseworker", COUNTY_B)
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., User]) -> User:
+    return make_user("supervisor", "supervisor", CITY)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_as() -> Callable[[User], APIClient]:
+    """An API client authenticated by token for ``user`` (the token path, not the session)."""
+    from rest_framework.authtoken.models import Token
+
+    def client_for(user: User) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for

@@ -1,0 +1,1 @@
+"""Models of the workflows app (filled in by its issue)."""
