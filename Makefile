@@ -8,7 +8,7 @@ PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk gettext poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint format system-deps install messages serve worker bench clean
+.PHONY: demo test check format system-deps install messages messages-update bench clean
 
 ## demo: install everything, migrate, load divisions and demo data, start the worker and server
 demo: install
@@ -55,7 +55,17 @@ install: system-deps $(VENV)/.installed messages
 	@mkdir -p var
 
 messages: $(VENV)/.installed
-	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+# Apps keep their own catalogues (<app>/locale); templates/ and config/ use locale/.
+LOCALE_APPS := accounts jurisdictions audit subjects cases workflows notifications
+## messages-update: extract every translatable string into the catalogues (then fill zh_Hans)
+messages-update: $(VENV)/.installed
+	@for app in $(LOCALE_APPS); do \
+	  mkdir -p $$app/locale && (cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete --no-location -v 0) || exit 1; \
+	done
+	@DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --no-location -v 0 --ignore=.venv --ignore=var \
+	  $(foreach a,$(LOCALE_APPS),--ignore=$(a))
 
 bench: install
 	$(PY) bench/run.py

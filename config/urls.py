@@ -22,6 +22,9 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
     path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
+    path("", include("audit.api_urls")),
+    path("", include("subjects.api_urls")),
+    path("", include("cases.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +32,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_patterns)),
     path("divisions/", include("jurisdictions.urls")),
+    path("audit/", include("audit.urls")),
+    path("subjects/", include("subjects.urls")),
+    path("cases/", include("cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
