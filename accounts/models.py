@@ -18,6 +18,10 @@ class User(AbstractUser):
         help_text=_("Created by seed_demo; may be exempt from two-factor login in development only."),
     )
 
+    # Blind index (HMAC) of the staff member's own national ID number, set by
+    # subjects.ids.blind_index; lets recusal rules refuse action on one's own case.
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, blank=True, db_index=True)
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")

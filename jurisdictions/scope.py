@@ -68,10 +68,12 @@ def can_see(user: Any, division_code: str) -> bool:
     return has_perm_at(user, VIEW, division_code)
 
 
-def scope_q(user: Any, *, codename: str = VIEW, prefix: str = "") -> Q:
+def scope_q(user: Any, *, codename: str = VIEW, prefix: str = "", division_field: str = "division_id") -> Q:
     """A filter over a :class:`~jurisdictions.models.Located` model for the user's subtree(s).
 
-    ``prefix`` reaches a related model (``"subject__"``). Users with no grant match nothing.
+    ``prefix`` reaches a related model (``"subject__"``). A model that keeps the same
+    ``province_code``/``city_code``/``county_code`` columns but names its exact division
+    column differently passes ``division_field``. Users with no grant match nothing.
     """
     q = Q(pk__in=[])
     for code in codes_with(user, codename):
@@ -82,15 +84,17 @@ def scope_q(user: Any, *, codename: str = VIEW, prefix: str = "") -> Q:
             Level.PROVINCE: "province_code",
             Level.CITY: "city_code",
             Level.COUNTY: "county_code",
-            Level.TOWNSHIP: "division_id",
+            Level.TOWNSHIP: division_field,
         }[level]  # type: ignore[index]
         q |= Q(**{f"{prefix}{column}": code})
     return q
 
 
-def scoped(queryset: QuerySet, user: Any, *, codename: str = VIEW, prefix: str = "") -> QuerySet:
+def scoped(
+    queryset: QuerySet, user: Any, *, codename: str = VIEW, prefix: str = "", division_field: str = "division_id"
+) -> QuerySet:
     """``queryset`` limited to what ``user`` may see."""
-    return queryset.filter(scope_q(user, codename=codename, prefix=prefix))
+    return queryset.filter(scope_q(user, codename=codename, prefix=prefix, division_field=division_field))
 
 
 def division_scope_q(user: Any) -> Q:
