@@ -11,3 +11,6 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("LAUREL_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
+# Test-only ID keys (subjects.ids): a fixed Fernet key and blind-index key, never used elsewhere.
+os.environ.setdefault("LAUREL_ID_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWxhdXJlbC1pZC1lbmNyeXB0aW9uLWs=")
+os.environ.setdefault("LAUREL_ID_BLIND_INDEX_KEY", "laurel-test-only-blind-index-key-0123456789")

@@ -263,6 +263,10 @@ USE_TZ = True
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves collected files in production; in development and tests it finds them
+# through the finders instead, so no collectstatic run is needed there.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -308,3 +312,29 @@ LOGGING = {
 
 # --- Laurel -------------------------------------------------------------------------------
 LAUREL_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "laurel-demo")
+
+# --- Subjects -----------------------------------------------------------------------------
+# National ID numbers are stored encrypted (MultiFernet: comma-separated Fernet keys, the first
+# encrypts, all decrypt; `manage.py rotate_id_keys` re-encrypts under the first) with an
+# HMAC-SHA256 blind index under a separate key for lookup and uniqueness. Changing the blind
+# index key makes every stored index useless: it is set once per deployment. README "ID keys".
+_DEV_ID_ENCRYPTION_KEY = "bGF1cmVsLWRldmVsb3BtZW50LW9ubHktaWQta2V5ISE="  # development only
+_DEV_ID_BLIND_INDEX_KEY = "laurel-development-only-blind-index-key"  # development only
+LAUREL_ID_ENCRYPTION_KEYS = env_list("LAUREL_ID_ENCRYPTION_KEYS")
+LAUREL_ID_BLIND_INDEX_KEY = os.environ.get("LAUREL_ID_BLIND_INDEX_KEY", "")
+if not LAUREL_ID_ENCRYPTION_KEYS or not LAUREL_ID_BLIND_INDEX_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "LAUREL_ID_ENCRYPTION_KEYS and LAUREL_ID_BLIND_INDEX_KEY must be set when DEBUG is off: "
+            "comma-separated Fernet keys (python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())') and a long random secret for the blind index. "
+            "See README.md, 'National ID numbers: keys'."
+        )
+    LAUREL_ID_ENCRYPTION_KEYS = LAUREL_ID_ENCRYPTION_KEYS or [_DEV_ID_ENCRYPTION_KEY]
+    LAUREL_ID_BLIND_INDEX_KEY = LAUREL_ID_BLIND_INDEX_KEY or _DEV_ID_BLIND_INDEX_KEY
+if len(LAUREL_ID_BLIND_INDEX_KEY) < 32 and not DEBUG:
+    raise ImproperlyConfigured("LAUREL_ID_BLIND_INDEX_KEY is too short: use at least 32 random characters.")
+# Rows per batch in the bulk import (validate, encrypt, HMAC, COPY, upsert).
+LAUREL_IMPORT_BATCH_SIZE = env_int("LAUREL_IMPORT_BATCH_SIZE", 5000)
+# Largest file the web upload accepts (bytes); the command line has no limit.
+LAUREL_IMPORT_MAX_UPLOAD_BYTES = env_int("LAUREL_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)

@@ -1,0 +1,93 @@
+"""Settings come from the environment and fail early, clearly, on bad values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import parse_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "DEBUG", "SECRET_KEY", "SECURE_", "ALLOWED_HOSTS"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-production-like-secret-" + "z" * 30,
+        "ALLOWED_HOSTS": "laurel.example.gov.cn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "LAUREL_VAR_DIR": str(tmp_path),
+    }
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) -> None:
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_malformed_database_url_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
+    env = {**production_env(tmp_path), "DATABASE_URL": "postgresql://user@host:notaport/db"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DATABASE_URL is malformed" in result.stderr
+
+
+def test_a_non_boolean_debug_value_is_refused(tmp_path: Path) -> None:
+    result = run_manage("check", env={**production_env(tmp_path), "DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@127.0.0.1/laurel", "unsupported database"),
+        ("postgresql://user@127.0.0.1:99999999/db", "malformed"),
+        ("nonsense", "malformed"),
+        ("postgresql://postgres@127.0.0.1:5432", "names no database"),
+    ],
+)
+def test_parse_database_url_explains_what_is_wrong(url: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message):
+        parse_database_url(url)
+
+
+def test_parse_database_url_accepts_postgresql_and_sqlite(tmp_path: Path) -> None:
+    pg = parse_database_url("postgresql://postgres@127.0.0.1:5432/laurel")
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert pg["NAME"] == "laurel"
+    lite = parse_database_url(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert lite["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_defaults_are_chinese_first_in_shanghai_time(settings) -> None:  # type: ignore[no-untyped-def]
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
