@@ -101,9 +101,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Axes last, as its documentation requires: it turns lockouts into responses.
@@ -338,3 +338,23 @@ if len(LAUREL_ID_BLIND_INDEX_KEY) < 32 and not DEBUG:
 LAUREL_IMPORT_BATCH_SIZE = env_int("LAUREL_IMPORT_BATCH_SIZE", 5000)
 # Largest file the web upload accepts (bytes); the command line has no limit.
 LAUREL_IMPORT_MAX_UPLOAD_BYTES = env_int("LAUREL_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+# --- Audit --------------------------------------------------------------------------------
+# Ed25519 key that signs checkpoints of the audit chains (`manage.py audit_keygen` creates
+# it). Keep the private key off the database host; verification needs only the public key.
+_AUDIT_DIR = VAR_DIR / "audit"
+LAUREL_AUDIT_SIGNING_KEY = Path(os.environ.get("LAUREL_AUDIT_SIGNING_KEY", _AUDIT_DIR / "signing-key.pem"))
+LAUREL_AUDIT_VERIFY_KEY = Path(os.environ.get("LAUREL_AUDIT_VERIFY_KEY", _AUDIT_DIR / "verify-key.pem"))
+# Signed checkpoints go here, outside the database (ideally write-once or copied off-host).
+LAUREL_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LAUREL_AUDIT_CHECKPOINT_DIR", _AUDIT_DIR / "checkpoints"))
+LAUREL_AUDIT_EXPORT_MAX_ROWS = env_int("LAUREL_AUDIT_EXPORT_MAX_ROWS", 100_000)
+# Test runs only: lets a PostgreSQL superuser session flush the audit table between tests.
+LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE = env_bool("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", default=False)
+
+# --- Cases ----------------------------------------------------------------------------------
+# Working days per stage when no SLA rule is set (administrators set rules per kind and stage).
+LAUREL_CASE_SLA_DEFAULT_DAYS = {"submitted": 3, "verifying": 10, "pending_approval": 5}
+LAUREL_CASE_SLA_WARN_DAYS = env_int("LAUREL_CASE_SLA_WARN_DAYS", 1)
+# Attachments: PDF, JPEG and PNG (sniffed from their content) up to this size.
+LAUREL_ATTACHMENT_MAX_BYTES = env_int("LAUREL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+LAUREL_ATTACHMENT_DIR = Path(os.environ.get("LAUREL_ATTACHMENT_DIR", VAR_DIR / "attachments"))

@@ -1,1 +1,504 @@
-"""Models of the subjects app (filled in by its issue)."""
+"""The subject registry (服务对象档案): who is served, what is known about them, and where it came from.
+
+One person, one record, nationally: ``Subject.id_number_hmac`` (the blind index of the national
+ID number) is unique across the whole table. The number itself is stored only encrypted; the
+masked form is kept for display. Writes go through :mod:`subjects.actions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jurisdictions.models import Division, Located
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Category(models.TextChoices):
+    """采集对象: the subject categories of the plan (three groups)."""
+
+    # Group 1: veterans and similar.
+    RETIRED_OFFICER = "retired_officer", _("Retired officer")
+    RETIRED_SOLDIER = "retired_soldier", _("Retired soldier")
+    RED_ARMY_VETERAN = "red_army_veteran", _("Red Army veteran")
+    WEST_ROUTE_RED_ARMY = "west_route_red_army", _("West Route Red Army veteran")
+    DISPERSED_RED_ARMY = "dispersed_red_army", _("Dispersed Red Army personnel")
+    EARLY_DEMOBILISED = "early_demobilised", _("Early demobilised serviceman")
+    RETIRED_CADRE_NON_MILITARY = "retired_cadre_non_military", _("Non-military retired cadre")
+    RETIRED_STAFF_NON_MILITARY = "retired_staff_non_military", _("Non-military retired staff")
+    # Group 2: families.
+    MARTYR_SURVIVOR = "martyr_survivor", _("Martyr's survivor")
+    KILLED_ON_DUTY_SURVIVOR = "killed_on_duty_survivor", _("Survivor of a serviceman killed on duty")
+    DIED_OF_ILLNESS_SURVIVOR = "died_of_illness_survivor", _("Survivor of a serviceman who died of illness")
+    ACTIVE_SERVICEMAN_FAMILY = "active_serviceman_family", _("Family of an active serviceman")
+    # Group 3.
+    DISABLED_MILITIA = "disabled_militia", _("Disabled militia or civilian worker receiving a state pension")
+
+
+FAMILY_CATEGORIES = frozenset(
+    {
+        Category.MARTYR_SURVIVOR,
+        Category.KILLED_ON_DUTY_SURVIVOR,
+        Category.DIED_OF_ILLNESS_SURVIVOR,
+        Category.ACTIVE_SERVICEMAN_FAMILY,
+    }
+)
+
+
+class Ethnicity(models.TextChoices):
+    """The 56 ethnic groups, with their GB/T 3304 codes."""
+
+    HAN = "01", _("Han")
+    MONGOL = "02", _("Mongol")
+    HUI = "03", _("Hui")
+    TIBETAN = "04", _("Tibetan")
+    UYGHUR = "05", _("Uyghur")
+    MIAO = "06", _("Miao")
+    YI = "07", _("Yi")
+    ZHUANG = "08", _("Zhuang")
+    BUYEI = "09", _("Buyei")
+    KOREAN = "10", _("Korean")
+    MANCHU = "11", _("Manchu")
+    DONG = "12", _("Dong")
+    YAO = "13", _("Yao")
+    BAI = "14", _("Bai")
+    TUJIA = "15", _("Tujia")
+    HANI = "16", _("Hani")
+    KAZAKH = "17", _("Kazakh")
+    DAI = "18", _("Dai")
+    LI = "19", _("Li")
+    LISU = "20", _("Lisu")
+    VA = "21", _("Va")
+    SHE = "22", _("She")
+    GAOSHAN = "23", _("Gaoshan")
+    LAHU = "24", _("Lahu")
+    SUI = "25", _("Sui")
+    DONGXIANG = "26", _("Dongxiang")
+    NAXI = "27", _("Naxi")
+    JINGPO = "28", _("Jingpo")
+    KYRGYZ = "29", _("Kyrgyz")
+    TU = "30", _("Tu")
+    DAUR = "31", _("Daur")
+    MULAO = "32", _("Mulao")
+    QIANG = "33", _("Qiang")
+    BLANG = "34", _("Blang")
+    SALAR = "35", _("Salar")
+    MAONAN = "36", _("Maonan")
+    GELAO = "37", _("Gelao")
+    XIBE = "38", _("Xibe")
+    ACHANG = "39", _("Achang")
+    PUMI = "40", _("Pumi")
+    TAJIK = "41", _("Tajik")
+    NU = "42", _("Nu")
+    UZBEK = "43", _("Uzbek")
+    RUSSIAN = "44", _("Russian")
+    EVENKI = "45", _("Evenki")
+    DEANG = "46", _("De'ang")
+    BONAN = "47", _("Bonan")
+    YUGUR = "48", _("Yugur")
+    GIN = "49", _("Gin")
+    TATAR = "50", _("Tatar")
+    DERUNG = "51", _("Derung")
+    OROQEN = "52", _("Oroqen")
+    HEZHEN = "53", _("Hezhen")
+    MONBA = "54", _("Monba")
+    LHOBA = "55", _("Lhoba")
+    JINO = "56", _("Jino")
+
+
+class PoliticalAffiliation(models.TextChoices):
+    CPC_MEMBER = "cpc_member", _("Member of the Communist Party of China")
+    CPC_PROBATIONARY = "cpc_probationary", _("Probationary member of the Communist Party of China")
+    CYL_MEMBER = "cyl_member", _("Member of the Communist Youth League")
+    DEMOCRATIC_PARTY = "democratic_party", _("Member of a democratic party")
+    NON_PARTY = "non_party", _("Non-party personage")
+    MASSES = "masses", _("Ordinary citizen")
+
+
+class RankClass(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    NCO = "nco", _("Non-commissioned officer")
+    CONSCRIPT = "conscript", _("Conscript")
+
+
+class Resettlement(models.TextChoices):
+    ASSIGNED_JOB = "assigned_job", _("Assigned job")
+    SELF_CHOSEN_CAREER = "self_chosen_career", _("Self-chosen career")
+    SELF_EMPLOYMENT = "self_employment", _("Self-employment")
+    SELF_ARRANGED = "self_arranged", _("Self-arranged employment")
+
+
+class Employment(models.TextChoices):
+    PUBLIC_INSTITUTION = "public_institution", _("Government or public institution")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    PUBLIC_WELFARE_POST = "public_welfare_post", _("Public-welfare post")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    UNEMPLOYED = "unemployed", _("Unemployed")
+    LAID_OFF = "laid_off", _("Laid off")
+    RETIRED = "retired", _("Retired")
+    FARMING = "farming", _("Farming")
+
+
+class HousingTenure(models.TextChoices):
+    OWNED = "owned", _("Owned")
+    RENTED = "rented", _("Rented")
+    PUBLIC_RENTAL = "public_rental", _("Public rental housing")
+    BORROWED = "borrowed", _("Living with others")
+    OTHER = "other", _("Other")
+
+
+class ConfirmationMethod(models.TextChoices):
+    ON_SITE = "on_site", _("On-site collection")
+    SELF_DECLARED = "self_declared", _("Self-declared")
+    HOME_VISIT = "home_visit", _("Home visit")
+
+
+class SubjectStatus(models.TextChoices):
+    ACTIVE = "active", _("On file")
+    DECEASED = "deceased", _("Deceased")
+    TRANSFERRED = "transferred", _("Moved away")
+    DEREGISTERED = "deregistered", _("Deregistered")
+
+
+class ServicemanStatus(models.TextChoices):
+    ACTIVE_DUTY = "active_duty", _("On active duty")
+    RETIRED = "retired", _("Retired from service")
+    MARTYR = "martyr", _("Martyr")
+    KILLED_ON_DUTY = "killed_on_duty", _("Killed on duty")
+    DIED_OF_ILLNESS = "died_of_illness", _("Died of illness")
+    DECEASED = "deceased", _("Deceased")
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    OTHER = "other", _("Other relative")
+
+
+class Provenance(models.TextChoices):
+    """Where a field's current value came from."""
+
+    PUBLIC_SECURITY_SEED = "public_security_seed", _("Public security seed data")
+    MILITARY_SEED = "military_seed", _("Military seed data")
+    SELF_DECLARED = "self_declared", _("Self-declared")
+    CASEWORKER_ENTRY = "caseworker_entry", _("Caseworker entry")
+    DEPARTMENT_VERIFICATION = "department_verification", _("Department verification")
+    APPROVED_CASE = "approved_case", _("Approved case")
+
+
+class BenefitType(models.TextChoices):
+    STATE_PENSION = "state_pension", _("State pension")
+    STATE_SUBSIDY = "state_subsidy", _("State subsidy")
+    BASIC_MEDICAL = "basic_medical", _("Basic medical insurance")
+    RURAL_COOPERATIVE_MEDICAL = "rural_cooperative_medical", _("Rural cooperative medical insurance")
+    EMPLOYEE_PENSION = "employee_pension", _("Employee pension insurance")
+    URBAN_RESIDENT_PENSION = "urban_resident_pension", _("Urban resident pension insurance")
+    RURAL_PENSION = "rural_pension", _("Rural pension insurance")
+    DIBAO = "dibao", _("Minimum living allowance")
+    DISABILITY_SUBSIDIES = "disability_subsidies", _("The two disability subsidies")
+
+
+class BenefitStatus(models.TextChoices):
+    ACTIVE = "active", _("Being paid")
+    SUSPENDED = "suspended", _("Suspended")
+    ENDED = "ended", _("Ended")
+
+
+# Fields whose provenance is tracked (everything a person's file says about them).
+TRACKED_FIELDS = (
+    "name",
+    "id_number",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "political_affiliation",
+    "category",
+    "status",
+    "service_start",
+    "service_end",
+    "rank_class",
+    "service_unit",
+    "service_number",
+    "division",
+    "hukou_address",
+    "phone",
+    "resettlement",
+    "employment",
+    "employer",
+    "owns_home",
+    "housing_tenure",
+    "floor_area",
+    "grievances",
+    "photo",
+    "confirmed_by",
+    "confirmed_at",
+    "confirmation_method",
+    "collection_point",
+    "serviceman",
+    "serviceman_name",
+    "serviceman_status",
+    "relation",
+)
+
+
+def photo_path(instance: Subject, filename: str) -> str:
+    # No name or ID number in the path; photos are served only through the scoped view.
+    return f"subjects/photos/{instance.county_code or 'x'}/{instance.pk or 'new'}.jpg"
+
+
+class Subject(Located):
+    """A person served (服务对象). ``division`` is the place of household registration (户籍)."""
+
+    # Basic information (个人基本信息).
+    name = models.CharField(_("name"), max_length=64, db_index=True)
+    id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("national ID number"), max_length=18, editable=False)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, blank=True)
+    birth_date = models.DateField(_("birth date"))
+    political_affiliation = models.CharField(
+        _("political affiliation"), max_length=24, choices=PoliticalAffiliation.choices, blank=True
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=SubjectStatus.choices, default=SubjectStatus.ACTIVE)
+    # Service record.
+    service_start = models.DateField(_("enlistment (start of work)"), null=True, blank=True)
+    service_end = models.DateField(_("discharge (retirement)"), null=True, blank=True)
+    rank_class = models.CharField(_("rank class in service"), max_length=16, choices=RankClass.choices, blank=True)
+    service_unit = models.CharField(_("unit served in"), max_length=128, blank=True)
+    service_number = models.CharField(_("service number"), max_length=32, blank=True)
+    hukou_address = models.CharField(_("household registration address"), max_length=255, blank=True)
+    phone = models.CharField(_("telephone"), max_length=32, blank=True)
+    photo = models.ImageField(_("recent photo"), upload_to=photo_path, blank=True)
+    # Living conditions (生活状况).
+    resettlement = models.CharField(_("resettlement"), max_length=24, choices=Resettlement.choices, blank=True)
+    employment = models.CharField(_("employment status"), max_length=24, choices=Employment.choices, blank=True)
+    employer = models.CharField(_("employer"), max_length=128, blank=True)
+    owns_home = models.BooleanField(_("owns a home"), null=True, blank=True)
+    housing_tenure = models.CharField(_("housing tenure"), max_length=16, choices=HousingTenure.choices, blank=True)
+    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=7, decimal_places=2, null=True, blank=True)
+    # Grievances (主要诉求) stated at collection.
+    grievances = models.TextField(_("grievances"), blank=True)
+    # Signature confirmation (签字确认) and the collection point.
+    confirmed_by = models.CharField(_("confirmed by"), max_length=64, blank=True)
+    confirmed_at = models.DateField(_("confirmed on"), null=True, blank=True)
+    confirmation_method = models.CharField(
+        _("confirmation method"), max_length=16, choices=ConfirmationMethod.choices, blank=True
+    )
+    collection_point = models.ForeignKey(
+        Division,
+        verbose_name=_("collection point (township)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Families: the serviceman this subject's category derives from (need not be a subject).
+    serviceman = models.ForeignKey(
+        "self",
+        verbose_name=_("serviceman (if on file)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="family_members",
+    )
+    serviceman_name = models.CharField(_("serviceman's name"), max_length=64, blank=True)
+    serviceman_status = models.CharField(
+        _("serviceman's status"), max_length=16, choices=ServicemanStatus.choices, blank=True
+    )
+    relation = models.CharField(_("relation to the serviceman"), max_length=16, choices=Relation.choices, blank=True)
+    # Where each field's current value came from: {field: {"source", "ref", "at"}}.
+    provenance = models.JSONField(_("field provenance"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("last import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["county_code", "-created_at", "-id"], name="subject_county_idx"),
+            models.Index(fields=["city_code", "-created_at", "-id"], name="subject_city_idx"),
+            models.Index(fields=["province_code", "-created_at", "-id"], name="subject_province_idx"),
+            models.Index(fields=["county_code", "category", "status"], name="subject_county_cat_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_number_masked})"
+
+    @property
+    def is_family(self) -> bool:
+        return self.category in FAMILY_CATEGORIES
+
+    def provenance_of(self, field: str) -> dict[str, Any]:
+        return self.provenance.get(field) or {}
+
+
+class Benefit(models.Model):
+    """A benefit the subject receives (享受待遇); several per person, ended rather than deleted."""
+
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="benefits")
+    benefit_type = models.CharField(_("benefit type"), max_length=32, choices=BenefitType.choices)
+    amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=BenefitStatus.choices, default=BenefitStatus.ACTIVE)
+    end_reason = models.CharField(_("reason for ending"), max_length=255, blank=True)
+    provenance = models.CharField(_("source"), max_length=32, choices=Provenance.choices)
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+        ordering = ["subject_id", "-start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="benefit_end_after_start",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="benefit_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_benefit_type_display()} {self.amount}"
+
+
+class IdReveal(models.Model):
+    """Who saw a full ID number, of whom, why and when. Never the number itself."""
+
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ID number reveal")
+        verbose_name_plural = _("ID number reveals")
+        ordering = ["-revealed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.subject_id} @ {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateFlag(models.Model):
+    """Someone tried to register a person already on file in another county.
+
+    Both counties' supervisors see the flag (``existing_county_code`` and ``attempted_county_code``).
+    """
+
+    subject = models.ForeignKey(Subject, verbose_name=_("subject on file"), on_delete=models.CASCADE, related_name="+")
+    existing_county_code = models.CharField(_("county on file"), max_length=6, db_index=True)
+    attempted_division = models.ForeignKey(
+        Division, verbose_name=_("division attempted"), on_delete=models.PROTECT, related_name="+"
+    )
+    attempted_county_code = models.CharField(_("county attempted"), max_length=6, db_index=True)
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attempted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate registration flag")
+        verbose_name_plural = _("duplicate registration flags")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.existing_county_code} / {self.attempted_county_code}"
+
+
+class ImportSource(models.TextChoices):
+    """Who hands over a file; each has its own template and sets the provenance of what it brings."""
+
+    PUBLIC_SECURITY = "public_security", _("Public security (household registration)")
+    MILITARY = "military", _("Military (service records)")
+    COUNTY = "county", _("County collection")
+    DEPARTMENT = "department", _("Department verification")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportBatch(Located):
+    """One file handed over for bulk import, and what became of its rows."""
+
+    source = models.CharField(_("source"), max_length=24, choices=ImportSource.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("file SHA-256"), max_length=64, db_index=True)
+    file = models.FileField(_("file"), upload_to="subjects/imports/", blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    error_file = models.FileField(_("error report"), upload_to="subjects/import-errors/", blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["county_code", "-created_at", "-id"], name="import_county_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
