@@ -51,7 +51,7 @@ class RequireTwoFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]  # added by OTPMiddleware
             and user.needs_two_factor()  # type: ignore[union-attr]
         ):
             if request.path.startswith("/api/"):

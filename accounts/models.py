@@ -23,8 +23,8 @@ class User(AbstractUser):
     id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, blank=True, db_index=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = _("user")  # type: ignore[assignment]  # stubs type Meta labels as str
+        verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def needs_two_factor(self) -> bool:
         """Whether this user must pass TOTP before using the system (model-local rule)."""

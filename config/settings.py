@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +50,7 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "django-insecure-laurel-development-only-never-in-production"
+_DEV_SECRET_KEY = "django-insecure-laurel-development-only-never-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -136,10 +137,10 @@ _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'laurel.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL
 
 
-def parse_database_url(url: str) -> dict:
+def parse_database_url(url: str) -> dict[str, Any]:
     """Turn DATABASE_URL into a Django DATABASES entry, or fail with a readable reason."""
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
     except Exception as exc:  # dj-database-url raises several types for malformed URLs
         raise ImproperlyConfigured(
             f"DATABASE_URL is malformed ({exc}). Expected e.g. "
@@ -204,9 +205,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 # X-Forwarded-For; otherwise the socket address is used and the header (forgeable) is ignored.
 _AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 AXES_IPWARE_PROXY_COUNT = _AXES_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _AXES_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _AXES_PROXY_COUNT else ["REMOTE_ADDR"]
 
 # Two-factor (TOTP) for approvers, auditors and administrators. Demo users may be exempted
 # in development only; production ignores the exemption.

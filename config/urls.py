@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import api as accounts_api
@@ -8,7 +8,7 @@ from jurisdictions import api as jurisdictions_api
 
 from . import views
 
-accounts_patterns = (
+accounts_patterns: tuple[list[URLPattern], str] = (
     [
         path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
@@ -17,7 +17,7 @@ accounts_patterns = (
     "accounts",
 )
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),

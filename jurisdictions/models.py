@@ -199,6 +199,11 @@ class Located(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for field, value in self.codes_for(self.division_id).items():
+            setattr(self, field, value)
+        super().save(*args, **kwargs)
+
     @staticmethod
     def codes_for(division_code: str) -> dict[str, str]:
         """The denormalised code columns for a division code (for bulk inserts)."""
@@ -207,8 +212,3 @@ class Located(models.Model):
             "city_code": division_code[:4] if len(division_code) >= 4 else "",
             "county_code": division_code[:6] if len(division_code) >= 6 else "",
         }
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        for field, value in self.codes_for(self.division_id).items():
-            setattr(self, field, value)
-        super().save(*args, **kwargs)

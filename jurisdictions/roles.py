@@ -25,5 +25,5 @@ def permissions_for(role: str, department: str = "") -> tuple[str, ...]:
     """Codenames (in the jurisdictions app) granted on the division for one membership."""
     codenames = ROLE_PERMISSIONS[Role(role)]
     if role == Role.LIAISON:
-        codenames = codenames + (verify_permission(department),)
+        codenames = (*codenames, verify_permission(department))
     return codenames

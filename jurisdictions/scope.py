@@ -20,7 +20,15 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import NATION_CODE, Division, DivisionUserObjectPermission, Level, ancestor_codes, level_of_code, normalise_code
+from .models import (
+    NATION_CODE,
+    Division,
+    DivisionUserObjectPermission,
+    Level,
+    ancestor_codes,
+    level_of_code,
+    normalise_code,
+)
 from .roles import VIEW
 
 if TYPE_CHECKING:
@@ -126,7 +134,7 @@ def require_perm(user: Any, codename: str, division_code: str) -> None:
         raise PermissionDenied(_("You are not allowed to do this here."))
 
 
-def access_division(user: "User | Any", code: str) -> Division:
+def access_division(user: User | Any, code: str) -> Division:
     """The division ``code`` if the user may look at it (its subtree or an ancestor), else 404.
 
     Accepts padded GB/T 2260 forms (``440100`` → ``4401``). Unknown and out-of-scope codes
@@ -135,9 +143,7 @@ def access_division(user: "User | Any", code: str) -> Division:
     normalised = normalise_code(code)
     if level_of_code(normalised) is None:
         raise Http404(_("Not found."))
-    visible = can_see(user, normalised) or any(
-        c.startswith(normalised) for c in codes_with(user, VIEW)
-    )
+    visible = can_see(user, normalised) or any(c.startswith(normalised) for c in codes_with(user, VIEW))
     if not visible:
         raise Http404(_("Not found."))
     try:

@@ -45,7 +45,9 @@ def test_city_supervisor_reads_both_counties(client_for: Callable[[Any], APIClie
     assert client.get(f"/api/v1/divisions/{COUNTY_B}/").status_code == 200
 
 
-def test_children_are_limited_to_what_the_user_may_see(client_for: Callable[[Any], APIClient], caseworker_b: Any) -> None:
+def test_children_are_limited_to_what_the_user_may_see(
+    client_for: Callable[[Any], APIClient], caseworker_b: Any
+) -> None:
     response = client_for(caseworker_b).get("/api/v1/divisions/?parent=440100")
     assert response.status_code == 200
     assert [d["code"] for d in response.json()] == [COUNTY_B]
@@ -58,7 +60,9 @@ def test_supervisor_lists_every_county_of_the_city(client_for: Callable[[Any], A
     assert len(codes) == 11
 
 
-def test_listing_without_a_parent_is_a_400_with_the_field(client_for: Callable[[Any], APIClient], supervisor: Any) -> None:
+def test_listing_without_a_parent_is_a_400_with_the_field(
+    client_for: Callable[[Any], APIClient], supervisor: Any
+) -> None:
     response = client_for(supervisor).get("/api/v1/divisions/")
     assert response.status_code == 400
     assert "parent" in response.json()

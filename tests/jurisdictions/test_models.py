@@ -9,7 +9,13 @@ from jurisdictions.models import Level, Located, ancestor_codes, level_of_code, 
 
 @pytest.mark.parametrize(
     ("code", "level"),
-    [("CN", Level.NATION), ("44", Level.PROVINCE), ("4401", Level.CITY), ("440106", Level.COUNTY), ("440106001", Level.TOWNSHIP)],
+    [
+        ("CN", Level.NATION),
+        ("44", Level.PROVINCE),
+        ("4401", Level.CITY),
+        ("440106", Level.COUNTY),
+        ("440106001", Level.TOWNSHIP),
+    ],
 )
 def test_level_of_code_follows_the_code_length(code: str, level: Level) -> None:
     assert level_of_code(code) == level

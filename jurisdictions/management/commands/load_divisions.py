@@ -16,6 +16,12 @@ DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "divisions.csv"
 BATCH = 2000
 
 
+def _level(code: str) -> Level:
+    level = level_of_code(code)
+    assert level is not None  # _read() refused malformed codes
+    return level
+
+
 class Command(BaseCommand):
     help = "Load the GB/T 2260 division tree (provinces, cities, counties, townships). Safe to run again."
 
@@ -38,7 +44,7 @@ class Command(BaseCommand):
                 new = [r for r in batch if r[0] not in existing]
                 changed = [r for r in batch if r[0] in existing and existing[r[0]] != r[1]]
                 Division.objects.bulk_create(
-                    [Division(code=c, name=n, level=level_of_code(c), parent_id=p or NATION_CODE) for c, n, p in new]
+                    [Division(code=c, name=n, level=_level(c), parent_id=p or NATION_CODE) for c, n, p in new]
                 )
                 for code, name, _parent in changed:
                     Division.objects.filter(code=code).update(name=name)
@@ -53,7 +59,9 @@ class Command(BaseCommand):
             f"{len(missing)} in the database but no longer in the file"
         )
         if missing:
-            self.stdout.write("not in the file (kept): " + ", ".join(missing[:50]) + (" …" if len(missing) > 50 else ""))
+            self.stdout.write(
+                "not in the file (kept): " + ", ".join(missing[:50]) + (" …" if len(missing) > 50 else "")
+            )
 
     def _read(self, file: Path) -> list[tuple[str, str, str]]:
         if not file.exists():
@@ -75,7 +83,9 @@ class Command(BaseCommand):
                     raise CommandError(f"{file}, line {line}: code {code} appears twice")
                 expected_parent = {1: "", 2: code[:2], 3: code[:4], 4: code[:6]}[level]
                 if parent != expected_parent:
-                    raise CommandError(f"{file}, line {line}: code {code} has parent {parent!r}, expected {expected_parent!r}")
+                    raise CommandError(
+                        f"{file}, line {line}: code {code} has parent {parent!r}, expected {expected_parent!r}"
+                    )
                 seen.add(code)
                 rows.append((code, name, parent))
         for code, _name, parent in rows:

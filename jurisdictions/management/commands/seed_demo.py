@@ -45,8 +45,12 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = do_create_staff_user(
-                    username, password=password, full_name=full_name, is_demo=True,
-                    is_superuser=(role == Role.ADMIN), actor=None,
+                    username,
+                    password=password,
+                    full_name=full_name,
+                    is_demo=True,
+                    is_superuser=(role == Role.ADMIN),
+                    actor=None,
                 )
             elif not user.check_password(password):
                 do_set_password(user, password=password, actor=None)

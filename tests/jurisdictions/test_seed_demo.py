@@ -1,0 +1,53 @@
+"""The demo seed: every documented login works, and running it twice duplicates nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from accounts.models import User
+from jurisdictions import scope
+from jurisdictions.management.commands.seed_demo import DEMO_USERS
+from jurisdictions.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, verbosity=0)
+    return out.getvalue()
+
+
+def test_every_demo_login_works_with_the_demo_password(settings: Any) -> None:
+    seed()
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
+    for username, *_ in DEMO_USERS:
+        assert authenticate(request, username=username, password=settings.LAUREL_DEMO_PASSWORD) is not None, username
+
+
+def test_seeding_twice_duplicates_nothing() -> None:
+    seed()
+    users, memberships = User.objects.count(), Membership.objects.count()
+    seed()
+    assert (User.objects.count(), Membership.objects.count()) == (users, memberships)
+    assert memberships == len(DEMO_USERS)
+
+
+def test_the_demo_prints_every_login() -> None:
+    output = seed()
+    for username, *_ in DEMO_USERS:
+        assert username in output
+
+
+def test_the_demo_geography_is_one_city_two_counties() -> None:
+    seed()
+    supervisor = User.objects.get(username="supervisor")
+    caseworker_b = User.objects.get(username="caseworker_b")
+    assert scope.can_see(supervisor, "440106") and scope.can_see(supervisor, "440104")
+    assert not scope.can_see(caseworker_b, "440106")

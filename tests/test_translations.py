@@ -1,0 +1,47 @@
+"""Every user-facing string has a zh-Hans translation, and the catalogues match the source."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"]
+
+
+def msgids(path: Path) -> set[str]:
+    return {entry.msgid for entry in polib.pofile(str(path)) if not entry.obsolete}
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_zh_hans_entry_is_translated_and_not_fuzzy(path: Path) -> None:
+    catalogue = polib.pofile(str(path))
+    untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
+    assert not untranslated, f"untranslated in {path}: {untranslated}"
+    assert not fuzzy, f"fuzzy in {path}: {fuzzy}"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed (make test installs it)")
+def test_catalogues_contain_exactly_the_strings_in_the_source(tmp_path: Path) -> None:
+    """Re-extract into a copy of the tree: no string may be missing from (or stale in) a catalogue."""
+    copy = tmp_path / "laurel"
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", "var", "__pycache__", "*.mo", "node_modules")
+    )
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "messages-update"], cwd=copy, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    drift = {}
+    for path in CATALOGUES:
+        fresh = copy / path.relative_to(ROOT)
+        missing, stale = msgids(fresh) - msgids(path), msgids(path) - msgids(fresh)
+        if missing or stale:
+            drift[str(path.relative_to(ROOT))] = {"missing": sorted(missing), "stale": sorted(stale)}
+    assert not drift, f"run `make messages-update` and translate: {drift}"
