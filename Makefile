@@ -11,6 +11,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test check format system-deps install messages messages-update bench clean
 
 ## demo: install everything, migrate, load divisions and demo data, start the worker and server
+# The demo runs in development mode: DEBUG on, demo users exempt from two-factor sign-in.
+demo: export DEBUG ?= 1
+demo: export LAUREL_2FA_EXEMPT_DEMO_USERS ?= 1
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -1,16 +1,25 @@
 """Object permissions with hierarchy: a grant on a division covers everything below it.
 
-Django ORs the backends: ``ModelBackend`` answers model-wide permissions and ignores
-objects; this backend answers only jurisdiction permissions on objects that sit in a
-division (a Division, or any model with a ``division_id``), and says no to everything
-else, so guardian's generic checker is never asked about permissions it does not know.
+Django ORs the backends; ``ModelBackend`` answers model-wide permissions and ignores
+objects. This backend answers object checks in two ways:
+
+- ``jurisdictions.<codename>`` on anything that sits in a division (a Division, or any
+  model with a ``division_id``): granted on the division or any ancestor (the rule).
+- ``<app>.<codename>`` on an object of that same app: guardian's own per-object grant
+  (the exception, e.g. a liaison of another county asked to verify one case).
+
+Everything else is a no, so guardian is never asked about a permission of another app
+(it raises in that case: STACK-NOTES.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from guardian.core import ObjectPermissionChecker
+
 from . import scope
+from .models import Division
 
 
 class JurisdictionBackend:
@@ -18,13 +27,19 @@ class JurisdictionBackend:
         return None
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        if obj is None or not perm.startswith("jurisdictions."):
+        if obj is None or "." not in perm or not getattr(user_obj, "is_active", False):
             return False
-        division_code = getattr(obj, "code", None) if obj.__class__.__name__ == "Division" else None
-        division_code = division_code or getattr(obj, "division_id", None)
-        if not division_code:
-            return False
-        return scope.has_perm_at(user_obj, perm.split(".", 1)[1], division_code)
+        app_label, codename = perm.split(".", 1)
+        if app_label == "jurisdictions" and codename in _jurisdiction_codenames():
+            division_code = obj.code if isinstance(obj, Division) else getattr(obj, "division_id", None)
+            return bool(division_code) and scope.has_perm_at(user_obj, codename, division_code)
+        if app_label == obj._meta.app_label and not isinstance(obj, Division):
+            return ObjectPermissionChecker(user_obj).has_perm(codename, obj)
+        return False
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         return False
+
+
+def _jurisdiction_codenames() -> frozenset[str]:
+    return frozenset(codename for codename, _label in Division._meta.permissions)

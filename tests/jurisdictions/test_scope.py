@@ -112,3 +112,13 @@ def test_grants_are_loaded_once_per_user_object(caseworker: Any, django_assert_n
         for _ in range(5):
             scope.can_see(caseworker, COUNTY_A)
             scope.has_perm_at(caseworker, "handle_cases", TOWNSHIP_IN_A)
+
+
+def test_a_per_object_exception_grant_is_honoured_for_that_object_only(make_user: Callable[..., Any]) -> None:
+    from guardian.shortcuts import assign_perm
+
+    helper, first, second = make_user("helper"), make_user("first"), make_user("second")
+    assign_perm("accounts.change_user", helper, first)
+    assert helper.has_perm("accounts.change_user", first)
+    assert not helper.has_perm("accounts.change_user", second)
+    assert not helper.has_perm("accounts.change_user")  # no model-wide grant follows from it
