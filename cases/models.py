@@ -1,1 +1,336 @@
-"""Models of the cases app (filled in by its issue)."""
+"""Cases: grievances, benefit claims, data corrections and reconsiderations, with their status machine.
+
+The status (django-fsm-2, protected, with optimistic concurrency) is authoritative; the
+viewflow process (``workflows.flows.CaseFlow``) only decides who works on the case next.
+Transitions here change state in memory and check model-local rules only; every write
+goes through ``cases.actions``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from jurisdictions.models import Department, Located
+
+
+class Kind(models.TextChoices):
+    GRIEVANCE = "grievance", _("Grievance")
+    BENEFIT_CLAIM = "benefit_claim", _("Benefit claim")
+    DATA_CORRECTION = "data_correction", _("Data correction")
+    RECONSIDERATION = "reconsideration", _("Reconsideration")
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in at a collection point")
+    HOME_VISIT = "home_visit", _("Home visit")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    ONLINE = "online", _("Online")
+    REFERRAL = "referral", _("Department referral")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFYING = "verifying", _("Department verification")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    RETURNED = "returned", _("Returned for correction")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    APPLIED = "applied", _("Database updated")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.VERIFYING,
+    Status.PENDING_APPROVAL,
+    Status.RETURNED,
+    Status.APPROVED,
+    Status.APPLIED,
+    Status.REJECTED,
+)
+WITHDRAWABLE = [Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL, Status.RETURNED]
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    PARTLY_APPROVED = "partly_approved", _("Partly approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class BenefitChange(models.TextChoices):
+    ADD = "add", _("Grant a benefit")
+    END = "end", _("End a benefit")
+
+
+class VerificationResultChoice(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISPUTED = "disputed", _("Disputed")
+    NOT_FOUND = "not_found", _("Not found")
+
+
+class CaseCounter(models.Model):
+    """The last case number issued per county and year; locked while a case is numbered."""
+
+    county_code = models.CharField(_("county code"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [models.UniqueConstraint(fields=["county_code", "year"], name="case_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code}-{self.year}: {self.last}"
+
+
+class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
+    number = models.CharField(_("case number"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    channel = models.CharField(_("intake channel"), max_length=16, choices=Channel.choices, default=Channel.WALK_IN)
+    departments = models.JSONField(_("departments to verify"), default=list, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Filed on behalf of the subject by an agent or representative.
+    agent_name = models.CharField(_("agent's name"), max_length=64, blank=True)
+    agent_relation = models.CharField(_("agent's relation to the subject"), max_length=64, blank=True)
+    agent_contact = models.CharField(_("agent's contact"), max_length=64, blank=True)
+
+    # Benefit claim: which benefit, what change.
+    benefit_type = models.CharField(_("benefit"), max_length=64, blank=True)
+    benefit_change = models.CharField(_("change"), max_length=8, choices=BenefitChange.choices, blank=True)
+    benefit_amount = models.DecimalField(_("monthly amount"), max_digits=10, decimal_places=2, null=True, blank=True)
+    benefit_start = models.DateField(_("from"), null=True, blank=True)
+    benefit_id = models.BigIntegerField(_("benefit to end"), null=True, blank=True)
+    # Data correction: fields and proposed values, evidence.
+    corrections = models.JSONField(_("proposed corrections"), default=dict, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    # Reconsideration: the decided case it contests.
+    contested_case = models.ForeignKey(
+        "self",
+        verbose_name=_("contested case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reconsiderations",
+    )
+    # A case filed although another one was open for the same subject and kind.
+    related_case = models.ForeignKey(
+        "self", verbose_name=_("linked case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, protected=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reasons = models.TextField(_("reasons"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    approved_amount = models.DecimalField(
+        _("approved monthly amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("database updated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    # SLA: the current stage's due date; paused while returned.
+    stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    sla_remaining_days = models.PositiveSmallIntegerField(_("working days left when paused"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    verification_round = models.PositiveSmallIntegerField(_("verification round"), default=0)
+
+    process = models.OneToOneField(
+        "viewflow.Process",
+        verbose_name=_("process"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case",
+    )
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["county_code", "-created_at", "-id"], name="case_county_list_idx"),
+            models.Index(fields=["city_code", "-created_at", "-id"], name="case_city_list_idx"),
+            models.Index(fields=["province_code", "-created_at", "-id"], name="case_province_list_idx"),
+            models.Index(fields=["division", "-created_at", "-id"], name="case_division_list_idx"),
+            models.Index(fields=["subject", "kind", "status"], name="case_subject_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return bool(self.due_at and self.paused_at is None and self.due_at < timezone.now() and self.is_open)
+
+    def department_labels(self) -> list[str]:
+        return [str(Department(code).label) for code in self.departments if code in Department.values]
+
+    # --- Transitions (model-local rules only) ---------------------------------------------
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.VERIFYING)
+    def start_verification(self) -> None:
+        """Intake review passed: the departments verify."""
+        self.verification_round += 1
+
+    @transition(field=status, source=Status.VERIFYING, target=Status.PENDING_APPROVAL)
+    def finish_verification(self) -> None:
+        """Every department confirmed (or had nothing against it)."""
+
+    @transition(field=status, source=[Status.VERIFYING, Status.PENDING_APPROVAL], target=Status.RETURNED)
+    def return_for_correction(self) -> None:
+        """A disputed verification or the approver sends the case back to the caseworker."""
+
+    @transition(field=status, source=Status.RETURNED, target=Status.VERIFYING)
+    def resubmit(self) -> None:
+        """The caseworker corrected the case; the departments verify again."""
+        self.verification_round += 1
+
+    @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.APPROVED)
+    def approve(self, *, partly: bool = False) -> None:
+        self.outcome = Outcome.PARTLY_APPROVED if partly else Outcome.APPROVED
+
+    @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.REJECTED)
+    def reject(self) -> None:
+        self.outcome = Outcome.REJECTED
+
+    @transition(field=status, source=Status.APPROVED, target=Status.APPLIED)
+    def mark_applied(self, at: datetime.datetime) -> None:
+        self.applied_at = at
+
+    @transition(field=status, source=[Status.APPLIED, Status.REJECTED], target=Status.CLOSED)
+    def close(self, at: datetime.datetime) -> None:
+        self.closed_at = at
+
+    @transition(field=status, source=WITHDRAWABLE, target=Status.WITHDRAWN)
+    def withdraw(self, at: datetime.datetime) -> None:
+        self.outcome = Outcome.WITHDRAWN
+        self.closed_at = at
+
+
+# Transitions an API caller may request directly (not tied to a task).
+FREE_TRANSITIONS = ("withdraw",)
+
+
+class VerificationResult(models.Model):
+    """One department's answer in one verification round."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="verifications")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    department = models.CharField(_("department"), max_length=24, choices=Department.choices)
+    result = models.CharField(_("result"), max_length=12, choices=VerificationResultChoice.choices)
+    note = models.TextField(_("note"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification result")
+        verbose_name_plural = _("verification results")
+        ordering = ["case", "round", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "round", "department"], name="verification_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.department} {self.result}"
+
+
+class Stage(models.TextChoices):
+    """The stages an SLA rule can time (a case's status while someone must act)."""
+
+    INTAKE = "submitted", _("Intake review")
+    VERIFICATION = "verifying", _("Department verification")
+    APPROVAL = "pending_approval", _("Approval")
+
+
+class SlaRule(models.Model):
+    """How many working days a stage may take for a kind of case (administrators change these)."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    warn_days = models.PositiveSmallIntegerField(_("warn this many working days before"), default=1)
+
+    class Meta:
+        verbose_name = _("SLA rule")
+        verbose_name_plural = _("SLA rules")
+        ordering = ["kind", "stage"]
+        constraints = [models.UniqueConstraint(fields=["kind", "stage"], name="sla_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.stage}: {self.working_days}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week: a public holiday, or a weekend made a working day (调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'+' if self.is_working else '-'} {self.name}"
+
+
+class Attachment(models.Model):
+    """A document of a case, stored under a random name; served only by a permission-checked view."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_name = models.CharField(max_length=100, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,88 @@
+"""Due dates in working days: Monday to Friday, minus public holidays, plus adjusted working days (调休).
+
+The exceptions to the plain week are ``CalendarDay`` rows, edited per year by administrators
+(``cases.actions.do_set_calendar_day``); the stage lengths are ``SlaRule`` rows, falling back
+to ``settings.LAUREL_CASE_SLA_DEFAULT_DAYS``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import CalendarDay, SlaRule
+
+# Horizon for loading exceptions: an SLA never spans more than a year of working days.
+_HORIZON_DAYS = 400
+
+
+def _exceptions(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
+    return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_working"))
+
+
+def is_working_day(day: datetime.date, exceptions: dict[datetime.date, bool] | None = None) -> bool:
+    if exceptions is None:
+        exceptions = _exceptions(day, day)
+    if day in exceptions:
+        return exceptions[day]
+    return day.weekday() < 5
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` working days after ``start`` (``start`` itself does not count)."""
+    exceptions = _exceptions(start, start + datetime.timedelta(days=_HORIZON_DAYS))
+    day, left = start, days
+    while left > 0:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, exceptions):
+            left -= 1
+    return day
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not later)."""
+    if end <= start:
+        return 0
+    exceptions = _exceptions(start, end)
+    count, day = 0, start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, exceptions):
+            count += 1
+    return count
+
+
+def stage_days(kind: str, stage: str) -> int:
+    rule = SlaRule.objects.filter(kind=kind, stage=stage).first()
+    if rule is not None:
+        return rule.working_days
+    return int(settings.LAUREL_CASE_SLA_DEFAULT_DAYS.get(stage, 10))
+
+
+def local_date(at: datetime.datetime) -> datetime.date:
+    return timezone.localtime(at).date()
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The last moment of ``day`` in the project's time zone: a task is due by close of that day."""
+    naive = datetime.datetime.combine(day, datetime.time(23, 59, 59))
+    return timezone.make_aware(naive)
+
+
+def due_after(start: datetime.datetime, working_days: int) -> datetime.datetime:
+    return end_of_day(add_working_days(local_date(start), working_days))
+
+
+def flag(case: Any, now: datetime.datetime | None = None) -> str:
+    """``""``, ``"approaching"`` (within a working day of the due date) or ``"overdue"``."""
+    if case.due_at is None or case.paused_at is not None or not case.is_open:
+        return ""
+    now = now or timezone.now()
+    if case.due_at < now:
+        return "overdue"
+    if working_days_between(local_date(now), local_date(case.due_at)) <= int(settings.LAUREL_CASE_SLA_WARN_DAYS):
+        return "approaching"
+    return ""

@@ -1,0 +1,110 @@
+"""The case process: who works on a case next, and when.
+
+Intake review by a caseworker → one verification task per department the case needs
+(parallel; one View node per department with a ``case=`` condition, since viewflow 2.4
+has no ``Split(data_source=...)``) → join → the verification is concluded (all confirmed:
+approval; any dispute: back to the caseworker) → approval by a county approver →
+database update → close. A returned case goes back to the caseworker and, once corrected,
+through verification again.
+
+The flow is thin on purpose: human tasks are completed headlessly by ``cases.actions``
+(which lock the case, check the status machine and audit), and the automatic nodes are
+one-line calls to actions. The case's FSM status is authoritative; the gateways only read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+
+from cases import actions
+from cases.models import Case, Status
+from jurisdictions.models import Department
+
+
+def not_served(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """viewflow's own task pages are not mounted: tasks are worked through Laurel's pages and API."""
+    raise Http404
+
+
+def case_of(activation: Activation) -> Case:
+    return Case.objects.get(process_id=activation.process.pk)
+
+
+def _needs(department: str) -> Any:
+    def condition(activation: Activation) -> bool:
+        return department in case_of(activation).departments
+
+    return condition
+
+
+INTAKE, CORRECT, APPROVE = "intake", "correct", "approve"
+VERIFY_PREFIX = "verify_"
+
+
+def verify_node_name(department: str) -> str:
+    return f"{VERIFY_PREFIX}{department}"
+
+
+class CaseFlow(flow.Flow):
+    # Cases are serialised on their own row first (cases.actions); the process lock then
+    # never waits long, so block instead of viewflow's NOWAIT-and-sleep retries.
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_case).Next(this.intake)
+    intake = flow.View(not_served).Next(this.needs_verification)
+    needs_verification = flow.If(lambda a: bool(case_of(a).departments)).Then(this.split).Else(this.conclude)
+    split = (
+        flow.Split()
+        .Next(this.verify_public_security, case=_needs(Department.PUBLIC_SECURITY))
+        .Next(this.verify_civil_affairs, case=_needs(Department.CIVIL_AFFAIRS))
+        .Next(this.verify_hr_social_security, case=_needs(Department.HR_SOCIAL_SECURITY))
+        .Next(this.verify_natural_resources, case=_needs(Department.NATURAL_RESOURCES))
+        .Next(this.verify_housing, case=_needs(Department.HOUSING))
+        .Next(this.verify_medical_insurance, case=_needs(Department.MEDICAL_INSURANCE))
+        .Next(this.verify_petitions, case=_needs(Department.PETITIONS))
+        .Next(this.verify_military, case=_needs(Department.MILITARY))
+    )
+    verify_public_security = flow.View(not_served).Next(this.join)
+    verify_civil_affairs = flow.View(not_served).Next(this.join)
+    verify_hr_social_security = flow.View(not_served).Next(this.join)
+    verify_natural_resources = flow.View(not_served).Next(this.join)
+    verify_housing = flow.View(not_served).Next(this.join)
+    verify_medical_insurance = flow.View(not_served).Next(this.join)
+    verify_petitions = flow.View(not_served).Next(this.join)
+    verify_military = flow.View(not_served).Next(this.join)
+    join = flow.Join().Next(this.conclude)
+    conclude = flow.Function(this.conclude_verification).Next(this.after_verification)
+    after_verification = (
+        flow.Switch().Case(this.approve, lambda a: case_of(a).status == Status.PENDING_APPROVAL).Default(this.correct)
+    )
+    correct = flow.View(not_served).Next(this.needs_verification)
+    approve = flow.View(not_served).Next(this.after_decision)
+    after_decision = (
+        flow.Switch()
+        .Case(this.apply, lambda a: case_of(a).status == Status.APPROVED)
+        .Case(this.correct, lambda a: case_of(a).status == Status.RETURNED)
+        .Default(this.close)
+    )
+    apply = flow.Function(this.apply_decision).Next(this.close)
+    close = flow.Function(this.close_case).Next(this.end)
+    end = flow.End()
+
+    def start_case(self, activation: Activation, case: Case) -> Any:
+        activation.process.data = {"case_number": case.number}
+        return activation.process
+
+    def conclude_verification(self, activation: Activation) -> None:
+        actions.do_conclude_verification(case_of(activation))
+
+    def apply_decision(self, activation: Activation) -> None:
+        case = case_of(activation)
+        actions.do_apply_decision(case, actor=case.decided_by)
+
+    def close_case(self, activation: Activation) -> None:
+        case = case_of(activation)
+        actions.do_close_case(case, actor=case.decided_by)
