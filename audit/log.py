@@ -2,15 +2,53 @@
 
 Call it inside the action's transaction: the event commits or rolls back with the change,
 and an exception here fails the action (no unaudited change).
+
+Event types are dotted (``case.transition``, ``subject.updated``, ...); the ones the
+workspace knows how to name are in :data:`audit.labels.EVENT_LABELS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from . import chain
+from .masking import mask_id_numbers
 from .models import AuditEvent
+
+LEVEL_LENGTHS = (9, 6, 4, 2)
+
+
+def common_division(codes: Iterable[str]) -> str:
+    """The deepest division containing every code in ``codes`` ("" for the nation or none).
+
+    Used for events that belong to a person rather than an object (sign-ins, exports), so
+    that the auditors of that person's jurisdiction see them.
+    """
+    cleaned = [c for c in codes if c]
+    if not cleaned or any(not c.isdigit() for c in cleaned):
+        return ""
+    prefix = cleaned[0]
+    for code in cleaned[1:]:
+        while not code.startswith(prefix):
+            prefix = prefix[:-1]
+    return next((prefix[:n] for n in LEVEL_LENGTHS if len(prefix) >= n), "")
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:n] for n in LEVEL_LENGTHS if len(code) >= n] + ["CN"]
+
+
+def role_of(actor: Any, division_code: str) -> str:
+    """The actor's roles over ``division_code`` (memberships there or above), comma-joined."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not hasattr(actor, "memberships"):
+        return ""
+    memberships = actor.memberships.all()
+    if division_code:
+        memberships = memberships.filter(division_id__in=_prefixes(division_code))
+    return ",".join(sorted(set(memberships.values_list("role", flat=True))))
 
 
 def record(
@@ -22,22 +60,51 @@ def record(
     object_id: str = "",
     division_code: str = "",
     data: dict[str, Any] | None = None,
+    actor_role: str | None = None,
+    reason: str = "",
+    evidence: list[Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. ``obj`` fills object type/id (and division, for Located objects).
+    """Append one event to its province's hash chain and return it.
 
-    ``data`` must already be masked: never pass a full ID number or other personal data.
+    - ``obj`` fills ``object_type`` (``app_label.model``), ``object_id`` (pk) and, for
+      Located objects, ``division_code``; explicit arguments win.
+    - ``division_code`` scopes the event: auditors and supervisors see the events of their
+      jurisdiction's subtree. Without one the event is visible to nation-wide auditors only.
+    - ``data``: JSON-serialisable facts of the event (dates become ISO strings). It must
+      already be masked: never pass a full ID number or other personal data in clear; any
+      full ID number found anyway is masked (``110105********002X``) before storing.
+      ``case.transition`` events carry ``{"from", "to", "reason", "task", "evidence"}``;
+      data changes ``{"field", "old", "new", "provenance"}``.
+    - ``actor_role`` (optional): the role the actor acted in. ``None`` (default) derives
+      it from the actor's memberships at or above ``division_code``; ``""`` records none.
+    - ``reason`` and ``evidence`` (optional): shortcuts that set ``data["reason"]`` and
+      ``data["evidence"]`` (a list of references, e.g. document ids) when given.
+
+    Runs inside the caller's transaction (or its own, if there is none): a failure raises
+    and so fails the action. The chain head is locked until that transaction ends.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         division_code = division_code or getattr(obj, "division_id", "") or ""
-    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    payload: dict[str, Any] = dict(data or {})
+    if reason:
+        payload["reason"] = reason
+    if evidence is not None:
+        payload["evidence"] = list(evidence)
+    authenticated = bool(actor is not None and getattr(actor, "is_authenticated", False))
+    actor_id = getattr(actor, "pk", None) if authenticated else None
+    if actor_role is None:
+        actor_role = role_of(actor, division_code) if authenticated else ""
+    event = AuditEvent(
         event_type=event_type,
         actor_id=actor_id,
         actor_username=getattr(actor, "username", "") if actor_id else "",
+        actor_role=actor_role[:64],
         object_type=object_type,
-        object_id=object_id,
-        division_code=division_code,
-        data=data or {},
+        object_id=mask_id_numbers(str(object_id)),
+        division_code=str(division_code),
+        data=mask_id_numbers(chain.normalise_data(payload)),
     )
+    with transaction.atomic(savepoint=False):
+        return chain.append(event)

@@ -1,0 +1,213 @@
+"""The hash chains: canonical form, appending, and verification.
+
+Design: **one chain per province** (plus the nation chain ``"CN"`` for events that belong
+to no single province). Appending locks the chain's head row until the action's
+transaction commits, so one national chain would serialise every audited action in the
+country behind one row lock; per-province chains keep that wait inside a province, match
+how auditors are scoped and how the data would be distributed (Citus by province,
+STACK-NOTES), and can be verified in parallel. A signed checkpoint covers the heads of
+all chains at once, so no cross-province ordering is lost that an auditor needs
+(``occurred_at`` and ``id`` still order events globally).
+
+Each event's hash is SHA-256 over its canonical form (:func:`canonical_bytes`): sorted-key,
+compact JSON of every stored column except ``id`` and ``hash``, including the chain, the
+position in it and the previous event's hash. Editing, deleting or reordering a row breaks
+the chain; rewriting every hash after an edit is caught by the signed checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import GENESIS_HASH, AuditEvent, ChainHead, chain_for, codes_for
+
+CANONICAL_VERSION = 1
+
+# Columns covered by the hash, in the order fetched for verification.
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "prev_hash",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "object_type",
+    "object_id",
+    "division_code",
+    "province_code",
+    "city_code",
+    "county_code",
+    "data",
+)
+
+
+def normalise_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as it will read back from the JSON column (dates → ISO strings, tuples → lists).
+
+    Hashing the normalised form makes the hash reproducible from the stored row on both
+    SQLite and PostgreSQL. NaN and infinities are refused (PostgreSQL's jsonb refuses them).
+    """
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, allow_nan=False))
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_bytes(values: dict[str, Any]) -> bytes:
+    """The canonical serialisation of one event (``values`` keyed by :data:`HASHED_FIELDS`)."""
+    payload = {name: values[name] for name in HASHED_FIELDS}
+    payload["occurred_at"] = _timestamp(values["occurred_at"])
+    payload["v"] = CANONICAL_VERSION
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def event_hash(values: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+
+
+def _values_of(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in HASHED_FIELDS}
+
+
+def append(event: AuditEvent) -> AuditEvent:
+    """Insert ``event`` (unsaved) at the head of its chain, inside the caller's transaction.
+
+    The head row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) until the caller's
+    transaction ends, so concurrent appends to one chain queue up and never fork it; if
+    the caller rolls back, both the event and the head move are undone. On SQLite the lock
+    is a no-op and SQLite's single writer serialises appends instead.
+    """
+    event.division_code = event.division_code or ""
+    event.chain = chain_for(event.division_code)
+    for name, value in codes_for(event.division_code).items():
+        setattr(event, name, value)
+    with transaction.atomic(savepoint=False):
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=event.chain)
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        # Taken under the lock, so time never runs backwards along a chain.
+        event.occurred_at = timezone.now()
+        event.hash = event_hash(_values_of(event))
+        event.save(force_insert=True)
+        head.seq, head.hash = event.seq, event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass
+class Problem:
+    """One broken link: where, and what is wrong."""
+
+    chain: str
+    seq: int | None
+    event_id: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"chain {self.chain}"
+        if self.seq is not None:
+            where += f" seq {self.seq}"
+        if self.event_id is not None:
+            where += f" (event id {self.event_id})"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ChainReport:
+    events: int = 0
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)  # chain → (seq, hash) of its last event
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rows(chain: str) -> Iterator[tuple[Any, ...]]:
+    queryset = AuditEvent.objects.filter(chain=chain).order_by("seq", "id")
+    return queryset.values_list("id", "hash", *HASHED_FIELDS).iterator(chunk_size=2000)
+
+
+def verify_chain(chain: str, report: ChainReport) -> None:
+    """Recompute every hash of ``chain`` and check every link; record the first break."""
+    prev_seq, prev_id, prev_hash = 0, 0, GENESIS_HASH
+    for row in _rows(chain):
+        event_id, stored_hash, *rest = row
+        values = dict(zip(HASHED_FIELDS, rest, strict=True))
+        seq = values["seq"]
+        report.events += 1
+        if seq != prev_seq + 1:
+            message = (
+                f"expected seq {prev_seq + 1}, found {seq}: event(s) missing (deleted rows?)"
+                if seq > prev_seq + 1
+                else f"seq {seq} appears again: duplicated or renumbered row"
+            )
+            report.problems.append(Problem(chain, seq, event_id, message))
+            return
+        if event_id <= prev_id:
+            report.problems.append(
+                Problem(chain, seq, event_id, f"stored before the event it follows (id {prev_id}): reordered rows")
+            )
+            return
+        if values["prev_hash"] != prev_hash:
+            report.problems.append(
+                Problem(chain, seq, event_id, "does not link to the previous event's hash (rows removed or reordered?)")
+            )
+            return
+        if event_hash(values) != stored_hash:
+            report.problems.append(Problem(chain, seq, event_id, "content does not match its hash: the row was edited"))
+            return
+        prev_seq, prev_id, prev_hash = seq, event_id, stored_hash
+    report.heads[chain] = (prev_seq, prev_hash)
+    head = ChainHead.objects.filter(chain=chain).first()
+    if head is not None and (head.seq, head.hash) != (prev_seq, prev_hash):
+        report.problems.append(
+            Problem(
+                chain,
+                head.seq,
+                None,
+                f"the chain ends at seq {prev_seq} but its head records seq {head.seq}: "
+                "the last events were removed or the head was altered",
+            )
+        )
+
+
+def chains() -> list[str]:
+    """Every chain that has events or a head row."""
+    keys = set(AuditEvent.objects.order_by().values_list("chain", flat=True).distinct())
+    keys.update(ChainHead.objects.values_list("chain", flat=True))
+    return sorted(keys)
+
+
+def verify_all() -> ChainReport:
+    """Verify every chain (checkpoints are checked separately, ``audit.checkpoints``)."""
+    report = ChainReport()
+    for chain in chains():
+        verify_chain(chain, report)
+    return report
+
+
+def current_heads() -> dict[str, tuple[int, str]]:
+    """``{chain: (seq, hash)}`` of the last stored event of each chain."""
+    heads: dict[str, tuple[int, str]] = {}
+    for chain in chains():
+        last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+        if last is not None:
+            heads[chain] = (last[0], last[1])
+    return heads
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,25 @@
+"""Create the Ed25519 key pair that signs audit checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from audit import checkpoints
+
+
+class Command(BaseCommand):
+    help = "Create the audit checkpoint signing key (LAUREL_AUDIT_SIGNING_KEY) and its public key."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--force", action="store_true", help="Replace an existing key (old checkpoints then fail).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            private_path, public_path = checkpoints.generate_keys(overwrite=options["force"])
+        except checkpoints.KeyError_ as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(f"Signing key: {private_path} (keep it secret). Public key: {public_path}.")
+        )

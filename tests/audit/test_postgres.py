@@ -1,0 +1,109 @@
+"""PostgreSQL: the trigger makes the table append-only; what bypasses it is caught by verification."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections, transaction
+
+from audit import chain
+from audit.log import record
+from audit.models import AuditEvent
+from tests.conftest import COUNTY_A
+
+from .test_chain import rehash_from
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def events() -> list[AuditEvent]:
+    return [record(event_type="test.event", actor=None, division_code=COUNTY_A, data={"n": n}) for n in range(3)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditevent SET event_type = 'rewritten'",
+        "DELETE FROM audit_auditevent",
+        "TRUNCATE audit_auditevent",
+    ],
+)
+def test_the_trigger_refuses_update_delete_and_truncate(events: list[AuditEvent], sql: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        # The test session may truncate (flushing between tests); an ordinary session may not.
+        cursor.execute("SET LOCAL laurel.audit_allow_truncate = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred FK checks pending before TRUNCATE
+        cursor.execute(sql)
+    assert AuditEvent.objects.filter(event_type="test.event").count() == 3
+
+
+def test_the_truncate_escape_is_for_superusers_only(events: list[AuditEvent]) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("CREATE ROLE laurel_app_test NOLOGIN")
+        cursor.execute("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON audit_auditevent TO laurel_app_test")
+        cursor.execute("SET LOCAL ROLE laurel_app_test")
+        cursor.execute("SET LOCAL laurel.audit_allow_truncate = 'on'")
+        cursor.execute("TRUNCATE audit_auditevent")
+
+
+def test_a_raw_edit_with_triggers_bypassed_is_caught_by_verify_audit_chain(events: list[AuditEvent]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE audit_auditevent SET data = '{\"n\": 42}' WHERE id = %s", [events[1].pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    out = StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_audit_chain", stdout=out)
+    assert failure.value.returncode == 1
+    assert f"chain 44 seq 2 (event id {events[1].pk}): content does not match its hash" in out.getvalue()
+
+
+def test_a_rehashed_chain_is_caught_by_the_checkpoint(
+    events: list[AuditEvent], tamper: Callable[..., None], signing_keys: tuple[Path, Path]
+) -> None:
+    call_command("audit_checkpoint", stdout=StringIO())
+    tamper("UPDATE audit_auditevent SET data = '{\"n\": 42}' WHERE id = %s", [events[0].pk])
+    rehash_from(tamper, AuditEvent.objects.get(pk=events[0].pk))
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit_chain", stdout=out)
+    assert "the chain was rewritten and re-hashed" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_to_one_chain_never_fork_it() -> None:
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(15):
+                with transaction.atomic():
+                    record(event_type="test.race", actor=None, division_code=COUNTY_A, data={"w": n, "i": i})
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = chain.verify_all()
+    assert report.ok, report.problems
+    assert report.heads["44"][0] == 60
