@@ -10,7 +10,10 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"]
+CATALOGUES = [
+    *sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    ROOT / "locale/zh_Hans/LC_MESSAGES/django.po",
+]
 
 
 def msgids(path: Path) -> set[str]:
@@ -35,7 +38,10 @@ def test_catalogues_contain_exactly_the_strings_in_the_source(tmp_path: Path) ->
     )
     (copy / ".venv").symlink_to(ROOT / ".venv")
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", "messages-update"], cwd=copy, capture_output=True, text=True
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "messages-update"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     drift = {}
