@@ -31,6 +31,7 @@ from jurisdictions.models import Department
 from . import policy, sla
 from .models import (
     OPEN_STATUSES,
+    Attachment,
     BenefitChange,
     CalendarDay,
     Case,
@@ -646,3 +647,87 @@ def do_escalate_case(case: Case, *, actor: Any | None, supervisors: list[str]) -
         data={"status": case.status, "due_at": case.due_at.isoformat() if case.due_at else "", "to": supervisors},
     )
     return case
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type a file really is, from its first bytes (never from its name); None if not allowed."""
+    for signature, content_type in _SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def attachment_path(storage_name: str) -> Any:
+    from django.conf import settings
+
+    return settings.LAUREL_ATTACHMENT_DIR / storage_name[:2] / storage_name
+
+
+@transaction.atomic
+def do_add_attachment(case: Case, *, upload: Any, actor: Any) -> Attachment:
+    """Store an uploaded document under a random name with its SHA-256 (PDF, JPEG, PNG; size-limited)."""
+    import hashlib
+    import secrets
+
+    from django.conf import settings
+
+    limit = settings.LAUREL_ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError({"file": _("The file is larger than %(mb).0f MB.") % {"mb": limit / 1024 / 1024}})
+    upload.seek(0)
+    head = upload.read(16)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise ValidationError({"file": _("Only PDF, JPEG and PNG documents can be attached.")})
+    case = _lock(case)
+    storage_name = secrets.token_hex(24)
+    path = attachment_path(storage_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    with open(path, "xb") as out:
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise ValidationError({"file": _("The file is larger than %(mb).0f MB.") % {"mb": limit / 1024 / 1024}})
+            digest.update(chunk)
+            out.write(chunk)
+    name = (getattr(upload, "name", "") or "document")[-200:]
+    attachment = Attachment.objects.create(
+        case=case,
+        original_name=name,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        storage_name=storage_name,
+        uploaded_by=actor,
+    )
+    record(
+        event_type="attachment.added",
+        actor=actor,
+        obj=case,
+        data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256, "size": size},
+    )
+    return attachment
+
+
+@transaction.atomic
+def do_record_download(attachment: Attachment, *, actor: Any) -> None:
+    record(
+        event_type="attachment.downloaded",
+        actor=actor,
+        obj=attachment.case,
+        data={"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256},
+    )

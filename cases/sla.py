@@ -76,13 +76,28 @@ def due_after(start: datetime.datetime, working_days: int) -> datetime.datetime:
     return end_of_day(add_working_days(local_date(start), working_days))
 
 
-def flag(case: Any, now: datetime.datetime | None = None) -> str:
-    """``""``, ``"approaching"`` (within a working day of the due date) or ``"overdue"``."""
+def flag(case: Any, now: datetime.datetime | None = None, exceptions: dict[datetime.date, bool] | None = None) -> str:
+    """``""``, ``"approaching"`` (within the warning window of the due date) or ``"overdue"``."""
     if case.due_at is None or case.paused_at is not None or not case.is_open:
         return ""
     now = now or timezone.now()
     if case.due_at < now:
         return "overdue"
-    if working_days_between(local_date(now), local_date(case.due_at)) <= int(settings.LAUREL_CASE_SLA_WARN_DAYS):
-        return "approaching"
-    return ""
+    today, due = local_date(now), local_date(case.due_at)
+    warn = int(settings.LAUREL_CASE_SLA_WARN_DAYS)
+    if exceptions is None:
+        exceptions = _exceptions(today, due)
+    days, day = 0, today
+    while day < due and days <= warn:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, exceptions):
+            days += 1
+    return "approaching" if days <= warn else ""
+
+
+def flagger(now: datetime.datetime | None = None) -> Any:
+    """``flag`` for many cases with one calendar query (list pages)."""
+    now = now or timezone.now()
+    today = local_date(now)
+    exceptions = _exceptions(today, today + datetime.timedelta(days=60))
+    return lambda case: flag(case, now, exceptions)

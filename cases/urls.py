@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.file_case, name="file"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/assign/", views.bulk_assign, name="bulk_assign"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/print/", views.case_print, name="print"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/attachments/", views.attachment_upload, name="attach"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("tasks/<int:pk>/", views.task_form, name="task"),
+    path("tasks/<int:pk>/claim/", views.task_claim, name="claim"),
+    path("tasks/<int:pk>/release/", views.task_release, name="release"),
+    path("tasks/<int:pk>/reassign/", views.task_reassign, name="reassign"),
+]

@@ -21,7 +21,7 @@ def test_the_filer_cannot_approve(file_case, walk, make_user):
 
     do_grant_membership(both, division=Division.objects.get(code="440106"), role="approver", actor=None)
     case = walk.verify_all(walk.intake(file_case(actor=both)))
-    with pytest.raises(PermissionDenied, match="maker-checker"):
+    with pytest.raises(PermissionDenied, match="经办与审批分离"):
         policy.require_may_act(both, case, action="approve", approving=True)
     assert AuditEvent.objects.filter(event_type="case.refused", object_id=str(case.pk)).get().data["rule"] == (
         policy.FILER_APPROVES
@@ -45,7 +45,7 @@ def test_nobody_acts_on_a_case_about_themselves(file_case, subject, approver, wa
     case = walk.verify_all(walk.intake(file_case()))
     approver.id_number_hmac = subject.id_number_hmac
     approver.save()
-    with pytest.raises(PermissionDenied, match="yourself"):
+    with pytest.raises(PermissionDenied, match="回避"):
         policy.require_may_act(approver, case, action="complete:approve", approving=True)
     assert AuditEvent.objects.filter(event_type="case.refused", actor=approver).exists()
 

@@ -1,0 +1,424 @@
+"""API: cases, their history and transitions; tasks (mine, queue), claim, release, complete.
+
+Every endpoint authorises through ``cases.queries.access_*`` (404 outside the jurisdiction,
+403 not allowed) and ``cases.policy.require_may_act`` (maker-checker, recusal), then calls
+one action. Lost races and illegal transitions answer 409 with the case's current status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
+from viewflow.workflow.models import Task
+
+from accounts.models import User
+from config.api import Conflict
+from jurisdictions.models import Department
+
+from . import actions, policy, queries
+from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Kind, VerificationResultChoice
+
+
+def run_action(fn: Callable[[], Any], *, case: Case | None = None) -> Any:
+    """Call an action, turning model validation errors into 400 and viewflow's refusals into 409."""
+    try:
+        return fn()
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise ValidationError(detail) from None
+    except FlowTransitionNotAllowed:
+        current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first() if case else None
+        raise Conflict(current_status=current) from None
+
+
+# --- serializers ------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    node = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
+    department = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    owner = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+    case = serializers.SerializerMethodField()
+
+    def get_node(self, task: Task) -> str:
+        return task.flow_task.name
+
+    def get_label(self, task: Task) -> str:
+        return queries.node_label(task.flow_task.name)
+
+    def get_department(self, task: Task) -> str:
+        return queries.node_department(task.flow_task.name)
+
+    def get_owner(self, task: Task) -> str | None:
+        return task.owner.username if task.owner_id else None
+
+    def get_case(self, task: Task) -> dict[str, Any]:
+        case = task.process.case
+        return {"id": case.pk, "number": case.number, "status": case.status, "due_at": case.due_at}
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    subject = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "kind", "status", "outcome", "title", "subject", "division", "created_at", "due_at"]
+
+    def get_subject(self, case: Case) -> dict[str, Any]:
+        return {"id": case.subject_id, "name": case.subject.name}
+
+
+class CaseDetailSerializer(serializers.ModelSerializer):
+    subject = serializers.SerializerMethodField()
+    filed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    contested_case: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    related_case: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    open_tasks = serializers.SerializerMethodField()
+    verifications = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "outcome",
+            "outcome_reasons",
+            "legal_basis",
+            "title",
+            "description",
+            "channel",
+            "departments",
+            "subject",
+            "division",
+            "filed_by",
+            "agent_name",
+            "agent_relation",
+            "agent_contact",
+            "benefit_type",
+            "benefit_change",
+            "benefit_amount",
+            "benefit_start",
+            "benefit_id",
+            "approved_amount",
+            "corrections",
+            "evidence",
+            "contested_case",
+            "related_case",
+            "decided_by",
+            "decided_at",
+            "applied_at",
+            "closed_at",
+            "due_at",
+            "paused_at",
+            "created_at",
+            "open_tasks",
+            "verifications",
+        ]
+
+    def get_subject(self, case: Case) -> dict[str, Any]:
+        return {
+            "id": case.subject_id,
+            "name": case.subject.name,
+            "id_number_masked": getattr(case.subject, "id_number_masked", ""),
+        }
+
+    def get_open_tasks(self, case: Case) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": t.pk,
+                "node": t.flow_task.name,
+                "label": queries.node_label(t.flow_task.name),
+                "owner": t.owner.username if t.owner_id else None,
+            }
+            for t in queries.open_tasks_of(case)
+        ]
+
+    def get_verifications(self, case: Case) -> list[dict[str, Any]]:
+        return [
+            {
+                "round": v.round,
+                "department": v.department,
+                "result": v.result,
+                "note": v.note,
+                "evidence": v.evidence,
+                "verified_by": v.verified_by.username,
+                "verified_at": v.verified_at,
+            }
+            for v in case.verifications.select_related("verified_by")
+        ]
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    subject = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WALK_IN)
+    departments = serializers.ListField(child=serializers.ChoiceField(choices=Department.choices), default=list)
+    agent_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    agent_relation = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    agent_contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    benefit_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    benefit_change = serializers.ChoiceField(choices=BenefitChange.choices, required=False)
+    benefit_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    benefit_start = serializers.DateField(required=False)
+    benefit_id = serializers.IntegerField(required=False)
+    corrections = serializers.DictField(required=False)
+    evidence = serializers.CharField(required=False, allow_blank=True)
+    contested_case = serializers.IntegerField(required=False)
+    duplicate_action = serializers.ChoiceField(choices=["", "link", "continue"], required=False, default="")
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CompleteSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=VerificationResultChoice.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    decision = serializers.ChoiceField(choices=["approve", "reject", "return"], required=False)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    partly = serializers.BooleanField(required=False, default=False)
+    approved_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
+    departments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Department.choices), required=False, allow_null=True
+    )
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _filters(params: Any) -> queries.CaseFilters:
+    return queries.CaseFilters(
+        status=params.get("status", ""),
+        kind=params.get("kind", ""),
+        stage=params.get("stage", ""),
+        overdue=params.get("overdue", "") in ("1", "true", "yes"),
+        township=params.get("township", ""),
+        assignee=params.get("assignee", ""),
+        search=params.get("q", ""),
+    )
+
+
+class CaseListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("q", str, description="Case number, subject name or full ID number."),
+            OpenApiParameter("after", str, description="Cursor from the previous page's `next`."),
+        ],
+        responses=CaseListSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows, cursor = queries.keyset_page(
+            queries.case_list(request.user, _filters(request.query_params)), after=request.query_params.get("after", "")
+        )
+        return Response({"results": CaseListSerializer(rows, many=True).data, "next": cursor or None})
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    def post(self, request: Request) -> Response:
+        from subjects.queries import access_subject
+
+        serializer = CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        subject = access_subject(request.user, data.pop("subject"), codename="handle_cases")
+        contested_id = data.pop("contested_case", None)
+        if contested_id is not None:
+            data["contested_case"] = queries.access_case(request.user, contested_id)
+        policy.require_not_own_subject(request.user, subject, action="file")
+        kind = data.pop("kind")
+        title = data.pop("title")
+        try:
+            case = run_action(lambda: actions.do_file_case(subject, kind=kind, title=title, actor=request.user, **data))
+        except actions.DuplicateCase as exc:
+            return Response(
+                {
+                    "detail": str(exc),
+                    "duplicates": [{"id": c.pk, "number": c.number, "status": c.status} for c in exc.open_cases],
+                    "hint": _('Send "duplicate_action": "link" or "continue" to file it anyway.'),
+                },
+                status=409,
+            )
+        case = queries.access_case(request.user, case.pk)
+        return Response(CaseDetailSerializer(case).data, status=201)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CaseDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(CaseDetailSerializer(queries.access_case(request.user, pk)).data)
+
+
+class CaseHistoryView(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        case = queries.access_case(request.user, pk)
+        return Response(
+            [
+                {
+                    "id": e.pk,
+                    "at": e.occurred_at,
+                    "event_type": e.event_type,
+                    "actor": e.actor_username or None,
+                    "data": e.data,
+                }
+                for e in queries.timeline(case)
+            ]
+        )
+
+
+class CaseTransitionView(APIView):
+    @extend_schema(request=TransitionSerializer, responses=CaseDetailSerializer)
+    def post(self, request: Request, pk: int, name: str) -> Response:
+        case = queries.access_case(request.user, pk)
+        if name not in FREE_TRANSITIONS:
+            raise Conflict(
+                _("“%(name)s” is not a transition you can request here.") % {"name": name}, current_status=case.status
+            )
+        if not queries.may_work_on(request.user, "intake", case):
+            raise PermissionDenied(_("Only a caseworker of this jurisdiction can do this."))
+        policy.require_may_act(request.user, case, action=name)
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = run_action(
+            lambda: actions.do_transition(case, name, actor=request.user, reason=serializer.validated_data["reason"]),
+            case=case,
+        )
+        return Response(CaseDetailSerializer(queries.access_case(request.user, case.pk)).data)
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+class TaskListView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["mine", "queue"])])
+    def get(self, request: Request) -> Response:
+        which = request.query_params.get("scope", "mine")
+        sort = request.query_params.get("sort", "waiting")
+        if which == "queue":
+            tasks = queries.queue_tasks(request.user, sort=sort, department=request.query_params.get("department", ""))
+        elif which == "mine":
+            tasks = queries.my_tasks(request.user, sort=sort)
+        else:
+            raise ValidationError({"scope": [_("Use mine or queue.")]})
+        return Response(TaskSerializer(tasks[:200], many=True).data)
+
+
+def _task_response(task: Task) -> Response:
+    task = Task.objects.select_related("owner", "process__case").get(pk=task.pk)
+    return Response(TaskSerializer(task).data)
+
+
+class TaskClaimView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        task = queries.access_task(request.user, pk)
+        case = task.case  # type: ignore[attr-defined]
+        policy.require_may_act(request.user, case, action="claim", approving=task.flow_task.name == "approve")
+        run_action(lambda: actions.do_claim_task(task, actor=request.user), case=case)
+        return _task_response(task)
+
+
+class TaskReleaseView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        task = queries.access_task(request.user, pk, act=False)
+        case = task.case  # type: ignore[attr-defined]
+        if task.owner_id != request.user.pk and not queries.may_supervise(request.user, case):
+            if not queries.may_work_on(request.user, task.flow_task.name, case):
+                raise PermissionDenied(_("This task is for another role or department."))
+            raise PermissionDenied(_("Only the person who claimed the task or a supervisor can release it."))
+        run_action(lambda: actions.do_release_task(task, actor=request.user), case=case)
+        return _task_response(task)
+
+
+class TaskReassignView(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        task = queries.access_task(request.user, pk, act=False)
+        case = task.case  # type: ignore[attr-defined]
+        if not queries.may_supervise(request.user, case):
+            raise PermissionDenied(_("Only a supervisor can reassign tasks."))
+        username = str(request.data.get("user", "")) if isinstance(request.data, dict) else ""
+        target = User.objects.filter(username=username, is_active=True).first()
+        node = task.flow_task.name
+        if target is None or not queries.may_work_on(target, node, case):
+            raise ValidationError({"user": [_("This person cannot work on this task here.")]})
+        found = policy.refusal(target, case, approving=node == "approve")
+        if found:
+            raise ValidationError({"user": [found[1]]})
+        run_action(lambda: actions.do_reassign_task(task, actor=request.user, to_user=target), case=case)
+        return _task_response(task)
+
+
+def complete_task(user: Any, task: Task, data: dict[str, Any]) -> Case:
+    """Dispatch a task's decision fields to its action (shared by the API and the pages)."""
+    case: Case = task.case  # type: ignore[attr-defined]
+    node = task.flow_task.name
+    policy.require_may_act(user, case, action=f"complete:{node}", approving=node == "approve")
+    if node == "intake":
+        return run_action(
+            lambda: actions.do_review_intake(
+                task, actor=user, departments=data.get("departments"), note=data.get("note", "")
+            ),
+            case=case,
+        )
+    if node == "correct":
+        return run_action(
+            lambda: actions.do_resubmit_case(
+                task, actor=user, note=data.get("note", ""), departments=data.get("departments")
+            ),
+            case=case,
+        )
+    if node == "approve":
+        if not data.get("decision"):
+            raise ValidationError({"decision": [_("Choose approve, reject or return.")]})
+        return run_action(
+            lambda: actions.do_decide(
+                task,
+                actor=user,
+                decision=data["decision"],
+                reasons=data.get("reasons", ""),
+                legal_basis=data.get("legal_basis", ""),
+                partly=bool(data.get("partly")),
+                approved_amount=data.get("approved_amount"),
+            ),
+            case=case,
+        )
+    if not data.get("result"):
+        raise ValidationError({"result": [_("Choose confirmed, disputed or not found.")]})
+    run_action(
+        lambda: actions.do_record_verification(
+            task, actor=user, result=data["result"], note=data.get("note", ""), evidence=data.get("evidence", "")
+        ),
+        case=case,
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+class TaskCompleteView(APIView):
+    @extend_schema(request=CompleteSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        task = queries.access_task(request.user, pk)
+        serializer = CompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = complete_task(request.user, task, dict(serializer.validated_data))
+        return Response({"case": case.pk, "number": case.number, "status": case.status})

@@ -1,0 +1,53 @@
+"""Labels for the case pages: audit event types, statuses and task nodes in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Status, VerificationResultChoice
+from cases.queries import node_label
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "case.filed": _("Case filed"),
+    "case.transition": _("Status changed"),
+    "case.verified": _("Verification recorded"),
+    "case.applied": _("Database updated"),
+    "case.refused": _("Action refused (maker-checker or recusal)"),
+    "case.escalated": _("Escalated as overdue"),
+    "task.claimed": _("Task claimed"),
+    "task.released": _("Task released"),
+    "task.reassigned": _("Task reassigned"),
+    "attachment.added": _("Document attached"),
+    "attachment.downloaded": _("Document downloaded"),
+}
+
+
+@register.filter
+def event_label(event_type: str) -> Any:
+    return EVENT_LABELS.get(event_type, event_type)
+
+
+@register.filter
+def status_label(value: str) -> Any:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def task_label(node: Any) -> str:
+    return node_label(node) if isinstance(node, str) and node else ""
+
+
+@register.filter
+def result_label(value: str) -> Any:
+    try:
+        return VerificationResultChoice(value).label
+    except ValueError:
+        return value
