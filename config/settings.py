@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "cases",
     "workflows",
     "notifications",
+    "letters",
 ]
 
 MIDDLEWARE = [
@@ -357,3 +358,17 @@ LAUREL_CASE_SLA_WARN_DAYS = env_int("LAUREL_CASE_SLA_WARN_DAYS", 1)
 # Attachments: PDF, JPEG and PNG (sniffed from their content) up to this size.
 LAUREL_ATTACHMENT_MAX_BYTES = env_int("LAUREL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 LAUREL_ATTACHMENT_DIR = Path(os.environ.get("LAUREL_ATTACHMENT_DIR", VAR_DIR / "attachments"))
+
+# --- Letters ----------------------------------------------------------------------------------
+# Decision letters are signed (PAdES, pyHanko) with this PEM key and certificate; production uses
+# the bureau's own. `manage.py make_dev_letter_cert` makes a self-signed pair (`make demo` runs it).
+_LETTERS_KEY_DIR = VAR_DIR / "letters"
+LAUREL_LETTER_SIGNING_KEY = Path(os.environ.get("LAUREL_LETTER_SIGNING_KEY", _LETTERS_KEY_DIR / "signing-key.pem"))
+LAUREL_LETTER_SIGNING_CERT = Path(os.environ.get("LAUREL_LETTER_SIGNING_CERT", _LETTERS_KEY_DIR / "signing-cert.pem"))
+LAUREL_LETTER_SIGNING_KEY_PASSPHRASE = os.environ.get("LAUREL_LETTER_SIGNING_KEY_PASSPHRASE", "")
+# Rendered PDFs (never served directly: only through the permission-checked download).
+LAUREL_LETTER_DIR = Path(os.environ.get("LAUREL_LETTER_DIR", MEDIA_ROOT / "letters"))
+# Public address printed in each letter's QR code (…/letters/verify/<code>/); required in production.
+LAUREL_LETTER_VERIFY_BASE_URL = os.environ.get(
+    "LAUREL_LETTER_VERIFY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")

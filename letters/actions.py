@@ -1,0 +1,358 @@
+"""Every write to letters goes through here (house style: one transaction, locks, audit, outbox).
+
+``do_request_letter`` numbers the letter (gap-free per county and year, under a locked
+counter row), snapshots the data it will print and enqueues the render job, all in the
+caller's transaction: the job row exists if and only if the transaction commits
+(django-tasks-db writes it through the same connection). The job (``do_issue_letter``)
+renders once; nothing ever re-renders an issued letter — a correction is a new letter
+that supersedes the old one (``do_supersede_letter``), and both are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from config.api import Conflict
+
+from . import content, rendering, signing, storage
+from .models import DELIVERED_METHODS, Dispatch, DispatchMethod, Kind, Letter, LetterCounter, Letterhead, Status
+
+# Kinds of which a case has at most one letter in force (others are superseded, not repeated).
+ONCE_PER_CASE = (Kind.ACKNOWLEDGEMENT, Kind.APPROVAL, Kind.REJECTION)
+DECISION_KINDS = (Kind.APPROVAL, Kind.REJECTION)
+
+# Unambiguous characters only (no 0/O, 1/I/L): the code is read aloud and typed from paper.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def display_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def next_sequence(county_code: str, year: int) -> int:
+    """The next gap-free document number of a county and year (call inside the requesting transaction)."""
+    counter = LetterCounter.objects.select_for_update().filter(county_code=county_code, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                LetterCounter.objects.create(county_code=county_code, year=year, last=0)
+        except IntegrityError:
+            pass  # created concurrently: lock theirs
+        counter = LetterCounter.objects.select_for_update().get(county_code=county_code, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _create_letter(
+    case: Any,
+    *,
+    kind: str,
+    actor: Any,
+    details: dict[str, Any] | None,
+    supersedes: Letter | None = None,
+    supersede_reason: str = "",
+) -> Letter:
+    issued_on = timezone.localdate()
+    county_code = case.division_id[:6]
+    issuer = content.letterhead_for(case.division_id)
+    # Validate before numbering (a refused request takes no number, even before the rollback).
+    content.build_snapshot(
+        case, kind=kind, issuer=issuer, number="", code="X" * CODE_LENGTH, issued_on=issued_on, details=details
+    )
+    sequence = next_sequence(county_code, issued_on.year)
+    number = content.document_number(issuer["number_prefix"], issued_on.year, sequence)
+    code = new_verification_code()
+    while Letter.objects.filter(verification_code=code).exists():  # pragma: no cover - 31^10 codes
+        code = new_verification_code()
+    snapshot = content.build_snapshot(
+        case,
+        kind=kind,
+        issuer=issuer,
+        number=number,
+        code=display_code(code),
+        issued_on=issued_on,
+        details=details,
+        supersedes=supersedes,
+        supersede_reason=supersede_reason,
+    )
+    letter = Letter.objects.create(
+        division_id=case.division_id,
+        case=case,
+        kind=kind,
+        year=issued_on.year,
+        sequence=sequence,
+        number=number,
+        verification_code=code,
+        snapshot=snapshot,
+        template_version=rendering.TEMPLATE_VERSION,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        supersedes=supersedes,
+    )
+    record(
+        event_type="letter.requested",
+        actor=actor,
+        obj=letter,
+        data={
+            "number": number,
+            "kind": kind,
+            "case": case.number,
+            "supersedes": supersedes.number if supersedes else "",
+        },
+    )
+    enqueue_render(letter.pk)
+    return letter
+
+
+def enqueue_render(letter_id: int) -> None:
+    """Queue the render job so that it exists if and only if the current transaction commits.
+
+    The database backend (django-tasks-db) writes the job row through the same connection, so
+    it commits or rolls back with the letter. A backend outside the database (RQ) is told only
+    after the commit; a crash in between leaves a pending letter, which
+    ``manage.py requeue_letters`` queues again.
+    """
+    from .tasks import render_letter
+
+    if type(render_letter.get_backend()).__module__.startswith("django_tasks_db"):
+        render_letter.enqueue(letter_id)
+    else:
+        transaction.on_commit(lambda: render_letter.enqueue(letter_id))
+
+
+@transaction.atomic
+def do_request_letter(case: Any, *, kind: str, actor: Any, details: dict[str, Any] | None = None) -> Letter:
+    """Request a letter about ``case``: numbered, snapshotted, and queued for rendering.
+
+    ``details``: ``{"reasons": "…"}`` (required for a return for correction: what to correct),
+    optionally ``"days"`` (to correct; default 15) and ``"attachments"`` (names listed under 附件).
+    Refuses (409) a second acknowledgement or decision letter while one is in force: correct
+    a letter with :func:`do_supersede_letter` instead.
+    """
+    from cases.models import Case
+
+    case = Case.objects.select_for_update().select_related("subject").get(pk=case.pk)
+    if kind in ONCE_PER_CASE:
+        kinds = DECISION_KINDS if kind in DECISION_KINDS else (kind,)
+        if Letter.objects.filter(case=case, kind__in=kinds, superseded_at__isnull=True).exists():
+            raise Conflict(_("This case already has such a letter; issue a correction that supersedes it instead."))
+    return _create_letter(case, kind=kind, actor=actor, details=details)
+
+
+def _details_of(letter: Letter) -> dict[str, Any]:
+    snapshot = letter.snapshot
+    details: dict[str, Any] = {"attachments": snapshot.get("attachments", [])}
+    correction = snapshot.get("correction") or {}
+    if correction.get("what"):
+        details["reasons"] = correction["what"]
+        details["days"] = correction.get("days", content.DEFAULT_CORRECTION_DAYS)
+    return details
+
+
+@transaction.atomic
+def do_supersede_letter(letter: Letter, *, actor: Any, reason: str, details: dict[str, Any] | None = None) -> Letter:
+    """Issue a corrected letter (from the case's current data) that supersedes ``letter``; both are kept."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the letter is being corrected.")})
+    old = Letter.objects.select_for_update().get(pk=letter.pk)
+    if old.superseded_at is not None:
+        raise Conflict(_("This letter has already been superseded."))
+    if old.status == Status.PENDING:
+        raise Conflict(_("This letter is still being rendered; wait until it is issued."))
+    from cases.models import Case
+
+    case = Case.objects.select_for_update().select_related("subject").get(pk=old.case_id)
+    old.superseded_at = timezone.now()
+    old.supersede_reason = reason.strip()
+    old.save(update_fields=["superseded_at", "supersede_reason"])
+    new = _create_letter(
+        case,
+        kind=old.kind,
+        actor=actor,
+        details=details if details is not None else _details_of(old),
+        supersedes=old,
+        supersede_reason=reason.strip(),
+    )
+    record(
+        event_type="letter.superseded",
+        actor=actor,
+        obj=old,
+        data={"number": old.number, "by": new.number, "by_id": new.pk},
+        reason=reason.strip(),
+    )
+    return new
+
+
+def _mark_failed(letter_id: int, error: str) -> None:
+    with transaction.atomic():
+        Letter.objects.filter(pk=letter_id).exclude(status=Status.ISSUED).update(
+            status=Status.FAILED, error=error[:4000]
+        )
+
+
+def do_issue_letter(letter_id: int) -> Letter:
+    """The render job's body: render, sign, store and mark issued — once.
+
+    The slow part (rendering, signing) runs outside any transaction; the letter row is then
+    locked and, if another run got there first, this run's bytes are discarded. Errors mark
+    the letter failed with the reason and propagate.
+    """
+    letter = Letter.objects.get(pk=letter_id)
+    if letter.status == Status.ISSUED:
+        return letter
+    snapshot = letter.snapshot
+    try:
+        pdf = rendering.letter_pdf(snapshot)
+        signed = signing.sign_pdf(
+            pdf, reason=f"{snapshot['title']} {snapshot['number']}", location=snapshot["issuer"]["bureau_name"]
+        )
+        signer = signing.signer_name()
+    except Exception as exc:
+        _mark_failed(letter_id, f"{type(exc).__name__}: {exc}")
+        raise
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.status == Status.ISSUED:
+            return letter
+        letter.file_name = storage.save_new(letter.county_code, letter.year, signed)
+        letter.sha256 = hashlib.sha256(signed).hexdigest()
+        letter.size = len(signed)
+        letter.signer = signer
+        letter.template_version = rendering.TEMPLATE_VERSION
+        letter.status = Status.ISSUED
+        letter.issued_at = timezone.now()
+        letter.error = ""
+        letter.save()
+        record(
+            event_type="letter.issued",
+            actor=None,
+            obj=letter,
+            data={
+                "number": letter.number,
+                "kind": letter.kind,
+                "sha256": letter.sha256,
+                "size": letter.size,
+                "template_version": letter.template_version,
+            },
+        )
+    return letter
+
+
+@transaction.atomic
+def do_retry_letter(letter: Letter, *, actor: Any) -> Letter:
+    """Queue a failed letter again (after the cause, e.g. a missing font, was fixed)."""
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if letter.status != Status.FAILED:
+        raise Conflict(_("Only a letter whose rendering failed can be retried."))
+    letter.status = Status.PENDING
+    letter.save(update_fields=["status"])
+    record(event_type="letter.requested", actor=actor, obj=letter, data={"number": letter.number, "retry": True})
+    enqueue_render(letter.pk)
+    return letter
+
+
+@transaction.atomic
+def do_record_dispatch(
+    letter: Letter,
+    *,
+    method: str,
+    date: dt.date,
+    actor: Any,
+    tracking_number: str = "",
+    note: str = "",
+) -> Dispatch:
+    """Record that an issued letter was printed, mailed, signed for, e-delivered or handed over."""
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if letter.status != Status.ISSUED:
+        raise Conflict(_("Only an issued letter can be dispatched."))
+    errors: dict[str, str] = {}
+    if method not in DispatchMethod.values:
+        errors["method"] = _("Choose how the letter was sent or delivered.")
+    tracking_number = tracking_number.strip()
+    if method == DispatchMethod.MAILED and not tracking_number:
+        errors["tracking_number"] = _("Give the postal tracking number of a mailed letter.")
+    if date > timezone.localdate():
+        errors["date"] = _("The date cannot be in the future.")
+    elif letter.issued_at and date < timezone.localtime(letter.issued_at).date():
+        errors["date"] = _("The date cannot be before the letter was issued.")
+    if errors:
+        raise ValidationError(errors)
+    dispatch = Dispatch.objects.create(
+        letter=letter, method=method, date=date, tracking_number=tracking_number, note=note.strip(), recorded_by=actor
+    )
+    if method in DELIVERED_METHODS and (letter.delivered_on is None or date < letter.delivered_on):
+        letter.delivered_on = date
+        letter.save(update_fields=["delivered_on"])
+    record(
+        event_type="letter.dispatched",
+        actor=actor,
+        obj=letter,
+        data={"number": letter.number, "method": method, "date": date, "tracking_number": tracking_number},
+    )
+    return dispatch
+
+
+@transaction.atomic
+def do_record_download(letter: Letter, *, actor: Any, via: str) -> None:
+    """Audit one download of a letter's PDF (``via``: "page" or "api")."""
+    record(event_type="letter.downloaded", actor=actor, obj=letter, data={"number": letter.number, "via": via})
+
+
+LETTERHEAD_FIELDS = (
+    "bureau_name",
+    "header_text",
+    "number_prefix",
+    "address",
+    "postcode",
+    "phone",
+    "contact_person",
+    "reconsideration_body",
+    "reconsideration_days",
+    "court",
+    "lawsuit_months",
+    "cc",
+)
+
+
+@transaction.atomic
+def do_set_letterhead(division: Any, *, actor: Any, seal: Any = None, **fields: Any) -> Letterhead:
+    """Create or change the letterhead of a province, city or county (letters requested later use it)."""
+    unknown = set(fields) - set(LETTERHEAD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown letterhead fields: {sorted(unknown)}")
+    if len(division.code) > 6 or division.code == "CN":
+        raise ValidationError({"division": _("Letterheads belong to a province, city or county.")})
+    head = Letterhead.objects.select_for_update().filter(division=division).first()
+    old = {f: getattr(head, f) for f in LETTERHEAD_FIELDS} if head else {}
+    if head is None:
+        head = Letterhead(division=division)
+    for name, value in fields.items():
+        setattr(head, name, value)
+    if seal is not None:
+        head.seal = seal
+    head.updated_by = actor
+    head.full_clean()
+    head.save()
+    changed = sorted(f for f in LETTERHEAD_FIELDS if old.get(f) != getattr(head, f))
+    record(
+        event_type="letter.letterhead_changed",
+        actor=actor,
+        obj=head,
+        division_code=division.code,
+        data={"fields": changed, "seal_changed": seal is not None},
+    )
+    return head

@@ -1,0 +1,73 @@
+"""Reading letters, always through the jurisdiction scope.
+
+``access_letter``: 404 outside the user's jurisdiction (a letter sits in its case's division),
+403 when visible but the action is not allowed there. ``letter_by_code`` serves the public
+verification page and reveals only issued letters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from jurisdictions import scope
+
+from .models import Kind, Letter, Status
+
+HANDLE = "handle_cases"
+APPROVE = "approve_cases"
+
+
+def access_letter(user: Any, letter_id: Any, *, codename: str | None = None) -> Letter:
+    try:
+        pk = int(letter_id)
+    except (TypeError, ValueError):
+        raise Http404(_("Not found.")) from None
+    letter = Letter.objects.select_related("case", "division", "supersedes").filter(pk=pk).first()
+    scope.access_located(user, letter, codename=codename)
+    assert letter is not None
+    return letter
+
+
+def supersede_codename(letter: Letter) -> str:
+    """Correcting a decision is for approvers; other letters for caseworkers."""
+    return APPROVE if letter.kind in (Kind.APPROVAL, Kind.REJECTION) else HANDLE
+
+
+def letters_of_case(case: Any) -> QuerySet[Letter]:
+    """All letters of a case (superseded ones included), newest first."""
+    return Letter.objects.filter(case=case).select_related("supersedes").order_by("-requested_at", "-id")
+
+
+def letter_list(user: Any) -> QuerySet[Letter]:
+    return scope.scoped(Letter.objects.all(), user).select_related("case", "division").order_by("-requested_at", "-id")
+
+
+def undelivered(user: Any, *, county: str = "") -> QuerySet[Letter]:
+    """Issued letters in force that have not reached the person yet, oldest first (per county if given)."""
+    qs = scope.scoped(Letter.objects.all(), user).filter(
+        status=Status.ISSUED, superseded_at__isnull=True, delivered_on__isnull=True
+    )
+    if county:
+        qs = qs.filter(county_code=county)
+    return qs.select_related("case", "division").order_by("issued_at", "id")
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def letter_by_code(raw: str) -> Letter:
+    """The issued letter with this verification code, else 404 (unknown, forged, or not issued yet)."""
+    code = normalise_code(raw)
+    letter = (
+        Letter.objects.select_related("superseded_by").filter(verification_code=code, status=Status.ISSUED).first()
+        if code
+        else None
+    )
+    if letter is None:
+        raise Http404(_("No letter has this verification code."))
+    return letter

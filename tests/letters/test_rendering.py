@@ -1,0 +1,133 @@
+"""Rendering: the exact Chinese text is in the PDF, rare name characters render, and a missing
+glyph or font fails loudly instead of printing tofu."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from letters import rendering
+from letters.models import Letter, Status
+from letters.tasks import render_letter
+from tests.letters.conftest import RARE_NAME, needs_pdftotext
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@needs_pdftotext
+def test_approval_letter_text_has_the_exact_chinese_strings(
+    letterhead: Any,
+    file_case: Callable[..., Any],
+    decide: Callable[..., Any],
+    issue: Callable[..., Letter],
+    settings: Any,
+) -> None:
+    case = decide(file_case(), "approve", approved_amount="420.50")
+    letter = issue(case, "approval")
+    assert letter.status == Status.ISSUED, letter.error
+    text = _flat(pdf_text(Path(settings.LAUREL_LETTER_DIR) / letter.file_name))
+    for expected in (
+        "广州市天河区退役军人事务局",
+        "天退役军人决〔2026〕1号",
+        "批准决定书",
+        f"{RARE_NAME}：",  # the addressee, rare characters included
+        case.subject.id_number_masked,
+        case.number,
+        "每月发放人民币420.50元",
+        "自2026年1月1日起享受国家补助",
+        "《军人抚恤优待条例》第三十条",
+        "60日内向广州市天河区人民政府申请行政复议",
+        "6个月内依法向广州铁路运输法院提起行政诉讼",
+        "联系电话：020-12345678",
+        "抄送：广州市退役军人事务局。",
+        f"验证码：{letter.snapshot['verification_code']}",
+        "—1—",
+    ):
+        assert expected in text, expected
+    # Only the masked ID number is ever printed.
+    assert case.subject.id_number_masked.count("*") == 8
+
+
+@needs_pdftotext
+def test_rejection_letter_states_reasons_basis_and_appeal_rights(
+    letterhead: Any,
+    file_case: Callable[..., Any],
+    decide: Callable[..., Any],
+    issue: Callable[..., Letter],
+    settings: Any,
+) -> None:
+    case = decide(file_case(), "reject", reasons="经核查，申请人已享受同类补助，不符合重复享受的条件。")
+    letter = issue(case, "rejection")
+    text = _flat(pdf_text(Path(settings.LAUREL_LETTER_DIR) / letter.file_name))
+    assert "不予批准决定书" in text
+    assert "决定：不予批准你的申请。" in text
+    assert "理由：经核查，申请人已享受同类补助，不符合重复享受的条件。" in text
+    assert "依据：《军人抚恤优待条例》第三十条" in text
+    assert "救济途径：如不服本决定，可以自收到本决定书之日起60日内向广州市天河区人民政府申请行政复议" in text
+
+
+def test_a_character_no_font_has_raises_an_error_naming_it() -> None:
+    html = '<html lang="zh-CN"><body><p>申请人：陈𰀀明</p></body></html>'  # U+30000 (Ext G): not in Noto CJK
+    with pytest.raises(rendering.MissingGlyphs) as caught:
+        rendering.pdf_from_html(html)
+    assert caught.value.characters == ["𰀀"]
+    assert "U+30000" in str(caught.value)
+
+
+def test_without_a_cjk_font_rendering_fails_naming_the_missing_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weasyprint.text.fonts import FontConfiguration
+
+    # A fontconfig that knows only DejaVu (Latin): what a machine without fonts-noto-cjk sees.
+    latin = next((p for p in ("/usr/share/fonts/truetype/dejavu",) if Path(p).is_dir()), None)
+    if latin is None:
+        pytest.skip("DejaVu fonts (fonts-dejavu-core) are not installed")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{latin}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    latin_only = FontConfiguration()
+    with pytest.raises(rendering.MissingGlyphs) as caught:
+        rendering.pdf_from_html('<html lang="zh-CN"><body><p>批准决定书</p></body></html>', config=latin_only)
+    assert set(caught.value.characters) == set("批准决定书")
+    assert "批 (U+6279)" in str(caught.value)
+
+
+def test_no_cjk_font_installed_at_all_is_refused_before_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rendering, "cjk_font_families", lambda: frozenset())
+    with pytest.raises(rendering.MissingFonts, match="fonts-noto-cjk"):
+        rendering.pdf_from_html('<html lang="zh-CN"><body>受理通知书</body></html>')
+
+
+def test_a_letter_may_not_fetch_anything_from_outside() -> None:
+    html = '<html lang="zh-CN"><body><img src="http://203.0.113.9/seal.png"><p>受理</p></body></html>'
+    with pytest.raises(rendering.LetterRenderError, match="not inline"):
+        rendering.pdf_from_html(html)
+
+
+def test_a_name_that_cannot_be_printed_fails_the_job_and_the_letter_says_why(
+    letterhead: Any, file_case: Callable[..., Any], approver: Any
+) -> None:
+    from letters.actions import do_request_letter
+
+    case = file_case(name="陈𰀀")
+    letter = do_request_letter(case, kind="acknowledgement", actor=approver)
+    with pytest.raises(rendering.MissingGlyphs):
+        render_letter.call(letter.pk)
+    letter.refresh_from_db()
+    assert letter.status == Status.FAILED
+    assert "U+30000" in letter.error
+    assert letter.sha256 == "" and letter.file_name == ""
