@@ -1,5 +1,9 @@
 """API routes of the audit app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("audit/events/", api.AuditEventListView.as_view(), name="api-audit-events"),
+]

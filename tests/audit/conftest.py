@@ -67,3 +67,21 @@ def tamper() -> Callable[..., None]:
                 cursor.execute("SET LOCAL session_replication_role = origin")
 
     return run
+
+
+@pytest.fixture
+def web_as() -> Callable[[User], Any]:
+    """A browser client signed in as ``user`` with two-factor verified (auditors need it)."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def client_for(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+        return client
+
+    return client_for

@@ -1,0 +1,159 @@
+"""The auditor's workspace (read-only): search, object timelines, exports, chain status.
+
+Every page needs ``audit`` or ``supervise`` somewhere (403 otherwise) and shows only the
+events of the user's jurisdictions; an object timeline with no visible event is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import checkpoints, exports, queries
+from .forms import EventSearchForm
+from .log import record
+from .models import NATION_CHAIN, ChainHead, ChainVerification
+
+PAGE_SIZE = 100
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _query_without(params: QueryDict, *names: str) -> str:
+    return urlencode([(k, v) for k, v in params.items() if k not in names and v])
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by date range, jurisdiction, actor, event type and object; newest first."""
+    queries.require_auditor(request.user)
+    form = EventSearchForm(request.GET or None)
+    rows: list[dict[str, str]] = []
+    next_before = None
+    if form.is_bound and not form.is_valid():
+        filters = None
+    else:
+        filters = form.filters() if form.is_bound else {}
+        events = queries.search(request.user, filters)
+        before = _cursor(request, "before")
+        if before is not None:
+            events = events.filter(id__lt=before)
+        page = list(events[: PAGE_SIZE + 1])
+        if len(page) > PAGE_SIZE:
+            page = page[:PAGE_SIZE]
+            next_before = page[-1].pk
+        rows = [queries.event_row(event) for event in page]
+    query = _query_without(request.GET, "before")
+    return render(
+        request,
+        "audit/search.html",
+        {
+            "form": form,
+            "rows": rows,
+            "columns": queries.COLUMNS,
+            "searched": filters is not None,
+            "query": query,
+            "next_before": next_before,
+            "paged": "before" in request.GET,
+        },
+    )
+
+
+@login_required
+def object_timeline(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
+    """Everything that happened to one object (a case, a person, ...), oldest first."""
+    queries.require_auditor(request.user)
+    events = queries.object_events(request.user, object_type, object_id)
+    after = _cursor(request, "after")
+    if after is not None:
+        events = events.filter(id__gt=after)
+    page = list(events[: PAGE_SIZE + 1])
+    if not page and after is None:
+        raise Http404(_("Not found."))
+    next_after = None
+    if len(page) > PAGE_SIZE:
+        page = page[:PAGE_SIZE]
+        next_after = page[-1].pk
+    return render(
+        request,
+        "audit/timeline.html",
+        {
+            "object_type": object_type,
+            "object_id": object_id,
+            "rows": [queries.event_row(event) for event in page],
+            "columns": queries.COLUMNS,
+            "query": urlencode({"object_type": object_type, "object_id": object_id, "order": "asc"}),
+            "next_after": next_after,
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The whole search (all pages, up to the configured limit) as CSV or XLSX. Audited."""
+    queries.require_auditor(request.user)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("Not found."))
+    form = EventSearchForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "audit/search.html",
+            {"form": form, "rows": [], "columns": queries.COLUMNS, "searched": False},
+            status=400,
+        )
+    filters = form.filters()
+    ascending = request.GET.get("order") == "asc"
+    limit = settings.LAUREL_AUDIT_EXPORT_MAX_ROWS
+    with transaction.atomic():
+        events = list(queries.search(request.user, filters, ascending=ascending)[: limit + 1])
+        truncated = len(events) > limit
+        rows = [queries.event_row(event) for event in events[:limit]]
+        content = exports.build(fmt, rows, title=_("Audit events"))
+        record(
+            event_type="audit.exported",
+            actor=request.user,
+            division_code=queries.export_division(request.user),
+            data={
+                "format": fmt,
+                "filters": {key: str(value) for key, value in filters.items()},
+                "order": "asc" if ascending else "desc",
+                "rows": len(rows),
+                "truncated": truncated,
+            },
+        )
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.{fmt}"'
+    if truncated:
+        response["X-Laurel-Truncated"] = str(limit)
+    return response
+
+
+@login_required
+def chain_status(request: HttpRequest) -> HttpResponse:
+    """Last verification, last checkpoint and the heads of the chains in the user's scope."""
+    queries.require_auditor(request.user)
+    codes = queries.audit_codes(request.user)
+    heads = ChainHead.objects.all()
+    if NATION_CHAIN not in codes:
+        heads = heads.filter(chain__in=sorted({code[:2] for code in codes}))
+    context: dict[str, Any] = {
+        "verification": ChainVerification.objects.first(),
+        "checkpoint": checkpoints.latest_checkpoint(),
+        "checkpoint_count": len(checkpoints.list_checkpoints()),
+        "heads": heads,
+    }
+    return render(request, "audit/status.html", context)
