@@ -31,7 +31,7 @@ test: install check
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(VENV)/bin/mypy .
 
 format: install
@@ -61,7 +61,7 @@ messages: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
 # Apps keep their own catalogues (<app>/locale); templates/ and config/ use locale/.
-LOCALE_APPS := accounts jurisdictions audit subjects cases workflows notifications
+LOCALE_APPS := accounts jurisdictions audit subjects cases workflows notifications reports crosscheck
 ## messages-update: extract every translatable string into the catalogues (then fill zh_Hans)
 messages-update: $(VENV)/.installed
 	@for app in $(LOCALE_APPS); do \
