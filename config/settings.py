@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "cases",
     "workflows",
     "notifications",
+    "crosscheck",
     "letters",
 ]
 

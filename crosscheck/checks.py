@@ -1,0 +1,425 @@
+# ruff: noqa: S608  (table and column names are module constants; every value is a bound parameter)
+"""The checks of a run, set-based: each is one ``INSERT ... SELECT`` into the run's hit table.
+
+Portable SQL (PostgreSQL and SQLite); the only vendor difference is how a date becomes a
+month number (:func:`_month_index`). Nothing here loops over rows in Python.
+
+After the checks, :func:`merge` folds the hits into discrepancies in three statements:
+refresh the live ones seen again, insert the new ones (never a second live one for the same
+subject, kind and field), and close the live ones of the checked (department, kind) pairs
+that were not seen again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from jurisdictions.models import Department
+from subjects.models import FAMILY_CATEGORIES, Category
+
+from .layouts import BY_NAME, LAYOUTS, Layout
+from .models import BatchStatus, DatasetBatch, Kind, Severity
+
+S = "subjects_subject"
+B = "subjects_benefit"
+R = "crosscheck_datasetrow"
+H = "crosscheck_runhit"
+D = "crosscheck_discrepancy"
+
+HIT_COLUMNS = (
+    "run_id, subject_id, kind, field, severity, department, registry_value, dataset_value, "
+    "batch_id, death_date, months_overpaid, amount_overpaid"
+)
+VETERAN_CATEGORIES = tuple(sorted(c.value for c in Category if c not in FAMILY_CATEGORIES))
+MANDATORY_TEXT_FIELDS = ("ethnicity", "hukou_address")
+MANDATORY_SERVICE_FIELDS = ("service_start", "service_end")
+
+
+def _month_index(expr: str) -> str:
+    """SQL for year*12 + month of a date expression."""
+    if connection.vendor == "postgresql":
+        return f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER))"
+    return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER))"
+
+
+def _as_text(expr: str) -> str:
+    return f"COALESCE(CAST({expr} AS TEXT), '')"
+
+
+def scope_sql(alias: str, code: str) -> tuple[str, list[Any]]:
+    """A condition limiting ``alias`` (a Located table) to the division ``code`` ("" = nation)."""
+    if not code or code == "CN":
+        return "1=1", []
+    column = {2: "province_code", 4: "city_code", 6: "county_code"}.get(len(code), "division_id")
+    return f"{alias}.{column} = %s", [code]
+
+
+def _in(values: Sequence[Any]) -> str:
+    return "(" + ", ".join(["%s"] * len(values)) + ")"
+
+
+def current_batches(layout: Layout) -> list[DatasetBatch]:
+    """The batches a run compares with: every loaded one (cumulative layouts) or the latest."""
+    batches = DatasetBatch.objects.filter(layout=layout.name, status=BatchStatus.LOADED).order_by("-created_at", "-id")
+    if layout.cumulative:
+        return list(batches)
+    latest = batches.first()
+    return [latest] if latest else []
+
+
+@dataclass
+class Plan:
+    """What one run checks: the batches per layout and the (department, kind) pairs it may close."""
+
+    run_id: int
+    division_code: str
+    as_of: dt.date
+    batches: dict[str, list[DatasetBatch]] = field(default_factory=dict)
+    checked: set[tuple[str, str]] = field(default_factory=set)
+    with_registry_checks: bool = False
+
+
+def plan(run_id: int, *, department: str, division_code: str, as_of: dt.date) -> Plan:
+    result = Plan(run_id=run_id, division_code=division_code, as_of=as_of)
+    for layout in LAYOUTS:
+        if department and layout.department != department:
+            continue
+        batches = current_batches(layout)
+        if batches:
+            result.batches[layout.name] = batches
+    result.with_registry_checks = not department
+    return result
+
+
+class Checker:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def _exec(self, sql: str, params: list[Any]) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
+
+    def _rows(self, layout_name: str) -> tuple[str, list[Any], DatasetBatch]:
+        batches = self.plan.batches[layout_name]
+        ids_ = [b.pk for b in batches]
+        return f"r.batch_id IN {_in(ids_)}", ids_, batches[0]
+
+    def _subject_scope(self, alias: str = "s", coverage: str = "") -> tuple[str, list[Any]]:
+        sql, params = scope_sql(alias, self.plan.division_code)
+        if coverage:
+            cov_sql, cov_params = scope_sql(alias, coverage)
+            return f"{sql} AND {cov_sql}", params + cov_params
+        return sql, params
+
+    def run_all(self) -> None:
+        names = self.plan.batches
+        if "public_security.deaths" in names:
+            self.deaths()
+        if "public_security.hukou" in names:
+            self.hukou()
+        for name in names:
+            layout = BY_NAME[name]
+            if layout.benefit_types:
+                self.benefits(layout)
+        for name in ("housing.property", "natural_resources.real_estate"):
+            if name in names:
+                self.owns_home(BY_NAME[name])
+        if "military.service" in names:
+            self.military()
+        if "petitions.petitions" in names:
+            self.petitions()
+        if self.plan.with_registry_checks:
+            self.missing()
+
+    # --- public security --------------------------------------------------------------------
+
+    def deaths(self) -> None:
+        rows_sql, rows_params, _batch = self._rows("public_security.deaths")
+        scope, scope_params = self._subject_scope()
+        dept = Department.PUBLIC_SECURITY
+        self.plan.checked |= {(dept, Kind.DECEASED_RECEIVING), (dept, Kind.DECEASED_ON_FILE)}
+        as_of_month = self.plan.as_of.year * 12 + self.plan.as_of.month
+        death_month = _month_index("r.event_date")
+        start_month = _month_index("b.start")
+        first_unowed = f"(CASE WHEN {start_month} > {death_month} + 1 THEN {start_month} ELSE {death_month} + 1 END)"
+        months = f"(CASE WHEN %s - {first_unowed} + 1 > 0 THEN %s - {first_unowed} + 1 ELSE 0 END)"
+        # One death per person (the earliest), however many batches or rows repeat it.
+        deaths = (
+            f"(SELECT r.id_hmac, MIN(r.event_date) AS event_date, MIN(r.batch_id) AS batch_id "
+            f"FROM {R} r WHERE {rows_sql} GROUP BY r.id_hmac)"
+        )
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, '', %s, %s, s.status, {_as_text('r.event_date')}, r.batch_id, r.event_date, "
+            f"MAX({months}), SUM({months} * b.amount) "
+            f"FROM {deaths} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            f"JOIN {B} b ON b.subject_id = s.id AND b.status = 'active' "
+            f"WHERE {scope} GROUP BY s.id, s.status, r.event_date, r.batch_id",
+            [
+                self.plan.run_id,
+                Kind.DECEASED_RECEIVING,
+                Severity.CRITICAL,
+                dept,
+                as_of_month,
+                as_of_month,
+                as_of_month,
+                as_of_month,
+                *rows_params,
+                *scope_params,
+            ],
+        )
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, 'status', %s, %s, s.status, {_as_text('r.event_date')}, r.batch_id, r.event_date, "
+            f"NULL, NULL "
+            f"FROM {deaths} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            f"WHERE {scope} AND s.status <> 'deceased' "
+            f"AND NOT EXISTS (SELECT 1 FROM {B} b WHERE b.subject_id = s.id AND b.status = 'active')",
+            [self.plan.run_id, Kind.DECEASED_ON_FILE, Severity.HIGH, dept, *rows_params, *scope_params],
+        )
+
+    def hukou(self) -> None:
+        rows_sql, rows_params, batch = self._rows("public_security.hukou")
+        dept = Department.PUBLIC_SECURITY
+        self.plan.checked |= {(dept, Kind.NOT_IN_HUKOU), (dept, Kind.MISMATCH), (dept, Kind.TWO_COUNTIES)}
+        scope, scope_params = self._subject_scope(coverage=batch.coverage_code)
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, 'division', %s, %s, s.county_code, '', %s, NULL, NULL, NULL "
+            f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' "
+            f"AND NOT EXISTS (SELECT 1 FROM {R} r WHERE {rows_sql} AND r.id_hmac = s.id_number_hmac)",
+            [self.plan.run_id, Kind.NOT_IN_HUKOU, Severity.HIGH, dept, batch.pk, *scope_params, *rows_params],
+        )
+        scope, scope_params = self._subject_scope()
+        comparisons = (
+            ("name", "r.name <> '' AND r.name <> s.name", "s.name", "r.name", Kind.MISMATCH, Severity.MEDIUM),
+            ("sex", "r.sex <> '' AND r.sex <> s.sex", "s.sex", "r.sex", Kind.MISMATCH, Severity.MEDIUM),
+            (
+                "birth_date",
+                "r.birth_date IS NOT NULL AND r.birth_date <> s.birth_date",
+                _as_text("s.birth_date"),
+                _as_text("r.birth_date"),
+                Kind.MISMATCH,
+                Severity.MEDIUM,
+            ),
+            (
+                "division",
+                "r.county_code <> '' AND r.county_code <> s.county_code",
+                "s.county_code",
+                "r.county_code",
+                Kind.TWO_COUNTIES,
+                Severity.HIGH,
+            ),
+        )
+        for field_name, condition, registry, dataset, kind, severity in comparisons:
+            self._exec(
+                f"INSERT INTO {H} ({HIT_COLUMNS}) "
+                f"SELECT %s, s.id, %s, %s, %s, %s, {registry}, {dataset}, r.batch_id, NULL, NULL, NULL "
+                f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+                f"WHERE {rows_sql} AND {scope} AND {condition}",
+                [self.plan.run_id, kind, field_name, severity, dept, *rows_params, *scope_params],
+            )
+
+    # --- benefits and other departments -------------------------------------------------------
+
+    def benefits(self, layout: Layout) -> None:
+        """Registry and department disagree on whether the person receives a benefit."""
+        rows_sql, rows_params, batch = self._rows(layout.name)
+        dept = layout.department
+        self.plan.checked.add((dept, Kind.BENEFIT_CONTRADICTED))
+        types = list(layout.benefit_types)
+        scope, scope_params = self._subject_scope(coverage=batch.coverage_code)
+        # On file as receiving, but the department does not list the person as receiving it.
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, b.benefit_type, %s, %s, 'receiving', 'not_receiving', %s, NULL, NULL, NULL "
+            f"FROM {B} b JOIN {S} s ON s.id = b.subject_id "
+            f"WHERE b.status = 'active' AND b.benefit_type IN {_in(types)} AND {scope} "
+            f"AND NOT EXISTS (SELECT 1 FROM {R} r WHERE {rows_sql} AND r.id_hmac = s.id_number_hmac "
+            f"AND r.benefit_type = b.benefit_type AND r.receiving = %s)",
+            [
+                self.plan.run_id,
+                Kind.BENEFIT_CONTRADICTED,
+                Severity.HIGH,
+                dept,
+                batch.pk,
+                *types,
+                *scope_params,
+                *rows_params,
+                True,
+            ],
+        )
+        # The department pays it, but the registry does not show it.
+        scope, scope_params = self._subject_scope()
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, r.benefit_type, %s, %s, 'not_receiving', 'receiving', r.batch_id, NULL, NULL, NULL "
+            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            f"WHERE {rows_sql} AND r.receiving = %s AND r.benefit_type IN {_in(types)} AND {scope} "
+            f"AND NOT EXISTS (SELECT 1 FROM {B} b WHERE b.subject_id = s.id AND b.status = 'active' "
+            f"AND b.benefit_type = r.benefit_type)",
+            [
+                self.plan.run_id,
+                Kind.BENEFIT_CONTRADICTED,
+                Severity.MEDIUM,
+                dept,
+                *rows_params,
+                True,
+                *types,
+                *scope_params,
+            ],
+        )
+
+    def owns_home(self, layout: Layout) -> None:
+        rows_sql, rows_params, _batch = self._rows(layout.name)
+        self.plan.checked.add((layout.department, Kind.MISMATCH))
+        scope, scope_params = self._subject_scope()
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, 'owns_home', %s, %s, "
+            f"CASE WHEN s.owns_home = %s THEN 'yes' ELSE 'no' END, CASE WHEN r.flag = %s THEN 'yes' ELSE 'no' END, "
+            f"r.batch_id, NULL, NULL, NULL "
+            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            f"WHERE {rows_sql} AND {scope} AND r.flag IS NOT NULL AND s.owns_home IS NOT NULL "
+            f"AND r.flag <> s.owns_home",
+            [
+                self.plan.run_id,
+                Kind.MISMATCH,
+                Severity.MEDIUM,
+                layout.department,
+                True,
+                True,
+                *rows_params,
+                *scope_params,
+            ],
+        )
+
+    def military(self) -> None:
+        rows_sql, rows_params, _batch = self._rows("military.service")
+        dept = Department.MILITARY
+        self.plan.checked.add((dept, Kind.MISMATCH))
+        scope, scope_params = self._subject_scope()
+        for field_name, row_column in (("service_start", "event_date"), ("service_end", "end_date")):
+            self._exec(
+                f"INSERT INTO {H} ({HIT_COLUMNS}) "
+                f"SELECT %s, s.id, %s, %s, %s, %s, {_as_text('s.' + field_name)}, {_as_text('r.' + row_column)}, "
+                f"r.batch_id, NULL, NULL, NULL "
+                f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+                f"WHERE {rows_sql} AND {scope} AND r.{row_column} IS NOT NULL "
+                f"AND s.{field_name} IS NOT NULL AND r.{row_column} <> s.{field_name}",
+                [self.plan.run_id, Kind.MISMATCH, field_name, Severity.MEDIUM, dept, *rows_params, *scope_params],
+            )
+
+    def petitions(self) -> None:
+        """The petitions bureau holds a petition, but no grievance is on file (missing data)."""
+        rows_sql, rows_params, _batch = self._rows("petitions.petitions")
+        dept = Department.PETITIONS
+        self.plan.checked.add((dept, Kind.MISSING))
+        scope, scope_params = self._subject_scope()
+        self._exec(
+            f"INSERT INTO {H} ({HIT_COLUMNS}) "
+            f"SELECT %s, s.id, %s, 'grievances', %s, %s, '', {_as_text('MAX(r.event_date)')}, MAX(r.batch_id), "
+            f"NULL, NULL, NULL "
+            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            f"WHERE {rows_sql} AND {scope} AND s.grievances = '' GROUP BY s.id",
+            [self.plan.run_id, Kind.MISSING, Severity.LOW, dept, *rows_params, *scope_params],
+        )
+
+    # --- the registry alone -------------------------------------------------------------------
+
+    def missing(self) -> None:
+        """Mandatory fields left empty (缺失数据)."""
+        self.plan.checked.add(("", Kind.MISSING))
+        scope, scope_params = self._subject_scope()
+        for field_name in MANDATORY_TEXT_FIELDS:
+            self._exec(
+                f"INSERT INTO {H} ({HIT_COLUMNS}) "
+                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL "
+                f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' AND s.{field_name} = ''",
+                [self.plan.run_id, Kind.MISSING, field_name, Severity.LOW, *scope_params],
+            )
+        for field_name in MANDATORY_SERVICE_FIELDS:
+            self._exec(
+                f"INSERT INTO {H} ({HIT_COLUMNS}) "
+                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL "
+                f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' AND s.{field_name} IS NULL "
+                f"AND s.category IN {_in(VETERAN_CATEGORIES)}",
+                [self.plan.run_id, Kind.MISSING, field_name, Severity.LOW, *scope_params, *VETERAN_CATEGORIES],
+            )
+
+    # --- duplicates ---------------------------------------------------------------------------
+
+    def suspects(self) -> int:
+        """Pairs with the same name, sex and birth date under different ID numbers."""
+        scope, scope_params = self._subject_scope("a")
+        return self._exec(
+            "INSERT INTO crosscheck_duplicatesuspect (subject_a_id, subject_b_id, division_id, province_code, "
+            "city_code, county_code, other_county_code, reason, status, note, snapshot, run_id, created_at) "
+            f"SELECT a.id, b.id, a.division_id, a.province_code, a.city_code, a.county_code, b.county_code, "
+            f"%s, 'pending', '', %s, %s, %s "
+            f"FROM {S} a JOIN {S} b ON b.name = a.name AND b.birth_date = a.birth_date AND b.sex = a.sex "
+            f"AND b.id > a.id "
+            f"WHERE {scope} AND NOT EXISTS (SELECT 1 FROM crosscheck_duplicatesuspect x "
+            f"WHERE x.subject_a_id = a.id AND x.subject_b_id = b.id)",
+            ["same_name_birth", "{}", self.plan.run_id, timezone.now(), *scope_params],
+        )
+
+
+def merge(plan: Plan) -> tuple[int, int]:
+    """Fold the run's hits into discrepancies; returns (opened, closed)."""
+    run_id = plan.run_id
+    now = timezone.now()
+    live = ("open", "sent", "corrected")
+    same_key = f"h.run_id = %s AND h.subject_id = {D}.subject_id AND h.kind = {D}.kind AND h.field = {D}.field"
+    with connection.cursor() as cursor:
+
+        def pick(column: str, agg: str = "MAX") -> str:
+            return f"{column} = (SELECT {agg}(h.{column}) FROM {H} h WHERE {same_key})"
+
+        # 1. Seen again: refresh the values; a correction that did not hold goes back to open.
+        cursor.execute(
+            f"UPDATE {D} SET last_run_id = %s, "
+            f"{pick('registry_value')}, {pick('dataset_value')}, {pick('death_date', 'MIN')}, "
+            f"{pick('months_overpaid')}, {pick('amount_overpaid')}, "
+            f"status = CASE WHEN status = 'corrected' THEN 'open' ELSE status END "
+            f"WHERE status IN {_in(live)} AND EXISTS (SELECT 1 FROM {H} h WHERE {same_key})",
+            [run_id, run_id, run_id, run_id, run_id, run_id, *live, run_id],
+        )
+        # 2. New: one per subject, kind and field.
+        cursor.execute(
+            f"INSERT INTO {D} (subject_id, kind, field, severity, department, registry_value, dataset_value, "
+            f"batch_id, death_date, months_overpaid, amount_overpaid, status, first_run_id, last_run_id, "
+            f"division_id, province_code, city_code, county_code, created_at) "
+            f"SELECT h.subject_id, h.kind, h.field, MIN(h.severity), MIN(h.department), MAX(h.registry_value), "
+            f"MAX(h.dataset_value), MAX(h.batch_id), MIN(h.death_date), MAX(h.months_overpaid), "
+            f"MAX(h.amount_overpaid), 'open', %s, %s, s.division_id, s.province_code, s.city_code, "
+            f"s.county_code, %s "
+            f"FROM {H} h JOIN {S} s ON s.id = h.subject_id WHERE h.run_id = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {D} d WHERE d.subject_id = h.subject_id AND d.kind = h.kind "
+            f"AND d.field = h.field AND d.status IN {_in(live)}) "
+            f"GROUP BY h.subject_id, h.kind, h.field, s.division_id, s.province_code, s.city_code, s.county_code",
+            [run_id, run_id, now, run_id, *live],
+        )
+        opened = max(cursor.rowcount, 0)
+        # 3. Not seen again by a check that ran: closed (confirmed, if it had been sent down).
+        closed = 0
+        if plan.checked:
+            pairs = " OR ".join(["(department = %s AND kind = %s)"] * len(plan.checked))
+            pair_params = [v for pair in sorted(plan.checked) for v in pair]
+            scope, scope_params = scope_sql(D, plan.division_code)
+            cursor.execute(
+                f"UPDATE {D} SET status = CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END, "
+                f"closed_run_id = %s, closed_at = %s "
+                f"WHERE status IN {_in(live)} AND last_run_id <> %s AND ({pairs}) AND {scope}",
+                [run_id, now, *live, run_id, *pair_params, *scope_params],
+            )
+            closed = max(cursor.rowcount, 0)
+        cursor.execute(f"DELETE FROM {H} WHERE run_id = %s", [run_id])
+    return opened, closed

@@ -1,0 +1,182 @@
+"""Scoped reads of the cross-check and its ``access_*`` helpers (404 outside, 403 not allowed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jurisdictions import scope
+from jurisdictions.models import NATION_CODE, Division, Level, ancestor_codes, level_of_code
+from jurisdictions.roles import VIEW
+
+from .models import (
+    DatasetBatch,
+    Discrepancy,
+    DiscrepancyStatus,
+    DuplicateSuspect,
+    Overpayment,
+    Run,
+)
+
+SUPERVISE = "supervise"
+
+
+def _overlap_q(user: Any, field: str, codename: str = VIEW) -> Q:
+    """Rows whose division column (``""`` = nation) contains, or lies within, one of the user's grants."""
+    q = Q(pk__in=[])
+    for code in scope.codes_with(user, codename):
+        if code == NATION_CODE:
+            return Q()
+        containing = ["", *[c for c in ancestor_codes(code) if c != NATION_CODE]]
+        q |= Q(**{f"{field}__in": containing}) | Q(**{f"{field}__startswith": code})
+    return q
+
+
+def require_supervisor(user: Any) -> None:
+    """Run history, batches and tracking are supervisor pages: 403 for anyone else."""
+    if not scope.codes_with(user, SUPERVISE):
+        raise PermissionDenied(_("Only supervisors may see this page."))
+
+
+def runs_for(user: Any) -> QuerySet[Run]:
+    return Run.objects.filter(_overlap_q(user, "division_code", SUPERVISE))
+
+
+def access_run(user: Any, run_id: Any) -> Run:
+    run = runs_for(user).filter(pk=run_id).first()
+    if run is None:
+        raise Http404(_("Not found."))
+    return run
+
+
+def batches_for(user: Any) -> QuerySet[DatasetBatch]:
+    return DatasetBatch.objects.filter(_overlap_q(user, "coverage_code", SUPERVISE))
+
+
+def access_batch(user: Any, batch_id: Any) -> DatasetBatch:
+    batch = batches_for(user).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404(_("Not found."))
+    return batch
+
+
+def discrepancies_for(user: Any) -> QuerySet[Discrepancy]:
+    return scope.scoped(Discrepancy.objects.all(), user).select_related("subject", "case", "batch")
+
+
+def access_discrepancy(user: Any, pk: Any, *, codename: str | None = None) -> Discrepancy:
+    item = Discrepancy.objects.select_related("subject", "case", "batch").filter(pk=pk).first()
+    return scope.access_located(user, item, codename=codename)  # type: ignore[return-value]
+
+
+def may_send_down(user: Any, county_code: str) -> bool:
+    return scope.has_perm_at(user, SUPERVISE, county_code)
+
+
+def suspects_for(user: Any) -> QuerySet[DuplicateSuspect]:
+    q = scope.scope_q(user) | scope.scope_q(user, prefix="subject_b__")
+    return DuplicateSuspect.objects.filter(q).select_related("subject_a", "subject_b")
+
+
+def access_suspect(user: Any, pk: Any, *, decide: bool = False) -> DuplicateSuspect:
+    """404 unless the user sees one of the two records; 403 to decide without handling or supervising there."""
+    suspect = suspects_for(user).filter(pk=pk).first()
+    if suspect is None:
+        raise Http404(_("Not found."))
+    if decide:
+        codes = (suspect.subject_a.division_id, suspect.subject_b.division_id)
+        allowed = any(scope.has_perm_at(user, c, d) for c in ("handle_cases", SUPERVISE) for d in codes)
+        if not allowed:
+            raise PermissionDenied(_("You are not allowed to do this here."))
+    return suspect
+
+
+def overpayments_for(user: Any) -> QuerySet[Overpayment]:
+    return scope.scoped(Overpayment.objects.all(), user)
+
+
+# --- tracking -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TrackingRow:
+    code: str
+    name: str
+    found: int = 0
+    open: int = 0
+    sent: int = 0
+    corrected: int = 0
+    confirmed: int = 0
+    overdue: int = 0
+
+
+_CHILD_COLUMN = {Level.NATION: "province_code", Level.PROVINCE: "city_code", Level.CITY: "county_code"}
+
+
+def tracking(user: Any, division: Division) -> list[TrackingRow]:
+    """Per child division of ``division``: items found, open, sent, corrected, confirmed, overdue.
+
+    "Sent" counts everything sent down (whatever happened since), "corrected" the cases applied
+    (awaiting or past the re-check), "confirmed" those a later run no longer found, "overdue"
+    the sent items whose case is past its due date.
+    """
+    level = Level(division.level)
+    column = _CHILD_COLUMN.get(level, "county_code")
+    items = discrepancies_for(user)
+    if division.code != NATION_CODE:
+        own = {Level.PROVINCE: "province_code", Level.CITY: "city_code"}.get(level, "county_code")
+        items = items.filter(**{own: division.code[:6] if level >= Level.COUNTY else division.code})
+    now = timezone.now()
+    rows = (
+        items.order_by()
+        .values(column)
+        .annotate(
+            found=Count("pk"),
+            open=Count("pk", filter=Q(status=DiscrepancyStatus.OPEN)),
+            sent=Count("pk", filter=Q(case__isnull=False)),
+            corrected=Count("pk", filter=Q(status__in=[DiscrepancyStatus.CORRECTED, DiscrepancyStatus.CONFIRMED])),
+            confirmed=Count("pk", filter=Q(status=DiscrepancyStatus.CONFIRMED)),
+            overdue=Count(
+                "pk",
+                filter=Q(status=DiscrepancyStatus.SENT, case__due_at__lt=now, case__paused_at__isnull=True),
+            ),
+        )
+    )
+    names = dict(Division.objects.filter(code__in=[r[column] for r in rows]).values_list("code", "name"))
+    result = [
+        TrackingRow(
+            code=r[column],
+            name=names.get(r[column], r[column]),
+            found=r["found"],
+            open=r["open"],
+            sent=r["sent"],
+            corrected=r["corrected"],
+            confirmed=r["confirmed"],
+            overdue=r["overdue"],
+        )
+        for r in rows
+    ]
+    return sorted(result, key=lambda row: row.code)
+
+
+def tracking_root(user: Any) -> Division:
+    """Where a supervisor's tracking starts: the single division they supervise, or the nation."""
+    codes = scope.codes_with(user, SUPERVISE)
+    if len(codes) == 1 and codes[0] != NATION_CODE:
+        return Division.objects.get(code=codes[0])
+    return (
+        Division.objects.get(code=NATION_CODE)
+        if Division.objects.filter(code=NATION_CODE).exists()
+        else Division(code=NATION_CODE, name=_("Nation"), level=Level.NATION)
+    )
+
+
+def is_county_or_below(code: str) -> bool:
+    level = level_of_code(code)
+    return level is not None and level >= Level.COUNTY
