@@ -1,0 +1,85 @@
+"""Signatures: an issued letter's signature validates, and one changed byte breaks it;
+``verify_letter`` checks signature and recorded hash."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from letters.certs import make_self_signed
+from letters.models import Letter
+from letters.signing import check_pdf
+
+
+@pytest.fixture
+def issued(letterhead: Any, file_case: Callable[..., Any], issue: Callable[..., Letter], settings: Any) -> Path:
+    letter = issue(file_case(), "acknowledgement")
+    return Path(settings.LAUREL_LETTER_DIR) / letter.file_name
+
+
+def _flip_one_byte(data: bytes) -> bytes:
+    changed = bytearray(data)
+    changed[len(changed) // 3] ^= 0x01  # inside the signed byte range (the page content)
+    return bytes(changed)
+
+
+def test_the_signature_of_an_issued_letter_validates(issued: Path) -> None:
+    check = check_pdf(issued.read_bytes())
+    assert check.ok, check.problems
+    assert check.intact and check.trusted and check.whole_file
+    assert "Laurel test letter signing" in check.signer
+
+
+def test_one_changed_byte_breaks_the_signature(issued: Path) -> None:
+    check = check_pdf(_flip_one_byte(issued.read_bytes()))
+    assert not check.ok
+    assert not check.intact
+
+
+def test_bytes_appended_after_signing_are_detected(issued: Path) -> None:
+    check = check_pdf(issued.read_bytes() + b"\n%% appended\n")
+    assert not check.ok
+
+
+def test_a_signature_by_another_key_is_not_trusted(issued: Path, tmp_path: Path, settings: Any) -> None:
+    make_self_signed(tmp_path / "k.pem", tmp_path / "c.pem", common_name="Forger")
+    settings.LAUREL_LETTER_SIGNING_CERT = tmp_path / "c.pem"  # what the verifier trusts now
+    check = check_pdf(issued.read_bytes())
+    assert not check.ok and not check.trusted
+
+
+def test_verify_letter_accepts_the_issued_file(issued: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("verify_letter", str(issued))
+    out = capsys.readouterr().out
+    assert "The letter is authentic." in out
+    assert hashlib.sha256(issued.read_bytes()).hexdigest() in out
+
+
+def test_verify_letter_rejects_a_file_changed_by_one_byte(issued: Path, tmp_path: Path) -> None:
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(_flip_one_byte(issued.read_bytes()))
+    with pytest.raises(CommandError, match="NOT authentic"):
+        call_command("verify_letter", str(forged))
+
+
+def test_verify_letter_rejects_a_signed_pdf_that_was_never_issued(issued: Path, tmp_path: Path, db: Any) -> None:
+    from letters.models import Letter as LetterModel
+
+    LetterModel.objects.all().update(sha256="0" * 64)  # as if the record said otherwise
+    with pytest.raises(CommandError):
+        call_command("verify_letter", str(issued))
+
+
+def test_make_dev_letter_cert_is_idempotent(tmp_path: Path, settings: Any) -> None:
+    settings.LAUREL_LETTER_SIGNING_KEY = tmp_path / "var" / "key.pem"
+    settings.LAUREL_LETTER_SIGNING_CERT = tmp_path / "var" / "cert.pem"
+    call_command("make_dev_letter_cert")
+    first = settings.LAUREL_LETTER_SIGNING_CERT.read_bytes()
+    call_command("make_dev_letter_cert")
+    assert settings.LAUREL_LETTER_SIGNING_CERT.read_bytes() == first
+    assert settings.LAUREL_LETTER_SIGNING_KEY.stat().st_mode & 0o077 == 0
