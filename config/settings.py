@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "notifications",
     "crosscheck",
     "letters",
+    "reports",
 ]
 
 MIDDLEWARE = [

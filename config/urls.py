@@ -25,6 +25,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("audit.api_urls")),
     path("", include("subjects.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("reports.api_urls")),
     path("", include("crosscheck.api_urls")),
     path("", include("letters.api_urls")),
 ]
@@ -37,6 +38,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("subjects/", include("subjects.urls")),
     path("cases/", include("cases.urls")),
+    path("reports/", include("reports.urls")),
     path("crosscheck/", include("crosscheck.urls")),
     path("letters/", include("letters.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,222 @@
+"""Live figures for a division subtree: indexed group-bys in the database, never loops over rows.
+
+Every function takes a :class:`~django.db.models.Q` that already combines the user's scope
+(:func:`jurisdictions.scope.scope_q`) with the requested subtree (:func:`subtree_q`), and
+returns small plain dicts keyed by the choice values. Each is one ``GROUP BY`` (or one
+aggregate) over the denormalised ``province_code``/``city_code``/``county_code`` columns.
+
+Definitions used by the dashboards and the frozen report snapshots:
+
+- **Basic information complete** (phase 1): ethnicity, political affiliation and household
+  registration address are filled in, and for people who served (not families) the enlistment
+  date too. Name, sex, birth date, ID number and category are mandatory on every record.
+- **Signature confirmation** (签字确认): ``confirmed_at`` and ``confirmed_by`` are set.
+- **Collection done** (phase 1): both of the above. Only subjects on file (status active) count.
+- **Backlog**: cases in a stage where someone must act (submitted, verification, approval,
+  returned for correction, approved but the database not yet updated), by age since filing.
+- **SLA compliance**: of cases whose stage clock is running (a due date, not paused), the share
+  not past their due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Case as SqlCase
+from django.db.models import Count, IntegerField, Q, Value, When
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from cases.models import Case, Status
+from jurisdictions.models import NATION_CODE, Level, level_of_code
+from subjects.models import FAMILY_CATEGORIES, Subject, SubjectStatus
+
+# The column that names a division's children, by the division's level.
+CHILD_COLUMN = {
+    Level.NATION: "province_code",
+    Level.PROVINCE: "city_code",
+    Level.CITY: "county_code",
+    Level.COUNTY: "division_id",
+}
+_OWN_COLUMN = {Level.PROVINCE: "province_code", Level.CITY: "city_code", Level.COUNTY: "county_code"}
+
+COMPLETE_Q = (
+    ~Q(ethnicity="")
+    & ~Q(political_affiliation="")
+    & ~Q(hukou_address="")
+    & (Q(category__in=sorted(FAMILY_CATEGORIES)) | Q(service_start__isnull=False))
+)
+CONFIRMED_Q = Q(confirmed_at__isnull=False) & ~Q(confirmed_by="")
+
+BACKLOG_STATUSES = (
+    Status.SUBMITTED,
+    Status.VERIFYING,
+    Status.PENDING_APPROVAL,
+    Status.RETURNED,
+    Status.APPROVED,
+)
+TIMED_STATUSES = (Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL)
+DECIDED_STATUSES = (Status.APPROVED, Status.REJECTED, Status.APPLIED, Status.CLOSED)
+# Upper bounds (days since filing) of the age bands; the last band is open-ended.
+AGE_BANDS = (7, 30, 90)
+AGE_BAND_KEYS = ("0-7", "8-30", "31-90", "90+")
+THROUGHPUT_WEEKS = 12
+
+
+def subtree_q(code: str, prefix: str = "") -> Q:
+    """Rows of a Located model inside ``code``'s subtree (equality on an indexed column)."""
+    level = level_of_code(code)
+    if level is None:
+        return Q(pk__in=[])
+    if level == Level.NATION:
+        return Q()
+    column = _OWN_COLUMN.get(level, "division_id")
+    return Q(**{f"{prefix}{column}": code})
+
+
+def child_column(code: str) -> str:
+    level = level_of_code(code)
+    return CHILD_COLUMN.get(level, "division_id") if level is not None else "division_id"  # type: ignore[call-overload]
+
+
+# --- Subjects -----------------------------------------------------------------------------
+
+
+def subject_counts(q: Q) -> dict[str, Any]:
+    """Subjects by category and status (one GROUP BY): ``{"total", "by_category", "by_status", "matrix"}``."""
+    rows = Subject.objects.filter(q).order_by().values("category", "status").annotate(n=Count("id"))
+    by_category: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    matrix: dict[str, dict[str, int]] = {}
+    total = 0
+    for row in rows:  # one row per (category, status): at most 13 × 4
+        n = int(row["n"])
+        total += n
+        by_category[row["category"]] = by_category.get(row["category"], 0) + n
+        by_status[row["status"]] = by_status.get(row["status"], 0) + n
+        matrix.setdefault(row["category"], {})[row["status"]] = n
+    return {"total": total, "by_category": by_category, "by_status": by_status, "matrix": matrix}
+
+
+def _collection_aggregates() -> dict[str, Count]:
+    return {
+        "on_file": Count("id"),
+        "complete": Count("id", filter=COMPLETE_Q),
+        "confirmed": Count("id", filter=CONFIRMED_Q),
+        "done": Count("id", filter=COMPLETE_Q & CONFIRMED_Q),
+    }
+
+
+def collection(q: Q) -> dict[str, int]:
+    """Phase 1 progress over subjects on file: ``{"on_file", "complete", "confirmed", "done"}``."""
+    row = Subject.objects.filter(q, status=SubjectStatus.ACTIVE).aggregate(**_collection_aggregates())
+    return {key: int(value or 0) for key, value in row.items()}
+
+
+def collection_by_child(q: Q, code: str) -> dict[str, dict[str, int]]:
+    """Phase 1 progress per child division of ``code`` (one GROUP BY on the child column)."""
+    column = child_column(code)
+    rows = (
+        Subject.objects.filter(q, status=SubjectStatus.ACTIVE)
+        .order_by()
+        .values(column)
+        .annotate(**_collection_aggregates())
+    )
+    return {row[column]: {k: int(row[k]) for k in ("on_file", "complete", "confirmed", "done")} for row in rows}
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+def _age_band(now: dt.datetime) -> SqlCase:
+    whens = [When(created_at__gte=now - dt.timedelta(days=days), then=Value(i)) for i, days in enumerate(AGE_BANDS)]
+    return SqlCase(*whens, default=Value(len(AGE_BANDS)), output_field=IntegerField())
+
+
+def backlog(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """Open cases by stage and age band: ``{stage: {band: n}}`` (one GROUP BY)."""
+    now = now or timezone.now()
+    rows = (
+        Case.objects.filter(q, status__in=BACKLOG_STATUSES)
+        .order_by()
+        .annotate(band=_age_band(now))
+        .values("status", "band")
+        .annotate(n=Count("id"))
+    )
+    result: dict[str, dict[str, int]] = {}
+    for row in rows:
+        result.setdefault(row["status"], {})[AGE_BAND_KEYS[row["band"]]] = int(row["n"])
+    return result
+
+
+def sla(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """Cases with a running stage clock, per stage: ``{stage: {"timed", "overdue"}}``."""
+    now = now or timezone.now()
+    rows = (
+        Case.objects.filter(q, status__in=TIMED_STATUSES, due_at__isnull=False, paused_at__isnull=True)
+        .order_by()
+        .values("status")
+        .annotate(timed=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    return {row["status"]: {"timed": int(row["timed"]), "overdue": int(row["overdue"])} for row in rows}
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def throughput(q: Q, now: dt.datetime | None = None, weeks: int = THROUGHPUT_WEEKS) -> list[dict[str, Any]]:
+    """Cases filed and decided per week (Monday, local time) over the last ``weeks`` weeks, oldest first."""
+    now = now or timezone.now()
+    first = week_start(timezone.localtime(now).date()) - dt.timedelta(weeks=weeks - 1)
+    since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    tz = timezone.get_current_timezone()
+    filed = (
+        Case.objects.filter(q, created_at__gte=since)
+        .order_by()
+        .annotate(week=TruncWeek("created_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("id"))
+    )
+    decided = (
+        Case.objects.filter(q, decided_at__gte=since)
+        .order_by()
+        .annotate(week=TruncWeek("decided_at", tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("id"))
+    )
+
+    def by_week(rows: Any) -> dict[dt.date, int]:
+        return {_as_date(row["week"]): int(row["n"]) for row in rows}
+
+    filed_by, decided_by = by_week(filed), by_week(decided)
+    weeks_list = [first + dt.timedelta(weeks=i) for i in range(weeks)]
+    return [{"week": w.isoformat(), "filed": filed_by.get(w, 0), "decided": decided_by.get(w, 0)} for w in weeks_list]
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def cases_in_period(q: Q, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Cases filed and decided between ``start`` and ``end`` (inclusive, local dates)."""
+    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    row = Case.objects.filter(q).aggregate(
+        filed=Count("id", filter=Q(created_at__gte=lo, created_at__lt=hi)),
+        decided=Count("id", filter=Q(decided_at__gte=lo, decided_at__lt=hi)),
+    )
+    return {key: int(value or 0) for key, value in row.items()}
+
+
+def case_stage_counts(q: Q) -> dict[str, int]:
+    """Cases by status (stage), all of them (one GROUP BY)."""
+    rows = Case.objects.filter(q).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+def is_nation(code: str) -> bool:
+    return code == NATION_CODE

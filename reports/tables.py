@@ -1,0 +1,225 @@
+"""Figures → labelled tables and bar charts (for pages, the PDF and CSV/XLSX downloads).
+
+A :class:`Table` is what a person reads and downloads; its ``chart`` is drawn from the same
+rows as server-side SVG (``reports/_chart.html``), so every chart has its table. The figures
+dicts have the shape of :mod:`reports.snapshots` (live dashboards add ``throughput`` and
+``children``). Loops here run over a handful of aggregate rows, never over data rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.models import Status
+from subjects.models import Category, SubjectStatus
+
+from . import figures
+from .snapshots import percent
+
+CHART_WIDTH = 360  # px for the longest bar
+
+TABLE_KEYS = ("categories", "collection", "children", "backlog", "sla", "throughput", "period")
+TABLE_TITLES = {
+    "categories": gettext_lazy("Subjects by category and status"),
+    "collection": gettext_lazy("Collection progress (phase 1)"),
+    "children": gettext_lazy("Collection progress by division"),
+    "backlog": gettext_lazy("Case backlog by stage and age"),
+    "sla": gettext_lazy("SLA compliance"),
+    "throughput": gettext_lazy("Weekly throughput"),
+    "period": gettext_lazy("Cases in the period"),
+}
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    chart: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def bar_chart(series: list[str], rows: list[tuple[str, list[float | int | None]]], unit: str = "") -> dict[str, Any]:
+    """Bar geometry for ``reports/_chart.html``: one group of bars per row, one bar per series."""
+    peak = max((v or 0 for _label, values in rows for v in values), default=0) or 1
+    per_series = 14
+    group = per_series * len(series) + 8
+    bars = []
+    for i, (label, values) in enumerate(rows):
+        y = i * group
+        bars.append(
+            {
+                "label": label,
+                "label_y": y + group / 2 + 4,
+                "bars": [
+                    {
+                        "value": value if value is not None else "–",
+                        "width": round(CHART_WIDTH * (value or 0) / peak, 1),
+                        "y": y + 4 + s * per_series,
+                        "text_y": y + 4 + s * per_series + 11,
+                        "series": s,
+                    }
+                    for s, value in enumerate(values)
+                ],
+            }
+        )
+    for group_bars in bars:
+        for bar in group_bars["bars"]:  # type: ignore[attr-defined]
+            bar["text_x"] = 170 + bar["width"] + 4
+    return {"series": series, "groups": bars, "height": max(group * len(rows), 20), "unit": unit}
+
+
+def _pct(part: int, whole: int) -> str:
+    value = percent(part, whole)
+    return "–" if value is None else f"{value}%"
+
+
+def categories_table(subjects: dict[str, Any]) -> Table:
+    statuses = list(SubjectStatus)
+    matrix = subjects.get("matrix", {})
+    rows: list[list[Any]] = []
+    for category in Category:
+        counts = matrix.get(category.value, {})
+        total = subjects.get("by_category", {}).get(category.value, 0)
+        rows.append([str(category.label)] + [counts.get(s.value, 0) for s in statuses] + [total])
+    totals = [subjects.get("by_status", {}).get(s.value, 0) for s in statuses]
+    rows.append([_("Total"), *totals, subjects.get("total", 0)])
+    by_category = subjects.get("by_category", {})
+    chart = bar_chart([_("Subjects")], [(str(c.label), [by_category.get(c.value, 0)]) for c in Category])
+    return Table(
+        "categories",
+        str(TABLE_TITLES["categories"]),
+        [_("Category")] + [str(s.label) for s in statuses] + [_("Total")],
+        rows,
+        chart,
+    )
+
+
+def collection_table(collection: dict[str, int]) -> Table:
+    on_file = collection.get("on_file", 0)
+    measures = [
+        ("on_file", _("Subjects on file")),
+        ("complete", _("Basic information complete")),
+        ("confirmed", _("Confirmed by signature")),
+        ("done", _("Complete and confirmed (phase 1 done)")),
+    ]
+    rows = [[label, collection.get(key, 0), _pct(collection.get(key, 0), on_file)] for key, label in measures]
+    chart = bar_chart(
+        [_("Share (%)")],
+        [(label, [percent(collection.get(key, 0), on_file)]) for key, label in measures[1:]],
+        unit="%",
+    )
+    return Table(
+        "collection",
+        str(TABLE_TITLES["collection"]),
+        [_("Measure"), _("Subjects"), _("Share")],
+        rows,
+        chart,
+        notes=[
+            _(
+                "Basic information is complete when ethnicity, political affiliation and household registration "
+                "address are filled in, and the enlistment date for people who served."
+            )
+        ],
+    )
+
+
+def children_table(children: dict[str, dict[str, int]], names: dict[str, str]) -> Table:
+    rows = []
+    bars = []
+    for code in sorted(children):
+        c = children[code]
+        name = names.get(code, code)
+        rows.append(
+            [
+                code,
+                name,
+                c["on_file"],
+                _pct(c["complete"], c["on_file"]),
+                _pct(c["confirmed"], c["on_file"]),
+                _pct(c["done"], c["on_file"]),
+            ]
+        )
+        bars.append((name, [percent(c["done"], c["on_file"])]))
+    return Table(
+        "children",
+        str(TABLE_TITLES["children"]),
+        [_("Code"), _("Division"), _("Subjects on file"), _("Complete"), _("Confirmed"), _("Phase 1 done")],
+        rows,
+        bar_chart([_("Phase 1 done (%)")], bars, unit="%"),
+    )
+
+
+def stage_label(stage: str) -> str:
+    try:
+        return str(Status(stage).label)
+    except ValueError:
+        return stage
+
+
+def backlog_table(by_age: dict[str, dict[str, int]]) -> Table:
+    rows: list[list[Any]] = []
+    bars: list[tuple[str, list[float | int | None]]] = []
+    for stage in figures.BACKLOG_STATUSES:
+        bands = by_age.get(stage.value, {})
+        total = sum(bands.values())
+        rows.append([str(stage.label)] + [bands.get(k, 0) for k in figures.AGE_BAND_KEYS] + [total])
+        bars.append((str(stage.label), [total]))
+    chart = bar_chart([_("Open cases")], bars)
+    return Table(
+        "backlog",
+        str(TABLE_TITLES["backlog"]),
+        [_("Stage")] + [_("%(band)s days") % {"band": k} for k in figures.AGE_BAND_KEYS] + [_("Total")],
+        rows,
+        chart,
+    )
+
+
+def sla_table(sla: dict[str, dict[str, int]]) -> Table:
+    rows = []
+    bars = []
+    for stage in figures.TIMED_STATUSES:
+        s = sla.get(stage.value, {"timed": 0, "overdue": 0})
+        timed, overdue = s.get("timed", 0), s.get("overdue", 0)
+        rows.append([str(stage.label), timed, overdue, _pct(timed - overdue, timed)])
+        bars.append((str(stage.label), [percent(timed - overdue, timed)]))
+    return Table(
+        "sla",
+        str(TABLE_TITLES["sla"]),
+        [_("Stage"), _("Cases with a running clock"), _("Overdue"), _("Within the time limit")],
+        rows,
+        bar_chart([_("Within the time limit (%)")], bars, unit="%"),
+    )
+
+
+def throughput_table(weeks: list[dict[str, Any]]) -> Table:
+    rows = [[w["week"], w["filed"], w["decided"]] for w in weeks]
+    return Table(
+        "throughput",
+        str(TABLE_TITLES["throughput"]),
+        [_("Week starting"), _("Filed"), _("Decided")],
+        rows,
+        bar_chart([_("Filed"), _("Decided")], [(str(w["week"])[5:], [w["filed"], w["decided"]]) for w in weeks]),
+    )
+
+
+def period_table(period_cases: dict[str, int]) -> Table:
+    rows = [[_("Cases filed"), period_cases.get("filed", 0)], [_("Cases decided"), period_cases.get("decided", 0)]]
+    return Table("period", str(TABLE_TITLES["period"]), [_("Measure"), _("Cases")], rows)
+
+
+def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
+    """The tables of a frozen report (county or province)."""
+    cases = snapshot.get("cases", {})
+    return [
+        categories_table(snapshot.get("subjects", {})),
+        collection_table(snapshot.get("collection", {})),
+        backlog_table(cases.get("backlog_by_age", {})),
+        sla_table(cases.get("sla", {})),
+        period_table(cases.get("period", {})),
+    ]
