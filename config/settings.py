@@ -374,3 +374,51 @@ LAUREL_LETTER_DIR = Path(os.environ.get("LAUREL_LETTER_DIR", MEDIA_ROOT / "lette
 LAUREL_LETTER_VERIFY_BASE_URL = os.environ.get(
     "LAUREL_LETTER_VERIFY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")
+
+# --- Notifications and background jobs ---------------------------------------------------------
+# Task backend (README "Running the workers"): "db" (default) stores jobs in the database
+# (`manage.py db_worker`, no broker); "rq" shares a Redis queue between many workers on many
+# machines (`manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default`).
+LAUREL_TASK_BACKEND = os.environ.get("LAUREL_TASK_BACKEND", "db").strip().lower()
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if LAUREL_TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}  # type: ignore[dict-item]
+elif LAUREL_TASK_BACKEND != "db":
+    raise ImproperlyConfigured(f"LAUREL_TASK_BACKEND={LAUREL_TASK_BACKEND!r}: use db or rq.")
+# Email: a file per message under var/mail in development, SMTP (EMAIL_HOST, ...) in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "laurel@localhost")
+# Links in emails; Message-IDs (the receiver's duplicate filter) use this domain.
+LAUREL_SITE_URL = os.environ.get("LAUREL_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+LAUREL_NOTIFY_MESSAGE_ID_DOMAIN = os.environ.get("LAUREL_NOTIFY_MESSAGE_ID_DOMAIN", "laurel.notifications")
+# SMS gateway (notifications/sms.py): the file backend writes var/sms.log; production sets the
+# HTTP adapter "notifications.sms.HttpSmsGateway" with its URL and token.
+LAUREL_SMS_BACKEND = os.environ.get("LAUREL_SMS_BACKEND", "notifications.sms.FileSmsGateway")
+LAUREL_SMS_LOG = Path(os.environ.get("LAUREL_SMS_LOG", VAR_DIR / "sms.log"))
+LAUREL_SMS_HTTP_URL = os.environ.get("LAUREL_SMS_HTTP_URL", "")
+LAUREL_SMS_HTTP_TOKEN = os.environ.get("LAUREL_SMS_HTTP_TOKEN", "")
+LAUREL_SMS_HTTP_TIMEOUT = env_int("LAUREL_SMS_HTTP_TIMEOUT", 10)
+# Delivery: attempts before a dead letter, backoff (doubling from the base, capped), claim lease.
+LAUREL_NOTIFY_MAX_ATTEMPTS = env_int("LAUREL_NOTIFY_MAX_ATTEMPTS", 6)
+LAUREL_NOTIFY_BACKOFF_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_SECONDS", 60)
+LAUREL_NOTIFY_BACKOFF_MAX_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_MAX_SECONDS", 6 * 60 * 60)
+LAUREL_NOTIFY_CLAIM_LEASE_SECONDS = env_int("LAUREL_NOTIFY_CLAIM_LEASE_SECONDS", 300)
+LAUREL_NOTIFY_SWEEP_GRACE_SECONDS = env_int("LAUREL_NOTIFY_SWEEP_GRACE_SECONDS", 30)
+# Periodic work (`manage.py run_scheduler`): batches of new tasks, SLA scan, daily digest hour.
+LAUREL_SCHEDULER_INTERVAL_SECONDS = env_int("LAUREL_SCHEDULER_INTERVAL_SECONDS", 15)
+LAUREL_NOTIFY_BATCH_MINUTES = env_int("LAUREL_NOTIFY_BATCH_MINUTES", 10)
+LAUREL_NOTIFY_SLA_SCAN_MINUTES = env_int("LAUREL_NOTIFY_SLA_SCAN_MINUTES", 1 if DEBUG else 15)
+LAUREL_NOTIFY_DIGEST_HOUR = env_int("LAUREL_NOTIFY_DIGEST_HOUR", 8)
+LAUREL_AUDIT_CHECKPOINT_HOUR = env_int("LAUREL_AUDIT_CHECKPOINT_HOUR", 1)

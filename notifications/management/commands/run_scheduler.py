@@ -1,0 +1,34 @@
+"""Run the periodic jobs (notifications.scheduler): safe to start on several machines at once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from notifications import scheduler
+
+
+class Command(BaseCommand):
+    help = "Enqueue periodic jobs (outbox sweep, SLA scan, batches, digests, audit checkpoint) when due."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Claim what is due now, then exit (for cron).")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Seconds between ticks (default LAUREL_SCHEDULER_INTERVAL_SECONDS).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval = options["interval"] or settings.LAUREL_SCHEDULER_INTERVAL_SECONDS
+        who = scheduler.whoami()
+        while True:
+            for claimed in scheduler.run_due(who=who):
+                self.stdout.write(f"scheduled {claimed}")
+            if options["once"]:
+                return
+            time.sleep(interval)

@@ -1,0 +1,210 @@
+"""``notify()``: the one way other apps' actions announce something.
+
+Call it inside the action's transaction. It writes the bell items (:class:`Notification`) and
+the outbox rows (:class:`Delivery`) in that transaction, honouring each receiver's
+preferences, and enqueues the delivery jobs so that they run only if the transaction
+commits:
+
+- django-tasks-db stores its job row in the same database transaction: the job is enqueued
+  right away and disappears with a rollback.
+- Other backends (RQ/Redis) are not transactional: the job is enqueued ``on_commit``. If
+  the process dies between the commit and that enqueue, the periodic sweep
+  (``notifications.delivery.sweep``) finds the undelivered row and enqueues it again.
+
+The outbox rows are the source of truth either way; a message goes out if and only if its
+transaction committed, and a duplicate job is harmless (delivery claims the row first).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .events import EVENTS
+from .models import Channel, ContactDetails, Delivery, DeliveryStatus, Event, Held, Mode, Notification, NotifiedKey
+from .models import Preference as PreferenceRow
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_LANGUAGE = "zh-hans"  # people served have no account; their texts are in Chinese
+
+
+@dataclass(frozen=True)
+class Preference:
+    in_app: bool
+    email: bool
+    sms: bool
+    mode: str
+
+
+def default_preference(event: str) -> Preference:
+    spec = EVENTS[event]
+    return Preference(in_app=True, email=spec.email, sms=False, mode=Mode.IMMEDIATE)
+
+
+def preferences_of(user: Any) -> dict[str, Preference]:
+    """Every event's effective preference for ``user`` (stored rows over defaults)."""
+    found = {
+        row.event: Preference(in_app=row.in_app, email=row.email, sms=row.sms, mode=row.mode)
+        for row in PreferenceRow.objects.filter(user=user)
+    }
+    return {event: found.get(event, default_preference(event)) for event in Event.values}
+
+
+def preference_for(user: Any, event: str) -> Preference:
+    row = PreferenceRow.objects.filter(user=user, event=event).first()
+    if row is None:
+        return default_preference(event)
+    return Preference(in_app=row.in_app, email=row.email, sms=row.sms, mode=row.mode)
+
+
+def _claim_key(key: str) -> bool:
+    """Record that ``key`` was notified; False when it already was (in this or an earlier transaction)."""
+    try:
+        with transaction.atomic():
+            NotifiedKey.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def phone_key(phone: str) -> str:
+    """A receiver key for a phone number that does not reveal the number."""
+    return "p" + hashlib.sha256(phone.encode()).hexdigest()[:16]
+
+
+def _write_in_app(user: Any, event: str, context: dict[str, Any], key: str, link: str, division_code: str) -> None:
+    now = timezone.now()
+    if EVENTS[event].batched:
+        # New tasks in a queue come in bursts: one unread bell item per user counts them.
+        unread = (
+            Notification.objects.select_for_update()
+            .filter(recipient=user, event=event, read_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if unread is not None:
+            unread.context = {**context, "count": int(unread.context.get("count", 1)) + 1}
+            unread.created_at = now
+            unread.link = link or unread.link
+            unread.save(update_fields=["context", "created_at", "link"])
+            return
+        context = {**context, "count": 1}
+    Notification.objects.create(
+        recipient=user, event=event, context=context, link=link, dedupe_key=key, division_code=division_code
+    )
+
+
+def notify(
+    *,
+    event: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    recipients: Iterable[Any] = (),
+    recipient_phone: str = "",
+    division_code: str = "",
+    link: str = "",
+) -> list[Delivery]:
+    """Announce ``event`` to ``recipients`` (staff users) and/or by SMS to ``recipient_phone``.
+
+    - ``context``: the template values (``events.EVENTS``): case numbers, dates, counts;
+      never personal details (names, ID numbers).
+    - ``dedupe_key``: identifies the occurrence (e.g. ``"case.decided:42"``). Notifying the
+      same key again reaches nobody twice, whichever transaction does it.
+    - ``division_code``: where the event belongs (administrators there see failed deliveries).
+    - ``link``: a path in the application for the bell item.
+
+    Staff receive what their preferences say (in-app, email, SMS; immediately or in the
+    daily digest). ``recipient_phone`` (a person served) receives the event's fixed SMS
+    text, which carries no personal details. Returns the outbox rows written.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    spec = EVENTS[event]
+    written: list[Delivery] = []
+    with transaction.atomic():
+        for user in recipients:
+            if not user.is_active:
+                continue
+            key = f"{dedupe_key}|u{user.pk}"
+            if not _claim_key(key):
+                continue
+            pref = preference_for(user, event)
+            if pref.in_app:
+                _write_in_app(user, event, context, key, link, division_code)
+            held = Held.BATCH if spec.batched else Held.DIGEST if pref.mode == Mode.DIGEST else Held.NONE
+            phone = ContactDetails.objects.filter(user=user).values_list("sms_phone", flat=True).first() or ""
+            for channel, wanted, address in ((Channel.EMAIL, pref.email, user.email), (Channel.SMS, pref.sms, phone)):
+                if wanted and address:
+                    written.append(
+                        Delivery.objects.create(
+                            channel=channel,
+                            recipient=user,
+                            address=address,
+                            event=event,
+                            context=context,
+                            link=link,
+                            language=user.language or SUBJECT_LANGUAGE,
+                            dedupe_key=key,
+                            division_code=division_code,
+                            status=DeliveryStatus.HELD if held else DeliveryStatus.PENDING,
+                            held_for=held,
+                        )
+                    )
+        if recipient_phone:
+            key = f"{dedupe_key}|{phone_key(recipient_phone)}"
+            if _claim_key(key):
+                written.append(
+                    Delivery.objects.create(
+                        channel=Channel.SMS,
+                        address=recipient_phone,
+                        event=event,
+                        context=context,
+                        language=SUBJECT_LANGUAGE,
+                        dedupe_key=key,
+                        division_code=division_code,
+                    )
+                )
+        enqueue_deliveries([d.pk for d in written if d.status == DeliveryStatus.PENDING])
+    return written
+
+
+# --- enqueueing jobs -----------------------------------------------------------------------
+
+
+def backend_is_transactional() -> bool:
+    """Whether the default task backend stores jobs in this database's transaction (django-tasks-db)."""
+    from django_tasks import default_task_backend
+
+    return type(default_task_backend).__module__.startswith("django_tasks_db")
+
+
+def enqueue(task: Any, *args: Any, run_after: datetime.datetime | None = None) -> None:
+    """Enqueue ``task`` so that it runs only if the current transaction commits."""
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    if backend_is_transactional():
+        task.enqueue(*args)
+        return
+
+    def later() -> None:
+        try:
+            task.enqueue(*args)
+        except Exception:  # the broker is down: the outbox rows stay, the sweep enqueues them again
+            logger.exception("could not enqueue %s%r; the outbox sweep will retry", task.name, args)
+
+    transaction.on_commit(later)
+
+
+def enqueue_deliveries(ids: Iterable[int]) -> None:
+    from .tasks import deliver
+
+    for pk in ids:
+        enqueue(deliver, pk)
