@@ -3,6 +3,7 @@ and nothing is half-applied."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +36,7 @@ def _postgres_with_divisions() -> None:
         tree += [("440106", "天河区", "4401"), ("440104", "越秀区", "4401")]
         for code, name, parent in tree:
             Division.objects.get_or_create(
-                code=code, defaults={"name": name, "level": level_of_code(code), "parent_id": parent}
+                code=code, defaults={"name": name, "level": int(level_of_code(code) or 0), "parent_id": parent}
             )
 
 
@@ -82,8 +83,8 @@ def test_approving_while_another_withdraws_exactly_one_wins(approver, caseworker
         case = walk.verify_all(walk.intake(file_case()))
         task = open_task(case, "approve")
         approve, withdraw = race(
-            lambda task=task: actions.do_decide(task, actor=approver, decision="approve"),
-            lambda case=case: actions.do_withdraw_case(case, actor=caseworker, reason="本人撤回"),
+            functools.partial(actions.do_decide, task, actor=approver, decision="approve"),
+            functools.partial(actions.do_withdraw_case, case, actor=caseworker, reason="本人撤回"),
         )
         outcomes = [isinstance(r, Case) for r in (approve, withdraw)]
         assert outcomes.count(True) == 1, (approve, withdraw)
