@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jurisdictions import scope
 from jurisdictions.models import Division, Level
@@ -70,6 +71,9 @@ SECTIONS = [
     ),
 ]
 
+# "name" alone is already translated as a division's 名称 elsewhere; a person has a 姓名.
+PERSON_NAME = pgettext_lazy("person", "name")
+
 OWNS_HOME_CHOICES = [("", _("Unknown")), ("true", _("Yes")), ("false", _("No"))]
 
 
@@ -127,6 +131,7 @@ class SubjectForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["name"].label = PERSON_NAME
         divisions = household_divisions(user)
         self.fields["division"].queryset = divisions  # type: ignore[attr-defined]
         self.fields["division"].label = _("household registration (county or township)")
@@ -192,7 +197,7 @@ class SearchForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    name = forms.CharField(label=_("name"), required=False, max_length=64)
+    name = forms.CharField(label=PERSON_NAME, required=False, max_length=64)
     category = forms.ChoiceField(label=_("category"), required=False, choices=[("", _("All")), *Category.choices])
     status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("All")), *SubjectStatus.choices])
     township = forms.ChoiceField(label=_("township"), required=False)

@@ -7,6 +7,7 @@ masked form is kept for display. Writes go through :mod:`subjects.actions`.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -253,7 +254,10 @@ TRACKED_FIELDS = (
 
 def photo_path(instance: Subject, filename: str) -> str:
     # No name or ID number in the path; photos are served only through the scoped view.
-    return f"subjects/photos/{instance.county_code or 'x'}/{instance.pk or 'new'}.jpg"
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    if suffix not in {"jpg", "jpeg", "png", "webp"}:
+        suffix = "jpg"
+    return f"subjects/photos/{instance.county_code or 'x'}/{uuid.uuid4().hex}.{suffix}"
 
 
 class Subject(Located):

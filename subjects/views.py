@@ -1,0 +1,284 @@
+"""Subject pages: search, detail, create, edit, reveal, photo, CSV export. Thin: queries read, actions write."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from audit.log import record
+from audit.models import AuditEvent
+from jurisdictions import scope
+from jurisdictions.models import Division
+
+from . import queries
+from .actions import AlreadyRegistered, do_register_subject, do_reveal_id_number, do_update_subject
+from .forms import HANDLE, RevealForm, SearchForm, SubjectForm, sections_of
+from .models import Provenance, Subject
+from .safety import safe_cell
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    """Put an action's validation errors on the form's fields (unknown fields: form-wide)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("id_number" if "id_number" in form.fields else None, exc.messages)
+
+
+def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject]:
+    data = form.cleaned_data if form.is_valid() else {}
+    return queries.search(
+        request.user,
+        id_number=data.get("id_number", ""),
+        name=data.get("name", ""),
+        category=data.get("category", ""),
+        township=data.get("township", ""),
+        status=data.get("status", ""),
+    )
+
+
+@login_required
+@never_cache
+def search(request: HttpRequest) -> HttpResponse:
+    """GET search. A full ID number typed here stays out of the URL: the form posts it."""
+    source = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(source or None, user=request.user)
+    qs = _search_queryset(request, form).order_by("-created_at", "-id")
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        cursor = Subject.objects.filter(pk=int(after)).values("created_at", "id").first()
+        if cursor:
+            qs = qs.filter(
+                Q(created_at__lt=cursor["created_at"]) | Q(created_at=cursor["created_at"], id__lt=cursor["id"])
+            )
+    page = list(qs[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    query = source.copy()
+    query.pop("after", None)
+    query.pop("csrfmiddlewaretoken", None)
+    query.pop("id_number", None)  # never carried into a link
+    can_create = bool(scope.codes_with(request.user, HANDLE))
+    return render(
+        request,
+        "subjects/search.html",
+        {
+            "form": form,
+            "subjects": page,
+            "next_after": page[-1].pk if has_more else None,
+            "query": query.urlencode(),
+            "can_create": can_create,
+            "searched_by_id": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("id_number")),
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest) -> StreamingHttpResponse:
+    """The search results as CSV: masked ID numbers, formula-like cells neutralised, recorded."""
+    form = SearchForm(request.GET or None, user=request.user)
+    qs = _search_queryset(request, form).order_by("county_code", "id")
+    columns = [
+        ("id", _("Record")),
+        ("name", _("Name")),
+        ("id_number_masked", _("ID number (masked)")),
+        ("sex", _("Sex")),
+        ("birth_date", _("Birth date")),
+        ("category", _("Category")),
+        ("status", _("Status")),
+        ("division", _("Household registration")),
+        ("employment", _("Employment status")),
+    ]
+    record(
+        event_type="subject.exported",
+        actor=request.user,
+        object_type="subjects.subject",
+        data={"filters": {k: v for k, v in request.GET.items() if k != "id_number"}, "limit": EXPORT_LIMIT},
+    )
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Any:
+        yield "\ufeff"  # Excel opens UTF-8 CSV correctly only with a BOM
+        yield writer.writerow([label for _key, label in columns])
+        for s in qs.select_related("division")[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        s.pk,
+                        s.name,
+                        s.id_number_masked,
+                        s.get_sex_display(),
+                        s.birth_date,
+                        s.get_category_display(),
+                        s.get_status_display(),
+                        s.division.name,
+                        s.get_employment_display(),
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="subjects-{stamp}.csv"'
+    return response
+
+
+def _provenance_rows(subject: Subject) -> dict[str, dict[str, Any]]:
+    labels = dict(Provenance.choices)
+    return {
+        field: {**entry, "source": labels.get(entry.get("source", ""), entry.get("source", ""))}
+        for field, entry in subject.provenance.items()
+    }
+
+
+@login_required
+@never_cache
+def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
+    subject = queries.access_subject(request.user, subject_id)
+    provenance = _provenance_rows(subject)
+    sections = []
+    form = SubjectForm(instance=subject, user=request.user)
+    for title, fields in sections_of(form):
+        rows = []
+        for bound in fields:
+            name = bound.name
+            if name in ("source", "serviceman_id_number"):
+                continue
+            if name == "id_number":
+                value: Any = subject.id_number_masked
+            else:
+                display = getattr(subject, f"get_{name}_display", None)
+                value = display() if display else getattr(subject, name)
+            rows.append({"name": name, "label": bound.label, "value": value, "provenance": provenance.get(name)})
+        sections.append((title, rows))
+    history = AuditEvent.objects.filter(object_type="subjects.subject", object_id=str(subject.pk)).order_by("-id")[:50]
+    return render(
+        request,
+        "subjects/detail.html",
+        {
+            "subject": subject,
+            "sections": sections,
+            "benefits": queries.benefits_of(subject),
+            "related": queries.related_people(subject, request.user),
+            "history": history,
+            "can_edit": scope.has_perm_at(request.user, HANDLE, subject.division_id),
+            "can_reveal": queries.can_reveal(request.user, subject),
+            "reveal_form": RevealForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    if not scope.codes_with(request.user, HANDLE):
+        raise PermissionDenied(_("You are not allowed to do this here."))
+    form = SubjectForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.changes()
+        division = data.pop("division")
+        scope.require_perm(request.user, HANDLE, division.code)
+        try:
+            subject = do_register_subject(
+                division=division,
+                id_number=form.cleaned_data["id_number"],
+                actor=request.user,
+                provenance=form.cleaned_data["source"],
+                **data,
+            )
+        except AlreadyRegistered as exc:
+            form.add_error("id_number", exc.messages)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is now on file.") % {"name": subject.name})
+            return redirect("subjects:detail", subject.pk)
+    return render(request, "subjects/form.html", {"form": form, "sections": sections_of(form), "subject": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, subject_id: int) -> HttpResponse:
+    subject = queries.access_subject(request.user, subject_id, codename=HANDLE)
+    form = SubjectForm(request.POST or None, request.FILES or None, instance=subject, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if form.cleaned_data.get("id_number"):
+            changes["id_number"] = form.cleaned_data["id_number"]
+        if changes.get("division") is not None:
+            scope.require_perm(request.user, HANDLE, changes["division"].code)
+        try:
+            do_update_subject(subject, changes=changes, provenance=form.cleaned_data["source"], actor=request.user)
+        except AlreadyRegistered as exc:
+            form.add_error("id_number", exc.messages)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("subjects:detail", subject.pk)
+    subject.refresh_from_db()
+    return render(request, "subjects/form.html", {"form": form, "sections": sections_of(form), "subject": subject})
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reveal(request: HttpRequest, subject_id: int) -> HttpResponse:
+    """Show the full number once, after a recorded reason. POST only shows it; nothing is cached."""
+    subject = queries.access_subject(request.user, subject_id, codename=queries.REVEAL)
+    form = RevealForm(request.POST or None)
+    number = None
+    if request.method == "POST" and form.is_valid():
+        number = do_reveal_id_number(subject, actor=request.user, reason=form.cleaned_data["reason"])
+    response = render(request, "subjects/reveal.html", {"subject": subject, "form": form, "number": number})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def photo(request: HttpRequest, subject_id: int) -> FileResponse:
+    subject = queries.access_subject(request.user, subject_id)
+    if not subject.photo:
+        raise Http404(_("Not found."))
+    response = FileResponse(subject.photo.open("rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    if not scope.codes_with(request.user, "supervise"):
+        raise PermissionDenied(_("You are not allowed to do this here."))
+    flags = list(queries.duplicate_flags_for(request.user).select_related("subject", "attempted_division")[:200])
+    names = dict(Division.objects.filter(code__in={f.existing_county_code for f in flags}).values_list("code", "name"))
+    # Only the county and the masked number of a record outside the user's jurisdiction.
+    rows = [
+        {
+            "flag": f,
+            "visible": scope.can_see(request.user, f.subject.division_id),
+            "existing_county": names.get(f.existing_county_code, f.existing_county_code),
+        }
+        for f in flags
+    ]
+    return render(request, "subjects/duplicates.html", {"rows": rows})
