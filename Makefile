@@ -17,6 +17,7 @@ demo: export LAUREL_2FA_EXEMPT_DEMO_USERS ?= 1
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py make_dev_letter_cert
 	@echo ""
 	@echo "Laurel is starting on http://127.0.0.1:$(PORT)/  (sign in with a login above; Ctrl-C stops it)"
 	@$(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
@@ -61,7 +62,7 @@ messages: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
 # Apps keep their own catalogues (<app>/locale); templates/ and config/ use locale/.
-LOCALE_APPS := accounts jurisdictions audit subjects cases workflows notifications reports crosscheck
+LOCALE_APPS := accounts jurisdictions audit subjects cases workflows notifications reports crosscheck letters
 ## messages-update: extract every translatable string into the catalogues (then fill zh_Hans)
 messages-update: $(VENV)/.installed
 	@for app in $(LOCALE_APPS); do \
