@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .models import GENESIS_HASH, AuditEvent, ChainHead, chain_for, codes_for
@@ -88,6 +88,11 @@ def append(event: AuditEvent) -> AuditEvent:
     transaction ends, so concurrent appends to one chain queue up and never fork it; if
     the caller rolls back, both the event and the head move are undone. On SQLite the lock
     is a no-op and SQLite's single writer serialises appends instead.
+
+    An action that records events in two provinces locks two heads; two such actions
+    taking them in opposite orders can deadlock, and PostgreSQL then aborts one of them
+    (it fails cleanly and can be retried). Calling record() late in an action keeps
+    the head locks short.
     """
     event.division_code = event.division_code or ""
     event.chain = chain_for(event.division_code)
@@ -207,7 +212,3 @@ def current_heads() -> dict[str, tuple[int, str]]:
         if last is not None:
             heads[chain] = (last[0], last[1])
     return heads
-
-
-def is_postgresql() -> bool:
-    return connection.vendor == "postgresql"

@@ -100,7 +100,29 @@ def search(user: Any, filters: dict[str, Any], *, ascending: bool = False) -> Qu
 
 
 def object_events(user: Any, object_type: str, object_id: str) -> QuerySet[AuditEvent]:
-    return search(user, {"object_type": object_type, "object_id": object_id}, ascending=True)
+    """The visible history of one object, oldest first, with the objects that refer to it.
+
+    The audit app knows no other app's models, so "refers to" is read from the events:
+    when the object's events carry a ``number`` (a case number), events whose data name it
+    as ``case`` (a letter requested for the case, an overpayment found for it) join the
+    timeline, and so does the rest of those objects' history (the letter issued, dispatched,
+    downloaded).
+    """
+    visible = visible_events(user)
+    own = Q(object_type=object_type, object_id=object_id)
+    numbers = [
+        n
+        for n in visible.filter(own, data__has_key="number").values_list("data__number", flat=True)
+        if isinstance(n, str | int) and n != ""
+    ]
+    if not numbers:
+        return visible.filter(own).order_by("id")
+    referring = visible.filter(data__case__in=sorted({str(n) for n in numbers})).exclude(own)
+    related = own | Q(pk__in=referring.values("pk"))
+    for other_type, other_id in set(referring.values_list("object_type", "object_id")):
+        if other_type and other_id:
+            related |= Q(object_type=other_type, object_id=other_id)
+    return visible.filter(related).order_by("id")
 
 
 def _text(value: Any) -> str:

@@ -94,7 +94,7 @@ def object_timeline(request: HttpRequest, object_type: str, object_id: str) -> H
             "object_id": object_id,
             "rows": [queries.event_row(event) for event in page],
             "columns": queries.COLUMNS,
-            "query": urlencode({"object_type": object_type, "object_id": object_id, "order": "asc"}),
+            "query": urlencode({"object_type": object_type, "object_id": object_id, "timeline": "1"}),
             "next_after": next_after,
         },
     )
@@ -115,10 +115,16 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             status=400,
         )
     filters = form.filters()
-    ascending = request.GET.get("order") == "asc"
+    # A timeline export is exactly the timeline page: the object and what refers to it.
+    timeline = request.GET.get("timeline") == "1" and bool(filters.get("object_type") and filters.get("object_id"))
+    ascending = timeline or request.GET.get("order") == "asc"
     limit = settings.LAUREL_AUDIT_EXPORT_MAX_ROWS
     with transaction.atomic():
-        events = list(queries.search(request.user, filters, ascending=ascending)[: limit + 1])
+        if timeline:
+            matching = queries.object_events(request.user, filters["object_type"], filters["object_id"])
+        else:
+            matching = queries.search(request.user, filters, ascending=ascending)
+        events = list(matching[: limit + 1])
         truncated = len(events) > limit
         rows = [queries.event_row(event) for event in events[:limit]]
         content = exports.build(fmt, rows, title=_("Audit events"))
@@ -130,6 +136,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
                 "format": fmt,
                 "filters": {key: str(value) for key, value in filters.items()},
                 "order": "asc" if ascending else "desc",
+                "timeline": timeline,
                 "rows": len(rows),
                 "truncated": truncated,
             },

@@ -107,3 +107,20 @@ def test_concurrent_appends_to_one_chain_never_fork_it() -> None:
     report = chain.verify_all()
     assert report.ok, report.problems
     assert report.heads["44"][0] == 60
+
+
+def test_the_production_role_can_append_but_not_rewrite(events: list[AuditEvent]) -> None:
+    """The grants of README "Audit trail": SELECT and INSERT on the events, nothing more."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE laurel_app_prod NOLOGIN")
+        cursor.execute("GRANT SELECT, INSERT ON audit_auditevent TO laurel_app_prod")
+        cursor.execute("GRANT USAGE ON SEQUENCE audit_auditevent_id_seq TO laurel_app_prod")
+        cursor.execute("GRANT SELECT, INSERT, UPDATE ON audit_chainhead TO laurel_app_prod")
+        cursor.execute("SET LOCAL ROLE laurel_app_prod")
+    appended = record(event_type="test.as_app_role", actor=None, division_code=COUNTY_A)
+    assert appended.seq == events[-1].seq + 1
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET event_type = 'rewritten' WHERE id = %s", [appended.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    assert chain.verify_all().ok

@@ -85,6 +85,36 @@ def test_the_timeline_reconstructs_a_cases_history(
     assert "材料齐全" in response.content.decode()
 
 
+def test_a_case_timeline_includes_the_letters_and_findings_that_name_the_case(
+    web_as: WebAs, auditor: User, caseworker: User
+) -> None:
+    def event(event_type: str, obj: tuple[str, str], **data: Any) -> AuditEvent:
+        return record(
+            event_type=event_type,
+            actor=caseworker,
+            division_code=COUNTY_A,
+            object_type=obj[0],
+            object_id=obj[1],
+            data=data,
+        )
+
+    case, letter, other_letter = ("cases.case", "8"), ("letters.letter", "5"), ("letters.letter", "6")
+    wanted = [
+        event("case.filed", case, number="天-2026-0008"),
+        event("letter.requested", letter, number="天退役军人决〔2026〕1号", case="天-2026-0008"),
+        event("letter.issued", letter, sha256="ab"),
+        event("letter.downloaded", letter, via="web"),
+    ]
+    event("letter.requested", other_letter, case="天-2026-0009")
+    event("letter.issued", other_letter)
+    client = web_as(auditor)
+    screen = client.get("/audit/objects/cases.case/8/")
+    assert [row["id"] for row in screen.context["rows"]] == [str(e.pk) for e in wanted]
+    export = client.get("/audit/export.csv?" + screen.context["query"])
+    _header, *rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows == screen_rows(screen)
+
+
 def test_an_auditor_of_another_province_sees_nothing(
     web_as: WebAs, auditor_other_province: User, case_history: list[AuditEvent]
 ) -> None:
@@ -205,6 +235,7 @@ def test_an_export_is_itself_audited(web_as: WebAs, auditor: User, case_history:
         "format": "xlsx",
         "filters": {"object_type": "cases.case", "object_id": "41"},
         "order": "desc",
+        "timeline": False,
         "rows": 3,
         "truncated": False,
     }
