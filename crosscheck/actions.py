@@ -40,7 +40,8 @@ from .models import (
     SuspectStatus,
 )
 
-Progress = Callable[[int], None] | None
+Progress = Callable[[int], None] | None  # rows done since the last call
+StepProgress = Callable[[int, int], None] | None  # (steps done, steps in all)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def do_run_crosscheck(
     department: str = "",
     division_code: str = "",
     as_of: dt.date | None = None,
-    progress: Progress = None,
+    on_step: StepProgress = None,
 ) -> Run:
     """Compare the registry with the current department batches; returns the finished run.
 
@@ -145,7 +146,7 @@ def do_run_crosscheck(
     )
     try:
         with transaction.atomic():
-            _run(run, actor=actor, as_of=as_of or timezone.localdate(), progress=progress)
+            _run(run, actor=actor, as_of=as_of or timezone.localdate(), on_step=on_step)
     except Exception as exc:
         Run.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, message=type(exc).__name__, finished_at=timezone.now()
@@ -155,18 +156,21 @@ def do_run_crosscheck(
     return run
 
 
-def _run(run: Run, *, actor: Any | None, as_of: dt.date, progress: Progress) -> None:
+def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) -> None:
     the_plan = checks.plan(run.pk, department=run.department, division_code=run.division_code, as_of=as_of)
     checker = checks.Checker(the_plan)
-    checker.run_all()
-    if progress:
-        progress(1)
+    steps = [*checker.steps(), lambda: None]  # the last step: merge (below)
+    total = len(steps) + (1 if the_plan.with_registry_checks else 0)
+    for done, step in enumerate(steps[:-1], start=1):
+        step()
+        if on_step:
+            on_step(done, total)
     opened, closed = checks.merge(the_plan)
-    if progress:
-        progress(1)
+    if on_step:
+        on_step(len(steps), total)
     suspects = checker.suspects() if the_plan.with_registry_checks else 0
-    if progress:
-        progress(1)
+    if on_step:
+        on_step(total, total)
     counts: dict[str, int] = defaultdict(int)
     for kind in Discrepancy.objects.filter(last_run=run, status__in=("open", "sent", "corrected")).values_list(
         "kind", flat=True

@@ -13,8 +13,9 @@ that were not seen again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -118,25 +119,28 @@ class Checker:
             return f"{sql} AND {cov_sql}", params + cov_params
         return sql, params
 
-    def run_all(self) -> None:
+    def steps(self) -> list[Callable[[], None]]:
+        """The checks this plan runs, in order (one progress step each)."""
         names = self.plan.batches
+        steps: list[Callable[[], None]] = []
         if "public_security.deaths" in names:
-            self.deaths()
+            steps.append(self.deaths)
         if "public_security.hukou" in names:
-            self.hukou()
+            steps.append(self.hukou)
         for name in names:
             layout = BY_NAME[name]
             if layout.benefit_types:
-                self.benefits(layout)
+                steps.append(partial(self.benefits, layout))
         for name in ("housing.property", "natural_resources.real_estate"):
             if name in names:
-                self.owns_home(BY_NAME[name])
+                steps.append(partial(self.owns_home, BY_NAME[name]))
         if "military.service" in names:
-            self.military()
+            steps.append(self.military)
         if "petitions.petitions" in names:
-            self.petitions()
+            steps.append(self.petitions)
         if self.plan.with_registry_checks:
-            self.missing()
+            steps.append(self.missing)
+        return steps
 
     # --- public security --------------------------------------------------------------------
 

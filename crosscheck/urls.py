@@ -1,2 +1,16 @@
+from django.urls import path
+
+from . import views
+
 app_name = "crosscheck"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("discrepancies/", views.discrepancy_list, name="discrepancies"),
+    path("send-down/", views.send_down, name="send_down"),
+    path("tracking/", views.tracking, name="tracking"),
+    path("duplicates/", views.duplicate_list, name="duplicates"),
+    path("duplicates/<int:pk>/", views.duplicate_detail, name="duplicate"),
+]

@@ -1,0 +1,198 @@
+"""Cross-check pages: run history and results, batches, discrepancies and send-down, tracking,
+duplicate adjudication. Thin: authorise through ``crosscheck.queries``, call one action, render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.api import Conflict
+from jurisdictions import scope
+from jurisdictions.models import NATION_CODE, Division, Level, normalise_code
+
+from . import actions, queries
+from .models import DiscrepancyStatus, Kind, SuspectStatus
+
+PAGE_SIZE = 100
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Run history (supervisors)."""
+    queries.require_supervisor(request.user)
+    runs = queries.runs_for(request.user)[:PAGE_SIZE]
+    return render(request, "crosscheck/home.html", {"runs": runs})
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    queries.require_supervisor(request.user)
+    run = queries.access_run(request.user, pk)
+    items = queries.discrepancies_for(request.user).filter(last_run=run)
+    per_kind = {row["kind"]: row["n"] for row in items.order_by().values("kind").annotate(n=Count("pk"))}
+    rows = [(Kind(k).label, k, per_kind.get(k, 0)) for k in Kind.values]
+    return render(request, "crosscheck/run_detail.html", {"run": run, "rows": rows})
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    queries.require_supervisor(request.user)
+    return render(request, "crosscheck/batch_list.html", {"batches": queries.batches_for(request.user)[:PAGE_SIZE]})
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    queries.require_supervisor(request.user)
+    batch = queries.access_batch(request.user, pk)
+    return render(request, "crosscheck/batch_detail.html", {"batch": batch})
+
+
+def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    items = queries.discrepancies_for(request.user)
+    params: dict[str, str] = {}
+    division = normalise_code(request.GET.get("division", ""))
+    if division and division != NATION_CODE:
+        scope.access_division(request.user, division)
+        column = {2: "province_code", 4: "city_code", 6: "county_code"}.get(len(division), "division_id")
+        items = items.filter(**{column: division})
+        params["division"] = division
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        items = items.filter(kind=kind)
+        params["kind"] = kind
+    status = request.GET.get("status", "")
+    if status in DiscrepancyStatus.values:
+        items = items.filter(status=status)
+        params["status"] = status
+    run = _int(request.GET.get("run"))
+    if run is not None:
+        items = items.filter(last_run_id=run)
+        params["run"] = str(run)
+    return items, params
+
+
+@login_required
+def discrepancy_list(request: HttpRequest) -> HttpResponse:
+    items, params = _filtered(request)
+    before = _int(request.GET.get("before"))
+    page = items.order_by("-id")
+    if before is not None:
+        page = page.filter(id__lt=before)
+    rows = list(page[: PAGE_SIZE + 1])
+    next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    rows = rows[:PAGE_SIZE]
+    can_send = bool(scope.codes_with(request.user, queries.SUPERVISE))
+    return render(
+        request,
+        "crosscheck/discrepancy_list.html",
+        {
+            "rows": rows,
+            "params": urlencode(params),
+            "filters": params,
+            "kinds": Kind.choices,
+            "statuses": DiscrepancyStatus.choices,
+            "next_before": next_before,
+            "can_send": can_send,
+        },
+    )
+
+
+@login_required
+@require_POST
+def send_down(request: HttpRequest) -> HttpResponse:
+    """Send down the selected open discrepancies (or all open ones matching the filters)."""
+    items, params = _filtered(request)
+    items = items.filter(status=DiscrepancyStatus.OPEN)
+    chosen = [pk for pk in (_int(v) for v in request.POST.getlist("item")) if pk is not None]
+    if chosen:
+        items = items.filter(pk__in=chosen)
+    selected = list(items.order_by("pk")[:1000])
+    allowed = [item for item in selected if queries.may_send_down(request.user, item.county_code)]
+    if selected and not allowed:
+        raise PermissionDenied(_("Only supervisors may send discrepancies down."))
+    try:
+        sent = actions.do_send_down(allowed, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        total = sum(s.count for s in sent)
+        messages.success(request, _("%(n)s item(s) sent down to %(c)s county queue(s).") % {"n": total, "c": len(sent)})
+    url = request.path.replace("send-down/", "discrepancies/")
+    return redirect(f"{url}?{urlencode(params)}" if params else url)
+
+
+@login_required
+def tracking(request: HttpRequest) -> HttpResponse:
+    """Per province, city or county: found, sent down, corrected, confirmed, overdue; drill down."""
+    queries.require_supervisor(request.user)
+    code = request.GET.get("division", "")
+    division = scope.access_division(request.user, code) if code else queries.tracking_root(request.user)
+    rows = queries.tracking(request.user, division)
+    at_county = division.level >= Level.CITY
+    totals = {
+        key: sum(getattr(r, key) for r in rows)
+        for key in ("found", "open", "sent", "corrected", "confirmed", "overdue")
+    }
+    parent = Division.objects.filter(code=division.parent_id).first() if division.parent_id else None
+    return render(
+        request,
+        "crosscheck/tracking.html",
+        {"division": division, "rows": rows, "totals": totals, "leaf": at_county, "parent": parent},
+    )
+
+
+@login_required
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", SuspectStatus.PENDING)
+    items = queries.suspects_for(request.user)
+    if status in SuspectStatus.values:
+        items = items.filter(status=status)
+    return render(
+        request,
+        "crosscheck/duplicate_list.html",
+        {"rows": items.order_by("-id")[:PAGE_SIZE], "status": status, "statuses": SuspectStatus.choices},
+    )
+
+
+@login_required
+def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    suspect = queries.access_suspect(request.user, pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        queries.access_suspect(request.user, pk, decide=True)
+        decision = request.POST.get("decision", "")
+        keep_id = _int(request.POST.get("keep"))
+        keep = {suspect.subject_a_id: suspect.subject_a, suspect.subject_b_id: suspect.subject_b}.get(keep_id or -1)
+        try:
+            actions.do_decide_duplicate(
+                suspect, actor=request.user, decision=decision, keep=keep, note=request.POST.get("note", "")
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        except Conflict as exc:
+            return render(
+                request, "crosscheck/duplicate_detail.html", {"s": suspect, "errors": [exc.detail]}, status=409
+            )
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("crosscheck:duplicate", pk=suspect.pk)
+    return render(
+        request, "crosscheck/duplicate_detail.html", {"s": suspect, "errors": errors}, status=400 if errors else 200
+    )

@@ -1,0 +1,114 @@
+"""Send-down files one case per discrepancy; a death case, once approved, ends benefits and records the overpayment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from cases.models import Case, Status
+from cases.models import Kind as CaseKind
+from crosscheck.actions import do_run_crosscheck, do_send_down
+from crosscheck.models import Discrepancy, DiscrepancyStatus, Kind, Overpayment, SendDown
+from jurisdictions.models import Department
+from subjects.models import Benefit, BenefitStatus, Subject, SubjectStatus
+from tests.cases.conftest import open_task
+from tests.conftest import COUNTY_A, COUNTY_B
+
+from .conftest import DEATHS, HUKOU, hukou_row
+
+PS = Department.PUBLIC_SECURITY
+
+
+def test_send_down_files_exactly_one_case_per_discrepancy_grouped_by_county(make_subject, load, city_supervisor):
+    a, a_id = make_subject(COUNTY_A, name="张三")
+    b, b_id = make_subject(COUNTY_B, name="李四")
+    load(PS, HUKOU, [hukou_row(a, a_id, name="张叁", birth="1949-10-01"), hukou_row(b, b_id, name="李肆")])
+    do_run_crosscheck(actor=None, department=PS)
+    items = list(Discrepancy.objects.all())
+    assert len(items) == 3
+    send_downs = do_send_down(items, actor=city_supervisor)
+    assert sorted(s.division_id for s in send_downs) == [COUNTY_B, COUNTY_A]
+    assert Case.objects.filter(kind=CaseKind.DATA_CORRECTION).count() == 3
+    for item in Discrepancy.objects.all():
+        assert item.status == DiscrepancyStatus.SENT
+        assert item.case is not None and item.case.subject_id == item.subject_id
+        assert item.case.county_code == item.county_code
+        assert item.case.departments == [PS]
+    name_case = Discrepancy.objects.get(subject=a, field="name").case
+    assert name_case is not None and name_case.corrections == {"name": "张叁"}
+    # Sending again files nothing more; a re-run does not reopen what was sent.
+    assert do_send_down(items, actor=city_supervisor) == []
+    do_run_crosscheck(actor=None, department=PS)
+    assert Case.objects.count() == 3
+    assert SendDown.objects.count() == 2
+    assert Discrepancy.objects.filter(status=DiscrepancyStatus.SENT).count() == 3
+
+
+def _walk_to_approval(case: Case, liaison_ps, approver, caseworker) -> Case:
+    from cases import actions
+
+    actions.do_review_intake(open_task(case, "intake"), actor=caseworker)
+    actions.do_record_verification(open_task(case, "verify_public_security"), actor=liaison_ps, result="confirmed")
+    return actions.do_decide(open_task(case, "approve"), actor=approver, decision="approve")
+
+
+def test_death_suspension_approved_ends_benefits_and_records_overpayment(
+    make_subject, add_benefit, load, city_supervisor, liaison_ps, approver, caseworker
+):
+    subject, number = make_subject()
+    pension = add_benefit(subject, "state_pension", "1000.00", start=dt.date(2020, 1, 1))
+    subsidy = add_benefit(subject, "state_subsidy", "200.00", start=dt.date(2021, 5, 1))
+    load(PS, DEATHS, [[number, subject.name, "2025-12-05"]])
+    do_run_crosscheck(actor=None, department=PS)
+    item = Discrepancy.objects.get(kind=Kind.DECEASED_RECEIVING)
+    [send_down] = do_send_down([item], actor=city_supervisor)
+    item.refresh_from_db()
+    case = item.case
+    assert case is not None
+    assert (case.kind, case.benefit_change, case.benefit_id) == (CaseKind.BENEFIT_CLAIM, "end", pension.pk)
+    assert case.benefit_start == dt.date(2025, 12, 5)
+
+    case = _walk_to_approval(case, liaison_ps, approver, caseworker)
+    assert case.status == Status.CLOSED
+
+    for benefit in (pension, subsidy):
+        benefit.refresh_from_db()
+        assert benefit.status == BenefitStatus.ENDED
+        assert benefit.end == dt.date(2025, 12, 5)
+    assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.DECEASED
+    overpayment = Overpayment.objects.get()
+    assert overpayment.case == case and overpayment.discrepancy == item
+    assert case.applied_at is not None
+    applied = case.applied_at.date()
+    months = applied.year * 12 + applied.month - (2025 * 12 + 12)
+    assert overpayment.months == months
+    assert overpayment.amount == Decimal("1200.00") * months
+    item.refresh_from_db()
+    assert item.status == DiscrepancyStatus.CORRECTED
+
+    # The re-check confirms the correction: no death-while-receiving any more.
+    run = do_run_crosscheck(actor=None, department=PS)
+    item.refresh_from_db()
+    assert item.status == DiscrepancyStatus.CONFIRMED and item.closed_run == run
+    assert not Discrepancy.objects.filter(status="open").exists()
+    assert Benefit.objects.filter(subject=subject, status=BenefitStatus.ACTIVE).count() == 0
+    assert send_down.count == 1
+
+
+def test_an_applied_correction_is_confirmed_by_the_next_run(
+    make_subject, load, city_supervisor, liaison_ps, approver, caseworker
+):
+    subject, number = make_subject(name="张三")
+    load(PS, HUKOU, [hukou_row(subject, number, name="张叁")])
+    do_run_crosscheck(actor=None, department=PS)
+    item = Discrepancy.objects.get()
+    do_send_down([item], actor=city_supervisor)
+    item.refresh_from_db()
+    assert item.case is not None
+    _walk_to_approval(item.case, liaison_ps, approver, caseworker)
+    item.refresh_from_db()
+    assert item.status == DiscrepancyStatus.CORRECTED
+    assert Subject.objects.get(pk=subject.pk).name == "张叁"
+    do_run_crosscheck(actor=None, department=PS)
+    item.refresh_from_db()
+    assert item.status == DiscrepancyStatus.CONFIRMED
