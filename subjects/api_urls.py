@@ -1,5 +1,10 @@
 """API routes of the subjects app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import SubjectViewSet
+
+router = SimpleRouter()
+router.register("subjects", SubjectViewSet, basename="api-subject")
+
+urlpatterns = router.urls
