@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jurisdictions.models import Department
 
-from .models import BenefitChange, Channel, Kind, Status, VerificationResultChoice
+from .models import BenefitChange, Channel, Kind, Stage, Status, VerificationResultChoice
 
 
 def _benefit_choices() -> list[tuple[str, Any]]:
@@ -152,3 +152,19 @@ class CaseFilterForm(forms.Form):
     township = forms.CharField(label=_("Township code"), max_length=12, required=False)
     assignee = forms.CharField(label=_("Assignee (username)"), max_length=150, required=False)
     q = forms.CharField(label=_("Case number, name or full ID number"), max_length=40, required=False)
+
+
+class SlaRuleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices)
+    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=365)
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_working = forms.TypedChoiceField(
+        label=_("Type of day"),
+        choices=[("0", _("Public holiday (no work)")), ("1", _("Adjusted working day (调休)"))],
+        coerce=lambda v: v == "1",
+    )
+    name = forms.CharField(label=_("Name"), max_length=64, required=False)

@@ -260,3 +260,23 @@ def keyset_page(qs: QuerySet[Case], *, after: str = "", size: int = 50) -> tuple
 
 def related_open_case_statuses() -> list[str]:
     return [str(s) for s in OPEN_STATUSES if s != Status.REJECTED]
+
+
+def overdue_unescalated() -> QuerySet[Case]:
+    return Case.objects.filter(
+        due_at__lt=timezone.now(), paused_at__isnull=True, escalated_at__isnull=True, status__in=OPEN_STATUSES
+    ).order_by("due_at", "id")
+
+
+def supervisors_of(division_code: str) -> list[str]:
+    """Usernames of the supervisors whose jurisdiction covers the division."""
+    from jurisdictions.models import Membership, ancestor_codes
+
+    rows = (
+        Membership.objects.filter(
+            role="supervisor", division_id__in=ancestor_codes(division_code), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("-division_id")
+    )
+    return sorted({m.user.username for m in rows})

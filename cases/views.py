@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -26,7 +27,7 @@ from config.api import Conflict
 from jurisdictions import scope
 
 from . import actions, forms, policy, queries, sla
-from .models import WITHDRAWABLE, Attachment, Case, Kind
+from .models import WITHDRAWABLE, Attachment, CalendarDay, Case, Kind, SlaRule, Stage
 
 PAGE_SIZE = 50
 
@@ -438,3 +439,71 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     del case
     return response
+
+
+# --- SLA administration -----------------------------------------------------------------------
+
+
+def _require_admin(user: Any) -> None:
+    if not (user.is_superuser or scope.codes_with(user, "administer")):
+        raise PermissionDenied(_("Only administrators can change time limits and the calendar."))
+
+
+@login_required
+def sla_settings(request: HttpRequest) -> HttpResponse:
+    _require_admin(request.user)
+    form = forms.SlaRuleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.do_set_sla_rule(
+            kind=data["kind"], stage=data["stage"], working_days=data["working_days"], actor=request.user
+        )
+        messages.success(request, _("Time limit saved."))
+        return redirect("cases:sla")
+    rules = {(r.kind, r.stage): r.working_days for r in SlaRule.objects.all()}
+    table = [
+        (
+            kind_label,
+            [
+                (stage_label, rules.get((kind, stage)), sla.stage_days(kind, stage))
+                for stage, stage_label in Stage.choices
+            ],
+        )
+        for kind, kind_label in Kind.choices
+    ]
+    return render(request, "cases/sla_settings.html", {"form": form, "table": table, "stages": Stage.choices})
+
+
+@login_required
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    import datetime
+
+    _require_admin(request.user)
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    form = forms.CalendarDayForm(request.POST if request.method == "POST" and "remove" not in request.POST else None)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            try:
+                day = datetime.date.fromisoformat(request.POST["remove"])
+            except ValueError:
+                messages.error(request, _("Not a valid date."))
+            else:
+                actions.do_clear_calendar_day(day, actor=request.user)
+                messages.success(request, _("Day removed from the calendar."))
+            return redirect(f"{_url('cases:calendar')}?year={year}")
+        if form.is_valid():
+            data = form.cleaned_data
+            actions.do_set_calendar_day(
+                data["date"], is_working=data["is_working"], name=data["name"], actor=request.user
+            )
+            messages.success(request, _("Calendar saved."))
+            return redirect(f"{_url('cases:calendar')}?year={data['date'].year}")
+    days = CalendarDay.objects.filter(date__year=year)
+    return render(
+        request,
+        "cases/calendar_settings.html",
+        {"form": form, "days": days, "year": year, "years": [year - 1, year + 1]},
+    )
