@@ -1,0 +1,190 @@
+"""Benchmark: decision letters per second per worker process, and peak memory, over 1,000 letters.
+
+    .venv/bin/python bench/bench_letters.py          # LAUREL_BENCH_LETTERS=100 for a quick run
+
+Set-up (not timed): a throwaway SQLite database and signing pair in a temporary directory,
+one case, and N "return for correction" letters requested through ``do_request_letter``
+(numbered, snapshotted, job rows queued). Then two fresh processes, one after the other:
+
+- ``letters``: the render job's body for each letter (``render_letter.call``: template,
+  QR code, WeasyPrint PDF/A-3b with the missing-glyph watch, pyHanko signature, SHA-256,
+  write-once file, row update and audit event) — what one ``db_worker`` process does;
+- ``bare`` (the floor): WeasyPrint alone rendering the first letter's exact HTML N times,
+  with the same single FontConfiguration and PDF/A-3b variant — the same rendering, none of
+  the rest.
+
+Prints one ``BENCH`` line per figure (rate, peak RSS, CPU per letter) with the bare figure
+as ``floor`` and ``ratio=value/floor``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNT = int(os.environ.get("LAUREL_BENCH_LETTERS", "1000"))
+
+
+def _env(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "1",
+            "LOG_LEVEL": "WARNING",
+            "LAUREL_VAR_DIR": str(workdir),
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "LAUREL_LETTER_VERIFY_BASE_URL": "https://laurel.example.gov.cn",
+        }
+    )
+    return env
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def setup(workdir: Path) -> None:
+    """Create the database, a case and COUNT requested letters; write their ids and one letter's HTML."""
+    _django()
+    from django.core.management import call_command
+
+    from accounts.actions import do_create_staff_user
+    from cases.actions import do_file_case
+    from jurisdictions.models import Division, Level
+    from letters import actions, rendering
+    from letters.certs import make_self_signed
+    from subjects import ids
+    from subjects.actions import do_register_subject
+
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    make_self_signed(Path(settings.LAUREL_LETTER_SIGNING_KEY), Path(settings.LAUREL_LETTER_SIGNING_CERT))
+    province = Division.objects.create(code="44", name="广东省", level=Level.PROVINCE)
+    city = Division.objects.create(code="4401", name="广州市", level=Level.CITY, parent=province)
+    county = Division.objects.create(code="440106", name="天河区", level=Level.COUNTY, parent=city)
+    user = do_create_staff_user("bench", password=secrets.token_urlsafe(16), actor=None)
+
+    subject = do_register_subject(
+        division=county.code,
+        id_number=ids.build(county.code, dt.date(1960, 5, 1), 123),
+        name="欧阳𫖯䶮",
+        actor=None,
+        category="retired_soldier",
+    )
+    case = do_file_case(
+        subject,
+        kind="benefit_claim",
+        title="申请定期抚恤补助",
+        description="申请人系退役士兵，1979年入伍，1985年退役，现无固定收入。",
+        actor=user,
+        benefit_type="state_subsidy",
+        benefit_change="add",
+        benefit_amount="350.00",
+        duplicate_action="continue",
+    )
+    letter_ids = [
+        actions.do_request_letter(
+            case, kind="correction", actor=user, details={"reasons": f"请补充退役证复印件（第{n + 1}次通知）。"}
+        ).pk
+        for n in range(COUNT)
+    ]
+    from letters.models import Letter
+
+    (workdir / "ids.json").write_text(json.dumps(letter_ids))
+    (workdir / "letter.html").write_text(rendering.letter_html(Letter.objects.get(pk=letter_ids[0]).snapshot))
+
+
+def child_letters(workdir: Path) -> dict[str, float]:
+    _django()
+    from letters.models import Letter, Status
+    from letters.tasks import render_letter
+
+    letter_ids = json.loads((workdir / "ids.json").read_text())
+    start, cpu = time.perf_counter(), time.process_time()
+    for letter_id in letter_ids:
+        render_letter.call(letter_id)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    issued = Letter.objects.filter(pk__in=letter_ids, status=Status.ISSUED)
+    sizes = [size or 0 for size in issued.values_list("size", flat=True)]
+    assert len(sizes) == len(letter_ids), "not every letter was issued"
+    return {
+        "rate": len(letter_ids) / elapsed,
+        "cpu": cpu / len(letter_ids),
+        "peak": _peak_mib(),
+        "size": sum(sizes) / len(sizes) / 1024,
+    }
+
+
+def child_bare(workdir: Path) -> dict[str, float]:
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = (workdir / "letter.html").read_text()
+    count = len(json.loads((workdir / "ids.json").read_text()))
+    config = FontConfiguration()
+    size = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        size = len(HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b"))
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"rate": count / elapsed, "cpu": cpu / count, "peak": _peak_mib(), "size": size / 1024}
+
+
+def _run_child(kind: str, workdir: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(workdir)],
+        env=_env(workdir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} run failed:\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        kind, workdir = sys.argv[2], Path(sys.argv[3])
+        if kind == "setup":
+            setup(workdir)
+            print("{}")
+        else:
+            print(json.dumps((child_letters if kind == "letters" else child_bare)(workdir)))
+        return
+    with tempfile.TemporaryDirectory(prefix="laurel-bench-letters-") as tmp:
+        workdir = Path(tmp)
+        _run_child("setup", workdir)
+        bare = _run_child("bare", workdir)
+        letters = _run_child("letters", workdir)
+
+    def line(name: str, key: str, unit: str) -> None:
+        value, floor = letters[key], bare[key]
+        print(f"BENCH name={name} value={value:.3f} unit={unit} floor={floor:.3f} ratio={value / floor:.2f}")
+
+    line(f"letters_per_second_per_worker_n{COUNT}", "rate", "letters/s")
+    line(f"letter_peak_rss_n{COUNT}", "peak", "MiB")
+    line("letter_cpu_seconds_each", "cpu", "s")
+    line("letter_pdf_size", "size", "KiB")
+
+
+if __name__ == "__main__":
+    main()
