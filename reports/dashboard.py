@@ -8,7 +8,7 @@ aggregate queries; an export computes only the table asked for.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Q
@@ -35,13 +35,30 @@ def build(user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
     q = live_q(user, division.code)
     now = timezone.now()
     result: list[Table] = []
+    memo: dict[str, Any] = {}
+
+    def once(name: str, compute: Callable[[], Any]) -> Any:
+        if name not in memo:
+            memo[name] = compute()
+        return memo[name]
+
+    def collection() -> Any:
+        return once("collection", lambda: figures.collection(q))
+
+    def problems() -> Any:
+        return once("problems", lambda: figures.problems(q))
+
     if "categories" in wanted:
         result.append(tables.categories_table(figures.subject_counts(q)))
     if "collection" in wanted:
-        result.append(tables.collection_table(figures.collection(q)))
+        result.append(tables.collection_table(collection()))
+    if "phase2" in wanted:
+        result.append(tables.phase2_table(collection(), problems()))
     if "children" in wanted:
         children = figures.collection_by_child(q, division.code)
         result.append(tables.children_table(children, child_names(children)))
+    if "problems" in wanted:
+        result.append(tables.problems_table(problems()))
     if "backlog" in wanted:
         result.append(tables.backlog_table(figures.backlog(q, now)))
     if "sla" in wanted:

@@ -16,6 +16,10 @@ Definitions used by the dashboards and the frozen report snapshots:
   returned for correction, approved but the database not yet updated), by age since filing.
 - **SLA compliance**: of cases whose stage clock is running (a due date, not paused), the share
   not past their due date.
+- **Problem and missing data** (phase 2, from ``crosscheck``): discrepancies by type and status;
+  subjects with a live discrepancy (open, sent down, corrected awaiting re-check) and subjects
+  whose discrepancies were all corrected and confirmed (or no longer found). These count from
+  the discrepancy table only, so their cost follows the number of discrepancies, not of people.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from cases.models import Case, Status
+from crosscheck.models import LIVE_STATUSES, Discrepancy, DiscrepancyStatus
 from jurisdictions.models import NATION_CODE, Level, level_of_code
 from subjects.models import FAMILY_CATEGORIES, Subject, SubjectStatus
 
@@ -216,6 +221,28 @@ def case_stage_counts(q: Q) -> dict[str, int]:
     """Cases by status (stage), all of them (one GROUP BY)."""
     rows = Case.objects.filter(q).order_by().values("status").annotate(n=Count("id"))
     return {row["status"]: int(row["n"]) for row in rows}
+
+
+# --- Problem and missing data (crosscheck) -------------------------------------------------
+
+CLOSED_PROBLEM_STATUSES = (DiscrepancyStatus.CONFIRMED, DiscrepancyStatus.RESOLVED)
+
+
+def problems(q: Q) -> dict[str, Any]:
+    """``{"by_kind": {kind: {status: n}}, "subjects_live": n, "subjects_corrected": n}`` (three queries)."""
+    rows = Discrepancy.objects.filter(q).order_by().values("kind", "status").annotate(n=Count("id"))
+    by_kind: dict[str, dict[str, int]] = {}
+    for row in rows:  # at most kinds × statuses rows
+        by_kind.setdefault(row["kind"], {})[row["status"]] = int(row["n"])
+    live = Discrepancy.objects.filter(q, status__in=LIVE_STATUSES)
+    subjects_live = live.aggregate(n=Count("subject", distinct=True))["n"] or 0
+    corrected = (
+        Discrepancy.objects.filter(q, status__in=CLOSED_PROBLEM_STATUSES)
+        .exclude(subject__in=live.values("subject"))
+        .aggregate(n=Count("subject", distinct=True))["n"]
+        or 0
+    )
+    return {"by_kind": by_kind, "subjects_live": int(subjects_live), "subjects_corrected": int(corrected)}
 
 
 def is_nation(code: str) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from jurisdictions.models import Level, Located
@@ -66,10 +67,11 @@ class ReportingPeriod(models.Model):
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    APPROVED = "approved", _("Approved")
-    RETURNED = "returned", _("Returned")
+    # Contextual: "Submitted"/"Approved" mean something else for cases (已提交/已批准).
+    DRAFT = "draft", pgettext_lazy("report status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("report status", "Submitted")
+    APPROVED = "approved", pgettext_lazy("report status", "Approved")
+    RETURNED = "returned", pgettext_lazy("report status", "Returned")
 
 
 REPORT_LEVELS = (Level.COUNTY, Level.PROVINCE)

@@ -27,6 +27,7 @@ def compile_live(code: str, *, start: dt.date, end: dt.date, now: dt.datetime) -
         "division": code,
         "subjects": figures.subject_counts(q),
         "collection": figures.collection(q),
+        "problems": figures.problems(q),
         "cases": {
             "backlog": {stage: sum(bands.values()) for stage, bands in by_age.items()},
             "backlog_by_age": by_age,

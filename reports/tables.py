@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Status
+from crosscheck.models import DiscrepancyStatus
+from crosscheck.models import Kind as ProblemKind
 from subjects.models import Category, SubjectStatus
 
 from . import figures
@@ -22,11 +24,13 @@ from .snapshots import percent
 
 CHART_WIDTH = 360  # px for the longest bar
 
-TABLE_KEYS = ("categories", "collection", "children", "backlog", "sla", "throughput", "period")
+TABLE_KEYS = ("categories", "collection", "phase2", "children", "problems", "backlog", "sla", "throughput", "period")
 TABLE_TITLES = {
     "categories": gettext_lazy("Subjects by category and status"),
     "collection": gettext_lazy("Collection progress (phase 1)"),
     "children": gettext_lazy("Collection progress by division"),
+    "phase2": gettext_lazy("Cross-checking progress (phase 2)"),
+    "problems": gettext_lazy("Problem and missing data"),
     "backlog": gettext_lazy("Case backlog by stage and age"),
     "sla": gettext_lazy("SLA compliance"),
     "throughput": gettext_lazy("Weekly throughput"),
@@ -213,12 +217,48 @@ def period_table(period_cases: dict[str, int]) -> Table:
     return Table("period", str(TABLE_TITLES["period"]), [_("Measure"), _("Cases")], rows)
 
 
+def phase2_table(collection: dict[str, int], problems: dict[str, Any]) -> Table:
+    on_file = collection.get("on_file", 0)
+    live = problems.get("subjects_live", 0)
+    corrected = problems.get("subjects_corrected", 0)
+    measures = [
+        (_("Subjects on file"), on_file),
+        (_("With open problem or missing data"), live),
+        (_("All problems corrected and confirmed"), corrected),
+        (_("Without open problems"), max(on_file - live, 0)),
+    ]
+    rows = [[label, n, _pct(n, on_file)] for label, n in measures]
+    chart = bar_chart([_("Share (%)")], [(label, [percent(n, on_file)]) for label, n in measures[1:]], unit="%")
+    return Table("phase2", str(TABLE_TITLES["phase2"]), [_("Measure"), _("Subjects"), _("Share")], rows, chart)
+
+
+def problems_table(problems: dict[str, Any]) -> Table:
+    statuses = list(DiscrepancyStatus)
+    by_kind = problems.get("by_kind", {})
+    rows: list[list[Any]] = []
+    bars: list[tuple[str, list[float | int | None]]] = []
+    for kind in ProblemKind:
+        counts = by_kind.get(kind.value, {})
+        rows.append([str(kind.label)] + [counts.get(s.value, 0) for s in statuses] + [sum(counts.values())])
+        live = sum(counts.get(s, 0) for s in ("open", "sent", "corrected"))
+        bars.append((str(kind.label), [live]))
+    return Table(
+        "problems",
+        str(TABLE_TITLES["problems"]),
+        [_("Type")] + [str(s.label) for s in statuses] + [_("Total")],
+        rows,
+        bar_chart([_("Not yet confirmed")], bars),
+    )
+
+
 def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
     """The tables of a frozen report (county or province)."""
     cases = snapshot.get("cases", {})
     return [
         categories_table(snapshot.get("subjects", {})),
         collection_table(snapshot.get("collection", {})),
+        phase2_table(snapshot.get("collection", {}), snapshot.get("problems", {})),
+        problems_table(snapshot.get("problems", {})),
         backlog_table(cases.get("backlog_by_age", {})),
         sla_table(cases.get("sla", {})),
         period_table(cases.get("period", {})),
