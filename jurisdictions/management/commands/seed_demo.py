@@ -62,3 +62,9 @@ class Command(BaseCommand):
             division = Division.objects.get(code=code)
             label = f"{role}{'/' + department if department else ''}"
             self.stdout.write(f"  {username:<14} {full_name}  {label:<26} {division.name} ({code})")
+        # Subjects (subjects app): a few hundred synthetic people per demo county; a rerun adds nobody.
+        from subjects.models import Subject
+
+        for code in (COUNTY_A, COUNTY_B):
+            if Subject.objects.filter(county_code=code).count() < 300:
+                call_command("generate_subjects", count=300, division=code, seed=int(code), verbosity=0)
