@@ -361,18 +361,23 @@ class Checker:
     # --- duplicates ---------------------------------------------------------------------------
 
     def suspects(self) -> int:
-        """Pairs with the same name, sex and birth date under different ID numbers."""
+        """Pairs with the same name, sex and birth date under different ID numbers.
+
+        With the same service number too, the pair is "one person on file twice" (a mistyped
+        ID number, most likely); otherwise it may be two people sharing a name and birthday.
+        """
         scope, scope_params = self._subject_scope("a")
         return self._exec(
             "INSERT INTO crosscheck_duplicatesuspect (subject_a_id, subject_b_id, division_id, province_code, "
             "city_code, county_code, other_county_code, reason, status, note, snapshot, run_id, created_at) "
             f"SELECT a.id, b.id, a.division_id, a.province_code, a.city_code, a.county_code, b.county_code, "
-            f"%s, 'pending', '', %s, %s, %s "
+            f"CASE WHEN a.service_number <> '' AND a.service_number = b.service_number THEN %s ELSE %s END, "
+            f"'pending', '', %s, %s, %s "
             f"FROM {S} a JOIN {S} b ON b.name = a.name AND b.birth_date = a.birth_date AND b.sex = a.sex "
             f"AND b.id > a.id "
             f"WHERE {scope} AND NOT EXISTS (SELECT 1 FROM crosscheck_duplicatesuspect x "
             f"WHERE x.subject_a_id = a.id AND x.subject_b_id = b.id)",
-            ["same_name_birth", "{}", self.plan.run_id, timezone.now(), *scope_params],
+            ["same_person", "same_name_birth", "{}", self.plan.run_id, timezone.now(), *scope_params],
         )
 
 

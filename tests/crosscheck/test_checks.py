@@ -133,6 +133,15 @@ def test_same_name_and_birth_date_under_two_ids_is_a_suspected_duplicate(make_su
     assert run.suspects == 1
     do_run_crosscheck(actor=None)
     assert DuplicateSuspect.objects.count() == 1
+    assert DuplicateSuspect.objects.get().reason == "same_name_birth"
+
+
+def test_same_service_number_too_is_one_person_twice(make_subject):
+    birth = dt.date(1953, 5, 6)
+    make_subject(COUNTY_A, name="钱八", id_number=new_id(COUNTY_A, birth), service_number="A12345")
+    make_subject(COUNTY_A, name="钱八", id_number=new_id(COUNTY_A, birth), service_number="A12345")
+    do_run_crosscheck(actor=None)
+    assert DuplicateSuspect.objects.get().reason == "same_person"
 
 
 def test_rerun_refreshes_and_never_duplicates(make_subject, load):
