@@ -21,7 +21,8 @@ demo: install
 	@echo ""
 	@echo "Laurel is starting on http://127.0.0.1:$(PORT)/  (sign in with a login above; Ctrl-C stops it)"
 	@$(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
-	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py run_scheduler >var/scheduler.log 2>&1 & scheduler=$$!; \
+	  trap "kill $$worker $$scheduler 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the same install, then static checks and the whole test suite (DATABASE_URL when set)

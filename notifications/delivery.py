@@ -179,7 +179,7 @@ def release_held(held_for: str, slot: str, now: datetime.datetime | None = None)
     written = []
     with transaction.atomic():
         held = list(
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .filter(status=DeliveryStatus.HELD, held_for=held_for, created_at__lte=now)
             .select_related("recipient")
             .order_by("recipient_id", "created_at", "id")

@@ -181,9 +181,9 @@ def notify(
 
 def backend_is_transactional() -> bool:
     """Whether the default task backend stores jobs in this database's transaction (django-tasks-db)."""
-    from django_tasks import default_task_backend
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
-    return type(default_task_backend).__module__.startswith("django_tasks_db")
+    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__.startswith("django_tasks_db")
 
 
 def enqueue(task: Any, *args: Any, run_after: datetime.datetime | None = None) -> None:
