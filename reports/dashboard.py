@@ -42,27 +42,36 @@ def build(user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
             memo[name] = compute()
         return memo[name]
 
+    column = figures.child_column(division.code)
+
+    def breakdown() -> Any:
+        # One scan of the subtree's subjects feeds the category, collection and children tables.
+        return once("subjects", lambda: figures.subject_breakdown(q, column))
+
     def collection() -> Any:
-        return once("collection", lambda: figures.collection(q))
+        return figures.fold_collection(breakdown())
+
+    def cases() -> Any:
+        return once("cases", lambda: figures.open_cases(q, now))
 
     def problems() -> Any:
         return once("problems", lambda: figures.problems(q))
 
     if "categories" in wanted:
-        result.append(tables.categories_table(figures.subject_counts(q)))
+        result.append(tables.categories_table(figures.fold_subjects(breakdown())))
     if "collection" in wanted:
         result.append(tables.collection_table(collection()))
     if "phase2" in wanted:
         result.append(tables.phase2_table(collection(), problems()))
     if "children" in wanted:
-        children = figures.collection_by_child(q, division.code)
+        children = figures.fold_children(breakdown(), column)
         result.append(tables.children_table(children, child_names(children)))
     if "problems" in wanted:
         result.append(tables.problems_table(problems()))
     if "backlog" in wanted:
-        result.append(tables.backlog_table(figures.backlog(q, now)))
+        result.append(tables.backlog_table(figures.fold_backlog(cases())))
     if "sla" in wanted:
-        result.append(tables.sla_table(figures.sla(q, now)))
+        result.append(tables.sla_table(figures.fold_sla(cases())))
     if "throughput" in wanted:
         result.append(tables.throughput_table(figures.throughput(q, now)))
     if "period" in wanted:

@@ -88,47 +88,76 @@ def child_column(code: str) -> str:
 # --- Subjects -----------------------------------------------------------------------------
 
 
-def subject_counts(q: Q) -> dict[str, Any]:
-    """Subjects by category and status (one GROUP BY): ``{"total", "by_category", "by_status", "matrix"}``."""
-    rows = Subject.objects.filter(q).order_by().values("category", "status").annotate(n=Count("id"))
+def _collection_aggregates(active_only: bool) -> dict[str, Count]:
+    active = Q(status=SubjectStatus.ACTIVE) if active_only else Q()
+    return {
+        "complete": Count("id", filter=active & COMPLETE_Q),
+        "confirmed": Count("id", filter=active & CONFIRMED_Q),
+        "done": Count("id", filter=active & COMPLETE_Q & CONFIRMED_Q),
+    }
+
+
+def subject_breakdown(q: Q, column: str | None = None) -> list[dict[str, Any]]:
+    """One scan of the subtree: counts per (``column``,) category and status, with phase 1 counts.
+
+    Rows: ``{column?, "category", "status", "n", "complete", "confirmed", "done"}``; at most
+    children × 13 × 4 rows, from which :func:`fold_subjects`, :func:`fold_collection` and
+    :func:`fold_children` derive every subject table without touching the data again.
+    """
+    keys = ([column] if column else []) + ["category", "status"]
+    rows = (
+        Subject.objects.filter(q)
+        .order_by()
+        .values(*keys)
+        .annotate(n=Count("id"), **_collection_aggregates(active_only=False))
+    )
+    return [dict(row) for row in rows]
+
+
+def fold_subjects(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"total", "by_category", "by_status", "matrix"}`` from :func:`subject_breakdown` rows."""
     by_category: dict[str, int] = {}
     by_status: dict[str, int] = {}
     matrix: dict[str, dict[str, int]] = {}
     total = 0
-    for row in rows:  # one row per (category, status): at most 13 × 4
+    for row in rows:
         n = int(row["n"])
         total += n
         by_category[row["category"]] = by_category.get(row["category"], 0) + n
         by_status[row["status"]] = by_status.get(row["status"], 0) + n
-        matrix.setdefault(row["category"], {})[row["status"]] = n
+        cell = matrix.setdefault(row["category"], {})
+        cell[row["status"]] = cell.get(row["status"], 0) + n
     return {"total": total, "by_category": by_category, "by_status": by_status, "matrix": matrix}
 
 
-def _collection_aggregates() -> dict[str, Count]:
-    return {
-        "on_file": Count("id"),
-        "complete": Count("id", filter=COMPLETE_Q),
-        "confirmed": Count("id", filter=CONFIRMED_Q),
-        "done": Count("id", filter=COMPLETE_Q & CONFIRMED_Q),
-    }
+def _fold_phase1(rows: list[dict[str, Any]]) -> dict[str, int]:
+    result = {"on_file": 0, "complete": 0, "confirmed": 0, "done": 0}
+    for row in rows:
+        if row["status"] != SubjectStatus.ACTIVE:
+            continue  # only subjects on file count towards collection
+        result["on_file"] += int(row["n"])
+        for key in ("complete", "confirmed", "done"):
+            result[key] += int(row[key])
+    return result
 
 
-def collection(q: Q) -> dict[str, int]:
+def fold_collection(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Phase 1 progress over subjects on file: ``{"on_file", "complete", "confirmed", "done"}``."""
-    row = Subject.objects.filter(q, status=SubjectStatus.ACTIVE).aggregate(**_collection_aggregates())
-    return {key: int(value or 0) for key, value in row.items()}
+    return _fold_phase1(rows)
 
 
-def collection_by_child(q: Q, code: str) -> dict[str, dict[str, int]]:
-    """Phase 1 progress per child division of ``code`` (one GROUP BY on the child column)."""
-    column = child_column(code)
-    rows = (
-        Subject.objects.filter(q, status=SubjectStatus.ACTIVE)
-        .order_by()
-        .values(column)
-        .annotate(**_collection_aggregates())
-    )
-    return {row[column]: {k: int(row[k]) for k in ("on_file", "complete", "confirmed", "done")} for row in rows}
+def fold_children(rows: list[dict[str, Any]], column: str) -> dict[str, dict[str, int]]:
+    """Phase 1 progress per child division (rows from ``subject_breakdown(q, column)``)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row[column], []).append(row)
+    folded = {code: _fold_phase1(group) for code, group in grouped.items()}
+    return {code: counts for code, counts in folded.items() if counts["on_file"]}
+
+
+def subject_counts(q: Q) -> dict[str, Any]:
+    """Subjects by category and status (one GROUP BY): ``{"total", "by_category", "by_status", "matrix"}``."""
+    return fold_subjects(subject_breakdown(q))
 
 
 # --- Cases --------------------------------------------------------------------------------
@@ -139,32 +168,54 @@ def _age_band(now: dt.datetime) -> SqlCase:
     return SqlCase(*whens, default=Value(len(AGE_BANDS)), output_field=IntegerField())
 
 
-def backlog(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    """Open cases by stage and age band: ``{stage: {band: n}}`` (one GROUP BY)."""
+def open_cases(q: Q, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """One scan of the subtree's open cases: ``{"status", "band", "n", "timed", "overdue"}`` rows.
+
+    ``timed``: the stage clock runs (a due date, not paused, in a timed stage); ``overdue``:
+    and it is past. :func:`fold_backlog` and :func:`fold_sla` read these rows.
+    """
     now = now or timezone.now()
+    running = Q(status__in=TIMED_STATUSES, due_at__isnull=False, paused_at__isnull=True)
     rows = (
         Case.objects.filter(q, status__in=BACKLOG_STATUSES)
         .order_by()
         .annotate(band=_age_band(now))
         .values("status", "band")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            timed=Count("id", filter=running),
+            overdue=Count("id", filter=running & Q(due_at__lt=now)),
+        )
     )
+    return [dict(row) for row in rows]
+
+
+def fold_backlog(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Open cases by stage and age band: ``{stage: {band: n}}``."""
     result: dict[str, dict[str, int]] = {}
     for row in rows:
         result.setdefault(row["status"], {})[AGE_BAND_KEYS[row["band"]]] = int(row["n"])
     return result
 
 
-def sla(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+def fold_sla(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Cases with a running stage clock, per stage: ``{stage: {"timed", "overdue"}}``."""
-    now = now or timezone.now()
-    rows = (
-        Case.objects.filter(q, status__in=TIMED_STATUSES, due_at__isnull=False, paused_at__isnull=True)
-        .order_by()
-        .values("status")
-        .annotate(timed=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-    )
-    return {row["status"]: {"timed": int(row["timed"]), "overdue": int(row["overdue"])} for row in rows}
+    result: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if not row["timed"]:
+            continue
+        entry = result.setdefault(row["status"], {"timed": 0, "overdue": 0})
+        entry["timed"] += int(row["timed"])
+        entry["overdue"] += int(row["overdue"])
+    return result
+
+
+def backlog(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    return fold_backlog(open_cases(q, now))
+
+
+def sla(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    return fold_sla(open_cases(q, now))
 
 
 def week_start(day: dt.date) -> dt.date:

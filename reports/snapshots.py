@@ -20,18 +20,20 @@ META_KEYS = frozenset({"version", "as_of", "division", "period", "counties", "mi
 def compile_live(code: str, *, start: dt.date, end: dt.date, now: dt.datetime) -> dict[str, Any]:
     """The figures of division ``code``'s subtree as they stand at ``now`` (queries only)."""
     q = figures.subtree_q(code)
-    by_age = figures.backlog(q, now)
+    subjects = figures.subject_breakdown(q)
+    cases = figures.open_cases(q, now)
+    by_age = figures.fold_backlog(cases)
     return {
         "version": SNAPSHOT_VERSION,
         "as_of": now.isoformat(),
         "division": code,
-        "subjects": figures.subject_counts(q),
-        "collection": figures.collection(q),
+        "subjects": figures.fold_subjects(subjects),
+        "collection": figures.fold_collection(subjects),
         "problems": figures.problems(q),
         "cases": {
             "backlog": {stage: sum(bands.values()) for stage, bands in by_age.items()},
             "backlog_by_age": by_age,
-            "sla": figures.sla(q, now),
+            "sla": figures.fold_sla(cases),
             "period": figures.cases_in_period(q, start, end),
         },
     }

@@ -1,0 +1,260 @@
+"""Benchmark: a province's dashboard (and the nation's) at 1M and 10M subjects, on PostgreSQL.
+
+    .venv/bin/python bench/bench_reports.py      # LAUREL_BENCH_REPORTS_SUBJECTS=100000 for a quick run
+
+Set-up (not timed), per size N in ``LAUREL_BENCH_REPORTS_SUBJECTS`` (default ``1000000,10000000``):
+a PostgreSQL database (``LAUREL_BENCH_REPORTS_DATABASE_URL``, default
+``postgresql://postgres@127.0.0.1:5432/laurel_bench_reports``, created if missing, migrated,
+the real division tree loaded) is refilled set-based with ``INSERT ... SELECT generate_series``:
+N subjects, 20 % of them in 广东省 (44) and the rest spread over every other county; one case
+per five subjects in mixed stages and ages; one discrepancy per hundred subjects. Then ANALYZE.
+
+Timed, median of ``LAUREL_BENCH_REPORTS_REPEAT`` (default 5) after one warm-up:
+- ``reports_dashboard_province``: ``GET /reports/dashboard/?division=44`` as a province
+  supervisor through Django's test client (URL routing, scope, every aggregate query, tables,
+  charts, template) — the server time of the page;
+- ``reports_dashboard_nation``: the same for a national supervisor (``CN``: every row);
+- ``reports_summary_api_province``: ``GET /api/v1/reports/summary/?division=44``.
+
+The floor of each is the same SQL the page ran (captured), executed bare through a cursor:
+``ratio`` is what Django, Python and the template add on top of the database's own work.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = [int(s) for s in os.environ.get("LAUREL_BENCH_REPORTS_SUBJECTS", "1000000,10000000").split(",") if s.strip()]
+REPEAT = int(os.environ.get("LAUREL_BENCH_REPORTS_REPEAT", "5"))
+DATABASE_URL = os.environ.get(
+    "LAUREL_BENCH_REPORTS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/laurel_bench_reports"
+)
+PROVINCE_SHARE = 0.2
+
+
+def _setup_django() -> None:
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    sys.path.insert(0, str(ROOT))
+    _create_database()
+    import django
+
+    django.setup()
+
+
+def _create_database() -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _prepare_schema() -> None:
+    from django.core.management import call_command
+
+    from jurisdictions.models import Division
+
+    call_command("migrate", verbosity=0)
+    if not Division.objects.exists():
+        call_command("load_divisions", verbosity=0)
+
+
+def _users() -> dict[str, Any]:
+    from accounts.actions import do_create_staff_user
+    from accounts.models import User
+    from jurisdictions.actions import do_grant_membership
+    from jurisdictions.models import Division
+
+    users = {}
+    for username, code in (("bench_province", "44"), ("bench_nation", "CN")):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = do_create_staff_user(username, password=secrets.token_urlsafe(16), actor=None)
+            do_grant_membership(user, division=Division.objects.get(code=code), role="supervisor", actor=None)
+        users[code] = user
+    return users
+
+
+def _fill(n: int, filer_id: int) -> float:
+    """Replace every subject, case and discrepancy with a synthetic set of ``n`` subjects; seconds taken."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    in_province = int(n * PROVINCE_SHARE)
+    categories = (
+        "ARRAY['retired_officer','retired_soldier','red_army_veteran','west_route_red_army',"
+        "'dispersed_red_army','early_demobilised','retired_cadre_non_military','retired_staff_non_military',"
+        "'martyr_survivor','killed_on_duty_survivor','died_of_illness_survivor','active_serviceman_family',"
+        "'disabled_militia']"
+    )
+    subject_select = f"""
+        SELECT c.code, substr(c.code, 1, 2), substr(c.code, 1, 4), c.code,
+               '测试' || g, 'x', md5(g::text) || md5((g + 7)::text), '440106********000X',
+               CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END,
+               CASE WHEN g % 3 = 0 THEN '' ELSE '01' END,
+               DATE '1940-01-01' + (g % 20000),
+               CASE WHEN g % 4 = 0 THEN '' ELSE 'masses' END,
+               ({categories})[1 + g % 13],
+               CASE WHEN g % 20 = 0 THEN 'deceased' WHEN g % 50 = 1 THEN 'transferred' ELSE 'active' END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE DATE '1970-01-01' + (g % 9000) END, NULL,
+               '', '', '', CASE WHEN g % 6 = 0 THEN '' ELSE '地址' END, '', '', '', '', '', NULL, '', NULL, '',
+               CASE WHEN g % 2 = 0 THEN '本人' ELSE '' END,
+               CASE WHEN g % 2 = 0 THEN DATE '2026-01-01' + (g % 300) ELSE NULL END,
+               '', NULL, NULL, '', '', '', '{{}}'::jsonb, now() - (g % 1000) * interval '1 hour', now(), NULL, NULL
+    """
+    columns = """(division_id, province_code, city_code, county_code, name, id_number_encrypted, id_number_hmac,
+        id_number_masked, sex, ethnicity, birth_date, political_affiliation, category, status, service_start,
+        service_end, rank_class, service_unit, service_number, hukou_address, phone, photo, resettlement,
+        employment, employer, owns_home, housing_tenure, floor_area, grievances, confirmed_by, confirmed_at,
+        confirmation_method, collection_point_id, serviceman_id, serviceman_name, serviceman_status, relation,
+        provenance, created_at, updated_at, created_by_id, import_batch_id)"""
+    with connection.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '512MB'")
+        cur.execute("TRUNCATE subjects_subject, cases_case, crosscheck_discrepancy RESTART IDENTITY CASCADE")
+        for name, where in (("bench_in", "code LIKE '44%'"), ("bench_out", "code NOT LIKE '44%'")):
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+            cur.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT code, (row_number() OVER (ORDER BY code)) - 1 AS i "
+                f"FROM jurisdictions_division WHERE level = 3 AND {where}"
+            )
+        cur.execute("SELECT count(*) FROM bench_in")
+        k_in = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM bench_out")
+        k_out = cur.fetchone()[0]
+        cur.execute(
+            f"INSERT INTO subjects_subject {columns} {subject_select} "
+            f"FROM generate_series(1, {in_province}) g JOIN bench_in c ON c.i = g % {k_in}"
+        )
+        cur.execute(
+            f"INSERT INTO subjects_subject {columns} {subject_select} "
+            f"FROM generate_series({in_province + 1}, {n}) g JOIN bench_out c ON c.i = g % {k_out}"
+        )
+        statuses = (
+            "ARRAY['submitted','verifying','pending_approval','returned','approved','applied','closed','rejected']"
+        )
+        cur.execute(
+            f"""
+            INSERT INTO cases_case (division_id, province_code, city_code, county_code, number, kind, subject_id,
+                title, description, channel, departments, filed_by_id, agent_name, agent_relation, agent_contact,
+                benefit_type, benefit_change, corrections, evidence, status, outcome, outcome_reasons, legal_basis,
+                decided_at, stage_started_at, due_at, verification_round, created_at, updated_at)
+            SELECT s.division_id, s.province_code, s.city_code, s.county_code, 'B-' || s.id, 'grievance', s.id,
+                '诉求', '', 'walk_in', '[]'::jsonb, {int(filer_id)}, '', '', '', '', '', '{{}}'::jsonb, '',
+                ({statuses})[1 + (s.id / 5) % 8], '', '', '',
+                CASE WHEN (s.id / 5) % 8 >= 4 THEN now() - ((s.id / 5) % 80) * interval '1 day' END,
+                now() - ((s.id / 5) % 40) * interval '1 day',
+                CASE WHEN (s.id / 5) % 8 < 3 THEN now() + ((s.id / 5) % 21 - 7) * interval '1 day' END,
+                1, now() - ((s.id / 5) % 120) * interval '1 day', now()
+            FROM subjects_subject s WHERE s.id % 5 = 0
+            """
+        )
+        cur.execute(
+            "INSERT INTO crosscheck_run (department, division_code, status, batches, found, opened, closed, "
+            "suspects, counts, message, started_at) VALUES ('', '', 'done', '[]', 0, 0, 0, 0, '{}', '', now()) "
+            "RETURNING id"
+        )
+        run_id = cur.fetchone()[0]
+        kinds = "ARRAY['deceased_receiving','deceased_on_file','not_in_hukou','mismatch','missing']"
+        dstatuses = "ARRAY['open','sent','corrected','confirmed','resolved']"
+        cur.execute(
+            f"""
+            INSERT INTO crosscheck_discrepancy (division_id, province_code, city_code, county_code, subject_id, kind,
+                field, severity, department, registry_value, dataset_value, status, first_run_id, last_run_id,
+                created_at)
+            SELECT s.division_id, s.province_code, s.city_code, s.county_code, s.id, ({kinds})[1 + (s.id / 100) % 5],
+                '', 'medium', '', '', '', ({dstatuses})[1 + (s.id / 100) % 5], {run_id}, {run_id}, now()
+            FROM subjects_subject s WHERE s.id % 100 = 0
+            """
+        )
+        cur.execute("ANALYZE subjects_subject")
+        cur.execute("ANALYZE cases_case")
+        cur.execute("ANALYZE crosscheck_discrepancy")
+    return time.perf_counter() - started
+
+
+def _time_page(client: Any, url: str) -> tuple[float, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up (sessions, grants, plan cache)
+    times = []
+    captured: list[str] = []
+    for _ in range(REPEAT):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+        captured = [q["sql"] for q in ctx.captured_queries]
+    return statistics.median(times), captured
+
+
+def _time_bare(statements: list[str]) -> float:
+    from django.db import connection
+
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        with connection.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+                cur.fetchall() if cur.description else None
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _aggregates(statements: list[str]) -> list[str]:
+    """The page's reporting queries (what a bare implementation would also have to run)."""
+    wanted = ("subjects_subject", "cases_case", "crosscheck_discrepancy")
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and any(t in s for t in wanted)]
+
+
+def _line(name: str, value_s: float, floor_s: float, n: int) -> None:
+    value, floor = value_s * 1000, floor_s * 1000
+    print(
+        f"BENCH name={name}_{n} value={value:.1f} unit=ms floor={floor:.1f} ratio={value / floor:.2f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    _setup_django()
+    from django.test import Client
+
+    _prepare_schema()
+    users = _users()
+    for n in SIZES:
+        seconds = _fill(n, users["44"].pk)
+        print(
+            f"# {n} subjects ({int(n * PROVINCE_SHARE)} in 44), {n // 5} cases, {n // 100} discrepancies "
+            f"loaded in {seconds:.0f} s",
+            flush=True,
+        )
+        for name, code, url in (
+            ("reports_dashboard_province", "44", "/reports/dashboard/?division=44"),
+            ("reports_summary_api_province", "44", "/api/v1/reports/summary/?division=44"),
+            ("reports_dashboard_nation", "CN", "/reports/dashboard/?division=CN"),
+        ):
+            client = Client()
+            client.force_login(users[code])
+            value, statements = _time_page(client, url)
+            floor = _time_bare(_aggregates(statements))
+            _line(name, value, floor, n)
+
+
+if __name__ == "__main__":
+    main()
