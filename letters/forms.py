@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import DispatchMethod, Letterhead
+from .models import DispatchMethod, Kind, Letterhead
 
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 
@@ -19,6 +19,21 @@ class DispatchForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
     tracking_number = forms.CharField(label=_("Tracking number (mail)"), max_length=64, required=False)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+
+class RequestLetterForm(forms.Form):
+    """Letters a caseworker may request by hand; decision letters come from the decision itself."""
+
+    kind = forms.ChoiceField(
+        label=_("Letter"), choices=[(k.value, k.label) for k in (Kind.ACKNOWLEDGEMENT, Kind.CORRECTION)]
+    )
+    reasons = forms.CharField(
+        label=_("What to correct or supply (one item per line)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    days = forms.IntegerField(label=_("Days to correct"), min_value=1, max_value=60, initial=15)
 
 
 class SupersedeForm(forms.Form):

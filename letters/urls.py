@@ -8,6 +8,7 @@ app_name = "letters"
 urlpatterns = [
     path("undelivered/", views.undelivered, name="undelivered"),
     path("cases/<int:case_id>/", views.case_letters, name="case"),
+    path("cases/<int:case_id>/request/", views.request_letter, name="request"),
     path("<int:pk>/", views.letter_detail, name="detail"),
     path("<int:pk>/pdf", views.download, name="download"),
     path("<int:pk>/dispatch/", views.dispatch, name="dispatch"),

@@ -24,7 +24,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, Level
 
 from . import actions, queries, storage
-from .forms import DispatchForm, LetterheadForm, SupersedeForm
+from .forms import DispatchForm, LetterheadForm, RequestLetterForm, SupersedeForm
 from .models import Letter, Letterhead, Status
 
 PAGE_SIZE = 100
@@ -76,7 +76,38 @@ def case_letters(request: HttpRequest, case_id: int) -> HttpResponse:
     from cases.queries import access_case
 
     case = access_case(request.user, case_id)
-    return render(request, "letters/case_letters.html", {"case": case, "letters": list(queries.letters_of_case(case))})
+    return render(
+        request,
+        "letters/case_letters.html",
+        {
+            "case": case,
+            "letters": list(queries.letters_of_case(case)),
+            "may_request": scope.has_perm_at(request.user, queries.HANDLE, case.division_id),
+            "request_form": RequestLetterForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@conflicts_as_409
+def request_letter(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A caseworker asks for an acknowledgement or a return-for-correction letter."""
+    from cases.queries import access_case
+
+    case = access_case(request.user, case_id, codename=queries.HANDLE)
+    form = RequestLetterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errs in form.errors.values() for m in errs))
+        return redirect("letters:case", case_id=case.pk)
+    details = {"reasons": form.cleaned_data["reasons"], "days": form.cleaned_data["days"]}
+    try:
+        letter = actions.do_request_letter(case, kind=form.cleaned_data["kind"], actor=request.user, details=details)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("letters:case", case_id=case.pk)
+    messages.success(request, _("Letter %(number)s is being issued.") % {"number": letter.number})
+    return redirect("letters:detail", pk=letter.pk)
 
 
 @login_required

@@ -211,3 +211,22 @@ def test_an_administrator_sets_the_letterhead_of_their_county(
 def test_a_caseworker_may_not_change_letterheads(client: Client, caseworker: Any) -> None:
     client.force_login(caseworker)
     assert client.get(reverse("letters:letterhead", args=[COUNTY_A])).status_code == 403
+
+
+def test_a_caseworker_requests_a_correction_letter_from_the_case_page(
+    client: Client, letterhead: Any, file_case: Callable[..., Any], caseworker: Any, caseworker_b: Any
+) -> None:
+    case = file_case()
+    url = reverse("letters:request", args=[case.pk])
+    form = {"kind": "correction", "reasons": "请补充退役证复印件。", "days": 10}
+    outsider = Client()
+    outsider.force_login(caseworker_b)
+    assert outsider.post(url, form).status_code == 404
+    client.force_login(caseworker)
+    assert client.post(url, {**form, "reasons": ""}).status_code == 302  # refused with a message
+    assert not Letter.objects.exists()
+    response = client.post(url, form)
+    letter = Letter.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("letters:detail", args=[letter.pk])
+    assert letter.kind == "correction" and letter.snapshot["correction"] == {"what": "请补充退役证复印件。", "days": 10}
+    assert letter.number in client.get(reverse("letters:case", args=[case.pk])).content.decode()
