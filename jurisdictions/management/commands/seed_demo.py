@@ -68,3 +68,5 @@ class Command(BaseCommand):
         for code in (COUNTY_A, COUNTY_B):
             if Subject.objects.filter(county_code=code).count() < 300:
                 call_command("generate_subjects", count=300, division=code, seed=int(code), verbosity=0)
+        # Cases (cases app): demo cases in every state, walked through the real actions.
+        call_command("seed_demo_cases", verbosity=options["verbosity"])
