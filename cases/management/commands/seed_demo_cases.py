@@ -57,7 +57,7 @@ class Command(BaseCommand):
         if len(people) < 12 or not people_b:
             raise CommandError("the demo counties need subjects first (seed_demo generates them)")
         call_command("load_holiday_calendar", verbosity=0)
-        liaison = {PS: ps, CA: ca}
+        liaison: dict[str, Any] = {PS: ps, CA: ca}
 
         def file(person: Any, kind: str, title: str, departments: tuple[str, ...] = (PS, CA), **kw: Any) -> Case:
             if kind == Kind.BENEFIT_CLAIM:
