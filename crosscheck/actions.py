@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -171,11 +172,8 @@ def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) 
     suspects = checker.suspects() if the_plan.with_registry_checks else 0
     if on_step:
         on_step(total, total)
-    counts: dict[str, int] = defaultdict(int)
-    for kind in Discrepancy.objects.filter(last_run=run, status__in=("open", "sent", "corrected")).values_list(
-        "kind", flat=True
-    ):
-        counts[kind] += 1
+    live = Discrepancy.objects.filter(last_run=run, status__in=("open", "sent", "corrected")).order_by()
+    counts = {row["kind"]: row["n"] for row in live.values("kind").annotate(n=Count("pk"))}
     run.batches = [{"layout": name, "batches": [b.pk for b in bs]} for name, bs in the_plan.batches.items()]
     run.found = sum(counts.values())
     run.counts = dict(counts)
@@ -199,6 +197,27 @@ def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) 
             "suspects": suspects,
             "as_of": as_of.isoformat(),
         },
+    )
+    _notify_finished(run, actor)
+
+
+def _notify_finished(run: Run, actor: Any | None) -> None:
+    """Outbox rows for the supervisors of the run's division (and whoever started it)."""
+    from django.urls import reverse
+
+    from notifications.outbox import notify
+    from notifications.recipients import supervisors_of
+
+    recipients = supervisors_of(run.division_code or "CN")
+    if getattr(actor, "is_authenticated", False) and actor not in recipients:
+        recipients.append(actor)
+    notify(
+        event="crosscheck.finished",
+        recipients=recipients,
+        context={"name": f"#{run.pk}", "problems": run.found},
+        dedupe_key=f"crosscheck.finished:{run.pk}",
+        division_code=run.division_code,
+        link=reverse("crosscheck:run", args=[run.pk]),
     )
 
 

@@ -203,3 +203,14 @@ def test_other_departments_mismatches(make_subject, load, layout_rows):
         do_run_crosscheck(actor=None, department=Department.MILITARY)
         item = live(Kind.MISMATCH).get()
         assert (item.field, item.registry_value, item.dataset_value) == ("service_end", "1975-12-01", "1976-03-01")
+
+
+def test_a_finished_run_notifies_the_supervisors_of_its_division(make_subject, city_supervisor, caseworker):
+    from notifications.models import Notification
+
+    make_subject(ethnicity="")
+    run = do_run_crosscheck(actor=None, division_code="4401")
+    notification = Notification.objects.get(event="crosscheck.finished")
+    assert notification.recipient == city_supervisor
+    assert notification.context == {"name": f"#{run.pk}", "problems": 1}
+    assert notification.link == f"/crosscheck/runs/{run.pk}/"
