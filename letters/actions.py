@@ -256,7 +256,7 @@ def do_issue_letter(letter_id: int) -> Letter:
 def do_retry_letter(letter: Letter, *, actor: Any) -> Letter:
     """Queue a failed letter again (after the cause, e.g. a missing font, was fixed)."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
-    if letter.status != Status.FAILED:
+    if letter.status != Status.FAILED or letter.superseded_at is not None:
         raise Conflict(_("Only a letter whose rendering failed can be retried."))
     letter.status = Status.PENDING
     letter.save(update_fields=["status"])
