@@ -140,15 +140,26 @@ class ChainReport:
         return not self.problems
 
 
-def _rows(chain: str) -> Iterator[tuple[Any, ...]]:
-    queryset = AuditEvent.objects.filter(chain=chain).order_by("seq", "id")
+def _rows(chain: str, after_seq: int) -> Iterator[tuple[Any, ...]]:
+    queryset = AuditEvent.objects.filter(chain=chain, seq__gt=after_seq).order_by("seq", "id")
     return queryset.values_list("id", "hash", *HASHED_FIELDS).iterator(chunk_size=2000)
 
 
-def verify_chain(chain: str, report: ChainReport) -> None:
-    """Recompute every hash of ``chain`` and check every link; record the first break."""
+def verify_chain(chain: str, report: ChainReport, *, anchor: tuple[int, str] | None = None) -> None:
+    """Recompute every hash of ``chain`` and check every link; record the first break.
+
+    ``anchor`` = ``(seq, hash)`` from a signed checkpoint: the event there must still carry
+    that hash, and only the events after it are checked (what ``audit_checkpoint`` needs).
+    """
     prev_seq, prev_id, prev_hash = 0, 0, GENESIS_HASH
-    for row in _rows(chain):
+    if anchor is not None and anchor[0] > 0:
+        pinned = AuditEvent.objects.filter(chain=chain, seq=anchor[0]).values_list("id", "hash").first()
+        if pinned is None or pinned[1] != anchor[1]:
+            message = "differs from the last signed checkpoint (missing or rewritten)"
+            report.problems.append(Problem(chain, anchor[0], pinned[0] if pinned else None, message))
+            return
+        prev_seq, prev_id, prev_hash = anchor[0], pinned[0], anchor[1]
+    for row in _rows(chain, prev_seq):
         event_id, stored_hash, *rest = row
         values = dict(zip(HASHED_FIELDS, rest, strict=True))
         seq = values["seq"]
@@ -196,11 +207,14 @@ def chains() -> list[str]:
     return sorted(keys)
 
 
-def verify_all() -> ChainReport:
-    """Verify every chain (checkpoints are checked separately, ``audit.checkpoints``)."""
+def verify_all(anchors: dict[str, tuple[int, str]] | None = None) -> ChainReport:
+    """Verify every chain (checkpoints are checked separately, ``audit.checkpoints``).
+
+    With ``anchors`` (chain → signed ``(seq, hash)``), each chain is checked from its anchor on.
+    """
     report = ChainReport()
     for chain in chains():
-        verify_chain(chain, report)
+        verify_chain(chain, report, anchor=(anchors or {}).get(chain))
     return report
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from audit import checkpoints
+from audit import chain, checkpoints
 from audit.log import record
 from audit.models import AuditEvent, ChainVerification
 from tests.conftest import COUNTY_A
@@ -116,3 +116,38 @@ def test_verify_reports_checkpoints_it_cannot_check_without_a_key(
     settings.LAUREL_AUDIT_VERIFY_KEY.unlink()
     with pytest.raises(CommandError):
         run("verify_audit_chain")
+
+
+def test_audit_checkpoint_checks_only_the_events_since_the_last_checkpoint(
+    events: list[AuditEvent], signing_keys: tuple[Path, Path]
+) -> None:
+    run("audit_checkpoint")
+    record(event_type="test.later", actor=None, division_code=COUNTY_A)
+    report = chain.verify_all(anchors=checkpoints.latest_anchors())
+    assert (report.ok, report.events) == (True, 1)
+    run("audit_checkpoint")
+    assert len(checkpoints.list_checkpoints()) == 2
+
+
+def test_audit_checkpoint_refuses_to_sign_over_a_rewrite_of_signed_events(
+    events: list[AuditEvent], signing_keys: tuple[Path, Path], tamper: Callable[..., None]
+) -> None:
+    run("audit_checkpoint")
+    tamper("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["f" * 64, events[-1].pk])
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("audit_checkpoint", stdout=out)
+    assert "differs from the last signed checkpoint" in out.getvalue()
+    assert len(checkpoints.list_checkpoints()) == 1
+
+
+def test_two_checkpoints_signing_different_hashes_for_one_event_are_reported(
+    events: list[AuditEvent], signing_keys: tuple[Path, Path]
+) -> None:
+    checkpoints.write_checkpoint({"44": (3, "a" * 64)})
+    checkpoints.write_checkpoint({"44": (3, "b" * 64)})
+    report = chain.verify_all()
+    checkpoints.verify_checkpoints(report)
+    messages = [str(problem) for problem in report.problems]
+    assert any("sign different hashes" in m for m in messages)
+    assert any("the chain was rewritten and re-hashed" in m for m in messages)

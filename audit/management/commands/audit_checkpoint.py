@@ -1,6 +1,7 @@
 """Sign the current heads of the audit chains (Ed25519) and store the checkpoint on disk.
 
-The chains are verified first: a broken chain is never signed. The private key
+The events since the last valid checkpoint are verified first (and that checkpoint's
+heads must still match): a broken chain is never signed. The private key
 (``LAUREL_AUDIT_SIGNING_KEY``) and the checkpoint directory
 (``LAUREL_AUDIT_CHECKPOINT_DIR``) live outside the database.
 """
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "Sign the current audit chain heads and write a checkpoint file."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = chain.verify_all()
+        report = chain.verify_all(anchors=checkpoints.latest_anchors())
         if not report.ok:
             for problem in report.problems:
                 self.stdout.write(self.style.ERROR(f"BROKEN: {problem}"))
