@@ -18,6 +18,7 @@ Timed:
 from __future__ import annotations
 
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -82,7 +83,7 @@ def users() -> dict:
     result = {}
     for username, (role, department) in wanted.items():
         user = User.objects.filter(username=username).first() or do_create_staff_user(
-            username, password="bench-only-password", actor=None
+            username, password=secrets.token_urlsafe(16), actor=None
         )
         do_grant_membership(user, division=county, role=role, department=department, actor=None)
         result[username] = user
