@@ -244,8 +244,10 @@ def _case_fields(item: Discrepancy) -> dict[str, Any]:
     }
     departments = [item.department] if item.department else []
     base = {"departments": departments, "channel": "referral", "evidence": evidence}
+    benefits = []
     if item.kind == Kind.DECEASED_RECEIVING:
         benefits = list(Benefit.objects.filter(subject=subject, status=BenefitStatus.ACTIVE).order_by("-amount", "pk"))
+    if benefits:
         main = benefits[0]
         death = item.death_date or timezone.localdate()
         return {
@@ -290,10 +292,15 @@ def _case_fields(item: Discrepancy) -> dict[str, Any]:
             "benefit_amount": row.amount if row is not None else Decimal("0"),
             "benefit_start": timezone.localdate(),
         }
-    if item.kind == Kind.DECEASED_ON_FILE:
+    if item.kind in (Kind.DECEASED_ON_FILE, Kind.DECEASED_RECEIVING):
+        # (Receiving, but the benefits ended since the run: only the status is left to correct.)
         corrections: dict[str, Any] = {"status": "deceased"}
     elif item.kind == Kind.TWO_COUNTIES:
         corrections = {"division": item.dataset_value}
+    elif item.kind == Kind.MISMATCH and item.field in ("sex", "birth_date"):
+        # Sex and birth date follow from the ID number on file: the county verifies the number
+        # (or the department corrects its record); nothing is proposed.
+        corrections = {item.field: item.registry_value}
     elif item.kind == Kind.MISMATCH:
         corrections = {item.field: _value(item.field, item.dataset_value)}
     elif item.kind == Kind.NOT_IN_HUKOU:

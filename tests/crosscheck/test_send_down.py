@@ -112,3 +112,36 @@ def test_an_applied_correction_is_confirmed_by_the_next_run(
     do_run_crosscheck(actor=None, department=PS)
     item.refresh_from_db()
     assert item.status == DiscrepancyStatus.CONFIRMED
+
+
+def test_tracking_counts_overdue_sent_items(make_subject, load, city_supervisor):
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    from crosscheck.queries import tracking
+    from jurisdictions.models import Division
+
+    subject, number = make_subject(name="张三")
+    load(PS, HUKOU, [hukou_row(subject, number, name="张叁")])
+    do_run_crosscheck(actor=None, department=PS)
+    do_send_down(list(Discrepancy.objects.all()), actor=city_supervisor)
+    Case.objects.update(due_at=timezone.now() - dt_.timedelta(days=1))
+    [row] = tracking(city_supervisor, Division.objects.get(code="4401"))
+    assert (row.code, row.found, row.sent, row.corrected, row.overdue) == (COUNTY_A, 1, 1, 0, 1)
+    [province_row] = tracking(city_supervisor, Division.objects.get(code="44"))
+    assert province_row.code == "4401" and province_row.overdue == 1
+
+
+def test_benefits_ended_before_send_down_leave_a_status_correction(make_subject, add_benefit, load, city_supervisor):
+    from subjects.actions import do_end_benefit
+
+    subject, number = make_subject()
+    benefit = add_benefit(subject)
+    load(PS, DEATHS, [[number, subject.name, "2025-12-05"]])
+    do_run_crosscheck(actor=None, department=PS)
+    do_end_benefit(benefit, end=dt.date(2026, 1, 1), reason="停发", actor=None, provenance="caseworker_entry")
+    do_send_down(list(Discrepancy.objects.all()), actor=city_supervisor)
+    case = Discrepancy.objects.get().case
+    assert case is not None and case.kind == CaseKind.DATA_CORRECTION
+    assert case.corrections == {"status": "deceased"}
