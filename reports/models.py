@@ -133,16 +133,6 @@ class Report(ConcurrentTransitionMixin, FSMModelMixin, Located):
     def __str__(self) -> str:
         return f"{self.division_id} {self.period_id}"
 
-    @property
-    def is_late(self) -> bool:
-        """Submitted after the due date (or not yet submitted and past it)."""
-        from django.utils import timezone
-
-        due = self.period.due_for(self.level)
-        if self.submitted_at is not None and self.status != ReportStatus.RETURNED:
-            return timezone.localtime(self.submitted_at).date() > due  # type: ignore[operator]
-        return timezone.localdate() > due  # type: ignore[operator]
-
     # --- Transitions (model-local rules only) ---------------------------------------------
 
     @transition(field=status, source=[ReportStatus.DRAFT, ReportStatus.RETURNED], target=ReportStatus.DRAFT)
