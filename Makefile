@@ -4,8 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# System packages: WeasyPrint + CJK fonts (STACK-NOTES.md), gettext for translations, venv support.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk gettext poppler-utils
+# System packages: WeasyPrint + CJK fonts (STACK-NOTES.md), gettext for translations, venv support,
+# chromium for the browser test (Playwright drives it; its own browser download fails offline).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk gettext poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test check format system-deps install messages messages-update bench clean

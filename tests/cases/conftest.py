@@ -79,6 +79,20 @@ def city_supervisor(make_user: Callable[..., User]) -> User:
     return make_user("city_supervisor", "supervisor", CITY)
 
 
+def restore_demo_divisions() -> None:
+    """A transactional test's flush empties the division tree: put back the part the case tests use."""
+    from jurisdictions.models import Division, level_of_code
+
+    if Division.objects.filter(code=COUNTY_A).exists():
+        return
+    tree = [("CN", "全国", None), ("44", "广东省", "CN"), ("4401", "广州市", "44")]
+    tree += [("440106", "天河区", "4401"), ("440104", "越秀区", "4401")]
+    for code, name, parent in tree:
+        Division.objects.get_or_create(
+            code=code, defaults={"name": name, "level": int(level_of_code(code) or 0), "parent_id": parent}
+        )
+
+
 def open_task(case: Case, node: str) -> Task:
     """The case's one open task of ``node`` (fails the test if there is none)."""
     return Task.objects.get(

@@ -16,10 +16,9 @@ from audit.models import AuditEvent
 from cases import actions
 from cases.models import Case, Status
 from config.api import Conflict
-from jurisdictions.models import Division, level_of_code
 from subjects.models import Benefit
 
-from .conftest import open_nodes, open_task
+from .conftest import open_nodes, open_task, restore_demo_divisions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +27,9 @@ LOST = (Conflict, TransitionNotAllowed, ConcurrentTransition)
 
 @pytest.fixture(autouse=True)
 def _postgres_with_divisions() -> None:
-    """The flush of a transactional test empties the division tree: put back the part these tests use."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks)")
-    if not Division.objects.filter(code="440106").exists():
-        tree = [("CN", "全国", None), ("44", "广东省", "CN"), ("4401", "广州市", "44")]
-        tree += [("440106", "天河区", "4401"), ("440104", "越秀区", "4401")]
-        for code, name, parent in tree:
-            Division.objects.get_or_create(
-                code=code, defaults={"name": name, "level": int(level_of_code(code) or 0), "parent_id": parent}
-            )
+    restore_demo_divisions()
 
 
 def race(*calls: Callable[[], Any]) -> list[Any]:
