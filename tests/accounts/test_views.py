@@ -155,3 +155,19 @@ def test_session_cookies_are_secure_and_http_only_in_production(settings: Any) -
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
     assert settings.SESSION_COOKIE_HTTPONLY
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_an_english_browser_still_gets_chinese_pages(client: Any, db: Any) -> None:
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "用户名" in page
+
+
+def test_the_language_switcher_choice_wins(client: Any, db: Any, settings: Any) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Username" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_users_saved_language_applies_after_sign_in(client: Any, make_user: Callable[..., Any]) -> None:
+    user = make_user("english_reader", Role.CASEWORKER, COUNTY_A, language="en")
+    client.force_login(user)
+    assert "Your jurisdictions" in client.get("/").content.decode()
