@@ -5,12 +5,14 @@ Actions trust their caller: authorisation happens at the entry point (``queries.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pghistory
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +73,14 @@ def _check_household_division(division: Division) -> None:
 
 def county_name(county_code: str) -> str:
     return Division.objects.filter(code=county_code).values_list("name", flat=True).first() or county_code
+
+
+def history_context(actor: Any | None, **metadata: Any) -> contextlib.AbstractContextManager[Any]:
+    """Who and why, attached by PostgreSQL to the trigger history of what changes inside."""
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+    user = getattr(actor, "username", "") if getattr(actor, "is_authenticated", False) else ""
+    return pghistory.context(user=user, **metadata)
 
 
 def _provenance_entry(source: str, ref: str, at: dt.datetime) -> dict[str, str]:
@@ -199,7 +209,7 @@ def _register(
     subject.created_by = actor if getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     entry = _provenance_entry(provenance, source_ref, now)
-    subject.provenance = {f: entry for f in ["id_number", "division", *values] if f in TRACKED_FIELDS}
+    subject.provenance = {"*": entry}
     try:
         with transaction.atomic():
             subject.save()
@@ -297,7 +307,8 @@ def do_update_subject(
         return locked
     entry = _provenance_entry(provenance, source_ref, timezone.now())
     locked.provenance = {**locked.provenance, **dict.fromkeys(audit, entry)}
-    locked.save()
+    with history_context(actor, source=provenance, ref=source_ref):
+        locked.save()
     record(
         event_type="subject.updated",
         actor=actor,

@@ -744,7 +744,7 @@ class Importer:
         for row, token in zip(rows, tokens, strict=True):
             values = {k: v for k, v in row.values.items() if k not in _FK_COLUMNS}
             division = row.values["division"]
-            provenance = dict.fromkeys(["id_number", *row.values], entry)
+            provenance = {"*": entry}
             objects.append(
                 Subject(
                     division_id=division,

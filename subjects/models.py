@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -260,13 +261,43 @@ def photo_path(instance: Subject, filename: str) -> str:
     return f"subjects/photos/{instance.county_code or 'x'}/{uuid.uuid4().hex}.{suffix}"
 
 
+# Field-level history, written by PostgreSQL triggers (so bulk and raw-SQL updates are caught too):
+# each update stores the row as it was before (OLD), each delete the last state. The secret
+# columns (ciphertext, blind index) and bookkeeping are not copied; the masked number is.
+# On SQLite there are no triggers and no history rows (README "Subjects: history").
+HISTORY_EXCLUDE = [
+    "id_number_encrypted",
+    "id_number_hmac",
+    "provenance",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "import_batch",
+]
+
+
+@pghistory.track(
+    pghistory.UpdateEvent("before_update", row=pghistory.Old),
+    pghistory.DeleteEvent("delete"),
+    exclude=HISTORY_EXCLUDE,
+    model_name="SubjectHistory",
+)
 class Subject(Located):
     """A person served (服务对象). ``division`` is the place of household registration (户籍)."""
 
+    # Overrides of Located's columns: the composite indexes in Meta serve every jurisdiction
+    # filter, so single-column indexes (and their LIKE twins) would only slow bulk loads.
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    province_code = models.CharField(max_length=2, editable=False)
+    city_code = models.CharField(max_length=4, editable=False, blank=True)
+    county_code = models.CharField(max_length=6, editable=False, blank=True)
     # Basic information (个人基本信息).
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(_("name"), max_length=64)
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
-    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, unique=True, editable=False)
+    # Unique through Meta.constraints (a plain unique index, without a LIKE twin).
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, editable=False)
     id_number_masked = models.CharField(_("national ID number"), max_length=18, editable=False)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, blank=True)
@@ -274,7 +305,7 @@ class Subject(Located):
     political_affiliation = models.CharField(
         _("political affiliation"), max_length=24, choices=PoliticalAffiliation.choices, blank=True
     )
-    category = models.CharField(_("category"), max_length=32, choices=Category.choices, db_index=True)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
     status = models.CharField(_("status"), max_length=16, choices=SubjectStatus.choices, default=SubjectStatus.ACTIVE)
     # Service record.
     service_start = models.DateField(_("enlistment (start of work)"), null=True, blank=True)
@@ -307,6 +338,7 @@ class Subject(Located):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # Families: the serviceman this subject's category derives from (need not be a subject).
     serviceman = models.ForeignKey(
@@ -322,7 +354,8 @@ class Subject(Located):
         _("serviceman's status"), max_length=16, choices=ServicemanStatus.choices, blank=True
     )
     relation = models.CharField(_("relation to the serviceman"), max_length=16, choices=Relation.choices, blank=True)
-    # Where each field's current value came from: {field: {"source", "ref", "at"}}.
+    # Where each field's current value came from: {field: {"source", "ref", "at"}}; the key "*"
+    # holds the source of every field set when the record was created (kept small for bulk loads).
     provenance = models.JSONField(_("field provenance"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -333,14 +366,18 @@ class Subject(Located):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
+    # Informational only (which batch last wrote the row): no constraint, no index.
     import_batch = models.ForeignKey(
         "ImportBatch",
         verbose_name=_("last import batch"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -352,7 +389,10 @@ class Subject(Located):
             models.Index(fields=["city_code", "-created_at", "-id"], name="subject_city_idx"),
             models.Index(fields=["province_code", "-created_at", "-id"], name="subject_province_idx"),
             models.Index(fields=["county_code", "category", "status"], name="subject_county_cat_idx"),
+            models.Index(fields=["county_code", "name"], name="subject_county_name_idx"),
+            models.Index(fields=["division"], name="subject_division_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["id_number_hmac"], name="subject_id_number_hmac_uniq")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
@@ -362,7 +402,8 @@ class Subject(Located):
         return self.category in FAMILY_CATEGORIES
 
     def provenance_of(self, field: str) -> dict[str, Any]:
-        return self.provenance.get(field) or {}
+        """``{"source", "ref", "at"}`` of the field's current value ({} when unknown)."""
+        return self.provenance.get(field) or self.provenance.get("*") or {}
 
 
 class Benefit(models.Model):

@@ -113,3 +113,49 @@ def access_import(user: Any, batch_id: Any) -> ImportBatch:
         raise Http404(_("Not found.")) from None
     batch = ImportBatch.objects.filter(pk=pk).first()
     return scope.access_located(user, batch)  # type: ignore[return-value]
+
+
+# Bookkeeping columns of the history model that are not the person's fields.
+_HISTORY_SKIP = {"pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context", "id"}
+
+
+def field_history(subject: Subject, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Field-level changes of ``subject``, newest first, from the PostgreSQL trigger history.
+
+    Each history row holds the record as it was before one UPDATE (bulk and raw SQL included);
+    the state after it is the next row, or the current record. Empty on SQLite (no triggers).
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    history = apps.get_model("subjects", "SubjectHistory")
+    fields = [f for f in history._meta.concrete_fields if f.name not in _HISTORY_SKIP]
+    snapshots = list(
+        history.objects.filter(pgh_obj_id=subject.pk, pgh_label="before_update")
+        .select_related("pgh_context")
+        .order_by("-pgh_id")[: limit + 1]
+    )
+    after: Any = subject
+    changes: list[dict[str, Any]] = []
+    for before in snapshots:
+        diff = []
+        for field in fields:
+            old, new = getattr(before, field.attname), getattr(after, field.attname)
+            if old != new:
+                diff.append(
+                    {"label": field.verbose_name, "old": _display(before, field), "new": _display(after, field)}
+                )
+        if diff:
+            context = before.pgh_context.metadata if before.pgh_context_id else {}
+            changes.append({"at": before.pgh_created_at, "context": context, "changes": diff})
+        after = before
+    return changes[:limit]
+
+
+def _display(obj: Any, field: Any) -> Any:
+    value = getattr(obj, field.attname)
+    if field.choices and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    return value

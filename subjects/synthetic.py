@@ -271,7 +271,7 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
                 id_number_encrypted=token,
                 id_number_hmac=index(row["id_number"]),
                 id_number_masked=ids.mask(row["id_number"]),
-                provenance=dict.fromkeys(["id_number", "division", *values], entry),
+                provenance={"*": entry},
                 created_at=now,
                 updated_at=now,
                 **Located.codes_for(row["division"]),

@@ -24,7 +24,7 @@ from jurisdictions.models import Division
 from . import queries
 from .actions import AlreadyRegistered, do_register_subject, do_reveal_id_number, do_update_subject
 from .forms import HANDLE, RevealForm, SearchForm, SubjectForm, sections_of
-from .models import Provenance, Subject
+from .models import TRACKED_FIELDS, Provenance, Subject
 from .safety import safe_cell
 
 PAGE_SIZE = 50
@@ -146,10 +146,12 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
 
 def _provenance_rows(subject: Subject) -> dict[str, dict[str, Any]]:
     labels = dict(Provenance.choices)
-    return {
-        field: {**entry, "source": labels.get(entry.get("source", ""), entry.get("source", ""))}
-        for field, entry in subject.provenance.items()
-    }
+    rows = {}
+    for field in TRACKED_FIELDS:
+        entry = subject.provenance_of(field)
+        if entry:
+            rows[field] = {**entry, "source": labels.get(entry.get("source", ""), entry.get("source", ""))}
+    return rows
 
 
 @login_required
@@ -182,6 +184,7 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
             "benefits": queries.benefits_of(subject),
             "related": queries.related_people(subject, request.user),
             "history": history,
+            "field_history": queries.field_history(subject),
             "can_edit": scope.has_perm_at(request.user, HANDLE, subject.division_id),
             "can_reveal": queries.can_reveal(request.user, subject),
             "reveal_form": RevealForm(),

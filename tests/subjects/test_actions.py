@@ -42,7 +42,7 @@ def test_registering_stores_the_number_encrypted_indexed_and_masked(caseworker: 
     assert subject.birth_date == dt.date(1958, 3, 9)
     assert subject.sex == "male"
     assert subject.county_code == COUNTY_A
-    assert subject.provenance["name"]["source"] == "caseworker_entry"
+    assert subject.provenance_of("name")["source"] == "caseworker_entry"
     event = AuditEvent.objects.get(event_type="subject.registered", object_id=str(subject.pk))
     assert number not in str(event.data)
     assert event.data["id_number"] == subject.id_number_masked
@@ -106,9 +106,9 @@ def test_update_records_provenance_per_field_and_audits_masked(subject_a: Subjec
     )
     assert updated.employment == "farming"
     assert updated.floor_area == Decimal("45.50")
-    assert updated.provenance["employment"]["source"] == "approved_case"
-    assert updated.provenance["employment"]["ref"] == "CASE-2026-0001"
-    assert updated.provenance["name"]["source"] == "caseworker_entry"
+    assert updated.provenance_of("employment")["source"] == "approved_case"
+    assert updated.provenance_of("employment")["ref"] == "CASE-2026-0001"
+    assert updated.provenance_of("name")["source"] == "caseworker_entry"
     event = AuditEvent.objects.get(event_type="subject.updated")
     assert set(event.data["changes"]) == {"employment", "floor_area"}
 

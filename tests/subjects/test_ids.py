@@ -149,3 +149,19 @@ def test_blind_index_is_stable_keyed_and_ignores_typing_differences(settings) ->
     assert ids.blind_indexer()(STANDARD_EXAMPLE) == index
     settings.LAUREL_ID_BLIND_INDEX_KEY = "another-key-another-key-another-key"
     assert ids.blind_index(STANDARD_EXAMPLE) != index
+
+
+@pytest.mark.django_db
+def test_rotate_id_keys_reencrypts_every_subject_under_the_new_key(settings, make_subject) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    subjects = [make_subject(), make_subject()]
+    numbers = [ids.decrypt(s.id_number_encrypted) for s in subjects]
+    new_key = Fernet.generate_key().decode()
+    old_keys = list(settings.LAUREL_ID_ENCRYPTION_KEYS)
+    settings.LAUREL_ID_ENCRYPTION_KEYS = [new_key, *old_keys]
+    call_command("rotate_id_keys", verbosity=0)
+    settings.LAUREL_ID_ENCRYPTION_KEYS = [new_key]  # the old key is gone: everything must still read
+    for subject, number in zip(subjects, numbers, strict=True):
+        subject.refresh_from_db()
+        assert ids.decrypt(subject.id_number_encrypted) == number

@@ -107,7 +107,7 @@ def test_upsert_updates_changed_cells_only_and_a_rerun_is_unchanged(tmp_path: Pa
     subject = Subject.objects.get()
     assert str(subject.floor_area) == "45.50"
     assert subject.ethnicity == "01"  # an empty cell never erases
-    assert subject.provenance["floor_area"]["ref"] == f"import:{second.pk}"
+    assert subject.provenance_of("floor_area")["ref"] == f"import:{second.pk}"
     third = run(write_csv(tmp_path / "c.csv", [[number, "甲", "", "", "", "45.50", ""]]))
     assert (third.created_count, third.updated_count, third.unchanged_count) == (0, 0, 1)
 
@@ -213,7 +213,7 @@ def test_department_files_update_only(tmp_path: Path, subject_a: Subject) -> Non
     assert (batch.updated_count, batch.rejected_count) == (1, 1)
     subject_a.refresh_from_db()
     assert subject_a.employment == "farming"
-    assert subject_a.provenance["employment"]["source"] == "department_verification"
+    assert subject_a.provenance_of("employment")["source"] == "department_verification"
 
 
 def test_templates_have_their_sources_columns() -> None:

@@ -153,7 +153,7 @@ def test_edit_records_the_change(subject_a: Subject, caseworker: Any) -> None:
     assert response.status_code == 302
     subject_a.refresh_from_db()
     assert subject_a.employment == "farming"
-    assert subject_a.provenance["employment"]["source"] == "self_declared"
+    assert subject_a.provenance_of("employment")["source"] == "self_declared"
 
 
 def test_supervisor_may_see_but_not_reveal_or_edit(subject_a: Subject, supervisor: Any) -> None:
