@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",
+    "pghistory",
     # Laurel's own apps, one per domain noun (see README "Architecture").
     "accounts",
     "jurisdictions",
