@@ -99,7 +99,8 @@ def record(
     event = AuditEvent(
         event_type=event_type,
         actor_id=actor_id,
-        actor_username=getattr(actor, "username", "") if actor_id else "",
+        # Some offices use ID numbers as usernames: those are masked too.
+        actor_username=mask_id_numbers(getattr(actor, "username", "")) if actor_id else "",
         actor_role=actor_role[:64],
         object_type=object_type,
         object_id=mask_id_numbers(str(object_id)),

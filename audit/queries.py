@@ -21,6 +21,7 @@ from jurisdictions import scope
 
 from .labels import event_label, role_label
 from .log import common_division
+from .masking import mask_id_numbers
 from .models import AuditEvent
 
 AUDIT_CODENAMES = ("audit", "supervise")
@@ -84,7 +85,7 @@ def search(user: Any, filters: dict[str, Any], *, ascending: bool = False) -> Qu
         column = {2: "province_code", 4: "city_code", 6: "county_code"}.get(len(code), "division_code")
         events = events.filter(**{column: code})
     if filters.get("actor"):
-        name = filters["actor"]
+        name = mask_id_numbers(filters["actor"])  # stored masked when it is an ID number
         # Failed sign-ins have no actor; the attempted name is what an auditor searches for.
         events = events.filter(Q(actor_username=name) | Q(event_type="auth.login_failed", data__username=name))
     event_type = filters.get("event_type", "")
