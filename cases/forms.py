@@ -168,3 +168,18 @@ class CalendarDayForm(forms.Form):
         coerce=lambda v: v == "1",
     )
     name = forms.CharField(label=_("Name"), max_length=64, required=False)
+
+
+class QueueFilterForm(forms.Form):
+    node = forms.ChoiceField(
+        label=_("Task"),
+        choices=[
+            ("", _("All")),
+            ("intake", _("Intake review")),
+            ("correct", _("Correct and resubmit")),
+            ("approve", _("Approval")),
+        ],
+        required=False,
+    )
+    department = forms.ChoiceField(label=_("Department"), choices=[("", _("All")), *Department.choices], required=False)
+    division = forms.CharField(label=_("County or township code"), max_length=12, required=False)

@@ -100,8 +100,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("scope", "mine")
     sort = request.GET.get("sort", "waiting")
+    filter_form = forms.QueueFilterForm(request.GET)
+    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
     if which == "queue":
-        tasks = queries.queue_tasks(request.user, sort=sort, department=request.GET.get("department", ""))
+        tasks = queries.queue_tasks(
+            request.user,
+            sort=sort,
+            department=filters.get("department", ""),
+            node=filters.get("node", ""),
+            division=filters.get("division", ""),
+        )
     else:
         which = "mine"
         tasks = queries.my_tasks(request.user, sort=sort)
@@ -114,7 +122,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/inbox.html",
-        {"rows": rows, "scope": which, "sort": sort, "supervising": supervising},
+        {"rows": rows, "scope": which, "sort": sort, "supervising": supervising, "filter_form": filter_form},
     )
 
 

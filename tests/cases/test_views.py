@@ -208,3 +208,15 @@ def test_bulk_assign_by_a_supervisor(client, city_supervisor, caseworker, file_c
     for task in tasks:
         task.refresh_from_db()
         assert task.owner == caseworker
+
+
+def test_the_queue_filters_by_task_department_and_division(client, city_supervisor, walk, file_case):
+    submitted = file_case()
+    verifying = walk.intake(file_case())
+    logged_in(client, city_supervisor)
+    page = client.get("/cases/inbox/", {"scope": "queue", "node": "intake"}).content.decode()
+    assert submitted.number in page and verifying.number not in page
+    page = client.get("/cases/inbox/", {"scope": "queue", "department": "civil_affairs"}).content.decode()
+    assert verifying.number in page and submitted.number not in page
+    page = client.get("/cases/inbox/", {"scope": "queue", "division": "440104"}).content.decode()
+    assert submitted.number not in page and verifying.number not in page
