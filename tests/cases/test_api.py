@@ -206,3 +206,22 @@ def test_an_outsider_cannot_file_for_a_subject_of_another_county(api_as, casewor
 def test_anonymous_requests_are_refused(api_client, file_case):
     case = file_case()
     assert api_client.get(f"/api/v1/cases/{case.pk}/").status_code in (401, 403)
+
+
+def test_search_by_full_id_number_uses_the_blind_index(api_as, caseworker, make_subject, file_case):
+    from .conftest import new_id
+
+    number = new_id()
+    person = make_subject(name="钱七", id_number=number)
+    case = file_case(subject_=person)
+    client = api_as(caseworker)
+    assert [c["id"] for c in client.get("/api/v1/cases/", {"q": number}).data["results"]] == [case.pk]
+    assert client.get("/api/v1/cases/", {"q": number[:-1] + ("0" if number[-1] != "0" else "1")}).data["results"] == []
+
+
+def test_the_list_pages_with_a_cursor(api_as, caseworker, file_case):
+    for _ in range(3):
+        file_case()
+    client = api_as(caseworker)
+    first = client.get("/api/v1/cases/").data
+    assert first["next"] is None and len(first["results"]) == 3
