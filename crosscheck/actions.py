@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,6 +88,7 @@ def do_load_dataset(
                 total_rows=parsed.total,
             )
             loader.write_rows(batch.pk, parsed.rows)
+            loader.analyze()
             batch.loaded_rows = len(parsed.rows)
             batch.rejected_rows = parsed.rejected
             batch.errors = [e.as_dict() for e in parsed.errors]
@@ -158,6 +158,7 @@ def do_run_crosscheck(
 
 
 def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) -> None:
+    checks.tune_session()
     the_plan = checks.plan(run.pk, department=run.department, division_code=run.division_code, as_of=as_of)
     checker = checks.Checker(the_plan)
     steps = [*checker.steps(), lambda: None]  # the last step: merge (below)
@@ -166,14 +167,17 @@ def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) 
         step()
         if on_step:
             on_step(done, total)
-    opened, closed = checks.merge(the_plan)
+    opened, closed, found = checks.merge(the_plan)
     if on_step:
         on_step(len(steps), total)
     suspects = checker.suspects() if the_plan.with_registry_checks else 0
     if on_step:
         on_step(total, total)
-    live = Discrepancy.objects.filter(last_run=run, status__in=("open", "sent", "corrected")).order_by()
-    counts = {row["kind"]: row["n"] for row in live.values("kind").annotate(n=Count("pk"))}
+    counts: dict[str, int] = defaultdict(int)
+    for per_kind in found.values():
+        for kind, n in per_kind.items():
+            counts[kind] += n
+    run.county_counts = found
     run.batches = [{"layout": name, "batches": [b.pk for b in bs]} for name, bs in the_plan.batches.items()]
     run.found = sum(counts.values())
     run.counts = dict(counts)

@@ -277,3 +277,10 @@ def write_rows(batch_id: int, rows: list[dict[str, Any]], progress: Callable[[in
             )
         if progress is not None:
             progress(len(chunk))
+
+
+def analyze() -> None:
+    """PostgreSQL: fresh statistics after a big load, so the next run plans its joins right."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DatasetRow._meta.db_table}")

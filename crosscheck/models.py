@@ -83,7 +83,8 @@ class DatasetRow(models.Model):
     The typed columns are shared by every layout (``crosscheck.layouts`` says which a layout fills).
     """
 
-    batch = models.ForeignKey(DatasetBatch, on_delete=models.CASCADE, related_name="rows")
+    # One index only, (batch, id_hmac): loads are COPY-bound and every read filters by batch.
+    batch = models.ForeignKey(DatasetBatch, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField()
     id_hmac = models.CharField(max_length=64)
     id_masked = models.CharField(max_length=18)
@@ -100,10 +101,7 @@ class DatasetRow(models.Model):
     flag = models.BooleanField(null=True)  # owns real estate, and similar yes/no facts
 
     class Meta:
-        indexes = [
-            models.Index(fields=["id_hmac"], name="crosscheck_row_hmac_idx"),
-            models.Index(fields=["batch", "id_hmac"], name="crosscheck_row_batch_idx"),
-        ]
+        indexes = [models.Index(fields=["batch", "id_hmac"], name="crosscheck_row_batch_idx")]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
@@ -161,6 +159,8 @@ class Run(models.Model):
     closed = models.PositiveIntegerField(_("closed"), default=0)
     suspects = models.PositiveIntegerField(_("new suspected duplicates"), default=0)
     counts = models.JSONField(_("found per kind"), default=dict, blank=True)
+    # {county_code: {kind: found}}: each user's part of the result, without touching every row.
+    county_counts = models.JSONField(_("found per county and kind"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -230,6 +230,7 @@ class Discrepancy(Located):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     months_overpaid = models.PositiveIntegerField(_("months overpaid"), null=True, blank=True)
@@ -239,10 +240,21 @@ class Discrepancy(Located):
     status = models.CharField(
         _("status"), max_length=12, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
     )
-    first_run = models.ForeignKey(Run, verbose_name=_("found by run"), on_delete=models.PROTECT, related_name="+")
-    last_run = models.ForeignKey(Run, verbose_name=_("last seen by run"), on_delete=models.PROTECT, related_name="+")
+    # Few indexes on purpose: runs write this table in bulk, and lists filter by county.
+    first_run = models.ForeignKey(
+        Run, verbose_name=_("found by run"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    last_run = models.ForeignKey(
+        Run, verbose_name=_("last changed by run"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     closed_run = models.ForeignKey(
-        Run, verbose_name=_("closed by run"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Run,
+        verbose_name=_("closed by run"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

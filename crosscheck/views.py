@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -45,8 +44,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     queries.require_supervisor(request.user)
     run = queries.access_run(request.user, pk)
-    items = queries.discrepancies_for(request.user).filter(last_run=run)
-    per_kind = {row["kind"]: row["n"] for row in items.order_by().values("kind").annotate(n=Count("pk"))}
+    per_kind: dict[str, int] = {}
+    for county, counts in run.county_counts.items():
+        if scope.can_see(request.user, county):
+            for kind, n in counts.items():
+                per_kind[kind] = per_kind.get(kind, 0) + n
     rows = [(Kind(k).label, k, per_kind.get(k, 0)) for k in Kind.values]
     return render(request, "crosscheck/run_detail.html", {"run": run, "rows": rows})
 
@@ -83,7 +85,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
         params["status"] = status
     run = _int(request.GET.get("run"))
     if run is not None:
-        items = items.filter(last_run_id=run)
+        items = items.filter(first_run_id=run)
         params["run"] = str(run)
     return items, params
 

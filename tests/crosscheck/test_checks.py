@@ -150,8 +150,15 @@ def test_rerun_refreshes_and_never_duplicates(make_subject, load):
     first = do_run_crosscheck(actor=None, department=PS)
     second = do_run_crosscheck(actor=None, department=PS)
     item = live().get()
-    assert (item.first_run_id, item.last_run_id) == (first.pk, second.pk)
+    # Found again unchanged: left as it was.
+    assert (item.first_run_id, item.last_run_id) == (first.pk, first.pk)
     assert second.opened == 0 and second.found == 1
+    assert Discrepancy.objects.count() == 1
+    # Found again with another value: refreshed, still one.
+    load(PS, HUKOU, [hukou_row(subject, number, name="章三")])
+    third = do_run_crosscheck(actor=None, department=PS)
+    item = live().get()
+    assert (item.dataset_value, item.last_run_id) == ("章三", third.pk)
     assert Discrepancy.objects.count() == 1
 
 
