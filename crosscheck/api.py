@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from jurisdictions.models import Department
 
 from . import actions, loader
+from . import schema as _schema  # noqa: F401  (registers the OpenAPI auth scheme)
 from .auth import FeedTokenAuthentication
 from .models import DatasetBatch, FeedToken
 
