@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -136,7 +137,7 @@ def send_down(request: HttpRequest) -> HttpResponse:
     else:
         total = sum(s.count for s in sent)
         messages.success(request, _("%(n)s item(s) sent down to %(c)s county queue(s).") % {"n": total, "c": len(sent)})
-    url = request.path.replace("send-down/", "discrepancies/")
+    url = reverse("crosscheck:discrepancies")
     return redirect(f"{url}?{urlencode(params)}" if params else url)
 
 
