@@ -37,6 +37,7 @@ class PeriodicJob:
     task: Any
     every: datetime.timedelta | None = None  # fixed period, slots aligned to the epoch
     daily_at: datetime.time | None = None  # local time of day; runs once per day from then on
+    args: tuple[str, ...] = ()  # leading arguments of the task (the slot is always the last one)
 
     def slot(self, now: datetime.datetime) -> str | None:
         if self.every is not None:
@@ -59,8 +60,12 @@ def jobs() -> list[PeriodicJob]:
         PeriodicJob("scan_sla", tasks.scan_sla, every=minutes * settings.LAUREL_NOTIFY_SLA_SCAN_MINUTES),
         PeriodicJob("send_digests", tasks.send_digests, daily_at=datetime.time(settings.LAUREL_NOTIFY_DIGEST_HOUR)),
         PeriodicJob(
-            "audit_checkpoint", tasks.audit_checkpoint, daily_at=datetime.time(settings.LAUREL_AUDIT_CHECKPOINT_HOUR)
+            "audit_checkpoint",
+            tasks.run_command,
+            daily_at=datetime.time(settings.LAUREL_AUDIT_CHECKPOINT_HOUR),
+            args=("audit_checkpoint",),
         ),
+        PeriodicJob("requeue_letters", tasks.run_command, every=minutes * 10, args=("requeue_letters",)),
         PeriodicJob("prune_scheduled_runs", tasks.prune_scheduled_runs, daily_at=datetime.time(3)),
     ]
 
@@ -74,7 +79,7 @@ def claim_slot(job: PeriodicJob, slot: str, *, who: str = "") -> bool:
     try:
         with transaction.atomic():
             ScheduledRun.objects.create(job=job.name, slot=slot, claimed_by=who or whoami())
-            enqueue(job.task, slot)
+            enqueue(job.task, *job.args, slot)
     except IntegrityError:
         return False
     return True

@@ -8,6 +8,8 @@ safe to run twice: deliveries are claimed, periodic scans deduplicate by key.
 
 from __future__ import annotations
 
+from io import StringIO
+
 from django.core.management import call_command, get_commands
 from django.utils import timezone
 from django_tasks import task
@@ -47,13 +49,20 @@ def scan_sla(slot: str) -> dict[str, int]:
     return scan(timezone.now())
 
 
+# Other apps' commands the scheduler may run (when the app providing them is installed).
+SCHEDULED_COMMANDS = ("audit_checkpoint", "requeue_letters")
+
+
 @task()
-def audit_checkpoint(slot: str) -> str:
-    """Sign the audit chain heads (the audit app's ``audit_checkpoint`` command), when it exists."""
-    if "audit_checkpoint" not in get_commands():
+def run_command(name: str, slot: str) -> str:
+    """Run another app's periodic management command on a worker (``missing`` when it does not exist)."""
+    if name not in SCHEDULED_COMMANDS:
+        raise ValueError(f"{name!r} is not a scheduled command")
+    if name not in get_commands():
         return "missing"
-    call_command("audit_checkpoint", verbosity=0)
-    return "done"
+    out = StringIO()
+    call_command(name, stdout=out, verbosity=0)
+    return out.getvalue().strip()[:500] or "done"
 
 
 @task()

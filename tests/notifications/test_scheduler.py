@@ -7,6 +7,7 @@ from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
@@ -27,6 +28,7 @@ def test_two_schedulers_claim_each_slot_once(db: Any, django_capture_on_commit_c
         "scan_sla",
         "send_digests",
         "audit_checkpoint",
+        "requeue_letters",
         "prune_scheduled_runs",
     }
     assert second == []
@@ -63,3 +65,11 @@ def test_run_scheduler_once_prints_what_it_claimed(db: Any) -> None:
     out = StringIO()
     call_command("run_scheduler", "--once", stdout=out)
     assert out.getvalue() == ""
+
+
+def test_only_registered_commands_run_from_the_schedule(db: Any) -> None:
+    from notifications import tasks
+
+    assert tasks.run_command.call("requeue_letters", "slot").startswith("Queued 0")
+    with pytest.raises(ValueError, match="not a scheduled command"):
+        tasks.run_command.call("flush", "slot")
