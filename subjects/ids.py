@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -63,7 +64,9 @@ def normalise(raw: str) -> str:
 
 def check_char(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("17 digits expected")
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
@@ -132,7 +135,10 @@ def validate(
     15-digit numbers are upgraded to 18. The birth date must be real and not in the future
     (nor before 1870); the division prefix must be known unless ``check_division`` is False.
     """
-    number = normalise(raw)
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        number = raw  # already canonical (the common case in bulk files): skip NFKC
+    else:
+        number = normalise(raw)
     if not number:
         raise _invalid("empty")
     if _SHAPE_15.match(number):

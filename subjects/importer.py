@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +287,7 @@ def _choice_lookup() -> dict[str, dict[str, str]]:
     return table
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> dt.date | None:
     text = text.strip()
     if len(text) == 8 and text.isdigit():
@@ -371,9 +373,9 @@ def _xlsx_cell(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return "\x00number:" + repr(value)  # e.g. an ID number Excel turned into 4.4e17
+        if abs(value) >= 1e15:
+            return "\x00number:" + repr(value)  # e.g. an ID number Excel turned into 4.4e17
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
@@ -483,6 +485,7 @@ class Importer:
         self.now = timezone.now()
         self.postgres = connection.vendor == "postgresql"
         self.header_names: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
 
     # -- entry point
     def run(self) -> Counts:
@@ -550,16 +553,20 @@ class Importer:
         errors_before = len(self.counts.errors)
         values: dict[str, Any] = {}
         raw_id = ""
-        for index, column in mapping.items():
-            text = cells[index].strip() if index < len(cells) else ""
+        width = len(cells)
+        value_of = self._value
+        for index, column, field_key, is_id in self._plan(mapping):
+            if index >= width:
+                continue
+            text = cells[index].strip()
             if not text:
                 continue
-            if column.kind == "id":
+            if is_id:
                 raw_id = text
                 continue
-            value = self._value(number, column, text)
+            value = value_of(number, column, text)
             if value is not None:
-                values[column.key] = value
+                values[field_key] = value
         info = None
         if not raw_id:
             self._reject(number, COLUMN_BY_KEY["id_number"], _("The ID number is missing."))
@@ -599,9 +606,14 @@ class Importer:
         self.seen[key] = number
         return _Row(number, hmac_hex, info.number, values)
 
+    def _plan(self, mapping: dict[int, Column]) -> list[tuple[int, Column, str, bool]]:
+        plan = getattr(self, "_plan_cache", None)
+        if plan is None:
+            plan = [(i, c, c.key, c.kind == "id") for i, c in sorted(mapping.items())]
+            self._plan_cache = plan
+        return plan
+
     def _value(self, number: int, column: Column, text: str) -> Any:
-        if text.startswith("\x00number:"):
-            text = text.removeprefix("\x00number:")
         kind = column.kind
         if kind == "text":
             if column.key == "name" and (is_formula_like(text) or any(ch.isdigit() for ch in text)):
@@ -642,7 +654,9 @@ class Importer:
                 return None
             return amount.quantize(Decimal("0.01"))
         # division / township
-        code = normalise_code(text)
+        code = self._codes.get(text)
+        if code is None:
+            code = self._codes[text] = normalise_code(text)
         level = self.divisions.get(code)
         if level is None or (kind == "division" and level not in (3, 4)) or (kind == "township" and level != 4):
             reason = _("Unknown township code.") if kind == "township" else _("Unknown county or township code.")
@@ -739,32 +753,30 @@ class Importer:
         if not rows:
             return 0
         tokens = ids.encrypt_many(r.number18 for r in rows)
-        entry = self._entry()
-        objects = []
+        provenance = {"*": self._entry()}
+        actor = self._actor()
+        fixed = {
+            "provenance": provenance,
+            "created_by_id": actor.pk if actor else None,
+            "import_batch_id": self.batch.pk,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        if self.postgres:  # the same for every row: render once for COPY
+            fixed = {k: _Rendered(_copy_text(v)) for k, v in fixed.items()}
+        records = []
         for row, token in zip(rows, tokens, strict=True):
-            values = {k: v for k, v in row.values.items() if k not in _FK_COLUMNS}
-            division = row.values["division"]
-            provenance = {"*": entry}
-            objects.append(
-                Subject(
-                    division_id=division,
-                    collection_point_id=row.values.get("collection_point"),
-                    id_number_encrypted=token,
-                    id_number_hmac=row.hmac,
-                    id_number_masked=ids.mask(row.number18),
-                    provenance=provenance,
-                    created_by=self._actor(),
-                    import_batch_id=self.batch.pk,
-                    created_at=self.now,
-                    updated_at=self.now,
-                    **Located.codes_for(division),
-                    **values,
-                )
-            )
+            item: dict[str, Any] = {_FK_COLUMNS.get(k, k): v for k, v in row.values.items()}
+            item.update(Located.codes_for(item["division_id"]))
+            item.update(fixed)
+            item["id_number_encrypted"] = token
+            item["id_number_hmac"] = row.hmac
+            item["id_number_masked"] = ids.mask(row.number18)
+            records.append(item)
         if self.postgres:
-            inserted = _pg_insert(objects)
+            inserted = _pg_insert_records(records)
         else:
-            Subject.objects.bulk_create(objects, batch_size=500, ignore_conflicts=True)
+            Subject.objects.bulk_create([Subject(**r) for r in records], batch_size=500, ignore_conflicts=True)
             inserted = set(
                 Subject.objects.filter(
                     id_number_hmac__in=[r.hmac for r in rows], import_batch_id=self.batch.pk
@@ -823,28 +835,68 @@ def _concrete_columns() -> list[Any]:
     return [f for f in Subject._meta.concrete_fields if f.column != "id"]
 
 
-def _copy_value(field: Any, obj: Subject) -> Any:
-    value = getattr(obj, field.attname)
-    if field.attname == "provenance":
-        return json.dumps(value, ensure_ascii=False)
-    if field.attname == "photo":
-        return str(value or "")
-    return value
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _pg_insert(objects: list[Subject]) -> set[str]:
-    fields = _concrete_columns()
-    names = ", ".join(f'"{f.column}"' for f in fields)
+class _Rendered(str):
+    """A value already in COPY text format."""
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if type(value) is _Rendered:
+        return value
+    if type(value) is str:
+        return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _field_defaults() -> list[tuple[str, str, Any]]:
+    """(attname, column, value when absent) for every column written on insert."""
+    defaults = []
+    for f in _concrete_columns():
+        if f.has_default():
+            default = f.get_default()
+        elif f.null:
+            default = None
+        elif f.empty_strings_allowed:
+            default = ""
+        else:
+            default = None
+        defaults.append((f.attname, f.column, default))
+    return defaults
+
+
+def _pg_insert_records(records: list[dict[str, Any]]) -> set[str]:
+    """COPY ``records`` (attname → value) into a staging table, then INSERT ... ON CONFLICT DO NOTHING.
+
+    Returns the blind indexes actually inserted (a concurrent registration wins the conflict).
+    """
+    defaults = _field_defaults()
+    names = ", ".join(f'"{column}"' for _attname, column, _default in defaults)
     table = Subject._meta.db_table
+    lines = []
+    for item in records:
+        lines.append("\t".join(_copy_text(item.get(attname, default)) for attname, _c, default in defaults))
     with connection.cursor() as cursor:
-        # CREATE TABLE AS copies column types only: no constraints, no indexes (fast COPY).
         # Identifiers come from model metadata, never from input.
         create = "CREATE TEMP TABLE IF NOT EXISTS subjects_import_stage ON COMMIT DELETE ROWS AS SELECT "
         create += f'{names} FROM "{table}"'
         cursor.execute(create + " WITH NO DATA")
         with cursor.copy(f"COPY subjects_import_stage ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-            for obj in objects:
-                copy.write_row([_copy_value(f, obj) for f in fields])
+            for start in range(0, len(lines), 1000):
+                copy.write("\n".join(lines[start : start + 1000]) + "\n")
         cursor.execute(
             f'INSERT INTO "{table}" ({names}) SELECT {names} FROM subjects_import_stage '  # noqa: S608
             "ON CONFLICT (id_number_hmac) DO NOTHING RETURNING id_number_hmac"
@@ -852,6 +904,20 @@ def _pg_insert(objects: list[Subject]) -> set[str]:
         inserted = {hmac for (hmac,) in cursor.fetchall()}
         cursor.execute("TRUNCATE subjects_import_stage")
     return inserted
+
+
+def _pg_insert(objects: list[Subject]) -> set[str]:
+    attnames = [f.attname for f in _concrete_columns()]
+    return _pg_insert_records([{a: getattr(o, a) for a in attnames} for o in objects])
+
+
+def _copy_value(field: Any, obj: Subject) -> Any:
+    value = getattr(obj, field.attname)
+    if field.attname == "provenance":
+        return json.dumps(value, ensure_ascii=False)
+    if field.attname == "photo":
+        return str(value or "")
+    return value
 
 
 def _pg_update(objects: list[Subject], field_names: list[str]) -> None:
