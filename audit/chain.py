@@ -151,6 +151,8 @@ def verify_chain(chain: str, report: ChainReport, *, anchor: tuple[int, str] | N
     ``anchor`` = ``(seq, hash)`` from a signed checkpoint: the event there must still carry
     that hash, and only the events after it are checked (what ``audit_checkpoint`` needs).
     """
+    # The head is read first: events appended while we read only extend the chain past it.
+    head = ChainHead.objects.filter(chain=chain).values_list("seq", "hash").first()
     prev_seq, prev_id, prev_hash = 0, 0, GENESIS_HASH
     if anchor is not None and anchor[0] > 0:
         pinned = AuditEvent.objects.filter(chain=chain, seq=anchor[0]).values_list("id", "hash").first()
@@ -186,18 +188,15 @@ def verify_chain(chain: str, report: ChainReport, *, anchor: tuple[int, str] | N
             report.problems.append(Problem(chain, seq, event_id, "content does not match its hash: the row was edited"))
             return
         prev_seq, prev_id, prev_hash = seq, event_id, stored_hash
+        if head is not None and seq == head[0] and stored_hash != head[1]:
+            report.problems.append(Problem(chain, seq, event_id, "differs from the chain head: rewritten at the end"))
+            return
     report.heads[chain] = (prev_seq, prev_hash)
-    head = ChainHead.objects.filter(chain=chain).first()
-    if head is not None and (head.seq, head.hash) != (prev_seq, prev_hash):
-        report.problems.append(
-            Problem(
-                chain,
-                head.seq,
-                None,
-                f"the chain ends at seq {prev_seq} but its head records seq {head.seq}: "
-                "the last events were removed or the head was altered",
-            )
-        )
+    if head is None and prev_seq > 0:
+        report.problems.append(Problem(chain, None, None, "has events but no head row: the head was removed"))
+    elif head is not None and head[0] > prev_seq:
+        message = f"the chain ends at seq {prev_seq} but its head records seq {head[0]}: the last events were removed"
+        report.problems.append(Problem(chain, head[0], None, message))
 
 
 def chains() -> list[str]:

@@ -159,3 +159,21 @@ def test_new_events_after_a_checkpoint_keep_verifying(
     report = chain.verify_all()
     checkpoints.verify_checkpoints(report)
     assert report.ok
+
+
+def test_an_altered_chain_head_is_caught(events: list[AuditEvent], tamper: Tamper) -> None:
+    tamper("UPDATE audit_chainhead SET hash = %s WHERE chain = '44'", ["e" * 64])
+    assert "differs from the chain head" in problems()[0]
+
+
+def test_a_removed_chain_head_is_caught(events: list[AuditEvent], tamper: Tamper) -> None:
+    tamper("DELETE FROM audit_chainhead WHERE chain = '44'")
+    assert "has events but no head row" in problems()[0]
+
+
+def test_events_appended_after_the_head_was_read_are_not_a_break(events: list[AuditEvent], tamper: Tamper) -> None:
+    # What a verification sees when events commit while it runs: the head it read is behind.
+    tamper("UPDATE audit_chainhead SET seq = 3, hash = %s WHERE chain = '44'", [events[2].hash])
+    report = chain.verify_all()
+    assert report.ok
+    assert report.heads["44"] == (5, events[-1].hash)
