@@ -472,9 +472,9 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
             closed = max(cursor.rowcount, 0)
         # What this run found, per county and kind (the run page shows each user their part).
         cursor.execute(
-            f"SELECT s.county_code, k.kind, COUNT(*) FROM (SELECT DISTINCT subject_id, kind, field FROM {H} "
-            f"WHERE run_id = %s) k JOIN {S} s ON s.id = k.subject_id GROUP BY s.county_code, k.kind",
-            [run_id],
+            f"SELECT county_code, kind, COUNT(*) FROM {D} WHERE status IN {_in(live)} "
+            f"AND EXISTS (SELECT 1 FROM {H} h WHERE {same_key}) GROUP BY county_code, kind",
+            [*live, run_id],
         )
         found: dict[str, dict[str, int]] = {}
         for county, kind, count in cursor.fetchall():
