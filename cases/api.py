@@ -187,6 +187,24 @@ class CaseCreateSerializer(serializers.Serializer):
     duplicate_action = serializers.ChoiceField(choices=["", "link", "continue"], required=False, default="")
 
 
+class HistoryEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    event_type = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    data = serializers.DictField()  # type: ignore[assignment]
+
+
+class ReassignSerializer(serializers.Serializer):
+    user = serializers.CharField()
+
+
+class CompletedSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+
+
 class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -272,6 +290,7 @@ class CaseDetailView(APIView):
 
 
 class CaseHistoryView(APIView):
+    @extend_schema(responses=HistoryEventSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         case = queries.access_case(request.user, pk)
         return Response(
@@ -312,7 +331,9 @@ class CaseTransitionView(APIView):
 
 
 class TaskListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["mine", "queue"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("scope", str, enum=["mine", "queue"])], responses=TaskSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         which = request.query_params.get("scope", "mine")
         sort = request.query_params.get("sort", "waiting")
@@ -331,6 +352,7 @@ def _task_response(task: Task) -> Response:
 
 
 class TaskClaimView(APIView):
+    @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
         task = queries.access_task(request.user, pk)
         case = task.case  # type: ignore[attr-defined]
@@ -340,6 +362,7 @@ class TaskClaimView(APIView):
 
 
 class TaskReleaseView(APIView):
+    @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
         task = queries.access_task(request.user, pk, act=False)
         case = task.case  # type: ignore[attr-defined]
@@ -352,6 +375,7 @@ class TaskReleaseView(APIView):
 
 
 class TaskReassignView(APIView):
+    @extend_schema(request=ReassignSerializer, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
         task = queries.access_task(request.user, pk, act=False)
         case = task.case  # type: ignore[attr-defined]
@@ -415,7 +439,7 @@ def complete_task(user: Any, task: Task, data: dict[str, Any]) -> Case:
 
 
 class TaskCompleteView(APIView):
-    @extend_schema(request=CompleteSerializer)
+    @extend_schema(request=CompleteSerializer, responses=CompletedSerializer)
     def post(self, request: Request, pk: int) -> Response:
         task = queries.access_task(request.user, pk)
         serializer = CompleteSerializer(data=request.data)

@@ -363,6 +363,17 @@ LAUREL_CASE_SLA_WARN_DAYS = env_int("LAUREL_CASE_SLA_WARN_DAYS", 1)
 # Attachments: PDF, JPEG and PNG (sniffed from their content) up to this size.
 LAUREL_ATTACHMENT_MAX_BYTES = env_int("LAUREL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 LAUREL_ATTACHMENT_DIR = Path(os.environ.get("LAUREL_ATTACHMENT_DIR", VAR_DIR / "attachments"))
+# OpenAPI: name the cases' choice sets once (several serializers share them).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "DepartmentEnum": "jurisdictions.models.Department",
+    "CaseKindEnum": "cases.models.Kind",
+    "CaseStatusEnum": "cases.models.Status",
+    "CaseOutcomeEnum": "cases.models.Outcome",
+    "CaseChannelEnum": "cases.models.Channel",
+    "BenefitChangeEnum": "cases.models.BenefitChange",
+    "VerificationResultEnum": "cases.models.VerificationResultChoice",
+}
 
 # --- Letters ----------------------------------------------------------------------------------
 # Decision letters are signed (PAdES, pyHanko) with this PEM key and certificate; production uses
