@@ -122,6 +122,15 @@ def open_cases_like(subject: Any, kind: str) -> list[Case]:
     return list(Case.objects.filter(subject=subject, kind=kind, status__in=OPEN_STATUSES).order_by("created_at"))
 
 
+def correctable_fields() -> set[str]:
+    """Fields of a person's record that a data-correction case may change (the ID number included)."""
+    from subjects.models import Subject
+
+    excluded = {"id", "division", "province_code", "city_code", "county_code", "provenance", "photo"}
+    names = {f.name for f in Subject._meta.concrete_fields if f.editable and f.name not in excluded}
+    return names | {"id_number", "division"}
+
+
 def validate_kind_fields(kind: str, fields: dict[str, Any]) -> None:
     """Kind-specific rules for filing; raises ValidationError with a message per field."""
     errors: dict[str, str] = {}
@@ -141,6 +150,12 @@ def validate_kind_fields(kind: str, fields: dict[str, Any]) -> None:
         corrections = fields.get("corrections")
         if not isinstance(corrections, dict) or not corrections:
             errors["corrections"] = _("List the fields to correct with their proposed values.")
+        else:
+            unknown = sorted(set(corrections) - correctable_fields())
+            if unknown:
+                errors["corrections"] = _("These are not fields of a person's record: %(fields)s") % {
+                    "fields": ", ".join(unknown)
+                }
         if not fields.get("evidence"):
             errors["evidence"] = _("Describe the evidence for the correction.")
     elif kind == Kind.RECONSIDERATION:

@@ -285,3 +285,9 @@ def test_ending_a_benefit_through_a_case(file_case, walk, subject):
     benefit.refresh_from_db()
     assert benefit.end == dt.date(2026, 3, 1)
     assert benefit.source_ref == case.number
+
+
+def test_a_correction_must_name_fields_of_the_record(file_case):
+    with pytest.raises(ValidationError) as exc:
+        file_case(Kind.DATA_CORRECTION, corrections={"favourite_colour": "红"}, evidence="无")
+    assert "favourite_colour" in str(exc.value.message_dict["corrections"])
