@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.log import record
@@ -52,6 +53,7 @@ def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject
     )
 
 
+@sensitive_post_parameters("id_number")
 @login_required
 @never_cache
 def search(request: HttpRequest) -> HttpResponse:
@@ -192,6 +194,7 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters("id_number", "serviceman_id_number")
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
@@ -220,6 +223,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "subjects/form.html", {"form": form, "sections": sections_of(form), "subject": None})
 
 
+@sensitive_post_parameters("id_number", "serviceman_id_number")
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, subject_id: int) -> HttpResponse:
