@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 
 from notifications import scheduler
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -27,8 +31,15 @@ class Command(BaseCommand):
         interval = options["interval"] or settings.LAUREL_SCHEDULER_INTERVAL_SECONDS
         who = scheduler.whoami()
         while True:
-            for claimed in scheduler.run_due(who=who):
-                self.stdout.write(f"scheduled {claimed}")
+            try:
+                for claimed in scheduler.run_due(who=who):
+                    self.stdout.write(f"scheduled {claimed}")
+            except DatabaseError:
+                if options["once"]:
+                    raise
+                # The database is away (restart, failover): keep ticking; missed slots are idempotent scans.
+                logger.exception("scheduler tick failed; retrying in %s s", interval)
             if options["once"]:
                 return
             time.sleep(interval)
+            close_old_connections()  # like between requests: drop connections that died or aged out
