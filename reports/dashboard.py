@@ -3,19 +3,30 @@
 The filter is always the user's scope **and** the requested subtree, so even a mistaken
 caller cannot count rows outside the user's jurisdiction. Each table costs one or two
 aggregate queries; an export computes only the table asked for.
+
+Above the county (city, province, nation) the figures are cached for
+``settings.LAUREL_REPORTS_CACHE_SECONDS`` (default 300; 0 turns caching off), keyed by the
+division **and** the user's jurisdiction grants, so people with the same scope share them and
+nobody gets figures computed for another scope. At 10M subjects a province's figures take
+seconds to aggregate (see README "Reports"); counties are always live. Pages say when the
+figures were computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
 from jurisdictions import scope
-from jurisdictions.models import Division
+from jurisdictions.models import Division, Level
+from jurisdictions.roles import VIEW
 
 from . import figures, tables
 from .tables import Table
@@ -29,18 +40,49 @@ def child_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Division.objects.filter(code__in=sorted(set(codes))).values_list("code", "name"))
 
 
+CACHE_VERSION = 1
+
+
+def cache_seconds(division: Division) -> int:
+    if division.level >= Level.COUNTY:
+        return 0
+    return int(getattr(settings, "LAUREL_REPORTS_CACHE_SECONDS", 300))
+
+
+def _scope_signature(user: Any) -> str:
+    return hashlib.sha256(",".join(scope.codes_with(user, VIEW)).encode()).hexdigest()[:24]
+
+
 def build(user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS) -> list[Table]:
     """The dashboard tables ``keys`` (in the order of :data:`tables.TABLE_KEYS`) for ``division``."""
+    return build_with_time(user, division, keys)[0]
+
+
+def build_with_time(
+    user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
+) -> tuple[list[Table], dt.datetime]:
+    """The tables and when their oldest figures were computed (earlier than now when cached)."""
     wanted = set(keys)
     q = live_q(user, division.code)
     now = timezone.now()
     result: list[Table] = []
     memo: dict[str, Any] = {}
+    seconds = cache_seconds(division)
+    signature = _scope_signature(user) if seconds else ""
+    computed: list[dt.datetime] = []
 
     def once(name: str, compute: Callable[[], Any]) -> Any:
-        if name not in memo:
-            memo[name] = compute()
-        return memo[name]
+        if name in memo:
+            return memo[name]
+        if seconds:
+            key = f"reports:{CACHE_VERSION}:{name}:{division.code}:{signature}"
+            entry: tuple[dt.datetime, Any] | None = cache.get_or_set(key, lambda: (timezone.now(), compute()), seconds)
+            at, value = entry if entry is not None else (now, compute())
+        else:
+            at, value = now, compute()
+        computed.append(at)
+        memo[name] = value
+        return value
 
     column = figures.child_column(division.code)
 
@@ -73,14 +115,15 @@ def build(user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
     if "sla" in wanted:
         result.append(tables.sla_table(figures.fold_sla(cases())))
     if "throughput" in wanted:
-        result.append(tables.throughput_table(figures.throughput(q, now)))
+        result.append(tables.throughput_table(once("throughput", lambda: figures.throughput(q, now))))
     if "period" in wanted:
         today = timezone.localdate()
         month_start = today.replace(day=1)
-        table = tables.period_table(figures.cases_in_period(q, month_start, today))
+        in_month = once(f"period-{month_start}", lambda: figures.cases_in_period(q, month_start, today))
+        table = tables.period_table(in_month)
         table.title = f"{table.title} ({month_start:%Y-%m-%d} – {today:%Y-%m-%d})"
         result.append(table)
-    return result
+    return result, min(computed, default=now)
 
 
 def summary(user: Any, division: Division) -> dict[str, Any]:

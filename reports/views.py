@@ -90,13 +90,16 @@ def open_period(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     division = _division_param(request)
+    built, as_of = dashboard.build_with_time(request.user, division)
     return render(
         request,
         "reports/dashboard.html",
         {
             "division": division,
             "crumbs": _crumbs(division),
-            "tables": dashboard.build(request.user, division),
+            "tables": built,
+            "as_of": as_of,
+            "cache_minutes": dashboard.cache_seconds(division) // 60,
             "formats": exports.FORMATS,
             "drill": division.level < Level.COUNTY,
         },

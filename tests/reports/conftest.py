@@ -25,6 +25,8 @@ _sequence = count(1)
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Dashboards above the county are cached; tests see live figures unless they ask otherwise.
+    settings.LAUREL_REPORTS_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -74,3 +74,29 @@ def test_a_users_figures_never_include_rows_outside_their_scope(populated: Any, 
     assert figures.fold_subjects(figures.subject_breakdown(q))["total"] == 3
     county = Division.objects.get(code=COUNTY_B)
     assert dashboard.summary(approver_a, county)["subjects"]["total"] == 0
+
+
+def test_city_figures_are_cached_per_scope_and_counties_stay_live(
+    populated: Any,
+    settings: Any,
+    city_supervisor: User,
+    make_user: Callable[..., User],
+    make_subject: Callable[..., Subject],
+) -> None:
+    from django.core.cache import cache
+
+    from jurisdictions.models import Division
+
+    cache.clear()
+    settings.LAUREL_REPORTS_CACHE_SECONDS = 60
+    city, county = Division.objects.get(code=CITY), Division.objects.get(code=COUNTY_A)
+    first, _at = dashboard.build_with_time(city_supervisor, city, ["categories"])
+    make_subject(COUNTY_A)
+    again, _at = dashboard.build_with_time(city_supervisor, city, ["categories"])
+    assert first[0].rows[-1][-1] == again[0].rows[-1][-1] == 5  # cached
+    colleague = make_user("city_auditor", "auditor", CITY)
+    assert dashboard.build(colleague, city, ["categories"])[0].rows[-1][-1] == 5  # same scope, same figures
+    narrower = make_user("county_supervisor", "supervisor", COUNTY_A)
+    assert dashboard.build(narrower, county, ["categories"])[0].rows[-1][-1] == 4  # counties are live
+    assert dashboard.cache_seconds(county) == 0
+    cache.clear()
