@@ -25,6 +25,7 @@ from .masking import mask_id_numbers
 from .models import AuditEvent
 
 AUDIT_CODENAMES = ("audit", "supervise")
+SYSTEM_ACTOR = gettext_lazy("(system)")
 
 # Keys of ``data`` that have their own column; the rest goes to "details".
 DATA_COLUMNS = ("from", "to", "reason", "evidence", "task")
@@ -145,7 +146,7 @@ def event_row(event: AuditEvent) -> dict[str, str]:
         "occurred_at": timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
         "event": event_label(event.event_type),
         "event_type": event.event_type,
-        "actor": event.actor_username,
+        "actor": event.actor_username or _actorless(event),
         "role": role_label(event.actor_role),
         "object": f"{event.object_type}:{event.object_id}" if event.object_type else "",
         "division": event.division_code,
@@ -155,9 +156,16 @@ def event_row(event: AuditEvent) -> dict[str, str]:
         "evidence": _text(data.get("evidence")),
         "task": _text(data.get("task")),
         "details": _text(details) if details else "",
-        # Not a column: the link to the object's timeline on screen.
+        # Not columns: links on screen (the actor's activity, the object's timeline).
+        "actor_link": event.actor_username,
         "object_link": _timeline_url(event),
     }
+
+
+def _actorless(event: AuditEvent) -> str:
+    # No signed-in actor: the system (workflow joins, rendering jobs, commands), except for
+    # failed sign-ins, whose attempted username is in the details.
+    return "" if event.event_type == "auth.login_failed" else str(SYSTEM_ACTOR)
 
 
 def _timeline_url(event: AuditEvent) -> str:

@@ -299,3 +299,12 @@ def test_the_navigation_links_auditors_and_supervisors_to_the_trail(
     assert 'href="/audit/"' in web_as(auditor).get("/").content.decode()
     assert 'href="/audit/"' in web_as(supervisor).get("/").content.decode()
     assert 'href="/audit/"' not in web_as(caseworker).get("/").content.decode()
+
+
+def test_events_without_an_actor_are_shown_as_the_system(web_as: WebAs, auditor: User) -> None:
+    record(event_type="letter.issued", actor=None, division_code=COUNTY_A, object_type="letters.letter", object_id="1")
+    record(event_type="auth.login_failed", actor=None, division_code=COUNTY_A, data={"username": "mallory"})
+    rows = web_as(auditor).get("/audit/", {"division": COUNTY_A, "event_type": "letter."}).context["rows"]
+    assert [row["actor"] for row in rows] == ["（系统）"]
+    rows = web_as(auditor).get("/audit/", {"actor": "mallory"}).context["rows"]
+    assert [(row["actor"], row["details"]) for row in rows] == [("", '{"username": "mallory"}')]
