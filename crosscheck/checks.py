@@ -480,4 +480,7 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
         for county, kind, count in cursor.fetchall():
             found.setdefault(county, {})[kind] = count
         cursor.execute(f"DELETE FROM {H} WHERE run_id = %s", [run_id])
+        if connection.vendor == "postgresql" and opened + closed > 10_000:
+            # A big change to the table: statistics now, not whenever autovacuum comes by.
+            cursor.execute(f"ANALYZE {D}")
     return opened, closed, found
