@@ -794,32 +794,34 @@ class Importer:
         return len(inserted)
 
     def _update(self, updates: list[tuple[_Row, dict[str, Any], dict[str, Any]]]) -> None:
+        """Write only each row's own changed columns (rows of one batch change different ones)."""
         if not updates:
             return
         entry = self._entry()
-        objects = []
-        columns: set[str] = {"provenance", "updated_at", "import_batch"}
+        changes: dict[int, dict[str, Any]] = {}
         for _row, changed, current in updates:
-            obj = Subject(pk=current["id"])
+            values: dict[str, Any] = {}
             for key, value in changed.items():
-                if key in _FK_COLUMNS:
-                    setattr(obj, _FK_COLUMNS[key], value)
-                    columns.add(key)
-                    if key == "division":
-                        for code_field, code in Located.codes_for(value).items():
-                            setattr(obj, code_field, code)
-                        columns.update(("province_code", "city_code", "county_code"))
-                else:
-                    setattr(obj, key, value)
-                    columns.add(key)
-            obj.provenance = {**(current["provenance"] or {}), **dict.fromkeys(changed, entry)}
-            obj.updated_at = self.now
-            obj.import_batch_id = self.batch.pk
-            objects.append(obj)
+                values[_FK_COLUMNS.get(key, key)] = value
+                if key == "division":
+                    values.update(Located.codes_for(value))
+            values["provenance"] = {**(current["provenance"] or {}), **dict.fromkeys(changed, entry)}
+            values["updated_at"] = self.now
+            values["import_batch_id"] = self.batch.pk
+            changes[current["id"]] = values
         if self.postgres:
-            _pg_update(objects, sorted(columns))
-        else:
-            Subject.objects.bulk_update(objects, sorted(columns), batch_size=500)
+            _pg_update(changes)
+            return
+        objects = Subject.objects.in_bulk(list(changes))
+        by_columns: dict[tuple[str, ...], list[Subject]] = {}
+        for pk, values in changes.items():
+            obj = objects[pk]
+            for attname, value in values.items():
+                setattr(obj, attname, value)
+            by_columns.setdefault(tuple(sorted(values)), []).append(obj)
+        for attnames, group in by_columns.items():
+            fields = [Subject._meta.get_field(a.removesuffix("_id")).name if a.endswith("_id") else a for a in attnames]
+            Subject.objects.bulk_update(group, fields, batch_size=500)
 
 
 def _db_value(key: str, value: Any) -> Any:
@@ -920,30 +922,26 @@ def _copy_value(field: Any, obj: Subject) -> Any:
     return value
 
 
-def _pg_update(objects: list[Subject], field_names: list[str]) -> None:
-    fields = [Subject._meta.get_field(name) for name in field_names]
-    columns = [f.column for f in fields]  # type: ignore[union-attr]
+def _pg_update(changes: dict[int, dict[str, Any]]) -> None:
+    """COPY each row's changed columns (NULL elsewhere) into a staging table; one UPDATE ... FROM.
+
+    A NULL in the staging row keeps the current value (imports never clear a value).
+    """
+    attnames = sorted({a for values in changes.values() for a in values})
+    columns = [
+        Subject._meta.get_field(a.removesuffix("_id") if a.endswith("_id") else a).column  # type: ignore[union-attr]
+        for a in attnames
+    ]
     table = Subject._meta.db_table
+    names = ", ".join(f'"{c}"' for c in ["id", *columns])
     with connection.cursor() as cursor:
         # The changed columns differ per batch: a fresh staging table each time.
         cursor.execute("DROP TABLE IF EXISTS subjects_update_stage")
-        cursor.execute(
-            'CREATE TEMP TABLE subjects_update_stage ON COMMIT DROP AS SELECT {} FROM "{}" WITH NO DATA'.format(  # noqa: S608
-                ", ".join(f'"{c}"' for c in ["id", *columns]), table
-            )
-        )
-        # Columns absent from a row's changes keep their current value: COPY NULL, then COALESCE
-        # would wrongly keep a value the file wants cleared, but imports never clear values.
-        copy_columns = ["id", *columns]
-        copy_sql = "COPY subjects_update_stage ({}) FROM STDIN".format(", ".join(f'"{c}"' for c in copy_columns))
-        with cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
-            for obj in objects:
-                row: list[Any] = [obj.pk]
-                for f in fields:
-                    attname = f.attname  # type: ignore[union-attr]
-                    set_here = attname in obj.__dict__ and obj.__dict__[attname] not in (None, "")
-                    row.append(_copy_value(f, obj) if set_here or attname == "provenance" else None)
-                copy.write_row(row)
+        create = "CREATE TEMP TABLE subjects_update_stage ON COMMIT DROP AS SELECT "
+        cursor.execute(create + f'{names} FROM "{table}" WITH NO DATA')
+        lines = ["\t".join([str(pk), *(_copy_text(values.get(a)) for a in attnames)]) for pk, values in changes.items()]
+        with cursor.copy(f"COPY subjects_update_stage ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            copy.write("\n".join(lines) + "\n")
         assignments = ", ".join(f'"{c}" = COALESCE(s."{c}", t."{c}")' for c in columns)
         cursor.execute(f'UPDATE "{table}" t SET {assignments} FROM subjects_update_stage s WHERE t.id = s.id')  # noqa: S608
 

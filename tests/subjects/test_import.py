@@ -233,3 +233,29 @@ def test_the_command_imports_and_reports(tmp_path: Path, capsys: Any) -> None:
     assert errors.read_bytes().startswith(b"\xef\xbb\xbf")
     with pytest.raises(CommandError):
         call_command("import_subjects", str(tmp_path / "missing.csv"), "--source", "county", verbosity=0)
+
+
+def test_rows_of_one_batch_changing_different_columns_keep_each_others_values(tmp_path: Path) -> None:
+    one, two = new_id(), new_id()
+    header = ["公民身份号码", "姓名", "人员类别", "户籍区划代码", "人员状态", "工作单位", "民族"]
+    run(
+        write_csv(
+            tmp_path / "a.csv",
+            [
+                [one, "甲", "退役士兵", COUNTY_A, "", "甲厂", "汉族"],
+                [two, "乙", "退役士兵", COUNTY_A, "已故", "", "回族"],
+            ],
+            header=header,
+        )
+    )
+    batch = run(
+        write_csv(
+            tmp_path / "b.csv",
+            [[one, "", "", "", "已故", "", ""], [two, "", "", "", "", "乙厂", ""]],
+            header=header,
+        )
+    )
+    assert batch.updated_count == 2
+    first, second = Subject.objects.get(name="甲"), Subject.objects.get(name="乙")
+    assert (first.status, first.employer, first.ethnicity) == ("deceased", "甲厂", "01")
+    assert (second.status, second.employer, second.ethnicity) == ("deceased", "乙厂", "03")
