@@ -63,6 +63,33 @@ def browser() -> Any:
 
 
 @pytest.fixture
+def server() -> Any:
+    """A live server for this test only (pytest-django's is session-wide and keeps a connection open
+    past the test database's teardown on PostgreSQL)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("localhost", StaticFilesHandler, connections_override={}, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://localhost:{thread.port}"
+    thread.terminate()
+    # Chromium's keep-alive connections can leave a request thread (and its database session)
+    # behind the server; end them so the test database can be dropped at the end of the run.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+@pytest.fixture
 def people(make_user: Any) -> dict[str, Any]:
     restore_demo_divisions()
     from subjects.actions import do_register_subject
@@ -86,8 +113,8 @@ def page_as(browser: Any, user: Any, base: str) -> Any:
     return context.new_page()
 
 
-def test_caseworker_liaison_and_approver_take_a_claim_to_the_database_in_the_browser(live_server, browser, people):
-    base = live_server.url
+def test_caseworker_liaison_and_approver_take_a_claim_to_the_database_in_the_browser(server, browser, people):
+    base = server
     subject = people["subject"]
 
     page = page_as(browser, people["caseworker"], base)
