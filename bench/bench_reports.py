@@ -26,6 +26,8 @@ The floor of each is the same SQL the page ran (captured), executed bare through
 
 from __future__ import annotations
 
+import decimal
+import json
 import os
 import secrets
 import statistics
@@ -93,9 +95,61 @@ def _users() -> dict[str, Any]:
     return users
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _default_sql(field: Any) -> str:
+    """SQL for a column the generator does not set: the model's default, else an empty value."""
+    if field.null:
+        return "NULL"
+    if field.has_default():
+        value = field.get_default()
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float, decimal.Decimal)):
+            return str(value)
+        if isinstance(value, (dict, list)):
+            return _quote(json.dumps(value)) + "::jsonb"
+        if isinstance(value, str):
+            return _quote(value)
+    kind = field.get_internal_type()
+    if kind in ("CharField", "TextField", "SlugField", "FileField", "ImageField"):
+        return "''"
+    if kind == "JSONField":
+        return "'{}'::jsonb"
+    if kind == "DateTimeField":
+        return "now()"
+    if kind in ("PositiveSmallIntegerField", "PositiveIntegerField", "IntegerField", "SmallIntegerField"):
+        return "0"
+    if kind == "BooleanField":
+        return "FALSE"
+    raise ValueError(f"bench: no value for {field.model.__name__}.{field.name} ({kind})")
+
+
+def _insert_select(cur: Any, model: Any, exprs: dict[str, str], source: str) -> None:
+    """``INSERT INTO <model's table> SELECT ... <source>``: ``exprs`` per column, defaults elsewhere.
+
+    Built from the model's current fields, so a column another app adds later gets its default.
+    """
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        values.append(exprs.pop(field.column) if field.column in exprs else _default_sql(field))
+    if exprs:
+        raise KeyError(f"bench: {model.__name__} has no columns {sorted(exprs)}")
+    cur.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} {source}")
+
+
 def _fill(n: int, filer_id: int) -> float:
     """Replace every subject, case and discrepancy with a synthetic set of ``n`` subjects; seconds taken."""
     from django.db import connection
+
+    from cases.models import Case
+    from crosscheck.models import Discrepancy, Run
+    from subjects.models import Subject
 
     started = time.perf_counter()
     in_province = int(n * PROVINCE_SHARE)
@@ -105,27 +159,27 @@ def _fill(n: int, filer_id: int) -> float:
         "'martyr_survivor','killed_on_duty_survivor','died_of_illness_survivor','active_serviceman_family',"
         "'disabled_militia']"
     )
-    subject_select = f"""
-        SELECT c.code, substr(c.code, 1, 2), substr(c.code, 1, 4), c.code,
-               '测试' || g, 'x', md5(g::text) || md5((g + 7)::text), '440106********000X',
-               CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END,
-               CASE WHEN g % 3 = 0 THEN '' ELSE '01' END,
-               DATE '1940-01-01' + (g % 20000),
-               CASE WHEN g % 4 = 0 THEN '' ELSE 'masses' END,
-               ({categories})[1 + g % 13],
-               CASE WHEN g % 20 = 0 THEN 'deceased' WHEN g % 50 = 1 THEN 'transferred' ELSE 'active' END,
-               CASE WHEN g % 5 = 0 THEN NULL ELSE DATE '1970-01-01' + (g % 9000) END, NULL,
-               '', '', '', CASE WHEN g % 6 = 0 THEN '' ELSE '地址' END, '', '', '', '', '', NULL, '', NULL, '',
-               CASE WHEN g % 2 = 0 THEN '本人' ELSE '' END,
-               CASE WHEN g % 2 = 0 THEN DATE '2026-01-01' + (g % 300) ELSE NULL END,
-               '', NULL, NULL, '', '', '', '{{}}'::jsonb, now() - (g % 1000) * interval '1 hour', now(), NULL, NULL
-    """
-    columns = """(division_id, province_code, city_code, county_code, name, id_number_encrypted, id_number_hmac,
-        id_number_masked, sex, ethnicity, birth_date, political_affiliation, category, status, service_start,
-        service_end, rank_class, service_unit, service_number, hukou_address, phone, photo, resettlement,
-        employment, employer, owns_home, housing_tenure, floor_area, grievances, confirmed_by, confirmed_at,
-        confirmation_method, collection_point_id, serviceman_id, serviceman_name, serviceman_status, relation,
-        provenance, created_at, updated_at, created_by_id, import_batch_id)"""
+    subject = {
+        "division_id": "c.code",
+        "province_code": "substr(c.code, 1, 2)",
+        "city_code": "substr(c.code, 1, 4)",
+        "county_code": "c.code",
+        "name": "'测试' || g",
+        "id_number_encrypted": "'x'",
+        "id_number_hmac": "md5(g::text) || md5((g + 7)::text)",
+        "id_number_masked": "'440106********000X'",
+        "sex": "CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END",
+        "ethnicity": "CASE WHEN g % 3 = 0 THEN '' ELSE '01' END",
+        "birth_date": "DATE '1940-01-01' + (g % 20000)",
+        "political_affiliation": "CASE WHEN g % 4 = 0 THEN '' ELSE 'masses' END",
+        "category": f"({categories})[1 + g % 13]",
+        "status": "CASE WHEN g % 20 = 0 THEN 'deceased' WHEN g % 50 = 1 THEN 'transferred' ELSE 'active' END",
+        "service_start": "CASE WHEN g % 5 = 0 THEN NULL ELSE DATE '1970-01-01' + (g % 9000) END",
+        "hukou_address": "CASE WHEN g % 6 = 0 THEN '' ELSE '地址' END",
+        "confirmed_by": "CASE WHEN g % 2 = 0 THEN '本人' ELSE '' END",
+        "confirmed_at": "CASE WHEN g % 2 = 0 THEN DATE '2026-01-01' + (g % 300) ELSE NULL END",
+        "created_at": "now() - (g % 1000) * interval '1 hour'",
+    }
     tables = ("subjects_subject", "cases_case", "crosscheck_discrepancy")
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
@@ -160,50 +214,59 @@ def _fill(n: int, filer_id: int) -> float:
         k_in = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM bench_out")
         k_out = cur.fetchone()[0]
-        cur.execute(
-            f"INSERT INTO subjects_subject {columns} {subject_select} "
-            f"FROM generate_series(1, {in_province}) g JOIN bench_in c ON c.i = g % {k_in}"
+        _insert_select(
+            cur, Subject, dict(subject), f"FROM generate_series(1, {in_province}) g JOIN bench_in c ON c.i = g % {k_in}"
         )
-        cur.execute(
-            f"INSERT INTO subjects_subject {columns} {subject_select} "
-            f"FROM generate_series({in_province + 1}, {n}) g JOIN bench_out c ON c.i = g % {k_out}"
+        _insert_select(
+            cur,
+            Subject,
+            dict(subject),
+            f"FROM generate_series({in_province + 1}, {n}) g JOIN bench_out c ON c.i = g % {k_out}",
         )
         statuses = (
             "ARRAY['submitted','verifying','pending_approval','returned','approved','applied','closed','rejected']"
         )
-        cur.execute(
-            f"""
-            INSERT INTO cases_case (division_id, province_code, city_code, county_code, number, kind, subject_id,
-                title, description, channel, departments, filed_by_id, agent_name, agent_relation, agent_contact,
-                benefit_type, benefit_change, corrections, evidence, status, outcome, outcome_reasons, legal_basis,
-                decided_at, stage_started_at, due_at, verification_round, created_at, updated_at)
-            SELECT s.division_id, s.province_code, s.city_code, s.county_code, 'B-' || s.id, 'grievance', s.id,
-                '诉求', '', 'walk_in', '[]'::jsonb, {int(filer_id)}, '', '', '', '', '', '{{}}'::jsonb, '',
-                ({statuses})[1 + (s.id / 5) % 8], '', '', '',
-                CASE WHEN (s.id / 5) % 8 >= 4 THEN now() - ((s.id / 5) % 80) * interval '1 day' END,
-                now() - ((s.id / 5) % 40) * interval '1 day',
-                CASE WHEN (s.id / 5) % 8 < 3 THEN now() + ((s.id / 5) % 21 - 7) * interval '1 day' END,
-                1, now() - ((s.id / 5) % 120) * interval '1 day', now()
-            FROM subjects_subject s WHERE s.id % 5 = 0
-            """
+        stage = "(s.id / 5) % 8"
+        _insert_select(
+            cur,
+            Case,
+            {
+                "division_id": "s.division_id",
+                "province_code": "s.province_code",
+                "city_code": "s.city_code",
+                "county_code": "s.county_code",
+                "number": "'B-' || s.id",
+                "kind": "'grievance'",
+                "subject_id": "s.id",
+                "title": "'诉求'",
+                "filed_by_id": str(int(filer_id)),
+                "status": f"({statuses})[1 + {stage}]",
+                "decided_at": f"CASE WHEN {stage} >= 4 THEN now() - ((s.id / 5) % 80) * interval '1 day' END",
+                "stage_started_at": "now() - ((s.id / 5) % 40) * interval '1 day'",
+                "due_at": f"CASE WHEN {stage} < 3 THEN now() + ((s.id / 5) % 21 - 7) * interval '1 day' END",
+                "created_at": "now() - ((s.id / 5) % 120) * interval '1 day'",
+            },
+            "FROM subjects_subject s WHERE s.id % 5 = 0",
         )
-        cur.execute(
-            "INSERT INTO crosscheck_run (department, division_code, status, batches, found, opened, closed, "
-            "suspects, counts, message, started_at) VALUES ('', '', 'done', '[]', 0, 0, 0, 0, '{}', '', now()) "
-            "RETURNING id"
-        )
-        run_id = cur.fetchone()[0]
+        run_id = Run.objects.create(status="done").pk
         kinds = "ARRAY['deceased_receiving','deceased_on_file','not_in_hukou','mismatch','missing']"
         dstatuses = "ARRAY['open','sent','corrected','confirmed','resolved']"
-        cur.execute(
-            f"""
-            INSERT INTO crosscheck_discrepancy (division_id, province_code, city_code, county_code, subject_id, kind,
-                field, severity, department, registry_value, dataset_value, status, first_run_id, last_run_id,
-                created_at)
-            SELECT s.division_id, s.province_code, s.city_code, s.county_code, s.id, ({kinds})[1 + (s.id / 100) % 5],
-                '', 'medium', '', '', '', ({dstatuses})[1 + (s.id / 100) % 5], {run_id}, {run_id}, now()
-            FROM subjects_subject s WHERE s.id % 100 = 0
-            """
+        _insert_select(
+            cur,
+            Discrepancy,
+            {
+                "division_id": "s.division_id",
+                "province_code": "s.province_code",
+                "city_code": "s.city_code",
+                "county_code": "s.county_code",
+                "subject_id": "s.id",
+                "kind": f"({kinds})[1 + (s.id / 100) % 5]",
+                "severity": "'medium'",
+                "status": f"({dstatuses})[1 + (s.id / 100) % 5]",
+                "first_run_id": str(run_id),
+                "last_run_id": str(run_id),
+            },
+            "FROM subjects_subject s WHERE s.id % 100 = 0",
         )
         cur.execute("SET session_replication_role = DEFAULT")
         for _name, definition in indexes:

@@ -141,7 +141,3 @@ def summary(user: Any, division: Division) -> dict[str, Any]:
         },
         "cases": {"by_stage": figures.case_stage_counts(q)},
     }
-
-
-def as_of() -> dt.datetime:
-    return timezone.now()

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from cases.models import Case, Status
 from crosscheck.models import LIVE_STATUSES, Discrepancy, DiscrepancyStatus
-from jurisdictions.models import NATION_CODE, Level, level_of_code
+from jurisdictions.models import Level, level_of_code
 from subjects.models import FAMILY_CATEGORIES, Subject, SubjectStatus
 
 # The column that names a division's children, by the division's level.
@@ -210,14 +210,6 @@ def fold_sla(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return result
 
 
-def backlog(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    return fold_backlog(open_cases(q, now))
-
-
-def sla(q: Q, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    return fold_sla(open_cases(q, now))
-
-
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
@@ -294,7 +286,3 @@ def problems(q: Q) -> dict[str, Any]:
         or 0
     )
     return {"by_kind": by_kind, "subjects_live": int(subjects_live), "subjects_corrected": int(corrected)}
-
-
-def is_nation(code: str) -> bool:
-    return code == NATION_CODE
