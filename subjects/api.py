@@ -10,13 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.viewsets import ViewSet
+from rest_framework.viewsets import GenericViewSet
 
 from jurisdictions import scope
 from jurisdictions.models import Division
@@ -57,6 +58,9 @@ API_SOURCES = [Provenance.CASEWORKER_ENTRY, Provenance.SELF_DECLARED, Provenance
 
 
 class BenefitSerializer(serializers.ModelSerializer):
+    # Plain text in the schema: "status" enums of several models would collide in their names.
+    status = serializers.CharField(read_only=True, help_text="active, suspended or ended")
+
     class Meta:
         model = Benefit
         fields = ["id", "benefit_type", "amount", "start", "end", "status", "end_reason", "provenance", "source_ref"]
@@ -64,6 +68,7 @@ class BenefitSerializer(serializers.ModelSerializer):
 
 class SubjectListSerializer(serializers.ModelSerializer):
     division = serializers.CharField(source="division_id")
+    status = serializers.CharField(read_only=True, help_text="active, deceased, transferred or deregistered")
 
     class Meta:
         model = Subject
@@ -104,6 +109,8 @@ class SubjectWriteSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(max_length=40, write_only=True, required=False)
     division = serializers.CharField(max_length=12, required=False)
     collection_point = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    # Validated by the action against the model's choices (a "status" enum would clash in the schema).
+    status = serializers.CharField(max_length=16, required=False)
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[(p.value, p.label) for p in API_SOURCES], required=False
     )
@@ -134,9 +141,29 @@ class SubjectPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
-class SubjectViewSet(ViewSet):
+class LookupSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=40)
+
+
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+class SubjectViewSet(GenericViewSet):
     """Subjects in the caller's jurisdiction. Outside it: 404."""
 
+    serializer_class = SubjectSerializer
+    queryset = Subject.objects.none()  # for the schema only; every method scopes its own query
+    pagination_class = SubjectPagination
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str, required=False)
+            for name in ("name", "category", "status", "township", "division")
+        ],
+        responses=SubjectListSerializer(many=True),
+    )
     def list(self, request: Request) -> Response:
         params = request.query_params
         qs = queries.search(
@@ -155,6 +182,7 @@ class SubjectViewSet(ViewSet):
         subject = queries.access_subject(request.user, pk)
         return Response(SubjectSerializer(subject).data)
 
+    @extend_schema(request=SubjectWriteSerializer, responses={201: SubjectSerializer})
     def create(self, request: Request) -> Response:
         serializer = SubjectWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -184,9 +212,11 @@ class SubjectViewSet(ViewSet):
             _raise_field_errors(exc)
         return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=SubjectWriteSerializer, responses=SubjectSerializer)
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, pk)
 
+    @extend_schema(request=SubjectWriteSerializer, responses=SubjectSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, pk)
 
@@ -210,6 +240,10 @@ class SubjectViewSet(ViewSet):
             _raise_field_errors(exc)
         return Response(SubjectSerializer(subject).data)
 
+    @extend_schema(
+        request=LookupSerializer,
+        responses=inline_serializer("SubjectLookup", {"results": SubjectListSerializer(many=True)}),
+    )
     @action(detail=False, methods=["post"])
     def lookup(self, request: Request) -> Response:
         """Subjects in scope whose full ID number is exactly ``id_number`` (POST: never in a URL)."""
@@ -219,6 +253,10 @@ class SubjectViewSet(ViewSet):
         subjects = queries.lookup(request.user, raw).select_related("division")[:10]
         return Response({"results": SubjectListSerializer(subjects, many=True).data})
 
+    @extend_schema(
+        request=RevealSerializer,
+        responses=inline_serializer("RevealedIdNumber", {"id_number": serializers.CharField()}),
+    )
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request: Request, pk: str | None = None) -> Response:
         subject = queries.access_subject(request.user, pk, codename=queries.REVEAL)

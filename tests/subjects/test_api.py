@@ -78,6 +78,8 @@ def test_update_changes_fields_with_provenance(
     assert response.json()["provenance"]["employment"]["source"] == "self_declared"
     bad = api_as(caseworker).patch(f"{BASE}{subject_a.pk}/", {"ethnicity": "99"}, format="json")
     assert bad.status_code == 400 and "ethnicity" in bad.json()
+    bad = api_as(caseworker).patch(f"{BASE}{subject_a.pk}/", {"status": "x"}, format="json")
+    assert bad.status_code == 400 and "status" in bad.json()
 
 
 def test_lookup_is_exact_and_scoped(
