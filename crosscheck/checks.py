@@ -40,6 +40,7 @@ HIT_COLUMNS = (
     "batch_id, death_date, months_overpaid, amount_overpaid"
 )
 VETERAN_CATEGORIES = tuple(sorted(c.value for c in Category if c not in FAMILY_CATEGORIES))
+RUN_LOCK_KEY = 7_420_001  # advisory lock serialising runs (any constant unique in the project)
 MANDATORY_TEXT_FIELDS = ("ethnicity", "hukou_address")
 MANDATORY_SERVICE_FIELDS = ("service_start", "service_end")
 
@@ -52,11 +53,14 @@ def _month_index(expr: str) -> str:
 
 
 def tune_session() -> None:
-    """PostgreSQL only, for the run's transaction: no JIT (it cost more than it saved on these
+    """PostgreSQL only, for the run's transaction: the run lock, no JIT (it cost more than it saved on these
     joins) and enough memory for the hash joins and aggregates to stay off disk."""
     if connection.vendor != "postgresql":
-        return
+        return  # SQLite serialises writers anyway
     with connection.cursor() as cursor:
+        # One run at a time: a second run waits for the first to commit, then sees its result
+        # (two runs merging at once could both insert the same discrepancy).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
 
