@@ -1,7 +1,7 @@
 # ruff: noqa: S608  (table and column names are module constants; every value is a bound parameter)
 """The checks of a run, set-based: each is one ``INSERT ... SELECT`` into the run's hit table.
 
-Portable SQL (PostgreSQL and SQLite 3.35+: ``WITH ... AS MATERIALIZED``, ``UPDATE ... FROM``);
+Portable SQL (PostgreSQL and SQLite 3.33+: ``UPDATE ... FROM``, temporary tables);
 the only vendor difference in the SQL is how a date becomes a month number
 (:func:`_month_index`). PostgreSQL also gets :func:`tune_session` and fresh statistics on the
 hit table. Nothing here loops over rows in Python.
