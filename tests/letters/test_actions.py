@@ -193,3 +193,19 @@ def test_a_failed_letter_can_be_retried(
     render_letter.call(letter.pk)
     letter.refresh_from_db()
     assert letter.status == Status.ISSUED and letter.error == ""
+
+
+def test_the_database_worker_issues_a_requested_letter(
+    letterhead: Any, file_case: Callable[..., Any], approver: Any
+) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("the worker closes the test's connection; test_postgres.py runs this in a transactional test")
+    letter = actions.do_request_letter(file_case(), kind="acknowledgement", actor=approver)
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    letter.refresh_from_db()
+    assert letter.status == Status.ISSUED, letter.error
+    job = DBTaskResult.objects.get(task_path=TASK_PATH)
+    assert job.status == "SUCCESSFUL" and job.return_value == letter.sha256

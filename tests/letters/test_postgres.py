@@ -50,3 +50,18 @@ def test_concurrent_requests_number_without_gaps_or_duplicates(
         thread.join()
     assert errors == []
     assert sorted(Letter.objects.values_list("sequence", flat=True)) == list(range(1, 9))
+
+
+def test_the_database_worker_issues_a_requested_letter(
+    file_case: Callable[..., Any], approver: Any, letterhead: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from letters.models import Status
+
+    letter = actions.do_request_letter(file_case(), kind="acknowledgement", actor=approver)
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    letter.refresh_from_db()
+    assert letter.status == Status.ISSUED, letter.error
+    job = DBTaskResult.objects.get(task_path="letters.tasks.render_letter")
+    assert job.status == "SUCCESSFUL" and job.return_value == letter.sha256
