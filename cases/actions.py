@@ -27,6 +27,8 @@ from viewflow.workflow.status import STATUS
 from audit.log import record
 from config.api import Conflict
 from jurisdictions.models import Department
+from letters.actions import do_request_letter
+from notifications.case_events import notify_case_decided, notify_case_returned, notify_new_tasks, notify_task_assigned
 
 from . import policy, sla
 from .models import (
@@ -275,6 +277,7 @@ def do_file_case(
     process = CaseFlow.start.run(case=case)
     Case.objects.filter(pk=case.pk).update(process=process)
     case.process = process
+    notify_new_tasks(case, actor=actor)
     return case
 
 
@@ -300,6 +303,8 @@ def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | Non
     _transition_event(case, actor=actor, old=old, reason=note, task=task, departments=case.departments)
     _run_task(task, actor)
     case.refresh_from_db()
+    do_request_letter(case, kind="acknowledgement", actor=actor)  # 受理通知书: the intake review passed
+    notify_new_tasks(case, actor=actor)
     return case
 
 
@@ -335,6 +340,7 @@ def do_record_verification(
         data={"department": department, "result": result, "note": note, "evidence": evidence, "task": node},
     )
     _run_task(task, actor)  # the last one through the join concludes the verification
+    notify_new_tasks(case, actor=actor)  # the approval or correction task, once the join concluded
     return verification
 
 
@@ -355,6 +361,8 @@ def do_conclude_verification(case: Case) -> Case:
         _enter_stage(case, Status.PENDING_APPROVAL, now=now)
         reason = ""
     case.save()
+    if problems:
+        notify_case_returned(case, reason=reason)
     _transition_event(case, actor=None, old=old, reason=reason)
     return case
 
@@ -418,6 +426,18 @@ def do_decide(
     )
     _run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
     case.refresh_from_db()
+    # No decision without its letter: a failed request rolls the decision back with it.
+    if decision == "approve":
+        do_request_letter(case, kind="approval", actor=actor)
+    elif decision == "reject":
+        do_request_letter(case, kind="rejection", actor=actor)
+    else:
+        do_request_letter(case, kind="correction", actor=actor, details={"reasons": reasons})
+    if decision == "return":
+        notify_case_returned(case, reason=reasons, actor=actor)
+        notify_new_tasks(case, actor=actor)
+    else:
+        notify_case_decided(case, actor=actor)
     return case
 
 
@@ -444,6 +464,7 @@ def do_resubmit_case(task: Task, *, actor: Any, note: str = "", departments: Ite
     _transition_event(case, actor=actor, old=old, reason=note, task=task)
     _run_task(task, actor)
     case.refresh_from_db()
+    notify_new_tasks(case, actor=actor)
     return case
 
 
@@ -594,6 +615,7 @@ def do_reassign_task(task: Task, *, actor: Any, to_user: Any) -> Task:
         obj=case,
         data={"task": task.pk, "node": _node(task), "from": previous, "to": to_user.username},
     )
+    notify_task_assigned(task, case=case, to_user=to_user, actor=actor)
     return task
 
 
