@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.log import record
 from config.api import Conflict
+from notifications.case_events import notify_letter_ready
 
 from . import content, rendering, signing, storage
 from .models import DELIVERED_METHODS, Dispatch, DispatchMethod, Kind, Letter, LetterCounter, Letterhead, Status
@@ -249,6 +250,9 @@ def do_issue_letter(letter_id: int) -> Letter:
                 "template_version": letter.template_version,
             },
         )
+        if letter.kind in DECISION_KINDS:
+            # Text the person served that the decision letter is ready (when a phone is on file).
+            notify_letter_ready(letter.case, letter_key=str(letter.pk))
     return letter
 
 
