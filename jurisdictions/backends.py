@@ -32,7 +32,7 @@ class JurisdictionBackend:
         app_label, codename = perm.split(".", 1)
         if app_label == "jurisdictions" and codename in _jurisdiction_codenames():
             division_code = obj.code if isinstance(obj, Division) else getattr(obj, "division_id", None)
-            return bool(division_code) and scope.has_perm_at(user_obj, codename, division_code)
+            return isinstance(division_code, str) and scope.has_perm_at(user_obj, codename, division_code)
         if app_label == obj._meta.app_label and not isinstance(obj, Division):
             return ObjectPermissionChecker(user_obj).has_perm(codename, obj)
         return False
