@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .queries import COLUMNS
+from config.spreadsheets import is_formula_like
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .queries import COLUMNS
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -25,7 +25,7 @@ CONTENT_TYPES = {
 
 def neutralise(value: str) -> str:
     """``value`` made inert for spreadsheets (formula injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if is_formula_like(value) else value
 
 
 def _table(rows: Iterable[dict[str, str]]) -> Iterable[list[str]]:

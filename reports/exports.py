@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from subjects.safety import safe_cell
+from config.spreadsheets import safe_cell
 
 from .tables import Table
 

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.log import record
+from config.spreadsheets import is_formula_like, safe_cell
 from jurisdictions.models import Division, Located, normalise_code
 
 from . import ids
@@ -64,7 +65,6 @@ from .models import (
     Subject,
     SubjectStatus,
 )
-from .safety import is_formula_like, safe_cell
 
 MAX_LINE_CHARS = 64 * 1024  # a longer line is refused (its row only), never parsed
 

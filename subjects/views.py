@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.log import record
 from audit.models import AuditEvent
+from config.spreadsheets import safe_cell
 from jurisdictions import scope
 from jurisdictions.models import Division
 
@@ -26,7 +27,6 @@ from . import queries
 from .actions import AlreadyRegistered, do_register_subject, do_reveal_id_number, do_update_subject
 from .forms import HANDLE, RevealForm, SearchForm, SubjectForm, sections_of
 from .models import TRACKED_FIELDS, Provenance, Subject
-from .safety import safe_cell
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000

@@ -1,4 +1,8 @@
-"""Spreadsheet safety: cells that a spreadsheet would run as a formula (CSV/formula injection)."""
+"""Spreadsheet safety: cells that a spreadsheet would run as a formula (CSV/formula injection).
+
+Shared by every export (audit, subjects, reports) and by the imports that refuse such cells:
+one list of dangerous prefixes, including the full-width forms Chinese input methods type.
+"""
 
 from __future__ import annotations
 
