@@ -35,3 +35,12 @@ def test_the_command_generates_and_a_rerun_adds_nobody() -> None:
     assert ids.validate(ids.decrypt(subject.id_number_encrypted)).number[:6] == COUNTY_A
     call_command("generate_subjects", count=40, division=COUNTY_A, seed=3, verbosity=0)
     assert Subject.objects.count() == 40
+
+
+def test_most_generated_people_have_a_mobile_number_and_it_looks_like_one() -> None:
+    from subjects.synthetic import generate
+
+    rows = list(generate(400, ["440106001"], seed=3))
+    phones = [r["phone"] for r in rows if r["phone"]]
+    assert 0.45 < len(phones) / len(rows) < 0.8
+    assert all(len(p) == 11 and p.startswith("13") and p.isdigit() for p in phones)
