@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.log import record
 from jurisdictions.models import Department, Division
+from subjects.actions import do_merge_subjects
 
 from . import checks, loader
 from .models import (
@@ -470,9 +471,9 @@ def do_decide_duplicate(
 ) -> DuplicateSuspect:
     """A person's decision on a suspected duplicate: the same person (merge, keeping ``keep``) or distinct.
 
-    Both records are kept as they were in the decision's snapshot (the history). The merge
-    itself (moving benefits and cases onto the kept record) needs a subjects action that
-    does not exist yet: the decision is recorded here, with the record to keep.
+    Both records are kept as they were in the decision's snapshot (the history). A merge
+    folds the other record into ``keep`` through ``subjects.actions.do_merge_subjects`` in the
+    same transaction: benefits move, the other record stays on file marked merged.
     """
     from config.api import Conflict
 
@@ -492,6 +493,12 @@ def do_decide_duplicate(
     locked.decided_by = actor
     locked.decided_at = timezone.now()
     locked.save()
+    if decision == SuspectStatus.MERGE:
+        assert keep is not None  # checked above
+        other = locked.subject_b if keep.pk == locked.subject_a_id else locked.subject_a
+        do_merge_subjects(
+            keep, other, actor=actor, reason=locked.note or _("Duplicate confirmed in cross-check review.")
+        )
     record(
         event_type="crosscheck.duplicate_decided",
         actor=actor,

@@ -29,6 +29,7 @@ from .models import (
     IdReveal,
     Provenance,
     Subject,
+    SubjectStatus,
 )
 
 # Fields an action may set directly (the ID number and division get special handling).
@@ -416,6 +417,41 @@ def do_end_benefit(
         },
     )
     return locked
+
+
+@transaction.atomic
+def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Any | None, reason: str) -> Subject:
+    """Fold ``duplicate`` into ``keep``: one person, one record.
+
+    The duplicate's benefits move to ``keep`` (they are the person's, and must not be paid
+    twice); the duplicate itself stays on file, marked merged and pointing at ``keep``, with
+    its own history and cases, so nothing is lost and every earlier reference still resolves.
+    """
+    if keep.pk == duplicate.pk:
+        raise SubjectInvalid({"keep": [_("A record cannot be merged into itself.")]})
+    if not reason.strip():
+        raise SubjectInvalid({"reason": [_("Give the reason for the merge.")]})
+    # Lock both rows in a fixed order, so two merges of the same pair cannot deadlock.
+    locked = {
+        s.pk: s for s in Subject.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    if duplicate.status == SubjectStatus.MERGED or keep.status == SubjectStatus.MERGED:
+        raise SubjectInvalid({"keep": [_("One of these records has already been merged.")]})
+    moved = list(Benefit.objects.filter(subject=duplicate).values_list("pk", flat=True))
+    Benefit.objects.filter(pk__in=moved).update(subject=keep, updated_at=timezone.now())
+    duplicate.status = SubjectStatus.MERGED
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["status", "merged_into", "updated_at"])
+    data = {
+        "kept": keep.id_number_masked,
+        "merged": duplicate.id_number_masked,
+        "benefits_moved": moved,
+        "reason": reason.strip(),
+    }
+    record(event_type="subject.merged", actor=actor, obj=keep, data=data)
+    record(event_type="subject.merged_away", actor=actor, obj=duplicate, data=data)
+    return keep
 
 
 @transaction.atomic

@@ -167,6 +167,7 @@ class SubjectStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
     TRANSFERRED = "transferred", _("Moved away")
     DEREGISTERED = "deregistered", _("Deregistered")
+    MERGED = "merged", _("Merged into another record")
 
 
 class ServicemanStatus(models.TextChoices):
@@ -307,6 +308,16 @@ class Subject(Located):
     )
     category = models.CharField(_("category"), max_length=32, choices=Category.choices)
     status = models.CharField(_("status"), max_length=16, choices=SubjectStatus.choices, default=SubjectStatus.ACTIVE)
+    # Set when a person decided this record was a duplicate: it stays on file, with its cases
+    # and history, and points at the record that carries on (subjects.actions.do_merge_subjects).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
     # Service record.
     service_start = models.DateField(_("enlistment (start of work)"), null=True, blank=True)
     service_end = models.DateField(_("discharge (retirement)"), null=True, blank=True)

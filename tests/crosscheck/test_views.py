@@ -117,6 +117,9 @@ def test_duplicate_adjudication_merge_keeps_history(client, caseworker, suspect)
     suspect.refresh_from_db()
     assert suspect.status == SuspectStatus.MERGE and suspect.keep_id == suspect.subject_a_id
     assert suspect.snapshot["b"]["id_number"] == suspect.subject_b.id_number_masked
+    merged_away = suspect.subject_b
+    merged_away.refresh_from_db()
+    assert merged_away.status == "merged" and merged_away.merged_into_id == suspect.subject_a_id
     assert AuditEvent.objects.filter(event_type="crosscheck.duplicate_decided").count() == 1
     again = client.post(f"/crosscheck/duplicates/{suspect.pk}/", {"decision": "distinct", "note": "x"})
     assert again.status_code == 409

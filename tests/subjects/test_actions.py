@@ -16,6 +16,7 @@ from subjects.actions import (
     SubjectInvalid,
     do_add_benefit,
     do_end_benefit,
+    do_merge_subjects,
     do_register_subject,
     do_reveal_id_number,
     do_update_subject,
@@ -159,3 +160,39 @@ def test_reveal_records_who_whom_why_and_never_the_number(subject_a: Subject, ca
     assert number not in str(event.data)
     with pytest.raises(SubjectInvalid):
         do_reveal_id_number(subject_a, actor=caseworker, reason="  ")
+
+
+def test_merging_moves_the_benefits_and_keeps_the_duplicate_on_file(
+    subject_a: Subject, subject_b: Subject, caseworker: Any
+) -> None:
+    benefit = do_add_benefit(
+        subject_b,
+        benefit_type="state_pension",
+        amount="800.00",
+        start=dt.date(2021, 1, 1),
+        actor=caseworker,
+        provenance="approved_case",
+    )
+    do_merge_subjects(subject_a, subject_b, actor=caseworker, reason="同一人两次建档")
+    benefit.refresh_from_db()
+    subject_b.refresh_from_db()
+    assert benefit.subject_id == subject_a.pk
+    assert subject_b.status == "merged" and subject_b.merged_into_id == subject_a.pk
+    assert Subject.objects.filter(pk=subject_b.pk).exists()
+    events = AuditEvent.objects.filter(event_type__in=["subject.merged", "subject.merged_away"])
+    assert {e.object_id for e in events} == {str(subject_a.pk), str(subject_b.pk)}
+
+
+def test_a_merged_record_cannot_be_merged_again(
+    subject_a: Subject, subject_b: Subject, make_subject: Callable[..., Subject]
+) -> None:
+    do_merge_subjects(subject_a, subject_b, actor=None, reason="同一人")
+    with pytest.raises(SubjectInvalid, match="already been merged"):
+        do_merge_subjects(make_subject(COUNTY_A, name="王五"), subject_b, actor=None, reason="同一人")
+
+
+def test_a_merge_needs_a_reason_and_two_records(subject_a: Subject, subject_b: Subject) -> None:
+    with pytest.raises(SubjectInvalid):
+        do_merge_subjects(subject_a, subject_b, actor=None, reason=" ")
+    with pytest.raises(SubjectInvalid):
+        do_merge_subjects(subject_a, subject_a, actor=None, reason="同一人")
