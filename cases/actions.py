@@ -44,6 +44,7 @@ from .models import (
     VerificationResult,
     VerificationResultChoice,
 )
+from .signals import case_applied
 
 ACTIVE_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -513,6 +514,7 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
     label = f"approved case {case.number}"
     _transition_event(case, actor=actor, old=old, reason=label)
     record(event_type="case.applied", actor=actor, obj=case, data={"provenance": label, **changes})
+    case_applied.send(sender=Case, case=case, actor=actor)
     return case
 
 
