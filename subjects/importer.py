@@ -43,6 +43,8 @@ from django.utils.translation import gettext_lazy
 from audit.log import record
 from config.spreadsheets import is_formula_like, safe_cell
 from jurisdictions.models import Division, Located, normalise_code
+from notifications.models import Event
+from notifications.outbox import notify
 
 from . import ids
 from .models import (
@@ -1010,19 +1012,31 @@ def run_batch(
     batch.finished_at = timezone.now()
     if counts.errors:
         batch.error_file.save(f"import-{batch.pk}-errors.csv", ContentFile(error_report(counts.errors)), save=False)
-    batch.save()
-    record(
-        event_type="subject.import_batch",
-        actor=actor,
-        obj=batch,
-        data={
-            "source": batch.source,
-            "sha256": batch.sha256,
-            "dry_run": batch.dry_run,
-            "created": counts.created,
-            "updated": counts.updated,
-            "unchanged": counts.unchanged,
-            "rejected": counts.rejected,
-        },
-    )
+    with transaction.atomic():  # the batch's result, its audit event and the notice commit together
+        batch.save()
+        record(
+            event_type="subject.import_batch",
+            actor=actor,
+            obj=batch,
+            data={
+                "source": batch.source,
+                "sha256": batch.sha256,
+                "dry_run": batch.dry_run,
+                "created": counts.created,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "rejected": counts.rejected,
+            },
+        )
+        notify(
+            event=Event.IMPORT_FINISHED,
+            recipients=[batch.created_by] if batch.created_by else [],
+            context={
+                "name": batch.file_name,
+                "ok": counts.created + counts.updated + counts.unchanged,
+                "errors": counts.rejected,
+            },
+            dedupe_key=f"import.finished:{batch.pk}",
+            division_code=batch.division_id,
+        )
     return batch

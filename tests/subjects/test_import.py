@@ -259,3 +259,20 @@ def test_rows_of_one_batch_changing_different_columns_keep_each_others_values(tm
     first, second = Subject.objects.get(name="甲"), Subject.objects.get(name="乙")
     assert (first.status, first.employer, first.ethnicity) == ("deceased", "甲厂", "01")
     assert (second.status, second.employer, second.ethnicity) == ("deceased", "乙厂", "03")
+
+
+def test_the_uploader_is_told_when_the_import_finished(tmp_path: Path, caseworker: Any) -> None:
+    from notifications.models import Notification
+
+    path = write_csv(
+        tmp_path / "a.csv",
+        [
+            [new_id(), "甲", "退役士兵", COUNTY_A, "", "", ""],
+            ["110105194912310021", "乙", "退役士兵", COUNTY_A, "", "", ""],
+        ],
+    )
+    batch = ImportBatch(division_id=COUNTY_A, source="county", file_name=path.name, created_by=caseworker)
+    batch.save()
+    run_batch(batch, path, actor=caseworker, scope_codes=[COUNTY_A])
+    notice = Notification.objects.get(recipient=caseworker, event="import.finished")
+    assert notice.context == {"name": "a.csv", "ok": 1, "errors": 1}
