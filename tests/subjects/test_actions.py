@@ -187,8 +187,9 @@ def test_a_merged_record_cannot_be_merged_again(
     subject_a: Subject, subject_b: Subject, make_subject: Callable[..., Subject]
 ) -> None:
     do_merge_subjects(subject_a, subject_b, actor=None, reason="同一人")
-    with pytest.raises(SubjectInvalid, match="already been merged"):
+    with pytest.raises(SubjectInvalid) as refused:
         do_merge_subjects(make_subject(COUNTY_A, name="王五"), subject_b, actor=None, reason="同一人")
+    assert refused.value.message_dict == {"keep": ["其中一份档案已被合并。"]}
 
 
 def test_a_merge_needs_a_reason_and_two_records(subject_a: Subject, subject_b: Subject) -> None:
