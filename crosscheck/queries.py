@@ -97,6 +97,17 @@ def access_suspect(user: Any, pk: Any, *, decide: bool = False) -> DuplicateSusp
     return suspect
 
 
+def require_merge_rights(user: Any, suspect: DuplicateSuspect) -> None:
+    """403 unless the user may act on both records: a merge moves benefits between them.
+
+    Two records in different counties can therefore only be merged by someone above both
+    (e.g. the city supervisor); marking them distinct needs only one side.
+    """
+    for division_code in (suspect.subject_a.division_id, suspect.subject_b.division_id):
+        if not any(scope.has_perm_at(user, c, division_code) for c in ("handle_cases", SUPERVISE)):
+            raise PermissionDenied(_("Only someone responsible for both records may merge them."))
+
+
 def overpayments_for(user: Any) -> QuerySet[Overpayment]:
     return scope.scoped(Overpayment.objects.all(), user)
 

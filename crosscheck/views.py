@@ -181,6 +181,8 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         queries.access_suspect(request.user, pk, decide=True)
         decision = request.POST.get("decision", "")
+        if decision == "merge":
+            queries.require_merge_rights(request.user, suspect)
         keep_id = _int(request.POST.get("keep"))
         keep = {suspect.subject_a_id: suspect.subject_a, suspect.subject_b_id: suspect.subject_b}.get(keep_id or -1)
         try:

@@ -109,8 +109,16 @@ def suspect(make_subject):
     return DuplicateSuspect.objects.get()
 
 
-def test_duplicate_adjudication_merge_keeps_history(client, caseworker, suspect):
+def test_a_county_caseworker_cannot_merge_a_record_of_another_county(client, caseworker, suspect):
     client.force_login(caseworker)
+    response = client.post(f"/crosscheck/duplicates/{suspect.pk}/", {"decision": "merge", "keep": suspect.subject_a_id})
+    assert response.status_code == 403
+    suspect.refresh_from_db()
+    assert suspect.status == SuspectStatus.PENDING
+
+
+def test_duplicate_adjudication_merge_keeps_history(client, supervisor, suspect):
+    client.force_login(supervisor)
     assert client.get("/crosscheck/duplicates/").status_code == 200
     response = client.post(f"/crosscheck/duplicates/{suspect.pk}/", {"decision": "merge", "keep": suspect.subject_a_id})
     assert response.status_code == 302
