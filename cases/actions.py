@@ -511,7 +511,7 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
         changes["fields"] = sorted(case.corrections)
     case.mark_applied(timezone.now())
     case.save()
-    label = f"approved case {case.number}"
+    label = _("approved case %(number)s") % {"number": case.number}  # stored as written, in the active language
     _transition_event(case, actor=actor, old=old, reason=label)
     record(event_type="case.applied", actor=actor, obj=case, data={"provenance": label, **changes})
     case_applied.send(sender=Case, case=case, actor=actor)

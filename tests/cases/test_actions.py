@@ -81,7 +81,7 @@ def test_benefit_claim_end_to_end_updates_the_register(file_case, walk, subject,
         ("approved", "applied"),
         ("applied", "closed"),
     ]
-    assert events(case, "case.applied")[0]["provenance"] == f"approved case {case.number}"
+    assert events(case, "case.applied")[0]["provenance"] == f"已批准案件 {case.number}"
     assert open_nodes(case) == set()
     assert case.process.status == "DONE"
 
