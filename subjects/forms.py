@@ -14,7 +14,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, Level
 
 from . import ids
-from .models import Category, ImportSource, Provenance, Subject, SubjectStatus
+from .models import BenefitType, Category, ImportSource, Provenance, Subject, SubjectStatus
 
 HANDLE = "handle_cases"
 
@@ -212,6 +212,20 @@ class SearchForm(forms.Form):
             Division.objects.filter(q, level=Level.TOWNSHIP).order_by("code").values_list("code", "name")[:500]
         )
         self.fields["township"].choices = [("", _("All")), *((c, f"{n} ({c})") for c, n in townships)]  # type: ignore[attr-defined]
+
+
+class BenefitForm(forms.Form):
+    """A benefit the person already receives, recorded at collection (collected data, not a decision).
+
+    New or changed benefits go through an approved case instead; hence no "approved case" source here.
+    """
+
+    benefit_type = forms.ChoiceField(label=_("benefit type"), choices=BenefitType.choices)
+    amount = forms.DecimalField(label=_("monthly amount (yuan)"), min_value=0, max_digits=10, decimal_places=2)
+    start = forms.DateField(label=_("start"), widget=DateInput)
+    source = forms.ChoiceField(
+        label=_("source"), choices=[c for c in Provenance.choices if c[0] != Provenance.APPROVED_CASE]
+    )
 
 
 class RevealForm(forms.Form):

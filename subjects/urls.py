@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:subject_id>/", views.detail, name="detail"),
     path("<int:subject_id>/edit/", views.edit, name="edit"),
     path("<int:subject_id>/reveal/", views.reveal, name="reveal"),
+    path("<int:subject_id>/benefits/new/", views.add_benefit, name="add_benefit"),
     path("<int:subject_id>/photo/", views.photo, name="photo"),
     path("imports/", views_import.imports, name="imports"),
     path("imports/template/<str:source>.csv", views_import.template, name="import_template"),

@@ -24,8 +24,8 @@ from jurisdictions import scope
 from jurisdictions.models import Division
 
 from . import queries
-from .actions import AlreadyRegistered, do_register_subject, do_reveal_id_number, do_update_subject
-from .forms import HANDLE, RevealForm, SearchForm, SubjectForm, sections_of
+from .actions import AlreadyRegistered, do_add_benefit, do_register_subject, do_reveal_id_number, do_update_subject
+from .forms import HANDLE, BenefitForm, RevealForm, SearchForm, SubjectForm, sections_of
 from .models import TRACKED_FIELDS, Provenance, Subject
 
 PAGE_SIZE = 50
@@ -246,6 +246,31 @@ def edit(request: HttpRequest, subject_id: int) -> HttpResponse:
             return redirect("subjects:detail", subject.pk)
     subject.refresh_from_db()
     return render(request, "subjects/form.html", {"form": form, "sections": sections_of(form), "subject": subject})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_benefit(request: HttpRequest, subject_id: int) -> HttpResponse:
+    """Record a benefit the person already receives (collection data; new benefits need a case)."""
+    subject = queries.access_subject(request.user, subject_id, codename=HANDLE)
+    form = BenefitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            do_add_benefit(
+                subject,
+                benefit_type=data["benefit_type"],
+                amount=data["amount"],
+                start=data["start"],
+                actor=request.user,
+                provenance=data["source"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The benefit is on file."))
+            return redirect("subjects:detail", subject.pk)
+    return render(request, "subjects/benefit_form.html", {"form": form, "subject": subject})
 
 
 @login_required

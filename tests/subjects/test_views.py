@@ -71,6 +71,8 @@ def test_detail_shows_every_section_masked_with_provenance(subject_a: Subject, c
         ("subjects:reveal", "get"),
         ("subjects:reveal", "post"),
         ("subjects:photo", "get"),
+        ("subjects:add_benefit", "get"),
+        ("subjects:add_benefit", "post"),
     ],
 )
 def test_an_outsider_gets_404_for_every_subject_page(
@@ -222,3 +224,42 @@ def test_birth_date_of_a_subject_is_derived(caseworker: Any) -> None:
         },
     )
     assert Subject.objects.get().birth_date == dt.date(1955, 7, 1)
+
+
+def test_a_caseworker_records_a_benefit_already_received(subject_a: Subject, caseworker: Any) -> None:
+    from audit.models import AuditEvent
+
+    url = reverse("subjects:add_benefit", args=[subject_a.pk])
+    data = {"benefit_type": "state_pension", "amount": "1520.00", "start": "2019-07-01", "source": "self_declared"}
+    response = client_for(caseworker).post(url, data)
+    assert response.status_code == 302
+    benefit = subject_a.benefits.get()
+    assert (benefit.benefit_type, str(benefit.amount), benefit.provenance) == (
+        "state_pension",
+        "1520.00",
+        "self_declared",
+    )
+    assert AuditEvent.objects.filter(event_type="subject.benefit_added", actor=caseworker).exists()
+
+
+def test_a_benefit_form_error_is_shown_in_chinese_and_nothing_is_stored(subject_a: Subject, caseworker: Any) -> None:
+    url = reverse("subjects:add_benefit", args=[subject_a.pk])
+    data = {"benefit_type": "state_pension", "amount": "-5", "start": "2019-07-01", "source": "self_declared"}
+    response = client_for(caseworker).post(url, data)
+    assert response.status_code == 200
+    assert "确保该值大于或等于0" in response.content.decode()
+    assert not subject_a.benefits.exists()
+
+
+def test_an_approved_case_is_not_a_source_one_can_pick_by_hand(subject_a: Subject, caseworker: Any) -> None:
+    url = reverse("subjects:add_benefit", args=[subject_a.pk])
+    data = {"benefit_type": "state_pension", "amount": "10", "start": "2019-07-01", "source": "approved_case"}
+    response = client_for(caseworker).post(url, data)
+    assert response.status_code == 200
+    assert not subject_a.benefits.exists()
+
+
+def test_a_liaison_may_see_but_not_record_benefits(subject_a: Subject, make_user: Callable[..., Any]) -> None:
+    liaison = make_user("liaison", "liaison", COUNTY_A, department="housing")
+    response = client_for(liaison).get(reverse("subjects:add_benefit", args=[subject_a.pk]))
+    assert response.status_code == 403
