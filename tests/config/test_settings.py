@@ -96,3 +96,19 @@ def test_defaults_are_chinese_first_in_shanghai_time(settings) -> None:  # type:
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_an_empty_environment_gets_the_configuration_error_not_a_django_internal_one() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "Laurel configuration error: SECRET_KEY is not set. Production (DEBUG off) needs a long random "
+        "SECRET_KEY in the environment; for development set DEBUG=1."
+    )
