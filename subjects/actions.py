@@ -27,6 +27,7 @@ from .models import (
     BenefitType,
     DuplicateFlag,
     IdReveal,
+    ImportBatch,
     Provenance,
     Subject,
     SubjectStatus,
@@ -452,6 +453,53 @@ def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Any | None, r
     record(event_type="subject.merged", actor=actor, obj=keep, data=data)
     record(event_type="subject.merged_away", actor=actor, obj=duplicate, data=data)
     return keep
+
+
+@transaction.atomic
+def do_open_import_batch(
+    *,
+    division: Division,
+    source: str,
+    file_name: str,
+    dry_run: bool,
+    actor: Any | None,
+    upload: Any | None = None,
+    sha256: str = "",
+) -> ImportBatch:
+    """Open an import batch (recorded: who imports what, where).
+
+    With ``upload`` (the web form) the file is stored and the background job enqueued in this
+    same transaction, so the job exists exactly when the batch does; without it the caller
+    (the command line) runs ``subjects.importer.run_batch`` itself.
+    """
+    batch = ImportBatch(
+        division=division,
+        source=source,
+        file_name=file_name[:255],
+        sha256=sha256,
+        dry_run=dry_run,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    batch.save()
+    if upload is not None:
+        upload.seek(0)
+        batch.file.save(f"import-{batch.pk}.{file_name.rsplit('.', 1)[-1].lower()}", upload, save=True)
+        from .tasks import import_batch  # tasks import the importer, which imports these actions
+
+        import_batch.enqueue(batch.pk)
+    record(
+        event_type="subject.import_opened",
+        actor=actor,
+        obj=batch,
+        data={
+            "source": source,
+            "file_name": batch.file_name,
+            "sha256": sha256,
+            "dry_run": dry_run,
+            "background": upload is not None,
+        },
+    )
+    return batch
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,10 +16,11 @@ from django.views.decorators.http import require_http_methods
 from jurisdictions import scope
 from jurisdictions.models import Division
 
-from . import queries, tasks
+from . import queries
+from .actions import do_open_import_batch
 from .forms import HANDLE, ImportUploadForm
 from .importer import TEMPLATES, template_csv
-from .models import ImportBatch, ImportSource
+from .models import ImportSource
 
 
 def _upload_division(user: object) -> Division:
@@ -43,20 +43,15 @@ def imports(request: HttpRequest) -> HttpResponse:
             digest = hashlib.sha256()
             for chunk in upload.chunks():
                 digest.update(chunk)
-            with transaction.atomic():
-                batch = ImportBatch(
-                    division=division,
-                    source=form.cleaned_data["source"],
-                    file_name=upload.name[:255],
-                    sha256=digest.hexdigest(),
-                    dry_run=form.cleaned_data["dry_run"],
-                    created_by=request.user,  # type: ignore[misc]
-                )
-                batch.save()
-                upload.seek(0)
-                batch.file.save(f"import-{batch.pk}.{upload.name.rsplit('.', 1)[-1].lower()}", upload, save=True)
-                # Enqueued in the same transaction: the job exists exactly when the batch does.
-                tasks.import_batch.enqueue(batch.pk)
+            batch = do_open_import_batch(
+                division=division,
+                source=form.cleaned_data["source"],
+                file_name=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                actor=request.user,
+                upload=upload,
+                sha256=digest.hexdigest(),
+            )
             messages.success(request, _("The file is being imported; this page shows its progress."))
             return redirect("subjects:import_detail", batch.pk)
     batches = queries.imports_for(request.user).select_related("created_by")[:50]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from subjects import ids
 from subjects.models import IdReveal, ImportBatch, ImportStatus, Subject
 from tests.conftest import COUNTY_A
@@ -203,7 +206,12 @@ def test_upload_runs_in_the_background_and_reports_progress(caseworker: Any, set
     progress = client.get(reverse("subjects:import_progress", args=[batch.pk])).json()
     assert progress["percent"] == 100 and progress["finished"]
     errors = client.get(reverse("subjects:import_errors", args=[batch.pk]))
-    assert "校验" in b"".join(errors.streaming_content).decode("utf-8-sig") or errors.status_code == 200  # type: ignore[attr-defined]
+    assert errors.status_code == 200
+    text = b"".join(errors.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert [(row[0], row[2]) for row in rows] == [("3", "*")]  # the bad row; an ID value is never echoed
+    opened = AuditEvent.objects.get(event_type="subject.import_opened")
+    assert (opened.actor, opened.object_id, opened.data["background"]) == (caseworker, str(batch.pk), True)
 
 
 def test_templates_download(caseworker: Any) -> None:

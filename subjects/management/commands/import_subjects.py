@@ -10,8 +10,9 @@ from tqdm import tqdm
 
 from accounts.models import User
 from jurisdictions.models import NATION_CODE, Division, normalise_code
+from subjects.actions import do_open_import_batch
 from subjects.importer import TEMPLATES, open_table, run_batch
-from subjects.models import ImportBatch, ImportSource, ImportStatus
+from subjects.models import ImportSource, ImportStatus
 
 
 class Command(BaseCommand):
@@ -43,14 +44,13 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(f"unknown user {options['user']!r}")
-        batch = ImportBatch(
+        batch = do_open_import_batch(
             division=division,
             source=ImportSource(options["source"]),
-            file_name=path.name[:255],
+            file_name=path.name,
             dry_run=options["dry_run"],
-            created_by=actor,
+            actor=actor,
         )
-        batch.save()
         quiet = options["verbosity"] < 1
         try:
             estimated = open_table(path).estimated_rows
