@@ -22,6 +22,8 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .actions import do_confirm_totp_device, do_start_totp_enrolment
+
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
@@ -70,15 +72,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()  # type: ignore[arg-type]
     enrolling = device is None
     if enrolling:
-        device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()  # type: ignore[arg-type]
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+        device = do_start_totp_enrolment(user)  # type: ignore[arg-type]
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip()
         if enrolling and device.verify_token(token):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            do_confirm_totp_device(device, actor=user)  # type: ignore[arg-type]
             otp_login(request, device)
             messages.success(request, _("Two-factor sign-in is set up."))
             return redirect(_safe_next(request))

@@ -21,6 +21,9 @@ PASSWORD = "correct-horse-battery"
 def test_a_caseworker_gets_a_token_and_uses_it(caseworker: Any) -> None:
     response = APIClient().post("/api/v1/auth/token/", {"username": "caseworker", "password": PASSWORD}, format="json")
     assert response.status_code == 200
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(event_type="auth.token_issued").actor == caseworker
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert client.get("/api/v1/me/").json()["username"] == "caseworker"

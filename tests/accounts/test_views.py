@@ -107,6 +107,10 @@ def test_an_approver_without_a_device_enrols_one_on_first_sign_in(client: Any, m
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/").status_code == 200
+    from audit.models import AuditEvent
+
+    recorded = list(AuditEvent.objects.filter(event_type__startswith="auth.totp").values_list("event_type", flat=True))
+    assert recorded == ["auth.totp_enrolment_started", "auth.totp_enrolled"]
 
 
 @pytest.mark.parametrize("role", [Role.APPROVER, Role.AUDITOR, Role.ADMIN])

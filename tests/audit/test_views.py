@@ -308,3 +308,21 @@ def test_events_without_an_actor_are_shown_as_the_system(web_as: WebAs, auditor:
     assert [row["actor"] for row in rows] == ["（系统）"]
     rows = web_as(auditor).get("/audit/", {"actor": "mallory"}).context["rows"]
     assert [(row["actor"], row["details"]) for row in rows] == [("", '{"username": "mallory"}')]
+
+
+def test_every_event_type_the_apps_record_has_a_label() -> None:
+    """Auditors read names, not codes: a new event type must come with its label."""
+    import re
+    from pathlib import Path
+
+    from audit.labels import EVENT_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    recorded: set[str] = set()
+    for app in ("accounts", "jurisdictions", "subjects", "cases", "letters", "notifications", "crosscheck", "reports"):
+        for source in (root / app).rglob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            recorded |= set(re.findall(r'event_type="([a-z_.]+)"', text))
+            recorded |= set(re.findall(r'_audit\("([a-z_.]+)"', text))
+    assert "case.filed" in recorded  # the scan finds what the apps record
+    assert sorted(recorded - set(EVENT_LABELS)) == []
