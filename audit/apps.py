@@ -8,7 +8,19 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
+        import datetime
+
+        from core.jobs import PeriodicJob, register_periodic
+
         from . import signals
+
+        register_periodic(
+            PeriodicJob(
+                "audit_checkpoint",
+                "audit.tasks.checkpoint",
+                daily_at=lambda: datetime.time(int(settings.LAUREL_AUDIT_CHECKPOINT_HOUR)),
+            )
+        )
 
         if getattr(settings, "LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", False):
             signals.connect_test_flush()

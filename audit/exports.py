@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from config.spreadsheets import is_formula_like
+from core.spreadsheets import is_formula_like
 
 from .queries import COLUMNS
 

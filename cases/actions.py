@@ -3,7 +3,7 @@
 Each action runs in one transaction, locks the case row first (``select_for_update``; the
 one serialisation point for a case, taken before viewflow's own process lock), applies a
 model-local FSM transition, writes the audit event, and drives the viewflow task if the
-action completes one. A lost race surfaces as ``config.api.Conflict`` or django-fsm's
+action completes one. A lost race surfaces as ``core.errors.Conflict`` or django-fsm's
 ``TransitionNotAllowed``/``ConcurrentTransition`` (both answered with 409 by the API and
 the pages) and rolls everything back. Actions trust their caller: authorisation happens
 at the entry point (``cases.queries.access_*`` and ``cases.policy.require_may_act``).
@@ -25,7 +25,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.log import record
-from config.api import Conflict
+from core.errors import Conflict
 from jurisdictions.models import Department
 from letters.actions import do_request_letter
 from notifications.case_events import notify_case_decided, notify_case_returned, notify_new_tasks, notify_task_assigned

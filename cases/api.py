@@ -23,7 +23,7 @@ from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.models import Task
 
 from accounts.models import User
-from config.api import Conflict
+from core.errors import Conflict
 from jurisdictions.models import Department
 
 from . import actions, policy, queries

@@ -1,7 +1,21 @@
+import datetime
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from core.jobs import PeriodicJob, register_periodic
+
+        register_periodic(
+            PeriodicJob(
+                "scan_sla",
+                "notifications.tasks.scan_sla",
+                every=lambda: datetime.timedelta(minutes=int(settings.LAUREL_NOTIFY_SLA_SCAN_MINUTES)),
+            )
+        )

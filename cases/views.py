@@ -5,7 +5,6 @@ attachments and a printable summary. Thin: authorise (``cases.queries.access_*``
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +18,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 
 from accounts.models import User
-from config.api import Conflict
+from core.errors import Conflict
+from core.pages import domain_errors_as_pages
 from jurisdictions import scope
 
 from . import actions, forms, policy, queries, sla
@@ -32,23 +30,7 @@ from .models import WITHDRAWABLE, Attachment, CalendarDay, Case, Kind, SlaRule, 
 PAGE_SIZE = 50
 
 
-def conflicts_as_409(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A lost race or an illegal transition: a clear 409 page, nothing applied."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except (Conflict, TransitionNotAllowed, ConcurrentTransition, FlowTransitionNotAllowed) as exc:
-            detail = exc.detail if isinstance(exc, Conflict) else None
-            message = (
-                str(detail)
-                if detail
-                else _("This change is no longer possible: the case has moved on. Reload and try again.")
-            )
-            return render(request, "cases/conflict.html", {"message": message}, status=409)
-
-    return wrapper
+conflicts_as_409 = domain_errors_as_pages  # a lost race or an illegal transition: a clear 409 page
 
 
 def _form_errors(form: Any, exc: DjangoValidationError) -> None:

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     # Laurel's own apps, one per domain noun (see README "Architecture").
+    "core",
     "accounts",
     "jurisdictions",
     "audit",
@@ -293,7 +294,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

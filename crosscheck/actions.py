@@ -475,7 +475,7 @@ def do_decide_duplicate(
     folds the other record into ``keep`` through ``subjects.actions.do_merge_subjects`` in the
     same transaction: benefits move, the other record stays on file marked merged.
     """
-    from config.api import Conflict
+    from core.errors import Conflict
 
     locked = DuplicateSuspect.objects.select_for_update().select_related("subject_a", "subject_b").get(pk=suspect.pk)
     if locked.status != SuspectStatus.PENDING:

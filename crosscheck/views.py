@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.api import Conflict
+from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE, Division, Level, normalise_code
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.log import record
-from config.api import Conflict
+from core.errors import Conflict
+from core.jobs import enqueue
 from notifications.case_events import notify_letter_ready
 
 from . import content, rendering, signing, storage
@@ -127,12 +128,7 @@ def enqueue_render(letter_id: int) -> None:
     after the commit; a crash in between leaves a pending letter, which
     ``manage.py requeue_letters`` queues again.
     """
-    from .tasks import render_letter
-
-    if type(render_letter.get_backend()).__module__.startswith("django_tasks_db"):
-        render_letter.enqueue(letter_id)
-    else:
-        transaction.on_commit(lambda: render_letter.enqueue(letter_id))
+    enqueue("letters.tasks.render_letter", letter_id)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Conflict
+from core.errors import Conflict
 
 from . import actions, queries
 from .models import Letter, Status

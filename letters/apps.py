@@ -7,4 +7,12 @@ class LettersConfig(AppConfig):
     verbose_name = _("Decision letters")
 
     def ready(self) -> None:
+        import datetime
+
+        from core.jobs import PeriodicJob, register_periodic
+
         from . import checks  # noqa: F401  (registers the CJK font check)
+
+        register_periodic(
+            PeriodicJob("requeue_letters", "letters.tasks.requeue_pending", every=datetime.timedelta(minutes=10))
+        )

@@ -15,3 +15,15 @@ def render_letter(letter_id: int) -> str:
     from .actions import do_issue_letter
 
     return do_issue_letter(letter_id).sha256
+
+
+@task()
+def requeue_pending(slot: str = "") -> str:
+    """Queue rendering again for letters left pending over 10 minutes (a lost enqueue)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("requeue_letters", stdout=out)
+    return out.getvalue().strip()

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.api import Conflict
+from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.models import Division, Level
 

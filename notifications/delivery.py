@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.jobs import enqueue
+
 from . import events, sms
 from .models import Channel, Delivery, DeliveryStatus, Event, Held
 
@@ -113,9 +115,6 @@ def send(delivery: Delivery) -> None:
 
 
 def record_failure(delivery: Delivery, error: str, now: datetime.datetime | None = None) -> str:
-    from .outbox import enqueue
-    from .tasks import deliver
-
     now = now or timezone.now()
     with transaction.atomic():
         row = Delivery.objects.select_for_update().get(pk=delivery.pk)
@@ -126,7 +125,7 @@ def record_failure(delivery: Delivery, error: str, now: datetime.datetime | None
         else:
             row.status = DeliveryStatus.FAILED
             row.next_attempt_at = now + backoff(row.attempts)
-            enqueue(deliver, row.pk, run_after=row.next_attempt_at)
+            enqueue("notifications.tasks.deliver", row.pk, run_after=row.next_attempt_at)
         row.save(update_fields=["last_error", "claimed_at", "status", "next_attempt_at"])
         return DEAD if row.status == DeliveryStatus.DEAD else FAILED
 
@@ -150,9 +149,6 @@ def deliver_one(delivery_id: int) -> str:
 
 def sweep(now: datetime.datetime | None = None, limit: int = 1000) -> int:
     """Enqueue deliveries that no job is going to pick up: lost enqueues, due retries, expired claims."""
-    from .outbox import enqueue
-    from .tasks import deliver
-
     now = now or timezone.now()
     grace = datetime.timedelta(seconds=settings.LAUREL_NOTIFY_SWEEP_GRACE_SECONDS)
     due = Delivery.objects.filter(
@@ -162,7 +158,7 @@ def sweep(now: datetime.datetime | None = None, limit: int = 1000) -> int:
     ids = list(due.values_list("pk", flat=True)[:limit])
     with transaction.atomic():
         for pk in ids:
-            enqueue(deliver, pk)
+            enqueue("notifications.tasks.deliver", pk)
     return len(ids)
 
 

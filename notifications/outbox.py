@@ -17,7 +17,6 @@ transaction committed, and a duplicate job is harmless (delivery claims the row 
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -26,6 +25,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from core.jobs import enqueue
 
 from .events import EVENTS
 from .models import Channel, ContactDetails, Delivery, DeliveryStatus, Event, Held, Mode, Notification, NotifiedKey
@@ -179,32 +180,7 @@ def notify(
 # --- enqueueing jobs -----------------------------------------------------------------------
 
 
-def backend_is_transactional() -> bool:
-    """Whether the default task backend stores jobs in this database's transaction (django-tasks-db)."""
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-
-    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__.startswith("django_tasks_db")
-
-
-def enqueue(task: Any, *args: Any, run_after: datetime.datetime | None = None) -> None:
-    """Enqueue ``task`` so that it runs only if the current transaction commits."""
-    if run_after is not None:
-        task = task.using(run_after=run_after)
-    if backend_is_transactional():
-        task.enqueue(*args)
-        return
-
-    def later() -> None:
-        try:
-            task.enqueue(*args)
-        except Exception:  # the broker is down: the outbox rows stay, the sweep enqueues them again
-            logger.exception("could not enqueue %s%r; the outbox sweep will retry", task.name, args)
-
-    transaction.on_commit(later)
-
-
 def enqueue_deliveries(ids: Iterable[int]) -> None:
-    from .tasks import deliver
-
+    """Queue one delivery job per outbox row, on commit (``core.jobs.enqueue``)."""
     for pk in ids:
-        enqueue(deliver, pk)
+        enqueue("notifications.tasks.deliver", pk)

@@ -1,11 +1,12 @@
-"""Periodic work: one registry, one mechanism, correct with any number of schedulers running.
+"""Periodic work: one mechanism, correct with any number of schedulers running.
 
 ``manage.py run_scheduler`` wakes every ``LAUREL_SCHEDULER_INTERVAL_SECONDS`` and, for each
-job below, computes the current *slot* (the start of the current period, or today's date
-for daily jobs once their hour has come). It claims the slot by inserting the unique
-``ScheduledRun(job, slot)`` row and enqueues the job in the same transaction; a second
-scheduler inserting the same pair gets an ``IntegrityError`` and skips. So two schedulers
-(e.g. on two machines, or a restart overlapping the old process) run each slot once.
+periodic job registered by its owning app (``core.jobs.register_periodic`` in ``ready()``),
+computes the current *slot* (the start of the current period, or today's date for daily jobs
+once their hour has come). It claims the slot by inserting the unique ``ScheduledRun(job,
+slot)`` row and enqueues the job in the same transaction; a second scheduler inserting the
+same pair gets an ``IntegrityError`` and skips. So two schedulers (e.g. on two machines, or a
+restart overlapping the old process) run each slot once.
 
 The jobs run on the task workers, not in the scheduler. Every job is an idempotent scan, so
 a slot whose enqueue was lost (RQ down at that moment) is made good by the next slot.
@@ -17,57 +18,20 @@ import datetime
 import logging
 import os
 import socket
-from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import tasks
+from core.jobs import PeriodicJob, enqueue, periodic_jobs
+
 from .models import ScheduledRun
-from .outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PeriodicJob:
-    name: str
-    task: Any
-    every: datetime.timedelta | None = None  # fixed period, slots aligned to the epoch
-    daily_at: datetime.time | None = None  # local time of day; runs once per day from then on
-    args: tuple[str, ...] = ()  # leading arguments of the task (the slot is always the last one)
-
-    def slot(self, now: datetime.datetime) -> str | None:
-        if self.every is not None:
-            period = int(self.every.total_seconds())
-            start = int(now.timestamp()) // period * period
-            return datetime.datetime.fromtimestamp(start, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        assert self.daily_at is not None
-        local = timezone.localtime(now)
-        if local.time() < self.daily_at:
-            return None
-        return local.date().isoformat()
-
-
 def jobs() -> list[PeriodicJob]:
-    """The registry of periodic jobs (periods from settings, read at each tick)."""
-    minutes = datetime.timedelta(minutes=1)
-    return [
-        PeriodicJob("sweep_outbox", tasks.sweep_outbox, every=minutes),
-        PeriodicJob("send_batches", tasks.send_batches, every=minutes * settings.LAUREL_NOTIFY_BATCH_MINUTES),
-        PeriodicJob("scan_sla", tasks.scan_sla, every=minutes * settings.LAUREL_NOTIFY_SLA_SCAN_MINUTES),
-        PeriodicJob("send_digests", tasks.send_digests, daily_at=datetime.time(settings.LAUREL_NOTIFY_DIGEST_HOUR)),
-        PeriodicJob(
-            "audit_checkpoint",
-            tasks.run_command,
-            daily_at=datetime.time(settings.LAUREL_AUDIT_CHECKPOINT_HOUR),
-            args=("audit_checkpoint",),
-        ),
-        PeriodicJob("requeue_letters", tasks.run_command, every=minutes * 10, args=("requeue_letters",)),
-        PeriodicJob("prune_scheduled_runs", tasks.prune_scheduled_runs, daily_at=datetime.time(3)),
-    ]
+    """The periodic jobs every app registered (``core.jobs.register_periodic`` in its ``ready()``)."""
+    return periodic_jobs()
 
 
 def whoami() -> str:

@@ -8,9 +8,6 @@ safe to run twice: deliveries are claimed, periodic scans deduplicate by key.
 
 from __future__ import annotations
 
-from io import StringIO
-
-from django.core.management import call_command, get_commands
 from django.utils import timezone
 from django_tasks import task
 
@@ -47,22 +44,6 @@ def scan_sla(slot: str) -> dict[str, int]:
     from .case_events import scan_sla as scan
 
     return scan(timezone.now())
-
-
-# Other apps' commands the scheduler may run (when the app providing them is installed).
-SCHEDULED_COMMANDS = ("audit_checkpoint", "requeue_letters")
-
-
-@task()
-def run_command(name: str, slot: str) -> str:
-    """Run another app's periodic management command on a worker (``missing`` when it does not exist)."""
-    if name not in SCHEDULED_COMMANDS:
-        raise ValueError(f"{name!r} is not a scheduled command")
-    if name not in get_commands():
-        return "missing"
-    out = StringIO()
-    call_command(name, stdout=out, verbosity=0)
-    return out.getvalue().strip()[:500] or "done"
 
 
 @task()

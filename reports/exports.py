@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from config.spreadsheets import safe_cell
+from core.spreadsheets import safe_cell
 
 from .tables import Table
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.log import record
+from core.jobs import enqueue
 from jurisdictions.models import Division
 
 from . import ids
@@ -468,8 +469,8 @@ def do_open_import_batch(
 ) -> ImportBatch:
     """Open an import batch (recorded: who imports what, where).
 
-    With ``upload`` (the web form) the file is stored and the background job enqueued in this
-    same transaction, so the job exists exactly when the batch does; without it the caller
+    With ``upload`` (the web form) the file is stored and the background job queued on commit
+    (``core.jobs.enqueue``), so the job exists only when the batch does; without it the caller
     (the command line) runs ``subjects.importer.run_batch`` itself.
     """
     batch = ImportBatch(
@@ -484,9 +485,7 @@ def do_open_import_batch(
     if upload is not None:
         upload.seek(0)
         batch.file.save(f"import-{batch.pk}.{file_name.rsplit('.', 1)[-1].lower()}", upload, save=True)
-        from .tasks import import_batch  # tasks import the importer, which imports these actions
-
-        import_batch.enqueue(batch.pk)
+        enqueue("subjects.tasks.import_batch", batch.pk)
     record(
         event_type="subject.import_opened",
         actor=actor,

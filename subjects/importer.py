@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.log import record
-from config.spreadsheets import is_formula_like, safe_cell
+from core.spreadsheets import is_formula_like, safe_cell
 from jurisdictions.models import Division, Located, normalise_code
 from notifications.models import Event
 from notifications.outbox import notify

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.log import record
 from audit.models import AuditEvent
-from config.spreadsheets import safe_cell
+from core.spreadsheets import safe_cell
 from jurisdictions import scope
 from jurisdictions.models import Division
 

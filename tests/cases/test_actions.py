@@ -14,7 +14,7 @@ from viewflow.workflow.models import Process
 from audit.models import AuditEvent
 from cases import actions
 from cases.models import Case, CaseCounter, Kind, Outcome, Status
-from config.api import Conflict
+from core.errors import Conflict
 from subjects.models import Benefit
 
 from .conftest import open_nodes, open_task

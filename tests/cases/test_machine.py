@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 from audit.models import AuditEvent
 from cases import actions
 from cases.models import Case, Status
-from config.api import Conflict
+from core.errors import Conflict
 from subjects.models import Benefit
 
 from .conftest import BENEFIT_FIELDS, open_nodes

@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.models import AuditEvent
 from cases import actions
 from cases.models import Case, Status
-from config.api import Conflict
+from core.errors import Conflict
 from subjects.models import Benefit
 
 from .conftest import open_nodes, open_task, restore_demo_divisions

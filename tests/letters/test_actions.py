@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from audit.models import AuditEvent
-from config.api import Conflict
+from core.errors import Conflict
 from letters import actions
 from letters.models import Letter, LetterCounter, Status
 from letters.tasks import render_letter

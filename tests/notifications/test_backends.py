@@ -15,9 +15,10 @@ from django.db import transaction
 from freezegun import freeze_time
 
 from accounts.models import User
+from core.jobs import backend_is_transactional
 from notifications import delivery
 from notifications.models import Delivery, DeliveryStatus, Event
-from notifications.outbox import backend_is_transactional, notify
+from notifications.outbox import notify
 
 from .conftest import RQ
 

@@ -193,12 +193,15 @@ def test_export_is_masked_and_formula_safe(make_subject: Callable[..., Subject],
     assert "'@SUM(A1)" in body and ",@SUM" not in body
 
 
-def test_upload_runs_in_the_background_and_reports_progress(caseworker: Any, settings: Any) -> None:
+def test_upload_runs_in_the_background_and_reports_progress(
+    caseworker: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     content = f"公民身份号码,姓名,人员类别,户籍区划代码\n{new_id()},甲,退役士兵,{COUNTY_A}\n1,乙,退役士兵,{COUNTY_A}\n"
     upload = SimpleUploadedFile("people.csv", content.encode("gb18030"), content_type="text/csv")
     client = client_for(caseworker)
-    response = client.post(reverse("subjects:imports"), {"source": "county", "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # a backend outside the database runs after commit
+        response = client.post(reverse("subjects:imports"), {"source": "county", "file": upload})
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert batch.status == ImportStatus.DONE, batch.message

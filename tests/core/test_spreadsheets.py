@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.spreadsheets import is_formula_like, safe_cell
+from core.spreadsheets import is_formula_like, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,117 @@
+"""The one way to queue a background job, and the registry of periodic jobs.
+
+Jobs are ``django.tasks`` tasks defined in each app's ``tasks.py`` and named by dotted path
+(``"letters.tasks.render_letter"``). Only this module loads them (by name, when a job is
+queued), so no action, view or model imports a ``tasks`` module, and tasks may import actions
+freely (HackSoft: tasks import services, never the reverse).
+
+``enqueue(name, *args)`` makes the job exist if and only if the current transaction commits:
+
+- the database backend (django-tasks-db) writes its job row through the same connection, so
+  the job is written inside the transaction and commits or rolls back with it;
+- any other backend (RQ/Redis) is told after the commit (``transaction.on_commit``). If the
+  process dies between the commit and that call, or the broker is down, the job is lost: every
+  job whose enqueue can be lost this way (import batches, letters, deliveries) keeps its state
+  in a row, and a periodic sweep of its app queues it again.
+
+Periodic jobs are registered by the app that owns them, in its ``AppConfig.ready()``
+(``register_periodic(...)``); the scheduler (``notifications.scheduler``) claims each slot once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+def task_named(name: str) -> Any:
+    """The ``django.tasks`` task registered under the dotted path ``name``."""
+    if ".tasks." not in name:
+        raise ValueError(f"{name!r} is not a job: jobs live in an app's tasks module")
+    return import_string(name)
+
+
+def backend_is_transactional() -> bool:
+    """Whether the default task backend stores jobs in this database's transaction (django-tasks-db)."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__.startswith("django_tasks_db")
+
+
+def enqueue(name: str, *args: Any, run_after: datetime.datetime | None = None) -> None:
+    """Queue the job ``name`` with ``args`` so that it runs only if the current transaction commits."""
+    task = task_named(name)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    if backend_is_transactional():
+        task.enqueue(*args)
+        return
+
+    def later() -> None:
+        try:
+            task.enqueue(*args)
+        except Exception:  # the broker is down: the row stays, the app's sweep queues it again
+            logger.exception("could not enqueue %s%r; the periodic sweep will retry", name, args)
+
+    transaction.on_commit(later)
+
+
+# --- periodic jobs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler queues once per slot; the slot is always the task's last argument.
+
+    ``every`` is a fixed period (slots aligned to the epoch) or a callable returning it (read at
+    each tick, so settings may change it); ``daily_at`` a local time of day (once a day from then).
+    """
+
+    name: str
+    task: str
+    every: datetime.timedelta | Callable[[], datetime.timedelta] | None = None
+    daily_at: datetime.time | Callable[[], datetime.time] | None = None
+    args: tuple[str, ...] = field(default=())
+
+    def period(self) -> datetime.timedelta | None:
+        return self.every() if callable(self.every) else self.every
+
+    def time_of_day(self) -> datetime.time | None:
+        return self.daily_at() if callable(self.daily_at) else self.daily_at
+
+    def slot(self, now: datetime.datetime) -> str | None:
+        period = self.period()
+        if period is not None:
+            seconds = int(period.total_seconds())
+            start = int(now.timestamp()) // seconds * seconds
+            return datetime.datetime.fromtimestamp(start, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        at = self.time_of_day()
+        assert at is not None
+        local = timezone.localtime(now)
+        if local.time() < at:
+            return None
+        return local.date().isoformat()
+
+
+_PERIODIC: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(job: PeriodicJob) -> None:
+    """Add ``job`` to the scheduler's registry (from the owning app's ``ready()``; idempotent by name)."""
+    if (job.every is None) == (job.daily_at is None):
+        raise ValueError(f"periodic job {job.name!r} needs exactly one of every or daily_at")
+    _PERIODIC[job.name] = job
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """Every registered periodic job, by name."""
+    return [_PERIODIC[name] for name in sorted(_PERIODIC)]
