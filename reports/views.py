@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from core.pages import apply_errors
 from jurisdictions.models import NATION_CODE, Division, Level
 
 from . import actions, dashboard, exports, queries, snapshots, tables
@@ -67,8 +68,7 @@ def open_period(request: HttpRequest) -> HttpResponse:
         try:
             period = actions.do_open_period(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The reporting period is open."))
             return redirect("reports:period", key=period.key)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from core.api import field_errors
 from jurisdictions import scope
 from jurisdictions.models import Division
 
@@ -122,9 +123,8 @@ class SubjectWriteSerializer(serializers.ModelSerializer):
 
 
 def _raise_field_errors(exc: DjangoValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        raise ValidationError(exc.message_dict) from None
-    raise ValidationError({"id_number": exc.messages}) from None
+    """An action's refusal as 400 field messages (an ID number error has no field of its own)."""
+    raise ValidationError(field_errors(exc, default_field="id_number")) from None
 
 
 def _division(code: str, field: str) -> Division:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.log import record
 from audit.models import AuditEvent
+from core.pages import apply_errors
 from core.spreadsheets import safe_cell
 from jurisdictions import scope
 from jurisdictions.models import Division
@@ -33,12 +34,8 @@ EXPORT_LIMIT = 100_000
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
-    """Put an action's validation errors on the form's fields (unknown fields: form-wide)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error("id_number" if "id_number" in form.fields else None, exc.messages)
+    """Put an action's validation errors on the form's fields (an ID number error has no field of its own)."""
+    apply_errors(form, exc, default_field="id_number")
 
 
 def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject]:
