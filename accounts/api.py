@@ -1,4 +1,4 @@
-"""API: tokens and the signed-in user's memberships."""
+"""API: tokens (``/api/v1/me/`` with the memberships is in ``jurisdictions.api``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from jurisdictions.scope import ancestors_of
 
 from .actions import do_issue_api_token
 
@@ -56,34 +54,3 @@ class TokenView(APIView):
                 return Response({"otp": [_("That code is not valid.")]}, status=400)
         token = do_issue_api_token(user)  # type: ignore[arg-type]
         return Response({"token": token.key})
-
-
-class MembershipSerializer(serializers.Serializer):
-    division = serializers.CharField(source="division_id")
-    division_name = serializers.CharField(source="division.name")
-    division_path = serializers.SerializerMethodField()
-    level = serializers.IntegerField(source="division.level")
-    role = serializers.CharField()
-    department = serializers.CharField()
-
-    def get_division_path(self, membership: Any) -> list[str]:
-        names = self.context["ancestors"]
-        return [names[c].name for c in membership.division.ancestor_codes if c in names]
-
-
-class MeSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    name = serializers.CharField(source="get_full_name")
-    memberships = serializers.SerializerMethodField()
-
-    @extend_schema(responses=MembershipSerializer(many=True))  # type: ignore[misc]
-    def get_memberships(self, user: Any) -> Any:
-        memberships = list(user.memberships.select_related("division"))
-        ancestors = ancestors_of(m.division_id for m in memberships)
-        return MembershipSerializer(memberships, many=True, context={"ancestors": ancestors}).data
-
-
-class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)

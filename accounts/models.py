@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import two_factor
+
 
 class User(AbstractUser):
     language = models.CharField(
@@ -27,9 +29,5 @@ class User(AbstractUser):
         verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def needs_two_factor(self) -> bool:
-        """Whether this user must pass TOTP before using the system (model-local rule)."""
-        if self.is_demo and settings.LAUREL_2FA_EXEMPT_DEMO_USERS:
-            return False
-        if self.is_superuser:
-            return True
-        return self.memberships.filter(role__in=settings.LAUREL_2FA_ROLES).exists()
+        """Whether this user must pass TOTP before using the system (``accounts.two_factor``)."""
+        return two_factor.needs_two_factor(self)

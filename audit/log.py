@@ -4,7 +4,7 @@ Call it inside the action's transaction: the event commits or rolls back with th
 and an exception here fails the action (no unaudited change).
 
 Event types are dotted (``case.transition``, ``subject.updated``, ...); the ones the
-workspace knows how to name are in :data:`audit.labels.EVENT_LABELS`.
+workspace knows how to name are in :data:`audit_ui.labels.EVENT_LABELS`.
 """
 
 from __future__ import annotations

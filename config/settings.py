@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "crosscheck",
     "letters",
     "reports",
+    "audit_ui",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -19,10 +19,10 @@ accounts_patterns: tuple[list[URLPattern], str] = (
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
-    path("me/", accounts_api.MeView.as_view(), name="api-me"),
+    path("me/", jurisdictions_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
     path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
-    path("", include("audit.api_urls")),
+    path("", include("audit_ui.api_urls")),
     path("", include("subjects.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("reports.api_urls")),
@@ -36,7 +36,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_patterns)),
     path("divisions/", include("jurisdictions.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("audit_ui.urls")),
     path("subjects/", include("subjects.urls")),
     path("cases/", include("cases.urls")),
     path("reports/", include("reports.urls")),

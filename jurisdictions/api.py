@@ -1,6 +1,8 @@
-"""API: the division tree, limited to what the user may look at."""
+"""API: the division tree, limited to what the user may look at, and the signed-in user's memberships."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,3 +41,34 @@ class DivisionListView(APIView):
         parent = scope.access_division(request.user, parent_code)
         children = scope.visible_divisions(request.user).filter(parent=parent).order_by("code")
         return Response(DivisionSerializer(children, many=True).data)
+
+
+class MembershipSerializer(serializers.Serializer):
+    division = serializers.CharField(source="division_id")
+    division_name = serializers.CharField(source="division.name")
+    division_path = serializers.SerializerMethodField()
+    level = serializers.IntegerField(source="division.level")
+    role = serializers.CharField()
+    department = serializers.CharField()
+
+    def get_division_path(self, membership: Any) -> list[str]:
+        names = self.context["ancestors"]
+        return [names[c].name for c in membership.division.ancestor_codes if c in names]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+    memberships = serializers.SerializerMethodField()
+
+    @extend_schema(responses=MembershipSerializer(many=True))  # type: ignore[misc]
+    def get_memberships(self, user: Any) -> Any:
+        memberships = list(user.memberships.select_related("division"))
+        ancestors = scope.ancestors_of(m.division_id for m in memberships)
+        return MembershipSerializer(memberships, many=True, context={"ancestors": ancestors}).data
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class JurisdictionsConfig(AppConfig):
     name = "jurisdictions"
     verbose_name = _("Jurisdictions")
+
+    def ready(self) -> None:
+        from accounts.two_factor import register_two_factor_requirement
+
+        from .two_factor import holds_a_two_factor_role
+
+        register_two_factor_requirement(holds_a_two_factor_role)

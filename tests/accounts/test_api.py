@@ -1,4 +1,4 @@
-"""Token sign-in and /me."""
+"""Token sign-in (``/api/v1/me/`` is tested in tests/jurisdictions/test_me.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from jurisdictions.models import Role
 from tests.accounts.conftest import code_for
-from tests.conftest import CITY, COUNTY_A
+from tests.conftest import COUNTY_A
 
 PASSWORD = "correct-horse-battery"
 
@@ -63,22 +63,3 @@ def test_token_sign_in_locks_out_after_repeated_failures(caseworker: Any) -> Non
         client.post("/api/v1/auth/token/", {"username": "caseworker", "password": "x"}, format="json")
     locked = client.post("/api/v1/auth/token/", {"username": "caseworker", "password": PASSWORD}, format="json")
     assert locked.status_code == 429
-
-
-def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], APIClient], supervisor: Any) -> None:
-    body = api_as(supervisor).get("/api/v1/me/").json()
-    assert body["username"] == "supervisor"
-    assert body["memberships"] == [
-        {
-            "division": CITY,
-            "division_name": "广州市",
-            "division_path": ["全国", "广东省", "广州市"],
-            "level": 2,
-            "role": "supervisor",
-            "department": "",
-        }
-    ]
-
-
-def test_me_needs_authentication(db: Any) -> None:
-    assert APIClient().get("/api/v1/me/").status_code == 401

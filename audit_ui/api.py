@@ -10,9 +10,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 
+from audit.models import AuditEvent
+
 from . import queries
 from .forms import EventSearchForm
-from .models import AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from accounts.models import User
+from demo.management.commands.seed_demo import DEMO_USERS
 from jurisdictions import scope
-from jurisdictions.management.commands.seed_demo import DEMO_USERS
 from jurisdictions.models import Membership
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import checkpoints, exports, queries
+from audit import checkpoints
+from audit.log import record
+from audit.models import NATION_CHAIN, ChainHead, ChainVerification
+
+from . import exports, queries
 from .forms import EventSearchForm
-from .log import record
-from .models import NATION_CHAIN, ChainHead, ChainVerification
 
 PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -58,7 +60,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = _query_without(request.GET, "before")
     return render(
         request,
-        "audit/search.html",
+        "audit_ui/search.html",
         {
             "form": form,
             "rows": rows,
@@ -88,7 +90,7 @@ def object_timeline(request: HttpRequest, object_type: str, object_id: str) -> H
         next_after = page[-1].pk
     return render(
         request,
-        "audit/timeline.html",
+        "audit_ui/timeline.html",
         {
             "object_type": object_type,
             "object_id": object_id,
@@ -110,7 +112,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not form.is_valid():
         return render(
             request,
-            "audit/search.html",
+            "audit_ui/search.html",
             {"form": form, "rows": [], "columns": queries.COLUMNS, "searched": False},
             status=400,
         )
@@ -163,4 +165,4 @@ def chain_status(request: HttpRequest) -> HttpResponse:
         "checkpoint_count": len(checkpoints.list_checkpoints()),
         "heads": heads,
     }
-    return render(request, "audit/status.html", context)
+    return render(request, "audit_ui/status.html", context)

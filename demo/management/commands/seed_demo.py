@@ -1,6 +1,5 @@
-"""Demo data on a real province › city › two counties (idempotent).
-
-Later issues extend this with subjects and cases in every state.
+"""Demo data on a real province › city › two counties (idempotent): users and memberships,
+synthetic people in the two counties (``generate_subjects``), then ``seed_demo_cases``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from accounts.actions import do_create_staff_user, do_set_password
 from accounts.models import User
 from jurisdictions.actions import do_grant_membership
 from jurisdictions.models import Department, Division, Role
+from subjects.models import Subject
 
 PROVINCE, CITY, COUNTY_A, COUNTY_B = "44", "4401", "440106", "440104"  # 广东省 › 广州市 › 天河区 / 越秀区
 
@@ -63,8 +63,6 @@ class Command(BaseCommand):
             label = f"{role}{'/' + department if department else ''}"
             self.stdout.write(f"  {username:<14} {full_name}  {label:<26} {division.name} ({code})")
         # Subjects (subjects app): a few hundred synthetic people per demo county; a rerun adds nobody.
-        from subjects.models import Subject
-
         for code in (COUNTY_A, COUNTY_B):
             if Subject.objects.filter(county_code=code).count() < 300:
                 call_command("generate_subjects", count=300, division=code, seed=int(code), verbosity=0)

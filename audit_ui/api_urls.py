@@ -1,4 +1,4 @@
-"""API routes of the audit app, mounted under /api/v1/."""
+"""API routes of the auditor's workspace, mounted under /api/v1/."""
 
 from django.urls import path
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from cases import actions
 from cases.models import Case, Kind
 from jurisdictions.models import Department
+from subjects.models import Subject
 
 COUNTY_A, COUNTY_B = "440106", "440104"
 DEMO_MARK = "【演示】"
@@ -28,8 +29,6 @@ class Command(BaseCommand):
     help = "Add demo cases in every state (running it twice adds nothing)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from subjects.models import Subject
-
         if Case.objects.filter(title__startswith=DEMO_MARK).exists():
             if options["verbosity"]:
                 self.stdout.write("demo cases: already there")

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.log import common_division
+from audit.masking import mask_id_numbers
+from audit.models import AuditEvent
 from jurisdictions import scope
 
 from .labels import event_label, role_label
-from .log import common_division
-from .masking import mask_id_numbers
-from .models import AuditEvent
 
 AUDIT_CODENAMES = ("audit", "supervise")
 SYSTEM_ACTOR = gettext_lazy("(system)")
@@ -75,7 +75,7 @@ def _local_midnight(day: date) -> datetime:
 
 
 def search(user: Any, filters: dict[str, Any], *, ascending: bool = False) -> QuerySet[AuditEvent]:
-    """Visible events matching ``filters`` (cleaned :class:`~audit.forms.EventSearchForm` data)."""
+    """Visible events matching ``filters`` (cleaned :class:`~audit_ui.forms.EventSearchForm` data)."""
     events = visible_events(user)
     if filters.get("from"):
         events = events.filter(occurred_at__gte=_local_midnight(filters["from"]))
