@@ -19,3 +19,8 @@ class CasesConfig(AppConfig):
                 every=lambda: datetime.timedelta(minutes=int(settings.LAUREL_NOTIFY_SLA_SCAN_MINUTES)),
             )
         )
+
+        # The letters of a case (kinds, their content, how letters reach a case): letters.kinds.
+        from . import letters
+
+        letters.register()

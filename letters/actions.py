@@ -23,14 +23,9 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from core.errors import Conflict
 from core.jobs import enqueue
-from notifications.case_events import notify_letter_ready
 
-from . import content, rendering, signing, storage
-from .models import DELIVERED_METHODS, Dispatch, DispatchMethod, Kind, Letter, LetterCounter, Letterhead, Status
-
-# Kinds of which a case has at most one letter in force (others are superseded, not repeated).
-ONCE_PER_CASE = (Kind.ACKNOWLEDGEMENT, Kind.APPROVAL, Kind.REJECTION)
-DECISION_KINDS = (Kind.APPROVAL, Kind.REJECTION)
+from . import content, kinds, rendering, signing, storage
+from .models import DELIVERED_METHODS, Dispatch, DispatchMethod, Letter, LetterCounter, Letterhead, Status
 
 # Unambiguous characters only (no 0/O, 1/I/L): the code is read aloud and typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -137,16 +132,15 @@ def do_request_letter(case: Any, *, kind: str, actor: Any, details: dict[str, An
 
     ``details``: ``{"reasons": "…"}`` (required for a return for correction: what to correct),
     optionally ``"days"`` (to correct; default 15) and ``"attachments"`` (names listed under 附件).
-    Refuses (409) a second acknowledgement or decision letter while one is in force: correct
-    a letter with :func:`do_supersede_letter` instead.
+    ``kind``: a registered kind (:mod:`letters.kinds`; 400 for an unknown one). Refuses (409) a
+    second letter of a kind issued once per case (an acknowledgement, a decision) while one is
+    in force: correct a letter with :func:`do_supersede_letter` instead.
     """
-    from cases.models import Case
-
-    case = Case.objects.select_for_update().select_related("subject").get(pk=case.pk)
-    if kind in ONCE_PER_CASE:
-        kinds = DECISION_KINDS if kind in DECISION_KINDS else (kind,)
-        if Letter.objects.filter(case=case, kind__in=kinds, superseded_at__isnull=True).exists():
-            raise Conflict(_("This case already has such a letter; issue a correction that supersedes it instead."))
+    spec = kinds.get(kind)
+    case = kinds.lock_case(case.pk)
+    in_force = Letter.objects.filter(case=case, kind__in=spec.one_in_force_among, superseded_at__isnull=True)
+    if spec.one_in_force_among and in_force.exists():
+        raise Conflict(_("This case already has such a letter; issue a correction that supersedes it instead."))
     return _create_letter(case, kind=kind, actor=actor, details=details)
 
 
@@ -170,9 +164,7 @@ def do_supersede_letter(letter: Letter, *, actor: Any, reason: str, details: dic
         raise Conflict(_("This letter has already been superseded."))
     if old.status == Status.PENDING:
         raise Conflict(_("This letter is still being rendered; wait until it is issued."))
-    from cases.models import Case
-
-    case = Case.objects.select_for_update().select_related("subject").get(pk=old.case_id)
+    case = kinds.lock_case(old.case_id)
     old.superseded_at = timezone.now()
     old.supersede_reason = reason.strip()
     old.save(update_fields=["superseded_at", "supersede_reason"])
@@ -246,9 +238,9 @@ def do_issue_letter(letter_id: int) -> Letter:
                 "template_version": letter.template_version,
             },
         )
-        if letter.kind in DECISION_KINDS:
-            # Text the person served that the decision letter is ready (when a phone is on file).
-            notify_letter_ready(letter.case, letter_key=str(letter.pk))
+        on_issued = kinds.get(letter.kind).on_issued
+        if on_issued is not None:
+            on_issued(letter)  # the issuing app's reaction (a decision letter: text the person served)
     return letter
 
 

@@ -1,7 +1,7 @@
 """API: a case's letters, one letter, and its PDF (every download audited).
 
-Authorised through ``cases.queries.access_case`` and ``letters.queries.access_letter``:
-404 outside the user's jurisdiction.
+Authorised through ``letters.kinds.access_case`` (the access check the cases app registers)
+and ``letters.queries.access_letter``: 404 outside the user's jurisdiction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from core.errors import Conflict
 
-from . import actions, queries
+from . import actions, kinds, queries
 from .models import Letter, Status
 from .views import pdf_response
 
@@ -75,9 +75,7 @@ class LetterSerializer(serializers.ModelSerializer):
 class CaseLettersView(APIView):
     @extend_schema(responses=LetterSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        from cases.queries import access_case
-
-        case = access_case(request.user, pk)
+        case = kinds.access_case(request.user, pk)
         letters = queries.letters_of_case(case).prefetch_related("dispatches")
         return Response(LetterSerializer(letters, many=True, context={"request": request}).data)
 

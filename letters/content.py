@@ -1,24 +1,23 @@
-"""What a letter says: the issuing authority for a division, and the data snapshot of a case.
+"""What a letter says: the issuing authority for a division, and the data snapshot.
 
 The snapshot is taken once, when the letter is requested, and is all the renderer sees: a
 letter can be rendered (and re-checked) later without reading the case again, and the row
-keeps exactly the data the PDF was made from. It holds the masked ID number only.
+keeps exactly the data the PDF was made from. It holds the masked ID number only. Letters
+build its frame; the case's part comes from the registered kind (:mod:`letters.kinds`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.core.exceptions import ImproperlyConfigured
 
 from jurisdictions.models import Division, ancestor_codes
 
-from .models import TITLES, Kind, Letterhead
+from . import kinds
+from .models import Letterhead
 
 DEFAULT_CORRECTION_DAYS = 15
 
@@ -108,79 +107,6 @@ def verify_url(code: str) -> str:
     return f"{base}/letters/verify/{code.replace('-', '')}/"
 
 
-def _money(value: Any) -> str:
-    return f"{Decimal(str(value)):,.2f}"
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _require_outcome(case: Any, kind: str) -> None:
-    from cases.models import Outcome
-
-    wanted = {
-        Kind.APPROVAL: (Outcome.APPROVED, Outcome.PARTLY_APPROVED),
-        Kind.REJECTION: (Outcome.REJECTED,),
-    }.get(kind)  # type: ignore[call-overload]
-    if wanted and case.outcome not in wanted:
-        raise ValidationError({"kind": _("This case has no matching decision yet, so this letter cannot be issued.")})
-
-
-def _decision(case: Any, kind: str) -> dict[str, Any]:
-    """The decision's facts in the letter's words (Chinese: official documents are in Chinese)."""
-    from cases.models import BenefitChange, Outcome
-    from cases.models import Kind as CaseKind
-    from subjects.models import BenefitType, Subject
-
-    decided = timezone.localtime(case.decided_at).date() if case.decided_at else timezone.localdate()
-    effective = case.benefit_start or decided
-    amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
-    benefit = _label(BenefitType, case.benefit_type) if case.benefit_type else ""
-    lines: list[str] = []
-    if kind == Kind.APPROVAL:
-        partly = case.outcome == Outcome.PARTLY_APPROVED
-        verdict = "部分批准" if partly else "批准"
-        if case.kind in (CaseKind.BENEFIT_CLAIM, CaseKind.RECONSIDERATION) and case.benefit_change:
-            if case.benefit_change == BenefitChange.ADD:
-                if amount is not None:
-                    lines.append(
-                        f"{verdict}你的申请。自{chinese_date(effective)}起享受{benefit}，"
-                        f"每月发放人民币{_money(amount)}元。"
-                    )
-                else:
-                    lines.append(f"{verdict}你的申请。自{chinese_date(effective)}起享受{benefit}。")
-            else:
-                lines.append(f"{verdict}你的申请。自{chinese_date(effective)}起停止发放{benefit}。")
-        if case.kind in (CaseKind.DATA_CORRECTION, CaseKind.RECONSIDERATION) and case.corrections:
-            labels = []
-            for field in case.corrections:
-                try:
-                    model_field = Subject._meta.get_field(field)
-                except Exception:  # an unknown field is named as given
-                    labels.append(field)
-                else:
-                    labels.append(str(getattr(model_field, "verbose_name", field)))
-            lines.append(f"{verdict}你的申请，对你的档案信息（{'、'.join(labels)}）予以更正。")
-        if not lines:
-            lines.append(f"{verdict}你的申请，本机关将依规定办理。")
-    elif kind == Kind.REJECTION:
-        lines.append("不予批准你的申请。")
-    return {
-        "outcome": case.outcome,
-        "lines": lines,
-        "reasons": case.outcome_reasons,
-        "legal_basis": case.legal_basis,
-        "decided_on": chinese_date(decided),
-        "effective_on": chinese_date(effective) if kind == Kind.APPROVAL else "",
-        "amount": _money(amount) if amount is not None and kind == Kind.APPROVAL else "",
-        "benefit": benefit,
-    }
-
-
 def build_snapshot(
     case: Any,
     *,
@@ -193,22 +119,18 @@ def build_snapshot(
     supersedes: Any | None = None,
     supersede_reason: str = "",
 ) -> dict[str, Any]:
-    """Everything the letter will say, as JSON (masked ID number only)."""
-    from cases.models import Kind as CaseKind
+    """Everything the letter will say, as JSON (masked ID number only).
 
+    Letters build the frame (number, code, issuer, appeal rights, correction details,
+    attachments, what it supersedes); the registered kind supplies the rest from the case
+    (``subject``, ``case``, ``decision``…) and refuses a case that cannot have this letter.
+    """
     details = dict(details or {})
-    if kind not in Kind.values:
-        raise ValidationError({"kind": _("Unknown kind of letter.")})
-    _require_outcome(case, kind)
-    if kind == Kind.CORRECTION and not str(details.get("reasons", "")).strip():
-        raise ValidationError({"reasons": _("Say what the person must correct or supply.")})
-    subject = case.subject
-    with translation.override("zh-hans"):
-        case_kind = _label(CaseKind, case.kind)
-        decision = _decision(case, kind)
+    spec = kinds.get(kind)
+    content = spec.snapshot(case, details)
     return {
         "kind": kind,
-        "title": TITLES[kind],  # type: ignore[index]
+        "title": spec.title,
         "number": number,
         "verification_code": code,
         "verify_url": verify_url(code),
@@ -221,20 +143,7 @@ def build_snapshot(
         "appeal": {
             key: issuer[key] for key in ("reconsideration_body", "reconsideration_days", "court", "lawsuit_months")
         },
-        "subject": {
-            "name": subject.name,
-            "name_masked": mask_name(subject.name),
-            "id_masked": subject.id_number_masked,
-        },
-        "case": {
-            "number": case.number,
-            "kind": case.kind,
-            "kind_label": case_kind,
-            "title": case.title,
-            "filed_on": chinese_date(timezone.localtime(case.created_at).date()),
-            "facts": case.description,
-        },
-        "decision": decision,
+        **content,
         "correction": {
             "what": str(details.get("reasons", "")).strip(),
             "days": int(details.get("days", DEFAULT_CORRECTION_DAYS)),

@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import DispatchMethod, Kind, Letterhead
+from . import kinds
+from .models import DispatchMethod, Letterhead
 
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 
@@ -22,11 +23,9 @@ class DispatchForm(forms.Form):
 
 
 class RequestLetterForm(forms.Form):
-    """Letters a caseworker may request by hand; decision letters come from the decision itself."""
+    """Letters whose kind may be requested by hand; decision letters come from the decision itself."""
 
-    kind = forms.ChoiceField(
-        label=_("Letter"), choices=[(k.value, k.label) for k in (Kind.ACKNOWLEDGEMENT, Kind.CORRECTION)]
-    )
+    kind = forms.ChoiceField(label=_("Letter"), choices=kinds.requestable_choices)
     reasons = forms.CharField(
         label=_("What to correct or supply (one item per line)"),
         widget=forms.Textarea(attrs={"rows": 3}),

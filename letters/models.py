@@ -15,21 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jurisdictions.models import Division, Located
 
-
-class Kind(models.TextChoices):
-    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
-    CORRECTION = "correction", _("Return for correction")
-    APPROVAL = "approval", _("Approval decision")
-    REJECTION = "rejection", _("Rejection decision")
-
-
-# The official titles printed on the letters (official documents are in Chinese only).
-TITLES = {
-    Kind.ACKNOWLEDGEMENT: "受理通知书",
-    Kind.CORRECTION: "补正通知书",
-    Kind.APPROVAL: "批准决定书",
-    Kind.REJECTION: "不予批准决定书",
-}
+from . import kinds
 
 
 class Status(models.TextChoices):
@@ -124,7 +110,7 @@ class Letter(Located):
     """One issued (or to-be-issued) letter about a case. ``division`` is the case's division."""
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="letters")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=kinds.choices)  # registered by the issuing app
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence number"))
@@ -177,7 +163,7 @@ class Letter(Located):
 
     @property
     def title(self) -> str:
-        return TITLES.get(self.kind, self.kind)  # type: ignore[call-overload]
+        return kinds.title_of(self.kind)
 
     @property
     def is_current(self) -> bool:

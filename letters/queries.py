@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from jurisdictions import scope
 
-from .models import Kind, Letter, Status
-
-HANDLE = "handle_cases"
-APPROVE = "approve_cases"
+from . import kinds
+from .kinds import APPROVE as APPROVE  # the permission codenames letters check, re-exported
+from .kinds import HANDLE as HANDLE
+from .models import Letter, Status
 
 
 def access_letter(user: Any, letter_id: Any, *, codename: str | None = None) -> Letter:
@@ -33,8 +33,8 @@ def access_letter(user: Any, letter_id: Any, *, codename: str | None = None) -> 
 
 
 def supersede_codename(letter: Letter) -> str:
-    """Correcting a decision is for approvers; other letters for caseworkers."""
-    return APPROVE if letter.kind in (Kind.APPROVAL, Kind.REJECTION) else HANDLE
+    """Who may correct a letter is its kind's rule (decisions: approvers; other letters: caseworkers)."""
+    return kinds.get(letter.kind).supersede_permission
 
 
 def letters_of_case(case: Any) -> QuerySet[Letter]:

@@ -23,6 +23,8 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from . import kinds
+
 LOGGER_NAME = "weasyprint"
 # WeasyPrint reports every rendering step at INFO; a worker's log needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -177,7 +179,7 @@ def letter_html(snapshot: dict[str, Any]) -> str:
         "seal": seal_data_uri(snapshot["issuer"].get("seal", "")),
     }
     with translation.override("zh-hans"):
-        return render_to_string(f"letters/pdf/{snapshot['kind']}.html", context)
+        return render_to_string(kinds.get(snapshot["kind"]).template, context)
 
 
 def letter_pdf(snapshot: dict[str, Any]) -> bytes:

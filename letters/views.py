@@ -2,7 +2,8 @@
 letters per county, letterheads, and the public verification page.
 
 Thin: authorise through ``letters.queries.access_letter`` / ``jurisdictions.scope`` (404 outside
-the jurisdiction, 403 not allowed), call one action, render. Every download is audited.
+the jurisdiction, 403 not allowed) — a case through ``letters.kinds.access_case``, which the
+cases app registers — call one action, render. Every download is audited.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.models import Division, Level
 
-from . import actions, queries, storage
+from . import actions, kinds, queries, storage
 from .forms import DispatchForm, LetterheadForm, RequestLetterForm, SupersedeForm
 from .models import Letter, Letterhead, Status
 
@@ -73,9 +74,7 @@ def pdf_response(letter: Letter) -> HttpResponse | FileResponse:
 @login_required
 @require_GET
 def case_letters(request: HttpRequest, case_id: int) -> HttpResponse:
-    from cases.queries import access_case
-
-    case = access_case(request.user, case_id)
+    case = kinds.access_case(request.user, case_id)
     return render(
         request,
         "letters/case_letters.html",
@@ -92,10 +91,9 @@ def case_letters(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @conflicts_as_409
 def request_letter(request: HttpRequest, case_id: int) -> HttpResponse:
-    """A caseworker asks for an acknowledgement or a return-for-correction letter."""
-    from cases.queries import access_case
-
-    case = access_case(request.user, case_id, codename=queries.HANDLE)
+    """A caseworker asks for a letter of a kind that may be requested by hand (an acknowledgement,
+    a return for correction)."""
+    case = kinds.access_case(request.user, case_id, codename=queries.HANDLE)
     form = RequestLetterForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(m) for errs in form.errors.values() for m in errs))

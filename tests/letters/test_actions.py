@@ -209,28 +209,3 @@ def test_the_database_worker_issues_a_requested_letter(
     assert letter.status == Status.ISSUED, letter.error
     job = DBTaskResult.objects.get(task_path=TASK_PATH)
     assert job.status == "SUCCESSFUL" and job.return_value == letter.sha256
-
-
-def test_an_issued_decision_letter_texts_the_person_when_a_phone_is_on_file(
-    file_case: Any, decide: Any, issue: Any
-) -> None:
-    from notifications.models import Channel, Delivery
-    from subjects.models import Subject
-
-    case = decide(file_case())
-    Subject.objects.filter(pk=case.subject_id).update(phone="13800138000")
-    case.refresh_from_db()
-    issue(case, "approval")
-    sms = Delivery.objects.get(channel=Channel.SMS)
-    assert sms.address == "13800138000"
-    assert case.subject.name not in str(sms.__dict__)  # no personal details in the text
-
-
-def test_an_acknowledgement_sends_no_text(file_case: Any, issue: Any) -> None:
-    from notifications.models import Channel, Delivery
-    from subjects.models import Subject
-
-    case = file_case()
-    Subject.objects.filter(pk=case.subject_id).update(phone="13800138000")
-    issue(case, "acknowledgement")
-    assert not Delivery.objects.filter(channel=Channel.SMS).exists()

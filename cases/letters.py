@@ -1,0 +1,206 @@
+"""The letters of a case: the kinds cases registers with ``letters`` and what each one says.
+
+``letters`` is the mechanism (numbering, issuing authority, rendering, signing, verification,
+dispatch); this module is the content: the case's part of a letter's data snapshot (the
+person, the case, the decision in the letter's words), which outcome gets which decision
+letter, which letters are issued once per case or requested by hand, who corrects them, and
+what happens when a decision letter is issued. Registered from ``CasesConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from letters import kinds
+from letters.content import chinese_date, mask_name
+from notifications.case_events import notify_letter_ready
+from subjects.models import BenefitType, Subject
+
+from .models import BenefitChange, Case, Outcome
+from .models import Kind as CaseKind
+from .queries import access_case
+
+if TYPE_CHECKING:
+    from letters.models import Letter
+
+ACKNOWLEDGEMENT = "acknowledgement"
+CORRECTION = "correction"
+APPROVAL = "approval"
+REJECTION = "rejection"
+DECISIONS = (APPROVAL, REJECTION)
+
+
+def _money(value: Any) -> str:
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _require_outcome(case: Case, kind: str) -> None:
+    """A decision letter only for a case decided that way."""
+
+    wanted = {
+        APPROVAL: (Outcome.APPROVED, Outcome.PARTLY_APPROVED),
+        REJECTION: (Outcome.REJECTED,),
+    }.get(kind)
+    if wanted and case.outcome not in wanted:
+        raise ValidationError({"kind": _("This case has no matching decision yet, so this letter cannot be issued.")})
+
+
+def _decision(case: Case, kind: str) -> dict[str, Any]:
+    """The decision's facts in the letter's words (Chinese: official documents are in Chinese)."""
+
+    decided = timezone.localtime(case.decided_at).date() if case.decided_at else timezone.localdate()
+    effective = case.benefit_start or decided
+    amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
+    benefit = _label(BenefitType, case.benefit_type) if case.benefit_type else ""
+    lines: list[str] = []
+    if kind == APPROVAL:
+        partly = case.outcome == Outcome.PARTLY_APPROVED
+        verdict = "部分批准" if partly else "批准"
+        if case.kind in (CaseKind.BENEFIT_CLAIM, CaseKind.RECONSIDERATION) and case.benefit_change:
+            if case.benefit_change == BenefitChange.ADD:
+                if amount is not None:
+                    lines.append(
+                        f"{verdict}你的申请。自{chinese_date(effective)}起享受{benefit}，"
+                        f"每月发放人民币{_money(amount)}元。"
+                    )
+                else:
+                    lines.append(f"{verdict}你的申请。自{chinese_date(effective)}起享受{benefit}。")
+            else:
+                lines.append(f"{verdict}你的申请。自{chinese_date(effective)}起停止发放{benefit}。")
+        if case.kind in (CaseKind.DATA_CORRECTION, CaseKind.RECONSIDERATION) and case.corrections:
+            labels = []
+            for field in case.corrections:
+                try:
+                    model_field = Subject._meta.get_field(field)
+                except Exception:  # an unknown field is named as given
+                    labels.append(field)
+                else:
+                    labels.append(str(getattr(model_field, "verbose_name", field)))
+            lines.append(f"{verdict}你的申请，对你的档案信息（{'、'.join(labels)}）予以更正。")
+        if not lines:
+            lines.append(f"{verdict}你的申请，本机关将依规定办理。")
+    elif kind == REJECTION:
+        lines.append("不予批准你的申请。")
+    return {
+        "outcome": case.outcome,
+        "lines": lines,
+        "reasons": case.outcome_reasons,
+        "legal_basis": case.legal_basis,
+        "decided_on": chinese_date(decided),
+        "effective_on": chinese_date(effective) if kind == APPROVAL else "",
+        "amount": _money(amount) if amount is not None and kind == APPROVAL else "",
+        "benefit": benefit,
+    }
+
+
+def case_snapshot(case: Case, details: dict[str, Any], *, kind: str) -> dict[str, Any]:
+    """The case's part of a letter's snapshot: the person (masked ID number only), the case, the decision."""
+
+    _require_outcome(case, kind)
+    if kind == CORRECTION and not str(details.get("reasons", "")).strip():
+        raise ValidationError({"reasons": _("Say what the person must correct or supply.")})
+    subject = case.subject
+    with translation.override("zh-hans"):
+        case_kind = _label(CaseKind, case.kind)
+        decision = _decision(case, kind)
+    return {
+        "subject": {
+            "name": subject.name,
+            "name_masked": mask_name(subject.name),
+            "id_masked": subject.id_number_masked,
+        },
+        "case": {
+            "number": case.number,
+            "kind": case.kind,
+            "kind_label": case_kind,
+            "title": case.title,
+            "filed_on": chinese_date(timezone.localtime(case.created_at).date()),
+            "facts": case.description,
+        },
+        "decision": decision,
+    }
+
+
+# One function per kind (not partials), so that registering twice registers the same kind.
+def acknowledgement_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=ACKNOWLEDGEMENT)
+
+
+def correction_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=CORRECTION)
+
+
+def approval_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=APPROVAL)
+
+
+def rejection_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=REJECTION)
+
+
+def decision_letter_issued(letter: Letter) -> None:
+    """Text the person served that the decision letter is ready (when a phone is on file)."""
+
+    notify_letter_ready(letter.case, letter_key=str(letter.pk))
+
+
+def lock_case(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("subject").get(pk=case_id)
+
+
+def register() -> None:
+    """Register the letters of a case (called from ``CasesConfig.ready()``)."""
+    kinds.register_case_source(kinds.CaseSource(access=access_case, lock=lock_case))
+    for kind in (
+        kinds.LetterKind(
+            code=ACKNOWLEDGEMENT,
+            label=gettext_lazy("Acknowledgement of receipt"),
+            title="受理通知书",
+            template="letters/pdf/acknowledgement.html",
+            snapshot=acknowledgement_snapshot,
+            one_in_force_among=(ACKNOWLEDGEMENT,),
+            may_request=True,
+        ),
+        kinds.LetterKind(
+            code=CORRECTION,
+            label=gettext_lazy("Return for correction"),
+            title="补正通知书",
+            template="letters/pdf/correction.html",
+            snapshot=correction_snapshot,
+            may_request=True,
+        ),
+        kinds.LetterKind(
+            code=APPROVAL,
+            label=gettext_lazy("Approval decision"),
+            title="批准决定书",
+            template="letters/pdf/approval.html",
+            snapshot=approval_snapshot,
+            one_in_force_among=DECISIONS,
+            supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=REJECTION,
+            label=gettext_lazy("Rejection decision"),
+            title="不予批准决定书",
+            template="letters/pdf/rejection.html",
+            snapshot=rejection_snapshot,
+            one_in_force_among=DECISIONS,
+            supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+    ):
+        kinds.register_kind(kind)
