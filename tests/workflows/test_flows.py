@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from viewflow.workflow import flow, lock
 
+from cases.nodes import verify_node as verify_node_name
 from jurisdictions.models import Department
-from workflows.flows import CaseFlow, verify_node_name
+from workflows.flows import CaseFlow
 
 
 def test_there_is_one_verification_node_per_department_all_joining():

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from accounts.models import User
+from cases import notify
 from cases.models import Case
-from notifications import case_events
-from notifications.models import Event, Notification
+from cases.notify import CaseEvent
+from notifications.models import Notification
+from tests.notifications.conftest import _redis, _sms_log, run_worker, sms_messages, staff  # noqa: F401
 
 
 def _bell(user: User, event: str) -> list[Notification]:
@@ -26,17 +28,17 @@ def test_new_tasks_reach_their_pools_once(
 ) -> None:
     colleague = staff("colleague")
     case = file_case()
-    case_events.notify_new_tasks(case, actor=caseworker)
-    assert len(_bell(colleague, Event.TASK_QUEUED)) == 1
-    assert _bell(caseworker, Event.TASK_QUEUED) == []  # not told about one's own work
-    assert _bell(caseworker_b, Event.TASK_QUEUED) == []  # another county
+    notify.notify_new_tasks(case, actor=caseworker)
+    assert len(_bell(colleague, CaseEvent.TASK_QUEUED)) == 1
+    assert _bell(caseworker, CaseEvent.TASK_QUEUED) == []  # not told about one's own work
+    assert _bell(caseworker_b, CaseEvent.TASK_QUEUED) == []  # another county
     case = walk.intake(case)
-    case_events.notify_new_tasks(case, actor=caseworker)
-    case_events.notify_new_tasks(case, actor=caseworker)  # idempotent
-    [item] = _bell(liaison_ps, Event.TASK_QUEUED)
+    notify.notify_new_tasks(case, actor=caseworker)
+    notify.notify_new_tasks(case, actor=caseworker)  # idempotent
+    [item] = _bell(liaison_ps, CaseEvent.TASK_QUEUED)
     assert item.context == {"case": case.number, "step": "verify_public_security", "count": 1}
-    assert len(_bell(liaison_ca, Event.TASK_QUEUED)) == 1
-    assert _bell(colleague, Event.TASK_QUEUED)[0].context["count"] == 1  # the intake task only
+    assert len(_bell(liaison_ca, CaseEvent.TASK_QUEUED)) == 1
+    assert _bell(colleague, CaseEvent.TASK_QUEUED)[0].context["count"] == 1  # the intake task only
 
 
 def test_return_decision_and_letter(
@@ -52,16 +54,16 @@ def test_return_decision_and_letter(
     person = make_subject(name="钱七", phone="13700000000")
     case = walk.verify_all(walk.intake(file_case(subject_=person)))
     returned = walk.decide(case, "return")
-    case_events.notify_case_returned(returned, reason="材料不全", actor=approver)
-    [item] = _bell(caseworker, Event.CASE_RETURNED)
+    notify.notify_case_returned(returned, reason="材料不全", actor=approver)
+    [item] = _bell(caseworker, CaseEvent.CASE_RETURNED)
     assert item.context["reason"] == "材料不全"
     decided = Case.objects.get(pk=case.pk)
     decided.outcome = "approved"
     with django_capture_on_commit_callbacks(execute=True):
-        case_events.notify_case_decided(decided, actor=approver)
-        case_events.notify_letter_ready(decided)
-    assert len(_bell(caseworker, Event.CASE_DECIDED)) == 1
-    assert len(_bell(caseworker, Event.LETTER_READY)) == 1
+        notify.notify_case_decided(decided, actor=approver)
+        notify.notify_letter_ready(decided)
+    assert len(_bell(caseworker, CaseEvent.CASE_DECIDED)) == 1
+    assert len(_bell(caseworker, CaseEvent.LETTER_READY)) == 1
     run_worker()
     [sms] = sms_messages()
     assert sms["to"] == "13700000000" and "钱七" not in sms["text"]
@@ -72,8 +74,8 @@ def test_a_reassigned_task_tells_the_new_owner(
 ) -> None:
     colleague = staff("colleague")
     case = file_case()
-    [task] = case_events.active_tasks(case)
-    case_events.notify_task_assigned(task, case=case, to_user=colleague, actor=supervisor)
-    case_events.notify_task_assigned(task, case=case, to_user=caseworker, actor=caseworker)  # self-claim: silent
-    assert len(_bell(colleague, Event.TASK_ASSIGNED)) == 1
-    assert _bell(caseworker, Event.TASK_ASSIGNED) == []
+    [task] = notify.active_tasks(case)
+    notify.notify_task_assigned(task, case=case, to_user=colleague, actor=supervisor)
+    notify.notify_task_assigned(task, case=case, to_user=caseworker, actor=caseworker)  # self-claim: silent
+    assert len(_bell(colleague, CaseEvent.TASK_ASSIGNED)) == 1
+    assert _bell(caseworker, CaseEvent.TASK_ASSIGNED) == []
