@@ -28,7 +28,7 @@ from jurisdictions.models import Department
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, nodes, policy, queries
-from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Kind, VerificationResultChoice
+from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Decision, Kind, VerificationResultChoice
 
 T = TypeVar("T")
 
@@ -216,7 +216,7 @@ class CompleteSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=VerificationResultChoice.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
-    decision = serializers.ChoiceField(choices=["approve", "reject", "return"], required=False)
+    decision = serializers.ChoiceField(choices=Decision.choices, required=False)
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
     legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
     partly = serializers.BooleanField(required=False, default=False)

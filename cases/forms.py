@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jurisdictions.models import Department
 
 from . import nodes
-from .models import BenefitChange, Channel, Kind, Stage, Status, VerificationResultChoice
+from .models import BenefitChange, Channel, Decision, Kind, Stage, Status, VerificationResultChoice
 
 
 def _benefit_choices() -> list[tuple[str, Any]]:
@@ -102,7 +102,7 @@ class VerificationForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return for correction"))],
+        choices=Decision.choices,
         widget=forms.RadioSelect,
     )
     partly = forms.BooleanField(label=_("Approve only in part"), required=False)

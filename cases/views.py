@@ -287,6 +287,7 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "label": nodes.label(node),
             "node": node,
+            "shows_verifications": node in (nodes.APPROVE, nodes.CORRECT),
             "form": form,
             "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
         },

@@ -18,7 +18,6 @@ at the entry point (``cases.queries.access_*`` and ``cases.policy``).
 
 from .attachments import do_add_attachment, do_record_download
 from .decisions import (
-    DECISIONS,
     do_apply_decision,
     do_close_case,
     do_complete_task,
@@ -43,7 +42,6 @@ from .sla import do_clear_calendar_day, do_escalate_case, do_set_calendar_day, d
 from .steps import do_claim_task, do_reassign_task, do_release_task
 
 __all__ = [
-    "DECISIONS",
     "KIND_FIELDS",
     "DuplicateCase",
     "correctable_fields",

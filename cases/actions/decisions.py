@@ -22,7 +22,7 @@ from audit.log import record
 from letters.actions import do_request_letter
 
 from .. import nodes, policy
-from ..models import BenefitChange, Case, Kind, Status, VerificationResult, VerificationResultChoice
+from ..models import BenefitChange, Case, Decision, Kind, Status, VerificationResult, VerificationResultChoice
 from ..notify import notify_case_decided, notify_case_returned, notify_new_tasks
 from ..signals import case_applied
 from ._base import (
@@ -36,9 +36,6 @@ from ._base import (
     run_task,
     transition_event,
 )
-
-DECISIONS = ("approve", "reject", "return")
-
 
 @transaction.atomic
 def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | None = None, note: str = "") -> Case:
@@ -140,24 +137,24 @@ def do_decide(
     found = policy.refusal(actor, case, approving=True)
     if found:
         raise PermissionDenied(found[1])
-    if decision not in DECISIONS:
+    if decision not in Decision.values:
         raise ValidationError({"decision": _("Choose approve, reject or return.")})
-    if decision != "approve" and not reasons.strip():
+    if decision != Decision.APPROVE and not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for rejecting or returning the case.")})
     if partly and not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for approving only in part.")})
     old = case.status
     now = timezone.now()
-    if decision == "approve":
+    if decision == Decision.APPROVE:
         case.approve(partly=partly)
         if approved_amount is not None:
             case.approved_amount = approved_amount
-    elif decision == "reject":
+    elif decision == Decision.REJECT:
         case.reject()
     else:
         case.return_for_correction()
         pause(case, now)
-    if decision != "return":
+    if decision != Decision.RETURN:
         case.outcome_reasons = reasons
         case.legal_basis = legal_basis
         case.decided_by = actor
@@ -170,13 +167,13 @@ def do_decide(
     run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
     case.refresh_from_db()
     # No decision without its letter: a failed request rolls the decision back with it.
-    if decision == "approve":
+    if decision == Decision.APPROVE:
         do_request_letter(case, kind="approval", actor=actor)
-    elif decision == "reject":
+    elif decision == Decision.REJECT:
         do_request_letter(case, kind="rejection", actor=actor)
     else:
         do_request_letter(case, kind="correction", actor=actor, details={"reasons": reasons})
-    if decision == "return":
+    if decision == Decision.RETURN:
         notify_case_returned(case, reason=reasons, actor=actor)
         notify_new_tasks(case, actor=actor)
     else:
