@@ -30,10 +30,10 @@ Formatter = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class EventSpec:
-    label: Promise  # what the event is called on the preferences page
-    title: Promise
-    body: Promise
-    sms: Promise = SMS_GENERIC
+    label: str | Promise  # what the event is called on the preferences page (lazy: translated when shown)
+    title: str | Promise
+    body: str | Promise
+    sms: str | Promise = SMS_GENERIC
     email: bool = False  # default for the email channel (in-app is on by default, SMS off)
     batched: bool = False  # coalesced in the bell and sent by email in batches
     # Codes in the context shown as words of the current language (the registering app's own).
@@ -92,7 +92,7 @@ class _Blank(dict):
         return ""
 
 
-def _fill(template: Promise, context: dict[str, Any], formatter: Formatter | None) -> str:
+def _fill(template: str | Promise, context: dict[str, Any], formatter: Formatter | None) -> str:
     try:
         shown = formatter(dict(context)) if formatter else context
         return str(template) % _Blank(shown)

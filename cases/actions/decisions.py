@@ -37,6 +37,7 @@ from ._base import (
     transition_event,
 )
 
+
 @transaction.atomic
 def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | None = None, note: str = "") -> Case:
     """The caseworker's intake review: the departments to ask are settled and verification starts."""

@@ -10,6 +10,8 @@ from cases import notify
 from cases.models import Case
 from cases.notify import CaseEvent
 from notifications.models import Notification
+
+# The SMS log, a worker and staff with email addresses: the notifications tests' fixtures.
 from tests.notifications.conftest import _redis, _sms_log, run_worker, sms_messages, staff  # noqa: F401
 
 
@@ -21,7 +23,7 @@ def test_new_tasks_reach_their_pools_once(
     file_case: Callable[..., Case],
     walk: Any,
     caseworker: User,
-    staff: Callable[..., User],
+    staff: Callable[..., User],  # noqa: F811 (fixture from tests.notifications)
     liaison_ps: User,
     liaison_ca: User,
     caseworker_b: User,
@@ -47,8 +49,8 @@ def test_return_decision_and_letter(
     caseworker: User,
     approver: User,
     make_subject: Callable[..., Any],
-    run_worker: Callable[[], int],
-    sms_messages: Callable[[], list[dict[str, str]]],
+    run_worker: Callable[[], int],  # noqa: F811 (fixture from tests.notifications)
+    sms_messages: Callable[[], list[dict[str, str]]],  # noqa: F811 (fixture from tests.notifications)
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     person = make_subject(name="钱七", phone="13700000000")
@@ -70,7 +72,10 @@ def test_return_decision_and_letter(
 
 
 def test_a_reassigned_task_tells_the_new_owner(
-    file_case: Callable[..., Case], staff: Callable[..., User], caseworker: User, supervisor: User
+    file_case: Callable[..., Case],
+    staff: Callable[..., User],  # noqa: F811 (fixture from tests.notifications)
+    caseworker: User,
+    supervisor: User,
 ) -> None:
     colleague = staff("colleague")
     case = file_case()

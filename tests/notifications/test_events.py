@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
 from cases.notify import CaseEvent
 from crosscheck.apps import CROSSCHECK_FINISHED
@@ -22,7 +21,7 @@ def test_every_app_registered_its_events_and_only_the_digest_is_not_a_preference
 
 def test_the_model_choices_come_from_the_registry() -> None:
     field = Preference._meta.get_field("event")
-    assert {code for code, _label in field.choices} == set(events.codes())
+    assert {code for code, _label in field.choices or []} == set(events.codes())
     with translation.override("en"):
         assert events.label(CaseEvent.LETTER_READY) == "A decision letter is ready"
         assert events.label("no.such.event") == "no.such.event"
@@ -40,4 +39,4 @@ def test_an_unknown_event_is_refused() -> None:
     with pytest.raises(LookupError):
         events.spec("no.such.event")
     with pytest.raises(ValueError):
-        events.register_event("x" * 33, events.EventSpec(label=_("x"), title=_("x"), body=_("x")))
+        events.register_event("x" * 33, events.EventSpec(label="x", title="x", body="x"))
