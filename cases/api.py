@@ -1,17 +1,17 @@
 """API: cases, their history and transitions; tasks (mine, queue), claim, release, complete.
 
 Every endpoint authorises through ``cases.queries.access_*`` (404 outside the jurisdiction,
-403 not allowed) and ``cases.policy.require_may_act`` (maker-checker, recusal), then calls
-one action. Lost races and illegal transitions answer 409 with the case's current status.
+403 not allowed) and ``cases.policy`` (the task policy, maker-checker, recusal), then calls
+one action. Errors are mapped by ``core.api.exception_handler``: field messages 400, lost
+races and illegal transitions 409 with the case's current status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -25,20 +25,23 @@ from viewflow.workflow.models import Task
 from accounts.models import User
 from core.errors import Conflict
 from jurisdictions.models import Department
+from jurisdictions.perms import HANDLE_CASES
 
-from . import actions, policy, queries
-from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Kind, VerificationResultChoice
+from . import actions, nodes, policy, queries
+from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Decision, Kind, VerificationResultChoice
+
+T = TypeVar("T")
 
 
-def run_action(fn: Callable[[], Any], *, case: Case | None = None) -> Any:
-    """Call an action, turning model validation errors into 400 and viewflow's refusals into 409."""
+def run_action(fn: Callable[[], T], *, case: Case) -> T:
+    """Call an action; a viewflow refusal (which does not know the case) answers 409 with the case's status.
+
+    Everything else is mapped by ``core.api.exception_handler``.
+    """
     try:
         return fn()
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise ValidationError(detail) from None
     except FlowTransitionNotAllowed:
-        current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first() if case else None
+        current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
         raise Conflict(current_status=current) from None
 
 
@@ -59,10 +62,10 @@ class TaskSerializer(serializers.Serializer):
         return task.flow_task.name
 
     def get_label(self, task: Task) -> str:
-        return queries.node_label(task.flow_task.name)
+        return nodes.label(task.flow_task.name)
 
     def get_department(self, task: Task) -> str:
-        return queries.node_department(task.flow_task.name)
+        return nodes.department_of(task.flow_task.name)
 
     def get_owner(self, task: Task) -> str | None:
         return task.owner.username if task.owner_id else None
@@ -145,7 +148,7 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             {
                 "id": t.pk,
                 "node": t.flow_task.name,
-                "label": queries.node_label(t.flow_task.name),
+                "label": nodes.label(t.flow_task.name),
                 "owner": t.owner.username if t.owner_id else None,
             }
             for t in queries.open_tasks_of(case)
@@ -213,7 +216,7 @@ class CompleteSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=VerificationResultChoice.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
-    decision = serializers.ChoiceField(choices=["approve", "reject", "return"], required=False)
+    decision = serializers.ChoiceField(choices=Decision.choices, required=False)
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
     legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
     partly = serializers.BooleanField(required=False, default=False)
@@ -261,7 +264,7 @@ class CaseListView(APIView):
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        subject = access_subject(request.user, data.pop("subject"), codename="handle_cases")
+        subject = access_subject(request.user, data.pop("subject"), codename=HANDLE_CASES)
         contested_id = data.pop("contested_case", None)
         if contested_id is not None:
             data["contested_case"] = queries.access_case(request.user, contested_id)
@@ -269,7 +272,7 @@ class CaseListView(APIView):
         kind = data.pop("kind")
         title = data.pop("title")
         try:
-            case = run_action(lambda: actions.do_file_case(subject, kind=kind, title=title, actor=request.user, **data))
+            case = actions.do_file_case(subject, kind=kind, title=title, actor=request.user, **data)
         except actions.DuplicateCase as exc:
             return Response(
                 {
@@ -315,7 +318,7 @@ class CaseTransitionView(APIView):
             raise Conflict(
                 _("“%(name)s” is not a transition you can request here.") % {"name": name}, current_status=case.status
             )
-        if not queries.may_work_on(request.user, "intake", case):
+        if not policy.may_handle(request.user, case):
             raise PermissionDenied(_("Only a caseworker of this jurisdiction can do this."))
         policy.require_may_act(request.user, case, action=name)
         serializer = TransitionSerializer(data=request.data)
@@ -354,95 +357,43 @@ def _task_response(task: Task) -> Response:
 class TaskClaimView(APIView):
     @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        task = queries.access_task(request.user, pk)
-        case = task.case  # type: ignore[attr-defined]
-        policy.require_may_act(request.user, case, action="claim", approving=task.flow_task.name == "approve")
-        run_action(lambda: actions.do_claim_task(task, actor=request.user), case=case)
-        return _task_response(task)
+        access = queries.access_task(request.user, pk)
+        policy.require_may_claim(request.user, access)
+        run_action(lambda: actions.do_claim_task(access.task, actor=request.user), case=access.case)
+        return _task_response(access.task)
 
 
 class TaskReleaseView(APIView):
     @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        task = queries.access_task(request.user, pk, act=False)
-        case = task.case  # type: ignore[attr-defined]
-        if task.owner_id != request.user.pk and not queries.may_supervise(request.user, case):
-            if not queries.may_work_on(request.user, task.flow_task.name, case):
-                raise PermissionDenied(_("This task is for another role or department."))
-            raise PermissionDenied(_("Only the person who claimed the task or a supervisor can release it."))
-        run_action(lambda: actions.do_release_task(task, actor=request.user), case=case)
-        return _task_response(task)
+        access = queries.access_task(request.user, pk, act=False)
+        policy.require_may_release(request.user, access)
+        run_action(lambda: actions.do_release_task(access.task, actor=request.user), case=access.case)
+        return _task_response(access.task)
 
 
 class TaskReassignView(APIView):
     @extend_schema(request=ReassignSerializer, responses=TaskSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        task = queries.access_task(request.user, pk, act=False)
-        case = task.case  # type: ignore[attr-defined]
-        if not queries.may_supervise(request.user, case):
-            raise PermissionDenied(_("Only a supervisor can reassign tasks."))
+        access = queries.access_task(request.user, pk, act=False)
+        policy.require_may_reassign(request.user, access)
         username = str(request.data.get("user", "")) if isinstance(request.data, dict) else ""
         target = User.objects.filter(username=username, is_active=True).first()
-        node = task.flow_task.name
-        if target is None or not queries.may_work_on(target, node, case):
-            raise ValidationError({"user": [_("This person cannot work on this task here.")]})
-        found = policy.refusal(target, case, approving=node == "approve")
-        if found:
-            raise ValidationError({"user": [found[1]]})
-        run_action(lambda: actions.do_reassign_task(task, actor=request.user, to_user=target), case=case)
-        return _task_response(task)
-
-
-def complete_task(user: Any, task: Task, data: dict[str, Any]) -> Case:
-    """Dispatch a task's decision fields to its action (shared by the API and the pages)."""
-    case: Case = task.case  # type: ignore[attr-defined]
-    node = task.flow_task.name
-    policy.require_may_act(user, case, action=f"complete:{node}", approving=node == "approve")
-    if node == "intake":
-        return run_action(
-            lambda: actions.do_review_intake(
-                task, actor=user, departments=data.get("departments"), note=data.get("note", "")
-            ),
-            case=case,
-        )
-    if node == "correct":
-        return run_action(
-            lambda: actions.do_resubmit_case(
-                task, actor=user, note=data.get("note", ""), departments=data.get("departments")
-            ),
-            case=case,
-        )
-    if node == "approve":
-        if not data.get("decision"):
-            raise ValidationError({"decision": [_("Choose approve, reject or return.")]})
-        return run_action(
-            lambda: actions.do_decide(
-                task,
-                actor=user,
-                decision=data["decision"],
-                reasons=data.get("reasons", ""),
-                legal_basis=data.get("legal_basis", ""),
-                partly=bool(data.get("partly")),
-                approved_amount=data.get("approved_amount"),
-            ),
-            case=case,
-        )
-    if not data.get("result"):
-        raise ValidationError({"result": [_("Choose confirmed, disputed or not found.")]})
-    run_action(
-        lambda: actions.do_record_verification(
-            task, actor=user, result=data["result"], note=data.get("note", ""), evidence=data.get("evidence", "")
-        ),
-        case=case,
-    )
-    return Case.objects.get(pk=case.pk)
+        policy.require_reassignable_to(access, target)
+        assert target is not None
+        run_action(lambda: actions.do_reassign_task(access.task, actor=request.user, to_user=target), case=access.case)
+        return _task_response(access.task)
 
 
 class TaskCompleteView(APIView):
     @extend_schema(request=CompleteSerializer, responses=CompletedSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        task = queries.access_task(request.user, pk)
+        access = queries.access_task(request.user, pk)
         serializer = CompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = complete_task(request.user, task, dict(serializer.validated_data))
+        policy.require_may_complete(request.user, access)
+        data = dict(serializer.validated_data)
+        case = run_action(
+            lambda: actions.do_complete_task(access.task, actor=request.user, data=data), case=access.case
+        )
         return Response({"case": case.pk, "number": case.number, "status": case.status})

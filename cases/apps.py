@@ -12,10 +12,13 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import PeriodicJob, register_periodic
 
+        from .notify import register_events
+
+        register_events()  # the case events' texts, with notifications
         register_periodic(
             PeriodicJob(
                 "scan_sla",
-                "notifications.tasks.scan_sla",
+                "cases.tasks.scan_sla",
                 every=lambda: datetime.timedelta(minutes=int(settings.LAUREL_NOTIFY_SLA_SCAN_MINUTES)),
             )
         )

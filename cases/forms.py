@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jurisdictions.models import Department
 
-from .models import BenefitChange, Channel, Kind, Stage, Status, VerificationResultChoice
+from . import nodes
+from .models import BenefitChange, Channel, Decision, Kind, Stage, Status, VerificationResultChoice
 
 
 def _benefit_choices() -> list[tuple[str, Any]]:
@@ -101,7 +102,7 @@ class VerificationForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return for correction"))],
+        choices=Decision.choices,
         widget=forms.RadioSelect,
     )
     partly = forms.BooleanField(label=_("Approve only in part"), required=False)
@@ -141,10 +142,10 @@ class CaseFilterForm(forms.Form):
         label=_("Stage"),
         choices=[
             ("", _("All")),
-            ("intake", _("Intake review")),
-            ("approve", _("Approval")),
-            ("correct", _("Correct and resubmit")),
-            *[(f"verify_{code}", label) for code, label in Department.choices],
+            (nodes.INTAKE, _("Intake review")),
+            (nodes.APPROVE, _("Approval")),
+            (nodes.CORRECT, _("Correct and resubmit")),
+            *[(nodes.verify_node(code), label) for code, label in Department.choices],
         ],
         required=False,
     )
@@ -175,9 +176,9 @@ class QueueFilterForm(forms.Form):
         label=_("Task"),
         choices=[
             ("", _("All")),
-            ("intake", _("Intake review")),
-            ("correct", _("Correct and resubmit")),
-            ("approve", _("Approval")),
+            (nodes.INTAKE, _("Intake review")),
+            (nodes.CORRECT, _("Correct and resubmit")),
+            (nodes.APPROVE, _("Approval")),
         ],
         required=False,
     )

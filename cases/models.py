@@ -58,6 +58,14 @@ OPEN_STATUSES = (
 WITHDRAWABLE = [Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL, Status.RETURNED]
 
 
+class Decision(models.TextChoices):
+    """What the approver decides at the approval step."""
+
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    RETURN = "return", _("Return for correction")
+
+
 class Outcome(models.TextChoices):
     APPROVED = "approved", _("Approved")
     PARTLY_APPROVED = "partly_approved", _("Partly approved")

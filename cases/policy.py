@@ -1,4 +1,15 @@
-"""Maker-checker and recusal: who may not act on a case even with the right role.
+"""Who may do what with a case and its tasks: the one task policy (API and pages alike).
+
+Roles (jurisdiction permissions over the case's division, ``jurisdictions.scope``):
+
+- A task of a step may be worked on (claimed, completed) by holders of the step's permission
+  (``cases.nodes.codename_for``): caseworkers for intake and correction, approvers for the
+  approval, each department's liaisons for its verification.
+- A claimed task may be released by whoever claimed it or by a supervisor; only supervisors
+  reassign, and only to someone who may work on the task and is not barred from it below.
+- A document may be downloaded by whoever may see the case (``cases.queries.access_attachment``).
+
+Maker-checker and recusal: who may not act on a case even with the right role.
 
 - Nobody acts on a case whose subject is themselves (the staff member's ID blind index
   ``accounts.User.id_number_hmac`` equals the subject's ``id_number_hmac``).
@@ -11,14 +22,20 @@ Actions re-check with :func:`refusal` as a last line of defence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from audit.log import record
+from core.errors import Conflict
+from jurisdictions import scope
+from jurisdictions.perms import HANDLE_CASES, SUPERVISE
 
+from . import nodes
 from .models import Case, VerificationResult
 
 SELF = "recusal_self"
@@ -58,3 +75,109 @@ def require_not_own_subject(user: Any, subject: Any, *, action: str) -> None:
     with transaction.atomic():
         record(event_type="case.refused", actor=user, obj=subject, data={"action": action, "rule": SELF})
     raise PermissionDenied(_("You cannot file a case about yourself; another member of staff must do it."))
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    """A case task someone reached through ``cases.queries.access_task``, with its case."""
+
+    task: Task
+    case: Case
+
+    @property
+    def node(self) -> str:
+        return str(self.task.flow_task.name)
+
+    @property
+    def approving(self) -> bool:
+        return self.node == nodes.APPROVE
+
+
+def may_work_on(user: Any, node: str, case: Case) -> bool:
+    """Whether ``user`` holds the permission of the step ``node`` over the case's division."""
+    return scope.has_perm_at(user, nodes.codename_for(node), case.division_id)
+
+
+def may_handle(user: Any, case: Case) -> bool:
+    """A caseworker of the case's jurisdiction (withdraw, attach documents)."""
+    return scope.has_perm_at(user, HANDLE_CASES, case.division_id)
+
+
+def may_supervise(user: Any, case: Case) -> bool:
+    return scope.has_perm_at(user, SUPERVISE, case.division_id)
+
+
+def _may_work(user: Any, access: TaskAccess) -> bool:
+    return (
+        may_work_on(user, access.node, access.case) and refusal(user, access.case, approving=access.approving) is None
+    )
+
+
+def may_claim(user: Any, access: TaskAccess) -> bool:
+    return access.task.owner_id is None and _may_work(user, access)
+
+
+def may_complete(user: Any, access: TaskAccess) -> bool:
+    return access.task.owner_id in (None, user.pk) and _may_work(user, access)
+
+
+def may_release(user: Any, access: TaskAccess) -> bool:
+    owner = access.task.owner_id
+    return owner is not None and (owner == user.pk or may_supervise(user, access.case))
+
+
+def may_reassign(user: Any, access: TaskAccess) -> bool:
+    return may_supervise(user, access.case)
+
+
+def task_permissions(user: Any, access: TaskAccess) -> dict[str, bool]:
+    """What ``user`` may do with the task (the buttons a page shows)."""
+    return {
+        "may_claim": may_claim(user, access),
+        "may_complete": may_complete(user, access),
+        "may_release": may_release(user, access),
+        "may_reassign": may_reassign(user, access),
+    }
+
+
+def require_may_claim(user: Any, access: TaskAccess) -> None:
+    """403 (audited) when a maker-checker or recusal rule forbids claiming (the step's role was checked)."""
+    require_may_act(user, access.case, action="claim", approving=access.approving)
+
+
+def require_may_complete(user: Any, access: TaskAccess, *, action: str = "complete") -> None:
+    """403 (audited) when a rule forbids working on the task; 409 when someone else holds it."""
+    require_may_act(user, access.case, action=f"{action}:{access.node}", approving=access.approving)
+    if access.task.owner_id not in (None, user.pk):
+        raise Conflict(_("Someone else has claimed this task."), current_status=access.case.status)
+
+
+def require_may_release(user: Any, access: TaskAccess) -> None:
+    if access.task.owner_id == user.pk or may_supervise(user, access.case):
+        return
+    if not may_work_on(user, access.node, access.case):
+        raise PermissionDenied(_("This task is for another role or department."))
+    raise PermissionDenied(_("Only the person who claimed the task or a supervisor can release it."))
+
+
+def require_may_reassign(user: Any, access: TaskAccess) -> None:
+    if not may_reassign(user, access):
+        raise PermissionDenied(_("Only a supervisor can reassign tasks."))
+
+
+def reassign_refusal(access: TaskAccess, target: Any | None) -> str | None:
+    """Why the task cannot be given to ``target`` (None when it can)."""
+    if target is None or not may_work_on(target, access.node, access.case):
+        return _("This person cannot work on this task here.")
+    found = refusal(target, access.case, approving=access.approving)
+    return found[1] if found else None
+
+
+def require_reassignable_to(access: TaskAccess, target: Any | None) -> None:
+    """400 on the ``user`` field when the task cannot be given to ``target``."""
+    message = reassign_refusal(access, target)
+    if message:
+        raise ValidationError({"user": message})

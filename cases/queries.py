@@ -21,47 +21,12 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from jurisdictions import scope
-from jurisdictions.models import Department
-from jurisdictions.roles import verify_permission
+from jurisdictions.perms import SUPERVISE
 
-from .models import OPEN_STATUSES, Case, Status
-
-HUMAN_NODES = ["intake", "correct", "approve"] + [f"verify_{d}" for d in Department.values]
-SUPERVISE = "supervise"
-
-
-def node_codename(node: str) -> str:
-    """The jurisdiction permission needed to work on a task of this node."""
-    if node in ("intake", "correct"):
-        return "handle_cases"
-    if node == "approve":
-        return "approve_cases"
-    if node.startswith("verify_"):
-        return verify_permission(node.removeprefix("verify_"))
-    raise ValueError(node)
-
-
-def node_department(node: str) -> str:
-    return node.removeprefix("verify_") if node.startswith("verify_") else ""
-
-
-def node_label(node: str) -> str:
-    labels = {
-        "intake": _("Intake review"),
-        "correct": _("Correct and resubmit"),
-        "approve": _("Approval"),
-    }
-    if node in labels:
-        return str(labels[node])
-    department = node_department(node)
-    if department:
-        return _("Verification: %(department)s") % {"department": Department(department).label}
-    return node
-
-
-def _flow_task_ref(node: str) -> str:
-    return f"workflows/flows.CaseFlow.{node}"
-
+from . import nodes
+from .models import OPEN_STATUSES, Attachment, Case, Status
+from .nodes import HUMAN_NODES, flow_task_ref
+from .policy import TaskAccess, may_work_on
 
 # --- objects ---------------------------------------------------------------------------------
 
@@ -77,8 +42,8 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
     return case
 
 
-def access_task(user: Any, task_id: Any, *, act: bool = True) -> Task:
-    """A case task the user may see (404 otherwise) and, with ``act``, work on (403 otherwise)."""
+def access_task(user: Any, task_id: Any, *, act: bool = True) -> TaskAccess:
+    """A case task the user may see (404 otherwise) and, with ``act``, work on (403 otherwise), with its case."""
     try:
         pk = int(task_id)
     except (TypeError, ValueError):
@@ -93,16 +58,20 @@ def access_task(user: Any, task_id: Any, *, act: bool = True) -> Task:
         raise Http404(_("Not found."))
     if act and not may_work_on(user, node, case):
         raise PermissionDenied(_("This task is for another role or department."))
-    task.case = case  # type: ignore[attr-defined]
-    return task
+    return TaskAccess(task=task, case=case)
 
 
-def may_work_on(user: Any, node: str, case: Case) -> bool:
-    return scope.has_perm_at(user, node_codename(node), case.division_id)
-
-
-def may_supervise(user: Any, case: Case) -> bool:
-    return scope.has_perm_at(user, SUPERVISE, case.division_id)
+def access_attachment(user: Any, attachment_id: Any) -> Attachment:
+    """A document of a case the user may see (404 otherwise: unknown and out of scope look alike)."""
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError):
+        raise Http404(_("Not found.")) from None
+    attachment = Attachment.objects.select_related("case").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404(_("Not found."))
+    scope.require_visible(user, attachment.case.division_id)
+    return attachment
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -112,9 +81,9 @@ def _workable_q(user: Any) -> Q:
     """Tasks of nodes the user may work on, in the part of the tree where they may."""
     q = Q(pk__in=[])
     for node in HUMAN_NODES:
-        codename = node_codename(node)
+        codename = nodes.codename_for(node)
         if scope.codes_with(user, codename):
-            q |= Q(flow_task=_flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
+            q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
     return q
 
 
@@ -122,7 +91,7 @@ def _open_tasks() -> QuerySet[Task]:
     return Task.objects.filter(
         process__case__isnull=False,
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        flow_task__in=[_flow_task_ref(n) for n in HUMAN_NODES],
+        flow_task__in=[flow_task_ref(n) for n in HUMAN_NODES],
     ).select_related("owner", "process__case", "process__case__subject", "process__case__division")
 
 
@@ -146,9 +115,9 @@ def queue_tasks(
         q |= scope.scope_q(user, codename=SUPERVISE, prefix="process__case__")
     qs = _open_tasks().filter(q).filter(owner__isnull=True)
     if department:
-        qs = qs.filter(flow_task=_flow_task_ref(f"verify_{department}"))
+        qs = qs.filter(flow_task=flow_task_ref(nodes.verify_node(department)))
     if node:
-        qs = qs.filter(flow_task=_flow_task_ref(node))
+        qs = qs.filter(flow_task=flow_task_ref(node))
     if division:
         qs = qs.filter(Q(process__case__division_id=division) | Q(process__case__county_code=division))
     return qs.order_by(*SORTS.get(sort, SORTS["waiting"]))
@@ -173,7 +142,7 @@ def open_tasks_of(case: Case) -> list[Task]:
         return []
     return list(
         Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
-        .filter(flow_task__in=[_flow_task_ref(n) for n in HUMAN_NODES])
+        .filter(flow_task__in=[flow_task_ref(n) for n in HUMAN_NODES])
         .select_related("owner")
         .order_by("id")
     )
@@ -242,7 +211,7 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.filter(kind=filters.kind)
     if filters.stage:
         qs = qs.filter(
-            process__task__flow_task=_flow_task_ref(filters.stage),
+            process__task__flow_task=flow_task_ref(filters.stage),
             process__task__status__in=[
                 STATUS.NEW,
                 STATUS.ASSIGNED,
@@ -282,23 +251,3 @@ def keyset_page(qs: QuerySet[Case], *, after: str = "", size: int = 50) -> tuple
 
 def related_open_case_statuses() -> list[str]:
     return [str(s) for s in OPEN_STATUSES if s != Status.REJECTED]
-
-
-def overdue_unescalated() -> QuerySet[Case]:
-    return Case.objects.filter(
-        due_at__lt=timezone.now(), paused_at__isnull=True, escalated_at__isnull=True, status__in=OPEN_STATUSES
-    ).order_by("due_at", "id")
-
-
-def supervisors_of(division_code: str) -> list[str]:
-    """Usernames of the supervisors whose jurisdiction covers the division."""
-    from jurisdictions.models import Membership, ancestor_codes
-
-    rows = (
-        Membership.objects.filter(
-            role="supervisor", division_id__in=ancestor_codes(division_code), user__is_active=True
-        )
-        .select_related("user")
-        .order_by("-division_id")
-    )
-    return sorted({m.user.username for m in rows})

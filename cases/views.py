@@ -1,11 +1,11 @@
 """Caseworker pages: case list and detail, filing, the inbox and queue, one form per task,
 attachments and a printable summary. Thin: authorise (``cases.queries.access_*``,
-``cases.policy``), call one action, render. Lost races render a 409 page.
+``cases.policy``), call one action, render. Domain refusals render their page
+(``core.pages.domain_errors_as_pages``): a lost race is a 409 page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,25 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from core.errors import Conflict
-from core.pages import domain_errors_as_pages
+from core.pages import apply_errors, domain_errors_as_pages
 from jurisdictions import scope
+from jurisdictions.perms import ADMINISTER, HANDLE_CASES, SUPERVISE
 
-from . import actions, forms, policy, queries, sla
-from .models import WITHDRAWABLE, Attachment, CalendarDay, Case, Kind, SlaRule, Stage
+from . import actions, forms, nodes, policy, queries, sla, storage
+from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage
 
 PAGE_SIZE = 50
-
-
-conflicts_as_409 = domain_errors_as_pages  # a lost race or an illegal transition: a clear 409 page
-
-
-def _form_errors(form: Any, exc: DjangoValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -73,7 +62,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "rows": [(case, flag(case)) for case in rows],
             "next_cursor": cursor,
             "params": params.urlencode(),
-            "may_file": bool(scope.codes_with(request.user, "handle_cases")),
+            "may_file": bool(scope.codes_with(request.user, HANDLE_CASES)),
         },
     )
 
@@ -99,8 +88,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     flag = sla.flagger()
     for task in tasks[:200]:
         case = task.process.case
-        rows.append({"task": task, "case": case, "label": queries.node_label(task.flow_task.name), "flag": flag(case)})
-    supervising = bool(scope.codes_with(request.user, queries.SUPERVISE))
+        rows.append({"task": task, "case": case, "label": nodes.label(task.flow_task.name), "flag": flag(case)})
+    supervising = bool(scope.codes_with(request.user, SUPERVISE))
     return render(
         request,
         "cases/inbox.html",
@@ -110,25 +99,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     """Supervisors: give several tasks to one person at once (each checked as a single reassignment)."""
     target = User.objects.filter(username=request.POST.get("user", ""), is_active=True).first()
     assigned, refused = 0, 0
     for task_id in request.POST.getlist("task"):
-        task = queries.access_task(request.user, task_id, act=False)
-        case = task.case  # type: ignore[attr-defined]
-        if not queries.may_supervise(request.user, case):
-            raise PermissionDenied(_("Only a supervisor can reassign tasks."))
-        node = task.flow_task.name
-        if (
-            target is None
-            or not queries.may_work_on(target, node, case)
-            or policy.refusal(target, case, approving=node == "approve")
-        ):
+        access = queries.access_task(request.user, task_id, act=False)
+        policy.require_may_reassign(request.user, access)
+        if target is None or policy.reassign_refusal(access, target):
             refused += 1
             continue
-        actions.do_reassign_task(task, actor=request.user, to_user=target)
+        actions.do_reassign_task(access.task, actor=request.user, to_user=target)
         assigned += 1
     if assigned:
         messages.success(request, _("%(n)d task(s) assigned.") % {"n": assigned})
@@ -147,12 +129,12 @@ def _url(name: str, *args: Any) -> str:
 
 
 @login_required
-@conflicts_as_409
+@domain_errors_as_pages
 def file_case(request: HttpRequest) -> HttpResponse:
     from subjects.queries import access_subject
 
     subject = access_subject(
-        request.user, request.GET.get("subject") or request.POST.get("subject"), codename="handle_cases"
+        request.user, request.GET.get("subject") or request.POST.get("subject"), codename=HANDLE_CASES
     )
     form = forms.FileCaseForm(
         request.POST if request.method == "POST" else None,
@@ -189,7 +171,7 @@ def file_case(request: HttpRequest) -> HttpResponse:
             except actions.DuplicateCase as exc:
                 duplicates = exc.open_cases
             except DjangoValidationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
                 return redirect("cases:detail", case.pk)
@@ -202,28 +184,15 @@ def file_case(request: HttpRequest) -> HttpResponse:
 def _task_rows(user: Any, case: Case) -> list[dict[str, Any]]:
     rows = []
     for task in queries.open_tasks_of(case):
-        node = task.flow_task.name
-        may_work = (
-            queries.may_work_on(user, node, case) and policy.refusal(user, case, approving=node == "approve") is None
-        )
-        rows.append(
-            {
-                "task": task,
-                "label": queries.node_label(node),
-                "may_claim": may_work and task.owner_id is None,
-                "may_complete": may_work and task.owner_id in (None, user.pk),
-                "may_release": task.owner_id is not None
-                and (task.owner_id == user.pk or queries.may_supervise(user, case)),
-                "may_reassign": queries.may_supervise(user, case),
-            }
-        )
+        access = policy.TaskAccess(task=task, case=case)
+        rows.append({"task": task, "label": nodes.label(access.node), **policy.task_permissions(user, access)})
     return rows
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
-    is_caseworker = queries.may_work_on(request.user, "intake", case)
+    is_caseworker = policy.may_handle(request.user, case)
     return render(
         request,
         "cases/case_detail.html",
@@ -260,10 +229,10 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
-    if not queries.may_work_on(request.user, "intake", case):
+    if not policy.may_handle(request.user, case):
         raise PermissionDenied(_("Only a caseworker of this jurisdiction can do this."))
     policy.require_may_act(request.user, case, action="withdraw")
     form = forms.WithdrawForm(request.POST)
@@ -278,9 +247,9 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- tasks ------------------------------------------------------------------------------------
 
 TASK_FORMS: dict[str, type[forms.forms.Form]] = {
-    "intake": forms.IntakeForm,
-    "correct": forms.ResubmitForm,
-    "approve": forms.DecisionForm,
+    nodes.INTAKE: forms.IntakeForm,
+    nodes.CORRECT: forms.ResubmitForm,
+    nodes.APPROVE: forms.DecisionForm,
 }
 
 
@@ -289,25 +258,20 @@ def _task_form_class(node: str) -> type[forms.forms.Form]:
 
 
 @login_required
-@conflicts_as_409
+@domain_errors_as_pages
 def task_form(request: HttpRequest, pk: int) -> HttpResponse:
-    from .api import complete_task
-
-    task = queries.access_task(request.user, pk)
-    case: Case = task.case  # type: ignore[attr-defined]
-    node = task.flow_task.name
-    policy.require_may_act(request.user, case, action=f"open:{node}", approving=node == "approve")
-    if task.owner_id not in (None, request.user.pk):
-        raise Conflict(_("Someone else has claimed this task."))
+    access = queries.access_task(request.user, pk)
+    task, case, node = access.task, access.case, access.node
+    policy.require_may_complete(request.user, access, action="open")
     form_class = _task_form_class(node)
-    initial = {"departments": case.departments} if node in ("intake", "correct") else {}
+    initial = {"departments": case.departments} if node in (nodes.INTAKE, nodes.CORRECT) else {}
     form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            case = _complete(request.user, task, data, complete_task)
+            case = actions.do_complete_task(task, actor=request.user, data=data)
         except DjangoValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -321,74 +285,54 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": task,
             "case": case,
-            "label": queries.node_label(node),
+            "label": nodes.label(node),
             "node": node,
+            "shows_verifications": node in (nodes.APPROVE, nodes.CORRECT),
             "form": form,
             "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
         },
     )
 
 
-def _complete(user: Any, task: Any, data: dict[str, Any], complete_task: Callable[..., Case]) -> Case:
-    from rest_framework.exceptions import ValidationError as DRFValidationError
-
-    try:
-        return complete_task(user, task, data)
-    except DRFValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
-        raise DjangoValidationError(
-            {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-        ) from None
-
-
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    task = queries.access_task(request.user, pk)
-    case = task.case  # type: ignore[attr-defined]
-    policy.require_may_act(request.user, case, action="claim", approving=task.flow_task.name == "approve")
-    actions.do_claim_task(task, actor=request.user)
+    access = queries.access_task(request.user, pk)
+    policy.require_may_claim(request.user, access)
+    actions.do_claim_task(access.task, actor=request.user)
     messages.success(request, _("Task claimed."))
-    return redirect(request.POST.get("next") or _url("cases:task", task.pk))
+    return redirect(request.POST.get("next") or _url("cases:task", access.task.pk))
 
 
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def task_release(request: HttpRequest, pk: int) -> HttpResponse:
-    task = queries.access_task(request.user, pk, act=False)
-    case = task.case  # type: ignore[attr-defined]
-    if task.owner_id != request.user.pk and not queries.may_supervise(request.user, case):
-        raise PermissionDenied(_("Only the person who claimed the task or a supervisor can release it."))
-    actions.do_release_task(task, actor=request.user)
+    access = queries.access_task(request.user, pk, act=False)
+    policy.require_may_release(request.user, access)
+    actions.do_release_task(access.task, actor=request.user)
     messages.success(request, _("Task released to the queue."))
     return redirect(request.POST.get("next") or _url("cases:inbox"))
 
 
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    task = queries.access_task(request.user, pk, act=False)
-    case = task.case  # type: ignore[attr-defined]
-    if not queries.may_supervise(request.user, case):
-        raise PermissionDenied(_("Only a supervisor can reassign tasks."))
+    access = queries.access_task(request.user, pk, act=False)
+    policy.require_may_reassign(request.user, access)
     form = forms.ReassignForm(request.POST)
     target = (
         User.objects.filter(username=request.POST.get("user", ""), is_active=True).first() if form.is_valid() else None
     )
-    node = task.flow_task.name
-    if (
-        target is None
-        or not queries.may_work_on(target, node, case)
-        or policy.refusal(target, case, approving=node == "approve")
-    ):
-        messages.error(request, _("This person cannot work on this task here."))
-        return redirect("cases:detail", case.pk)
-    actions.do_reassign_task(task, actor=request.user, to_user=target)
+    refused = policy.reassign_refusal(access, target)
+    if refused or target is None:
+        messages.error(request, refused or _("This person cannot work on this task here."))
+        return redirect("cases:detail", access.case.pk)
+    actions.do_reassign_task(access.task, actor=request.user, to_user=target)
     messages.success(request, _("Task given to %(user)s.") % {"user": target.get_full_name() or target.username})
-    return redirect("cases:detail", case.pk)
+    return redirect("cases:detail", access.case.pk)
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -396,9 +340,9 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@conflicts_as_409
+@domain_errors_as_pages
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    case = queries.access_case(request.user, pk, codename="handle_cases")
+    case = queries.access_case(request.user, pk, codename=HANDLE_CASES)
     policy.require_may_act(request.user, case, action="attach")
     form = forms.AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -416,18 +360,15 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    attachment = Attachment.objects.select_related("case").filter(pk=pk).first()
-    case = queries.access_case(request.user, attachment.case_id if attachment else 0)
-    assert attachment is not None
+    attachment = queries.access_attachment(request.user, pk)
     actions.do_record_download(attachment, actor=request.user)
     response = FileResponse(
-        open(actions.attachment_path(attachment.storage_name), "rb"),  # noqa: SIM115 - FileResponse closes it
+        storage.open_stored(attachment.storage_name),
         content_type=attachment.content_type,
         as_attachment=True,
         filename=attachment.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    del case
     return response
 
 
@@ -435,7 +376,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _require_admin(user: Any) -> None:
-    if not (user.is_superuser or scope.codes_with(user, "administer")):
+    if not (user.is_superuser or scope.codes_with(user, ADMINISTER)):
         raise PermissionDenied(_("Only administrators can change time limits and the calendar."))
 
 

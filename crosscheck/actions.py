@@ -210,14 +210,16 @@ def _notify_finished(run: Run, actor: Any | None) -> None:
     """Outbox rows for the supervisors of the run's division (and whoever started it)."""
     from django.urls import reverse
 
+    from jurisdictions.scope import supervisors_of
     from notifications.outbox import notify
-    from notifications.recipients import supervisors_of
+
+    from .apps import CROSSCHECK_FINISHED
 
     recipients = supervisors_of(run.division_code or "CN")
     if getattr(actor, "is_authenticated", False) and actor not in recipients:
         recipients.append(actor)
     notify(
-        event="crosscheck.finished",
+        event=CROSSCHECK_FINISHED,
         recipients=recipients,
         context={"name": f"#{run.pk}", "problems": run.found},
         dedupe_key=f"crosscheck.finished:{run.pk}",

@@ -1,11 +1,26 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The notification event of a finished cross-check run (its texts are registered in ready()).
+CROSSCHECK_FINISHED = "crosscheck.finished"
+
 
 class CrosscheckConfig(AppConfig):
     name = "crosscheck"
     verbose_name = _("Cross-checking")
 
     def ready(self) -> None:
+        from notifications.events import EventSpec, register_event
+
         # Settle send-down cases when the cases app applies them (cases/ knows nothing of us).
         from . import signals  # noqa: F401
+
+        register_event(
+            CROSSCHECK_FINISHED,
+            EventSpec(
+                label=_("A cross-check run finished"),
+                title=_("Cross-check finished: %(name)s"),
+                body=_("The cross-check %(name)s finished with %(problems)s problems found."),
+                email=True,
+            ),
+        )

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from .models import Department, Role
+from .models import Role
+from .perms import ADMINISTER, APPROVE_CASES, AUDIT, HANDLE_CASES, REVEAL_ID_NUMBER, SUPERVISE, VIEW, verify_permission
 
-VIEW = "view_jurisdiction"
+__all__ = ["ROLE_PERMISSIONS", "VIEW", "permissions_for", "verify_permission"]
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.CASEWORKER: (VIEW, "handle_cases", "reveal_id_number"),
+    Role.CASEWORKER: (VIEW, HANDLE_CASES, REVEAL_ID_NUMBER),
     Role.LIAISON: (VIEW,),  # plus the department's own verify_* permission
-    Role.APPROVER: (VIEW, "approve_cases", "reveal_id_number"),
-    Role.SUPERVISOR: (VIEW, "supervise"),
-    Role.AUDITOR: (VIEW, "audit"),
-    Role.ADMIN: (VIEW, "administer"),
+    Role.APPROVER: (VIEW, APPROVE_CASES, REVEAL_ID_NUMBER),
+    Role.SUPERVISOR: (VIEW, SUPERVISE),
+    Role.AUDITOR: (VIEW, AUDIT),
+    Role.ADMIN: (VIEW, ADMINISTER),
 }
-
-
-def verify_permission(department: str) -> str:
-    """The codename that lets a liaison verify for ``department``."""
-    return f"verify_{Department(department).value}"
 
 
 def permissions_for(role: str, department: str = "") -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
@@ -29,7 +30,7 @@ from .models import (
     level_of_code,
     normalise_code,
 )
-from .roles import VIEW
+from .perms import SUPERVISE, VIEW
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -166,6 +167,19 @@ def access_located(user: Any, obj: Model | None, *, codename: str | None = None)
     else:
         require_perm(user, codename, division_code)
     return obj
+
+
+def users_with_perm_at(codename: str, division_code: str) -> list[Any]:
+    """Active users holding ``codename`` at ``division_code`` or above (a grant covers its subtree), by id."""
+    user_ids = DivisionUserObjectPermission.objects.filter(
+        content_object_id__in=ancestor_codes(division_code), permission__codename=codename
+    ).values_list("user_id", flat=True)
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def supervisors_of(division_code: str) -> list[Any]:
+    """The supervisors of a division: active holders of ``supervise`` over it, by id."""
+    return users_with_perm_at(SUPERVISE, division_code)
 
 
 def roles_of(user: Any) -> set[str]:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from audit.log import record
 
-from .models import ContactDetails, Delivery, DeliveryStatus, Event, Mode, Notification, Preference
+from . import events
+from .models import ContactDetails, Delivery, DeliveryStatus, Mode, Notification, Preference
 from .outbox import enqueue_deliveries
 
 
@@ -36,7 +37,7 @@ def do_set_preferences(
     """Store ``{event: {"in_app", "email", "sms", "mode"}}`` for ``user`` (and their SMS number)."""
     changed: dict[str, Any] = {}
     for event, values in preferences.items():
-        if event not in Event.values or event == Event.DIGEST:
+        if event not in events.preference_events():
             raise ValidationError({"event": _("Unknown notification event: %(event)s") % {"event": event}})
         mode = values.get("mode", Mode.IMMEDIATE)
         if mode not in Mode.values:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from core.jobs import enqueue
 
 from . import events, sms
-from .models import Channel, Delivery, DeliveryStatus, Event, Held
+from .models import Channel, Delivery, DeliveryStatus, Held
 
 # Outcomes returned by deliver_one (job results, handy in logs and tests).
 SENT, FAILED, DEAD, SKIPPED = "sent", "failed", "dead", "skipped"
@@ -86,7 +86,7 @@ def compose(delivery: Delivery) -> tuple[str, str]:
     """``(subject, text)`` of an email delivery in its language."""
     title, body = events.render(delivery.event, delivery.context, delivery.language)
     parts = [body]
-    if delivery.event in (Event.DIGEST, Event.TASK_QUEUED):
+    if delivery.event == events.DIGEST or events.spec(delivery.event).batched:
         lines = _digest_lines(delivery)
         if lines:
             parts.append("\n".join(lines))
@@ -188,8 +188,8 @@ def release_held(held_for: str, slot: str, now: datetime.datetime | None = None)
             if user is None or not user.email or not user.is_active:
                 Delivery.objects.filter(pk__in=[i.pk for i in items]).update(status=DeliveryStatus.SKIPPED)
                 continue
-            event = Event.TASK_QUEUED if held_for == Held.BATCH else Event.DIGEST
             last = items[-1]
+            event = last.event if held_for == Held.BATCH else events.DIGEST
             summary, created = Delivery.objects.get_or_create(
                 channel=Channel.EMAIL,
                 dedupe_key=f"{held_for}:{user_id}:{slot}",

@@ -13,18 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class Event(models.TextChoices):
-    TASK_ASSIGNED = "task.assigned", _("A task was assigned to me")
-    TASK_QUEUED = "task.queued", _("New tasks in my queue")
-    CASE_RETURNED = "case.returned", _("A case was returned for correction")
-    CASE_DECIDED = "case.decided", _("A decision was made on a case")
-    LETTER_READY = "letter.ready", _("A decision letter is ready")
-    SLA_APPROACHING = "sla.approaching", _("A due date is approaching")
-    SLA_OVERDUE = "sla.overdue", _("A task is overdue")
-    CASE_ESCALATED = "case.escalated", _("An overdue case was escalated to me")
-    IMPORT_FINISHED = "import.finished", _("An import finished")
-    CROSSCHECK_FINISHED = "crosscheck.finished", _("A cross-check run finished")
-    DIGEST = "digest", _("Digest of notifications")
+def event_choices() -> list[tuple[str, str]]:
+    """The registered events (``notifications.events``): each app registers its own in ``ready()``."""
+    from .events import choices
+
+    return choices()
 
 
 class Channel(models.TextChoices):
@@ -44,7 +37,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
-    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    event = models.CharField(_("event"), max_length=32, choices=event_choices)
     context = models.JSONField(_("details"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
     dedupe_key = models.CharField(_("deduplication key"), max_length=200)
@@ -101,7 +94,7 @@ class Delivery(models.Model):
     )
     # Email address or phone number at the time of the event; kept out of logs and pages.
     address = models.CharField(_("address"), max_length=254)
-    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    event = models.CharField(_("event"), max_length=32, choices=event_choices)
     context = models.JSONField(_("details"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
@@ -177,7 +170,7 @@ class Preference(models.Model):
         on_delete=models.CASCADE,
         related_name="notification_preferences",
     )
-    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+    event = models.CharField(_("event"), max_length=32, choices=event_choices)
     in_app = models.BooleanField(_("in the application"), default=True)
     email = models.BooleanField(_("email"), default=False)
     sms = models.BooleanField(_("text message"), default=False)

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from core.jobs import enqueue
 
-from .events import EVENTS
-from .models import Channel, ContactDetails, Delivery, DeliveryStatus, Event, Held, Mode, Notification, NotifiedKey
+from . import events
+from .models import Channel, ContactDetails, Delivery, DeliveryStatus, Held, Mode, Notification, NotifiedKey
 from .models import Preference as PreferenceRow
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ class Preference:
 
 
 def default_preference(event: str) -> Preference:
-    spec = EVENTS[event]
-    return Preference(in_app=True, email=spec.email, sms=False, mode=Mode.IMMEDIATE)
+    return Preference(in_app=True, email=events.spec(event).email, sms=False, mode=Mode.IMMEDIATE)
 
 
 def preferences_of(user: Any) -> dict[str, Preference]:
@@ -56,7 +55,7 @@ def preferences_of(user: Any) -> dict[str, Preference]:
         row.event: Preference(in_app=row.in_app, email=row.email, sms=row.sms, mode=row.mode)
         for row in PreferenceRow.objects.filter(user=user)
     }
-    return {event: found.get(event, default_preference(event)) for event in Event.values}
+    return {event: found.get(event, default_preference(event)) for event in events.codes()}
 
 
 def preference_for(user: Any, event: str) -> Preference:
@@ -83,7 +82,7 @@ def phone_key(phone: str) -> str:
 
 def _write_in_app(user: Any, event: str, context: dict[str, Any], key: str, link: str, division_code: str) -> None:
     now = timezone.now()
-    if EVENTS[event].batched:
+    if events.spec(event).batched:
         # New tasks in a queue come in bursts: one unread bell item per user counts them.
         unread = (
             Notification.objects.select_for_update()
@@ -115,8 +114,8 @@ def notify(
 ) -> list[Delivery]:
     """Announce ``event`` to ``recipients`` (staff users) and/or by SMS to ``recipient_phone``.
 
-    - ``context``: the template values (``events.EVENTS``): case numbers, dates, counts;
-      never personal details (names, ID numbers).
+    - ``context``: the template values (the texts the announcing app registered in
+      ``notifications.events``): case numbers, dates, counts; never personal details.
     - ``dedupe_key``: identifies the occurrence (e.g. ``"case.decided:42"``). Notifying the
       same key again reaches nobody twice, whichever transaction does it.
     - ``division_code``: where the event belongs (administrators there see failed deliveries).
@@ -126,9 +125,9 @@ def notify(
     daily digest). ``recipient_phone`` (a person served) receives the event's fixed SMS
     text, which carries no personal details. Returns the outbox rows written.
     """
-    if event not in EVENTS:
+    if not events.is_registered(event):
         raise ValueError(f"unknown notification event {event!r}")
-    spec = EVENTS[event]
+    spec = events.spec(event)
     written: list[Delivery] = []
     with transaction.atomic():
         for user in recipients:

@@ -9,10 +9,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jurisdictions import scope
+from jurisdictions.perms import ADMINISTER
 
 from .models import Delivery, DeliveryStatus, Notification
-
-ADMINISTER = "administer"
 
 
 def my_notifications(user: Any) -> QuerySet[Notification]:

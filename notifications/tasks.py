@@ -8,7 +8,6 @@ safe to run twice: deliveries are claimed, periodic scans deduplicate by key.
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django_tasks import task
 
 from . import delivery
@@ -36,14 +35,6 @@ def send_batches(slot: str) -> int:
 def send_digests(slot: str) -> int:
     """Email each user the daily digest of notifications they chose to receive that way."""
     return delivery.release_held("digest", slot)
-
-
-@task()
-def scan_sla(slot: str) -> dict[str, int]:
-    """Remind of approaching due dates, announce overdue steps and escalate them to supervisors."""
-    from .case_events import scan_sla as scan
-
-    return scan(timezone.now())
 
 
 @task()

@@ -87,7 +87,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 "sms": request.POST.get(f"{event}-sms") == "on",
                 "mode": request.POST.get(f"{event}-mode", Mode.IMMEDIATE),
             }
-            for event in events.PREFERENCE_EVENTS
+            for event in events.preference_events()
         }
         try:
             actions.do_set_preferences(
@@ -99,7 +99,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your notification preferences are saved."))
             return redirect("notifications:preferences")
     rows = [
-        {"event": event, "label": events.label(event), "pref": current[event]} for event in events.PREFERENCE_EVENTS
+        {"event": event, "label": events.label(event), "pref": current[event]} for event in events.preference_events()
     ]
     return render(
         request,

@@ -1,7 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The notification event of a finished import (its texts are registered in ready()).
+IMPORT_FINISHED = "import.finished"
+
 
 class SubjectsConfig(AppConfig):
     name = "subjects"
     verbose_name = _("Subjects")
+
+    def ready(self) -> None:
+        from notifications.events import EventSpec, register_event
+
+        register_event(
+            IMPORT_FINISHED,
+            EventSpec(
+                label=_("An import finished"),
+                title=_("Import finished: %(name)s"),
+                body=_("The import %(name)s finished: %(ok)s rows loaded, %(errors)s rows with errors."),
+                email=True,
+            ),
+        )

@@ -43,10 +43,10 @@ from django.utils.translation import gettext_lazy
 from audit.log import record
 from core.spreadsheets import is_formula_like, safe_cell
 from jurisdictions.models import Division, Located, normalise_code
-from notifications.models import Event
 from notifications.outbox import notify
 
 from . import ids
+from .apps import IMPORT_FINISHED
 from .models import (
     Category,
     ConfirmationMethod,
@@ -1029,7 +1029,7 @@ def run_batch(
             },
         )
         notify(
-            event=Event.IMPORT_FINISHED,
+            event=IMPORT_FINISHED,
             recipients=[batch.created_by] if batch.created_by else [],
             context={
                 "name": batch.file_name,

@@ -21,7 +21,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
-from cases import actions
+from cases import actions, nodes
 from cases.models import Case, Status
 from jurisdictions.models import Department
 
@@ -42,15 +42,9 @@ def _needs(department: str) -> Any:
     return condition
 
 
-INTAKE, CORRECT, APPROVE = "intake", "correct", "approve"
-VERIFY_PREFIX = "verify_"
-
-
-def verify_node_name(department: str) -> str:
-    return f"{VERIFY_PREFIX}{department}"
-
-
 class CaseFlow(flow.Flow):
+    # The human nodes are named as ``cases.nodes`` names the steps (INTAKE, CORRECT, APPROVE,
+    # verify_node(department)): cases finds its tasks by these names.
     # Cases are serialised on their own row first (cases.actions); the process lock then
     # never waits long, so block instead of viewflow's NOWAIT-and-sleep retries.
     lock_impl = lock.SelectForUpdateLock(nowait=False)
@@ -108,3 +102,13 @@ class CaseFlow(flow.Flow):
     def close_case(self, activation: Activation) -> None:
         case = case_of(activation)
         actions.do_close_case(case, actor=case.decided_by)
+
+
+def start_case_process(case: Case) -> Any:
+    """The process starter ``cases`` calls when a case is filed (registered in ``WorkflowsConfig.ready``)."""
+    return CaseFlow.start.run(case=case)
+
+
+def human_node_names() -> set[str]:
+    """The names of the flow's human (View) nodes, to check them against ``cases.nodes``."""
+    return {name for name in nodes.HUMAN_NODES if isinstance(getattr(CaseFlow, name, None), flow.View)}

@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Status, VerificationResultChoice
-from cases.queries import node_label
+from cases.nodes import label as node_label
 
 register = template.Library()
 

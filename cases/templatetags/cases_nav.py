@@ -27,7 +27,8 @@ def case_task_counts(context: Any) -> dict[str, int]:
 @register.inclusion_tag("cases/_nav.html", takes_context=True)
 def cases_nav_links(context: Any) -> dict[str, Any]:
     from jurisdictions import scope
+    from jurisdictions.perms import ADMINISTER
 
     user = getattr(context.get("request"), "user", None)
-    is_admin = bool(user and user.is_authenticated and (user.is_superuser or scope.codes_with(user, "administer")))
+    is_admin = bool(user and user.is_authenticated and (user.is_superuser or scope.codes_with(user, ADMINISTER)))
     return {"task_counts": case_task_counts(context), "is_admin": is_admin}

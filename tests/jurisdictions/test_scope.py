@@ -122,3 +122,16 @@ def test_a_per_object_exception_grant_is_honoured_for_that_object_only(make_user
     assert helper.has_perm("accounts.change_user", first)
     assert not helper.has_perm("accounts.change_user", second)
     assert not helper.has_perm("accounts.change_user")  # no model-wide grant follows from it
+
+
+def test_holders_of_a_permission_here_include_those_granted_above(
+    caseworker: Any, caseworker_b: Any, supervisor: Any, make_user: Callable[..., Any]
+) -> None:
+    from jurisdictions.perms import HANDLE_CASES
+
+    inactive = make_user("gone", Role.SUPERVISOR, CITY)
+    type(inactive).objects.filter(pk=inactive.pk).update(is_active=False)
+    assert scope.users_with_perm_at(HANDLE_CASES, TOWNSHIP_IN_A) == [caseworker]
+    assert scope.supervisors_of(TOWNSHIP_IN_A) == [supervisor]  # the city's, covering the county; not the inactive
+    assert scope.supervisors_of(COUNTY_B) == [supervisor]
+    assert scope.supervisors_of("110105") == []

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import User
-from tests.cases.conftest import (  # noqa: F401  (case fixtures reused by the SLA and wiring tests)
+from tests.cases.conftest import (  # noqa: F401  (case fixtures reused by the wiring tests)
     approver,
     city_supervisor,
     file_case,

@@ -8,13 +8,14 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from notifications.models import Event, Notification
+from cases.notify import CaseEvent
+from notifications.models import Notification
 from notifications.outbox import notify
 
 
 def _notify(user: User, n: int) -> None:
     notify(
-        event=Event.CASE_DECIDED,
+        event=CaseEvent.CASE_DECIDED,
         recipients=[user],
         context={"case": f"440106-2026-00000{n}", "outcome": "approved"},
         dedupe_key=f"case.decided:{n}",

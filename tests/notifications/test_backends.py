@@ -15,9 +15,10 @@ from django.db import transaction
 from freezegun import freeze_time
 
 from accounts.models import User
+from cases.notify import CaseEvent
 from core.jobs import backend_is_transactional
 from notifications import delivery
-from notifications.models import Delivery, DeliveryStatus, Event
+from notifications.models import Delivery, DeliveryStatus
 from notifications.outbox import notify
 
 from .conftest import RQ
@@ -25,7 +26,7 @@ from .conftest import RQ
 
 def _notify(user: User) -> None:
     notify(
-        event=Event.CASE_RETURNED,
+        event=CaseEvent.CASE_RETURNED,
         recipients=[user],
         context={"case": "440106-2026-000009", "reason": "缺少材料"},
         dedupe_key="case.returned:9",

@@ -12,8 +12,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts.models import User
+from cases.notify import CaseEvent
 from notifications import delivery
-from notifications.models import Delivery, DeliveryStatus, Event
+from notifications.models import Delivery, DeliveryStatus
 from notifications.outbox import notify
 
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -21,7 +22,7 @@ T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
 def _email(user: User, key: str = "k1") -> Delivery:
     [row] = notify(
-        event=Event.CASE_DECIDED,
+        event=CaseEvent.CASE_DECIDED,
         recipients=[user],
         context={"case": "440106-2026-000007", "outcome": "approved"},
         dedupe_key=key,
@@ -32,7 +33,7 @@ def _email(user: User, key: str = "k1") -> Delivery:
 
 def _letter_sms(phone: str = "13912345678") -> Delivery:
     [row] = notify(
-        event=Event.LETTER_READY,
+        event=CaseEvent.LETTER_READY,
         recipient_phone=phone,
         context={"case": "440106-2026-000007"},
         dedupe_key="letter.ready:7",
@@ -48,7 +49,7 @@ def decided_by_email(alice: User) -> User:
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_DECIDED: {"in_app": True, "email": True, "sms": False, "mode": "immediate"}},
+        preferences={CaseEvent.CASE_DECIDED: {"in_app": True, "email": True, "sms": False, "mode": "immediate"}},
     )
     return alice
 

@@ -9,15 +9,16 @@ from django.core import mail
 
 from accounts.models import User
 from audit.models import AuditEvent
+from cases.notify import CaseEvent
 from notifications import delivery
 from notifications.actions import do_set_preferences
-from notifications.models import Delivery, DeliveryStatus, Event, Notification
+from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.outbox import notify, preferences_of
 
 
 def _returned(user: User, n: int) -> None:
     notify(
-        event=Event.CASE_RETURNED,
+        event=CaseEvent.CASE_RETURNED,
         recipients=[user],
         context={"case": f"440106-2026-00000{n}", "reason": "缺少材料"},
         dedupe_key=f"case.returned:{n}",
@@ -29,10 +30,10 @@ def test_preference_changes_are_stored_and_audited(alice: User) -> None:
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
+        preferences={CaseEvent.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
         sms_phone="13800138000",
     )
-    assert preferences_of(alice)[Event.CASE_RETURNED].mode == "digest"
+    assert preferences_of(alice)[CaseEvent.CASE_RETURNED].mode == "digest"
     event = AuditEvent.objects.get(event_type="notification.preferences_changed")
     assert "13800138000" not in str(event.data)
     assert event.data["sms_phone_changed"] is True
@@ -44,7 +45,7 @@ def test_digest_mode_holds_messages_and_the_daily_digest_sends_them_in_one_email
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
+        preferences={CaseEvent.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
     )
     _returned(alice, 1)
     _returned(alice, 2)
@@ -59,7 +60,7 @@ def test_digest_mode_holds_messages_and_the_daily_digest_sends_them_in_one_email
     [digest] = mail.outbox
     assert "2" in digest.subject
     assert "440106-2026-000001" in digest.body and "440106-2026-000002" in digest.body
-    assert set(Delivery.objects.filter(event=Event.CASE_RETURNED).values_list("status", flat=True)) == {
+    assert set(Delivery.objects.filter(event=CaseEvent.CASE_RETURNED).values_list("status", flat=True)) == {
         DeliveryStatus.DIGESTED
     }
 
@@ -68,7 +69,7 @@ def test_digest_for_a_user_without_email_is_skipped(alice: User) -> None:
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
+        preferences={CaseEvent.CASE_RETURNED: {"in_app": True, "email": True, "sms": False, "mode": "digest"}},
     )
     _returned(alice, 1)
     User.objects.filter(pk=alice.pk).update(email="")
@@ -81,7 +82,7 @@ def test_new_tasks_in_a_queue_are_one_bell_item_and_one_batched_email(
 ) -> None:
     for n in (1, 2, 3):
         notify(
-            event=Event.TASK_QUEUED,
+            event=CaseEvent.TASK_QUEUED,
             recipients=[alice],
             context={"case": f"440106-2026-00000{n}", "step": "intake"},
             dedupe_key=f"task.queued:{n}",
@@ -99,7 +100,7 @@ def test_new_tasks_in_a_queue_are_one_bell_item_and_one_batched_email(
     # Once read, the next task opens a new bell item.
     Notification.objects.update(read_at=item.created_at)
     notify(
-        event=Event.TASK_QUEUED,
+        event=CaseEvent.TASK_QUEUED,
         recipients=[alice],
         context={"case": "440106-2026-000004", "step": "intake"},
         dedupe_key="task.queued:4",

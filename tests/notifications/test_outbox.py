@@ -10,8 +10,9 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.models import User
+from cases.notify import CaseEvent
 from notifications.actions import do_set_preferences
-from notifications.models import Delivery, DeliveryStatus, Event, Notification
+from notifications.models import Delivery, DeliveryStatus, Notification
 from notifications.outbox import notify
 
 
@@ -21,7 +22,7 @@ class Boom(Exception):
 
 def _notify_decided(recipients: list[User], key: str = "case.decided:1", **kw: Any) -> list[Delivery]:
     return notify(
-        event=Event.CASE_RETURNED,
+        event=CaseEvent.CASE_RETURNED,
         recipients=recipients,
         context={"case": "440106-2026-000001", "reason": "材料不全"},
         dedupe_key=key,
@@ -85,7 +86,7 @@ def test_inactive_users_and_switched_off_channels_get_nothing(alice: User, bob: 
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_RETURNED: {"in_app": False, "email": False, "sms": False, "mode": "immediate"}},
+        preferences={CaseEvent.CASE_RETURNED: {"in_app": False, "email": False, "sms": False, "mode": "immediate"}},
     )
     _notify_decided([alice, bob])
     assert not Notification.objects.exists()
@@ -101,7 +102,7 @@ def test_sms_to_staff_needs_a_number_and_the_preference(
     do_set_preferences(
         alice,
         actor=alice,
-        preferences={Event.CASE_RETURNED: {"in_app": True, "email": False, "sms": True, "mode": "immediate"}},
+        preferences={CaseEvent.CASE_RETURNED: {"in_app": True, "email": False, "sms": True, "mode": "immediate"}},
         sms_phone="13800138000",
     )
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,8 +12,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from cases.notify import CaseEvent
 from notifications import delivery, scheduler
-from notifications.models import Delivery, DeliveryStatus, Event, Notification, ScheduledRun
+from notifications.models import Delivery, DeliveryStatus, Notification, ScheduledRun
 from notifications.outbox import notify
 from tests.cases.conftest import restore_demo_divisions
 
@@ -58,7 +59,7 @@ def test_two_schedulers_at_the_same_instant_run_each_slot_once(db: Any) -> None:
 
 def test_two_workers_on_one_message_send_it_once(alice: User) -> None:
     [row] = notify(
-        event=Event.CASE_RETURNED,
+        event=CaseEvent.CASE_RETURNED,
         recipients=[alice],
         context={"case": "440106-2026-000001"},
         dedupe_key="race:1",
@@ -74,7 +75,7 @@ def test_two_transactions_notifying_the_same_key_reach_the_receiver_once(alice: 
     def announce() -> None:
         with transaction.atomic():
             notify(
-                event=Event.CASE_RETURNED,
+                event=CaseEvent.CASE_RETURNED,
                 recipients=[alice],
                 context={"case": "440106-2026-000002"},
                 dedupe_key="race:2",

@@ -10,13 +10,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent
-from notifications.models import Delivery, DeliveryStatus, Event, Notification, Preference
+from cases.notify import CaseEvent
+from notifications.models import Delivery, DeliveryStatus, Notification, Preference
 from notifications.outbox import notify
 
 
 def _notify(user: User, key: str = "k") -> Notification:
     notify(
-        event=Event.CASE_RETURNED,
+        event=CaseEvent.CASE_RETURNED,
         recipients=[user],
         context={"case": "440106-2026-000003", "reason": "缺少材料"},
         dedupe_key=key,
@@ -30,7 +31,7 @@ def _dead(division_code: str = "440106") -> Delivery:
     return Delivery.objects.create(
         channel="sms",
         address="13912345678",
-        event=Event.LETTER_READY,
+        event=CaseEvent.LETTER_READY,
         dedupe_key=f"dead:{division_code}",
         division_code=division_code,
         status=DeliveryStatus.DEAD,
@@ -79,10 +80,10 @@ def test_preferences_page_saves_choices(client: Client, alice: User) -> None:
     assert client.get(reverse("notifications:preferences")).status_code == 200
     response = client.post(
         reverse("notifications:preferences"),
-        {f"{Event.CASE_RETURNED}-email": "on", f"{Event.CASE_RETURNED}-mode": "digest", "sms_phone": ""},
+        {f"{CaseEvent.CASE_RETURNED}-email": "on", f"{CaseEvent.CASE_RETURNED}-mode": "digest", "sms_phone": ""},
     )
     assert response.status_code == 302
-    row = Preference.objects.get(user=alice, event=Event.CASE_RETURNED)
+    row = Preference.objects.get(user=alice, event=CaseEvent.CASE_RETURNED)
     assert (row.in_app, row.email, row.sms, row.mode) == (False, True, False, "digest")
     assert AuditEvent.objects.filter(event_type="notification.preferences_changed").exists()
 

@@ -1,8 +1,7 @@
-"""Record an escalation to the jurisdiction's supervisors for every overdue case (run it daily).
+"""Run the SLA scan now: remind of due dates, announce overdue steps, escalate them to supervisors.
 
-Notifications come with a later issue; for now the escalation is an audit event
-(``case.escalated``) naming the supervisors, and the case is marked so it is escalated once
-per stage.
+The same scan as the periodic job ``scan_sla`` (``cases.actions.sla.scan_sla``): a case is
+escalated once per stage, to the holders of ``supervise`` over its division.
 """
 
 from __future__ import annotations
@@ -10,18 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from cases.actions import do_escalate_case
-from cases.queries import overdue_unescalated, supervisors_of
+from cases.actions import scan_sla
 
 
 class Command(BaseCommand):
-    help = "Escalate overdue cases to the supervisors of their jurisdiction."
+    help = "Run the SLA scan now: reminders, overdue notices, escalation to the jurisdiction's supervisors."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        n = 0
-        for case in overdue_unescalated().iterator():
-            do_escalate_case(case, actor=None, supervisors=supervisors_of(case.division_id))
-            n += 1
+        counts = scan_sla(timezone.now())
         if options["verbosity"]:
-            self.stdout.write(f"escalated: {n}")
+            self.stdout.write(
+                f"escalated: {counts['escalated']} (overdue: {counts['overdue']}, approaching: {counts['approaching']})"
+            )

@@ -10,9 +10,10 @@ from freezegun import freeze_time
 
 from accounts.models import User
 from audit.models import AuditEvent
+from cases.actions import scan_sla
 from cases.models import CalendarDay, Case
-from notifications.case_events import scan_sla
-from notifications.models import Event, Notification
+from cases.notify import CaseEvent
+from notifications.models import Notification
 
 
 def _due(case: Case, day: datetime.date) -> Case:
@@ -43,7 +44,7 @@ def test_a_reminder_counts_working_days_not_weekend_days(
     with freeze_time(_at(FRIDAY)):  # Saturday and Sunday do not count: one working day left
         assert scan_sla(_at(FRIDAY))["approaching"] == 1
         scan_sla(_at(FRIDAY))
-    [item] = Notification.objects.filter(recipient=caseworker, event=Event.SLA_APPROACHING)
+    [item] = Notification.objects.filter(recipient=caseworker, event=CaseEvent.SLA_APPROACHING)
     assert item.context["days"] == 1 and item.context["case"] == case.number
 
 
@@ -73,8 +74,8 @@ def test_an_overdue_step_is_announced_and_escalated_to_the_supervisor_once(
         again = scan_sla(_at(FRIDAY))
     assert counts == {"approaching": 0, "overdue": 1, "escalated": 1}
     assert again["escalated"] == 0
-    assert Notification.objects.filter(recipient=caseworker, event=Event.SLA_OVERDUE).count() == 1
-    [escalation] = Notification.objects.filter(recipient=city_supervisor, event=Event.CASE_ESCALATED)
+    assert Notification.objects.filter(recipient=caseworker, event=CaseEvent.SLA_OVERDUE).count() == 1
+    [escalation] = Notification.objects.filter(recipient=city_supervisor, event=CaseEvent.CASE_ESCALATED)
     assert escalation.context["case"] == case.number
     case.refresh_from_db()
     assert case.escalated_at is not None

@@ -1,0 +1,91 @@
+"""What the case actions share: the case lock, the transition audit event, task re-reads and running.
+
+Not public: the actions of the sibling modules use these; entry points call the ``do_*``
+actions (``cases.actions``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.log import record
+from audit.models import AuditEvent
+from core.errors import Conflict
+from jurisdictions.models import Department
+
+from .. import sla
+from ..models import Case
+
+
+def lock(case: Case | int) -> Case:
+    """The case row, locked for this transaction (the one serialisation point for a case)."""
+    pk = case if isinstance(case, int) else case.pk
+    return Case.objects.select_for_update().select_related("subject").get(pk=pk)
+
+
+def node_of(task: Task) -> str:
+    return task.flow_task.name
+
+
+def clean_departments(departments: Iterable[str]) -> list[str]:
+    """The departments to ask, each once and in order; ValidationError naming any unknown code."""
+    cleaned = list(dict.fromkeys(departments))
+    bad = [d for d in cleaned if d not in Department.values]
+    if bad:
+        raise ValidationError({"departments": _("Unknown department: %(codes)s") % {"codes": ", ".join(bad)}})
+    return cleaned
+
+
+def transition_event(
+    case: Case, *, actor: Any, old: str, reason: str = "", task: Task | None = None, **extra: Any
+) -> AuditEvent:
+    data = {"from": old, "to": case.status, "reason": reason, "task": node_of(task) if task else "", **extra}
+    data.setdefault("evidence", "")
+    return record(event_type="case.transition", actor=actor, obj=case, data=data)
+
+
+def fresh_task(task: Task, case: Case, expected_nodes: Iterable[str]) -> Task:
+    """The task re-read under the case lock; 409 when it was completed or cancelled meanwhile."""
+    task = Task.objects.select_related("process").get(pk=task.pk)
+    if task.process_id != case.process_id or node_of(task) not in set(expected_nodes):
+        raise Conflict(_("This task does not belong to this step of the case."), current_status=case.status)
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+        raise Conflict(_("This task has already been completed or cancelled."), current_status=case.status)
+    return task
+
+
+def run_task(task: Task, actor: Any) -> None:
+    """Complete a human task headlessly and let the flow move on (STACK-NOTES: no permission checks here)."""
+    with task.activation() as activation:
+        if activation.task.status == STATUS.NEW:
+            activation.assign(actor)
+        activation.start(None)
+        activation.execute()
+
+
+def require_owner_or_free(task: Task, actor: Any, case: Case) -> None:
+    if task.owner_id is not None and task.owner_id != actor.pk:
+        raise Conflict(_("Someone else has claimed this task."), current_status=case.status)
+
+
+def enter_stage(case: Case, stage: str, *, now: datetime.datetime, days: int | None = None) -> None:
+    case.stage_started_at = now
+    case.paused_at = None
+    case.escalated_at = None
+    case.due_at = sla.due_after(now, days if days is not None else sla.stage_days(case.kind, stage))
+
+
+def pause(case: Case, now: datetime.datetime) -> None:
+    """Returned for correction: the SLA clock stops with the working days that were left."""
+    left = None
+    if case.due_at is not None:
+        left = sla.working_days_between(sla.local_date(now), sla.local_date(case.due_at))
+    case.sla_remaining_days = left
+    case.paused_at = now

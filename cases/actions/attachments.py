@@ -1,0 +1,64 @@
+"""Documents attached to a case: adding one (stored by ``cases.storage``) and recording downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.log import record
+
+from .. import storage
+from ..models import Attachment, Case
+from ._base import lock
+
+
+def _too_large(limit: int) -> ValidationError:
+    return ValidationError({"file": _("The file is larger than %(mb).0f MB.") % {"mb": limit / 1024 / 1024}})
+
+
+@transaction.atomic
+def do_add_attachment(case: Case, *, upload: Any, actor: Any) -> Attachment:
+    """Store an uploaded document under a random name with its SHA-256 (PDF, JPEG, PNG; size-limited)."""
+    limit = settings.LAUREL_ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise _too_large(limit)
+    upload.seek(0)
+    content_type = storage.sniff_content_type(upload.read(16))
+    if content_type is None:
+        raise ValidationError({"file": _("Only PDF, JPEG and PNG documents can be attached.")})
+    case = lock(case)
+    try:
+        stored = storage.store(upload, limit=limit)
+    except storage.TooLarge:
+        raise _too_large(limit) from None
+    name = (getattr(upload, "name", "") or "document")[-200:]
+    attachment = Attachment.objects.create(
+        case=case,
+        original_name=name,
+        content_type=content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_name=stored.storage_name,
+        uploaded_by=actor,
+    )
+    record(
+        event_type="attachment.added",
+        actor=actor,
+        obj=case,
+        data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256, "size": stored.size},
+    )
+    return attachment
+
+
+@transaction.atomic
+def do_record_download(attachment: Attachment, *, actor: Any) -> None:
+    record(
+        event_type="attachment.downloaded",
+        actor=actor,
+        obj=attachment.case,
+        data={"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256},
+    )

@@ -1,0 +1,298 @@
+"""The steps' work: intake review, verification, the approver's decision, correction, and the
+automatic nodes after them (conclude verification, apply the decision to the register, close).
+
+:func:`do_complete_task` dispatches a task's decision fields to the action of its step (the
+API and the pages both call it).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+from viewflow.workflow.models import Task
+
+from audit.log import record
+from letters.actions import do_request_letter
+
+from .. import nodes, policy
+from ..models import BenefitChange, Case, Decision, Kind, Status, VerificationResult, VerificationResultChoice
+from ..notify import notify_case_decided, notify_case_returned, notify_new_tasks
+from ..signals import case_applied
+from ._base import (
+    clean_departments,
+    enter_stage,
+    fresh_task,
+    lock,
+    node_of,
+    pause,
+    require_owner_or_free,
+    run_task,
+    transition_event,
+)
+
+
+@transaction.atomic
+def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | None = None, note: str = "") -> Case:
+    """The caseworker's intake review: the departments to ask are settled and verification starts."""
+    case = lock(task.process.case.pk)
+    task = fresh_task(task, case, [nodes.INTAKE])
+    require_owner_or_free(task, actor, case)
+    if departments is not None:
+        case.departments = clean_departments(departments)
+    old = case.status
+    case.start_verification()
+    enter_stage(case, Status.VERIFYING, now=timezone.now())
+    case.save()
+    transition_event(case, actor=actor, old=old, reason=note, task=task, departments=case.departments)
+    run_task(task, actor)
+    case.refresh_from_db()
+    do_request_letter(case, kind="acknowledgement", actor=actor)  # 受理通知书: the intake review passed
+    notify_new_tasks(case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def do_record_verification(
+    task: Task, *, actor: Any, result: str, note: str = "", evidence: str = ""
+) -> VerificationResult:
+    """A department liaison's answer: confirmed, disputed or not found, with a note and evidence."""
+    case = lock(task.process.case.pk)
+    node = node_of(task)
+    task = fresh_task(task, case, nodes.VERIFY_NODES)
+    require_owner_or_free(task, actor, case)
+    if case.status != Status.VERIFYING:
+        raise TransitionNotAllowed(_("The case is not being verified."), object=case, method=None)
+    if result not in VerificationResultChoice.values:
+        raise ValidationError({"result": _("Choose confirmed, disputed or not found.")})
+    if result != VerificationResultChoice.CONFIRMED and not note.strip():
+        raise ValidationError({"note": _("Explain a disputed or not-found result in the note.")})
+    department = nodes.department_of(node)
+    verification = VerificationResult.objects.create(
+        case=case,
+        round=case.verification_round,
+        department=department,
+        result=result,
+        note=note,
+        evidence=evidence,
+        verified_by=actor,
+    )
+    record(
+        event_type="case.verified",
+        actor=actor,
+        obj=case,
+        data={"department": department, "result": result, "note": note, "evidence": evidence, "task": node},
+    )
+    run_task(task, actor)  # the last one through the join concludes the verification
+    notify_new_tasks(case, actor=actor)  # the approval or correction task, once the join concluded
+    return verification
+
+
+@transaction.atomic
+def do_conclude_verification(case: Case) -> Case:
+    """After the join (flow node): all confirmed → pending approval; any dispute → back to the caseworker."""
+    case = lock(case)
+    old = case.status
+    results = VerificationResult.objects.filter(case=case, round=case.verification_round)
+    problems = [r for r in results if r.result != VerificationResultChoice.CONFIRMED]
+    now = timezone.now()
+    if problems:
+        case.return_for_correction()
+        pause(case, now)
+        reason = "; ".join(f"{r.get_department_display()}: {r.get_result_display()} {r.note}".strip() for r in problems)
+    else:
+        case.finish_verification()
+        enter_stage(case, Status.PENDING_APPROVAL, now=now)
+        reason = ""
+    case.save()
+    if problems:
+        notify_case_returned(case, reason=reason)
+    transition_event(case, actor=None, old=old, reason=reason)
+    return case
+
+
+@transaction.atomic
+def do_decide(
+    task: Task,
+    *,
+    actor: Any,
+    decision: str,
+    reasons: str = "",
+    legal_basis: str = "",
+    partly: bool = False,
+    approved_amount: decimal.Decimal | None = None,
+) -> Case:
+    """The approver's decision: approve (wholly or partly), reject, or return for correction.
+
+    Approval runs the database update and the close in this same transaction.
+    """
+    case = lock(task.process.case.pk)
+    task = fresh_task(task, case, [nodes.APPROVE])
+    require_owner_or_free(task, actor, case)
+    found = policy.refusal(actor, case, approving=True)
+    if found:
+        raise PermissionDenied(found[1])
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("Choose approve, reject or return.")})
+    if decision != Decision.APPROVE and not reasons.strip():
+        raise ValidationError({"reasons": _("Give the reasons for rejecting or returning the case.")})
+    if partly and not reasons.strip():
+        raise ValidationError({"reasons": _("Give the reasons for approving only in part.")})
+    old = case.status
+    now = timezone.now()
+    if decision == Decision.APPROVE:
+        case.approve(partly=partly)
+        if approved_amount is not None:
+            case.approved_amount = approved_amount
+    elif decision == Decision.REJECT:
+        case.reject()
+    else:
+        case.return_for_correction()
+        pause(case, now)
+    if decision != Decision.RETURN:
+        case.outcome_reasons = reasons
+        case.legal_basis = legal_basis
+        case.decided_by = actor
+        case.decided_at = now
+        case.due_at = None
+    case.save()
+    transition_event(
+        case, actor=actor, old=old, reason=reasons, task=task, decision=decision, legal_basis=legal_basis, partly=partly
+    )
+    run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
+    case.refresh_from_db()
+    # No decision without its letter: a failed request rolls the decision back with it.
+    if decision == Decision.APPROVE:
+        do_request_letter(case, kind="approval", actor=actor)
+    elif decision == Decision.REJECT:
+        do_request_letter(case, kind="rejection", actor=actor)
+    else:
+        do_request_letter(case, kind="correction", actor=actor, details={"reasons": reasons})
+    if decision == Decision.RETURN:
+        notify_case_returned(case, reason=reasons, actor=actor)
+        notify_new_tasks(case, actor=actor)
+    else:
+        notify_case_decided(case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def do_resubmit_case(task: Task, *, actor: Any, note: str = "", departments: Iterable[str] | None = None) -> Case:
+    """The caseworker corrected a returned case; verification runs again and the SLA clock resumes."""
+    case = lock(task.process.case.pk)
+    task = fresh_task(task, case, [nodes.CORRECT])
+    require_owner_or_free(task, actor, case)
+    if not note.strip():
+        raise ValidationError({"note": _("Say what was corrected.")})
+    if departments is not None:
+        case.departments = clean_departments(departments)
+    old = case.status
+    case.resubmit()
+    remaining = case.sla_remaining_days
+    enter_stage(case, Status.VERIFYING, now=timezone.now(), days=remaining)
+    case.sla_remaining_days = None
+    case.save()
+    transition_event(case, actor=actor, old=old, reason=note, task=task)
+    run_task(task, actor)
+    case.refresh_from_db()
+    notify_new_tasks(case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def do_apply_decision(case: Case, *, actor: Any) -> Case:
+    """Apply an approved case to the register (flow node), with provenance "approved case N"."""
+    from subjects import actions as subject_actions
+    from subjects.models import Benefit
+
+    case = lock(case)
+    old = case.status
+    subject = case.subject
+    provenance = "approved_case"  # with source_ref = the case number: "approved case N"
+    changes: dict[str, Any] = {}
+    if case.kind in (Kind.BENEFIT_CLAIM, Kind.RECONSIDERATION) and case.benefit_change:
+        if case.benefit_change == BenefitChange.ADD:
+            amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
+            benefit = subject_actions.do_add_benefit(
+                subject,
+                benefit_type=case.benefit_type,
+                amount=amount,
+                start=case.benefit_start or timezone.localdate(),
+                actor=actor,
+                provenance=provenance,
+                source_ref=case.number,
+            )
+            changes = {"benefit_added": benefit.pk, "benefit_type": case.benefit_type, "amount": str(amount)}
+        else:
+            benefit = Benefit.objects.get(pk=int(case.benefit_id or 0), subject=subject)
+            subject_actions.do_end_benefit(
+                benefit,
+                end=case.benefit_start or timezone.localdate(),
+                reason=case.outcome_reasons or case.title,
+                actor=actor,
+                provenance=provenance,
+                source_ref=case.number,
+            )
+            changes = {"benefit_ended": benefit.pk}
+    if case.kind in (Kind.DATA_CORRECTION, Kind.RECONSIDERATION) and case.corrections:
+        subject_actions.do_update_subject(
+            subject, changes=dict(case.corrections), provenance=provenance, actor=actor, source_ref=case.number
+        )
+        changes["fields"] = sorted(case.corrections)
+    case.mark_applied(timezone.now())
+    case.save()
+    label = _("approved case %(number)s") % {"number": case.number}  # stored as written, in the active language
+    transition_event(case, actor=actor, old=old, reason=label)
+    record(event_type="case.applied", actor=actor, obj=case, data={"provenance": label, **changes})
+    case_applied.send(sender=Case, case=case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def do_close_case(case: Case, *, actor: Any) -> Case:
+    """Close an applied or rejected case (flow node)."""
+    case = lock(case)
+    old = case.status
+    case.close(timezone.now())
+    case.due_at = None
+    case.save()
+    transition_event(case, actor=actor, old=old)
+    return case
+
+
+def do_complete_task(task: Task, *, actor: Any, data: dict[str, Any]) -> Case:
+    """Complete ``task`` with the decision fields of its step (the caller checked the task policy).
+
+    ``data``: intake and correction: ``departments``, ``note``; approval: ``decision``,
+    ``reasons``, ``legal_basis``, ``partly``, ``approved_amount``; verification: ``result``,
+    ``note``, ``evidence``. Returns the case as it is afterwards.
+    """
+    node = node_of(task)
+    if node == nodes.INTAKE:
+        return do_review_intake(task, actor=actor, departments=data.get("departments"), note=data.get("note", ""))
+    if node == nodes.CORRECT:
+        return do_resubmit_case(task, actor=actor, note=data.get("note", ""), departments=data.get("departments"))
+    if node == nodes.APPROVE:
+        if not data.get("decision"):
+            raise ValidationError({"decision": _("Choose approve, reject or return.")})
+        return do_decide(
+            task,
+            actor=actor,
+            decision=data["decision"],
+            reasons=data.get("reasons", ""),
+            legal_basis=data.get("legal_basis", ""),
+            partly=bool(data.get("partly")),
+            approved_amount=data.get("approved_amount"),
+        )
+    if not data.get("result"):
+        raise ValidationError({"result": _("Choose confirmed, disputed or not found.")})
+    verification = do_record_verification(
+        task, actor=actor, result=data["result"], note=data.get("note", ""), evidence=data.get("evidence", "")
+    )
+    return Case.objects.get(pk=verification.case_id)

@@ -1,0 +1,151 @@
+"""Time limits: SLA rules and the working-day calendar (administrators), and the periodic SLA scan
+that reminds of due dates, announces overdue steps and escalates them, once per stage, to the
+supervisors of the case's jurisdiction (holders of ``supervise`` over its division).
+
+The scan runs as the periodic job ``scan_sla`` (``cases.tasks``) and from the command
+``escalate_overdue_cases``: one path, one meaning of "supervisor".
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from jurisdictions import scope
+
+from .. import sla
+from ..models import CalendarDay, Case, SlaRule, Status
+from ..notify import notify_approaching, notify_escalated, notify_overdue, responsible
+from ._base import lock
+
+# Stages whose clock runs (a returned case's clock is paused; a decided case has no due date).
+SLA_STATUSES = (Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL)
+
+
+@transaction.atomic
+def do_set_sla_rule(*, kind: str, stage: str, working_days: int, actor: Any, warn_days: int = 1) -> SlaRule:
+    if working_days < 1:
+        raise ValidationError({"working_days": _("A stage needs at least one working day.")})
+    rule = SlaRule.objects.select_for_update().filter(kind=kind, stage=stage).first()
+    old = rule.working_days if rule else None
+    if rule is None:
+        rule = SlaRule(kind=kind, stage=stage)
+    rule.working_days = working_days
+    rule.warn_days = warn_days
+    rule.full_clean()
+    rule.save()
+    record(
+        event_type="sla.rule_changed",
+        actor=actor,
+        obj=rule,
+        data={"kind": kind, "stage": stage, "from": old, "to": working_days},
+    )
+    return rule
+
+
+@transaction.atomic
+def do_set_calendar_day(day: datetime.date, *, is_working: bool, name: str = "", actor: Any) -> CalendarDay:
+    """Mark a date as a public holiday (not working) or an adjusted working day (调休)."""
+    entry, created = CalendarDay.objects.update_or_create(date=day, defaults={"is_working": is_working, "name": name})
+    record(
+        event_type="calendar.changed",
+        actor=actor,
+        obj=entry,
+        data={"date": day.isoformat(), "is_working": is_working, "name": name, "created": created},
+    )
+    return entry
+
+
+@transaction.atomic
+def do_clear_calendar_day(day: datetime.date, *, actor: Any) -> None:
+    deleted, _rows = CalendarDay.objects.filter(date=day).delete()
+    if deleted:
+        record(
+            event_type="calendar.changed",
+            actor=actor,
+            object_type="cases.calendarday",
+            object_id=day.isoformat(),
+            data={"date": day.isoformat(), "removed": True},
+        )
+
+
+@transaction.atomic
+def do_escalate_case(case: Case, *, actor: Any | None = None, step: str = "") -> Case:
+    """Escalate an overdue case to its jurisdiction's supervisors, once per stage (audited, notified).
+
+    The supervisors are the active holders of ``supervise`` over the case's division
+    (``jurisdictions.scope.supervisors_of``); ``step`` names the overdue step in the notification.
+    """
+    case = lock(case)
+    if case.escalated_at is not None or not case.is_overdue:
+        return case
+    supervisors = scope.supervisors_of(case.division_id)
+    case.escalated_at = timezone.now()
+    case.save(update_fields=["escalated_at"])
+    due = case.due_at
+    record(
+        event_type="case.escalated",
+        actor=actor,
+        obj=case,
+        data={
+            "status": case.status,
+            "due_at": due.isoformat() if due else "",
+            "to": sorted(u.username for u in supervisors),
+        },
+    )
+    if due is not None:
+        context = {"case": case.number, "step": step, "due": sla.local_date(due).isoformat()}
+        notify_escalated(case, supervisors=supervisors, context=context)
+    return case
+
+
+def _warn_days(case: Case, rules: dict[tuple[str, str], int]) -> int:
+    return rules.get((case.kind, case.status), int(settings.LAUREL_CASE_SLA_WARN_DAYS))
+
+
+def scan_sla(now: datetime.datetime) -> dict[str, int]:
+    """Remind of due dates within the warning window (working days), announce and escalate overdue steps.
+
+    Warning window: the ``SlaRule.warn_days`` of the case's kind and stage, else
+    ``LAUREL_CASE_SLA_WARN_DAYS``. Each reminder is sent once per case and due date;
+    escalation (:func:`do_escalate_case`) once per stage.
+    """
+    rules = {(r.kind, r.stage): r.warn_days for r in SlaRule.objects.all()}
+    widest = max([*rules.values(), int(settings.LAUREL_CASE_SLA_WARN_DAYS)])
+    # Calendar horizon generous enough for holidays (a working-day window never spans more).
+    horizon = now + datetime.timedelta(days=widest * 3 + 14)
+    counts = {"approaching": 0, "overdue": 0, "escalated": 0}
+    cases = Case.objects.filter(
+        status__in=SLA_STATUSES,
+        due_at__isnull=False,
+        paused_at__isnull=True,
+        due_at__lte=horizon,
+    ).select_related("filed_by")
+    today = sla.local_date(now)
+    for case in cases.iterator():
+        due = case.due_at
+        assert due is not None
+        due_day = sla.local_date(due)
+        with transaction.atomic():
+            users, step = responsible(case)
+            context = {"case": case.number, "step": step, "due": due_day.isoformat()}
+            if due < now:
+                counts["overdue"] += 1
+                notify_overdue(case, users=users, context=context)
+                if case.escalated_at is None:
+                    escalated = do_escalate_case(case, actor=None, step=step)
+                    if escalated.escalated_at is not None:
+                        counts["escalated"] += 1
+            else:
+                left = sla.working_days_between(today, due_day)
+                if left <= _warn_days(case, rules):
+                    counts["approaching"] += 1
+                    notify_approaching(case, users=users, context={**context, "days": left})
+    return counts

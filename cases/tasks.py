@@ -1,0 +1,14 @@
+"""Background jobs of the cases app (queued by name through ``core.jobs``; nothing imports this module)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django_tasks import task
+
+from .actions.sla import scan_sla as scan
+
+
+@task()
+def scan_sla(slot: str) -> dict[str, int]:
+    """Remind of approaching due dates, announce overdue steps and escalate them to supervisors."""
+    return scan(timezone.now())
