@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy
 
 from letters import kinds
 from letters.content import chinese_date, mask_name
-from notifications.case_events import notify_letter_ready
 from subjects.models import BenefitType, Subject
 
 from .models import BenefitChange, Case, Outcome
 from .models import Kind as CaseKind
+from .notify import notify_letter_ready
 from .queries import access_case
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ def listed(value: str) -> list[str]:
 
 
 def layer_names() -> set[str]:
-    names = set()
+    names: set[str] = set()
     for line in listed(contract()["importlinter:contract:layers"]["layers"]):
         names.update(re.sub(r"[()]", "", part).strip() for part in line.split("|"))
     return names
