@@ -20,12 +20,6 @@ from django.utils.translation import gettext as _
 from audit.log import record
 from jurisdictions.models import Division
 from subjects import ids
-from subjects.actions.imports import ImportClaimLost as ImportClaimLost
-from subjects.actions.imports import ImportRun as ImportRun
-from subjects.actions.imports import do_claim_import_batch as do_claim_import_batch
-from subjects.actions.imports import do_close_import_batch as do_close_import_batch
-from subjects.actions.imports import do_finish_import_batch as do_finish_import_batch
-from subjects.actions.imports import do_import_rows as do_import_rows
 from subjects.actions.imports import do_open_import_batch as do_open_import_batch
 from subjects.actions.imports import do_requeue_lost_imports as do_requeue_lost_imports
 from subjects.actions.imports import run_import_batch as run_import_batch
