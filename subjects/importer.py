@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import TextChoices
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -329,6 +329,7 @@ class RowReader:
         self.source = ImportSource(source)
         self.scope_codes = scope_codes
         self.now = now
+        self.today = timezone.localdate(now)  # the users' calendar day (Asia/Shanghai), not UTC's
         self.counts = Counts()
         self.choices = _choice_lookup()
         self.divisions = dict(Division.objects.filter(level__gte=3).values_list("code", "level"))
@@ -434,7 +435,7 @@ class RowReader:
             )
         else:
             try:
-                info = ids.validate(raw_id, known_divisions=self.known_prefixes, today=self.now.date())
+                info = ids.validate(raw_id, known_divisions=self.known_prefixes, today=self.today)
             except ids.InvalidIdNumber as exc:
                 self.reject(number, "id_number", exc.messages[0], raw_id)
         if info is not None:
@@ -483,7 +484,7 @@ class RowReader:
             return value
         if kind == "date":
             date = parse_date(text)
-            if date is None or date.year < 1870 or date > self.now.date():
+            if date is None or date.year < 1870 or date > self.today:
                 self.reject(number, column.key, _("Not a real date (use YYYY-MM-DD)."), safe_cell(text))
                 return None
             return date

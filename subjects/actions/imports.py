@@ -116,22 +116,24 @@ def do_open_import_batch(
 
 
 @transaction.atomic
-def do_claim_import_batch(batch: ImportBatch) -> str | None:
+def do_claim_import_batch(batch: ImportBatch, *, sha256: str = "") -> str | None:
     """Make the caller's run the owner of the pending ``batch``; returns its claim, or None.
 
     None when the batch is gone, finished, or running under another live claim. On success the
-    batch is running, its progress reset (a run always reads the whole file) and ``batch``
-    updated in place.
+    batch is running, its progress reset (a run always reads the whole file), its file's
+    ``sha256`` recorded when given, and ``batch`` updated in place.
     """
     locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
     if locked is None or locked.status != ImportStatus.PENDING:
         return None
     claim = uuid.uuid4().hex
     now = timezone.now()
+    sha256 = sha256 or locked.sha256
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.RUNNING, claim=claim, heartbeat_at=now, processed_rows=0
+        status=ImportStatus.RUNNING, claim=claim, heartbeat_at=now, processed_rows=0, sha256=sha256
     )
     batch.status, batch.claim, batch.heartbeat_at, batch.processed_rows = ImportStatus.RUNNING, claim, now, 0
+    batch.sha256 = sha256
     return claim
 
 
@@ -183,7 +185,7 @@ def do_import_rows(run: ImportRun, rows: list[ParsedRow], *, read: int) -> None:
         _write(run, rows)
     run.reader.counts.processed += read
     ImportBatch.objects.filter(pk=run.batch.pk).update(
-        processed_rows=run.reader.counts.processed, heartbeat_at=timezone.now()
+        processed_rows=run.reader.counts.processed, total_rows=run.reader.estimated_rows, heartbeat_at=timezone.now()
     )
 
 
@@ -393,7 +395,7 @@ def run_import_batch(
     Never raises for bad input (the batch says why); an internal error fails the batch (rows
     imported so far are kept) and is raised again.
     """
-    claim = do_claim_import_batch(batch)
+    claim = do_claim_import_batch(batch, sha256=batch.sha256 or file_sha256(path))
     if claim is None:
         return None
     try:
@@ -421,9 +423,6 @@ def _run(
     progress: Callable[[int], None] | None,
     size: int | None,
 ) -> ImportBatch:
-    if not batch.sha256:
-        batch.sha256 = file_sha256(path)
-        ImportBatch.objects.filter(pk=batch.pk).update(sha256=batch.sha256)
     previous = (
         ImportBatch.objects.filter(sha256=batch.sha256, source=batch.source, status=ImportStatus.DONE, dry_run=False)
         .exclude(pk=batch.pk)
@@ -439,7 +438,6 @@ def _run(
         rows = reader.rows(path)
     except UnreadableFile as exc:
         return do_close_import_batch(batch, claim=claim, status=ImportStatus.FAILED, message=str(exc))
-    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=reader.estimated_rows)
     run = ImportRun(
         batch=batch,
         claim=claim,
