@@ -543,6 +543,11 @@ class ImportBatch(Located):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The run that owns the batch (subjects.actions.imports.do_claim_import_batch) and its last
+    # sign of life (queued, claimed, a chunk written): the periodic sweep queues a batch again
+    # when it stays silent too long (a job lost between commit and enqueue, or a dead worker).
+    claim = models.CharField(_("claimed by run"), max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import batch")

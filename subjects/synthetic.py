@@ -260,12 +260,12 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
 
     Bypasses the per-record actions on purpose (speed); the caller records one audit event.
     """
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
+    from core import bulk
     from jurisdictions.models import Located
 
-    from .importer import _pg_insert
     from .models import Benefit, Subject
 
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
@@ -290,17 +290,11 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
                 **values,
             )
         )
+    attnames = [f.attname for f in Subject._meta.concrete_fields if f.attname != "id"]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            inserted = _pg_insert(objects)
-        else:
-            before = set(
-                Subject.objects.filter(id_number_hmac__in=[o.id_number_hmac for o in objects]).values_list(
-                    "id_number_hmac", flat=True
-                )
-            )
-            Subject.objects.bulk_create(objects, batch_size=500, ignore_conflicts=True)
-            inserted = {o.id_number_hmac for o in objects} - before
+        inserted = bulk.insert_new(
+            Subject, [{a: getattr(o, a) for a in attnames} for o in objects], unique="id_number_hmac"
+        )
         new = Subject.objects.filter(id_number_hmac__in=list(inserted)).values_list("id", "birth_date")
         benefits = []
         for subject_id, birth in new:

@@ -30,6 +30,7 @@ def test_two_schedulers_claim_each_slot_once(db: Any, django_capture_on_commit_c
         "send_digests",
         "audit_checkpoint",
         "requeue_letters",
+        "sweep_imports",
         "prune_scheduled_runs",
     }
     assert second == []
@@ -56,7 +57,7 @@ def test_claimed_jobs_run_on_the_workers(
 ) -> None:
     with freeze_time(MORNING), django_capture_on_commit_callbacks(execute=True):
         claimed = scheduler.run_due()
-    assert len(claimed) == 7  # every job's slot has come at 10:00 local
+    assert len(claimed) == 8  # every job's slot has come at 10:00 local
     assert run_worker() == len(claimed)
 
 
