@@ -38,7 +38,7 @@ def test_approval_letter_text_has_the_exact_chinese_strings(
     text = _flat(pdf_text(Path(settings.LAUREL_LETTER_DIR) / letter.file_name))
     for expected in (
         "广州市天河区退役军人事务局",
-        "天退役军人决〔2026〕1号",
+        f"天退役军人决〔{letter.year}〕1号",  # the year the letter was numbered in (local calendar)
         "批准决定书",
         f"{RARE_NAME}：",  # the addressee, rare characters included
         case.subject.id_number_masked,
