@@ -270,12 +270,20 @@ USE_TZ = True
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files (`deploy/build.sh`); an image keeps them apart from the runtime VAR_DIR.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # WhiteNoise serves collected files in production; in development and tests it finds them
 # through the finders instead, so no collectstatic run is needed there.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "core.staticfiles.AppDirectoriesExceptExcludedFinder",
+]
+# Apps whose static files are never collected or served: viewflow's Material UI is not mounted
+# (our own templates are the UI) and its stylesheet names fonts the package lacks.
+LAUREL_STATICFILES_EXCLUDE_APPS = ["viewflow"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
