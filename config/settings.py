@@ -167,6 +167,10 @@ def parse_database_url(url: str) -> dict[str, Any]:
         # SQLite: wait for the writer lock instead of failing at once under concurrent requests.
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
         config["CONN_MAX_AGE"] = 0
+    else:
+        # A persistent connection is checked before each request reuses it: after a database
+        # restart the first request reconnects instead of failing (core.outage answers 503s).
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
@@ -316,6 +320,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs (django.tasks API; the worker is `manage.py db_worker`) ---------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Seconds a client is asked to wait (Retry-After) when the database is unreachable (core.outage).
+LAUREL_OUTAGE_RETRY_AFTER_SECONDS = env_int("LAUREL_OUTAGE_RETRY_AFTER_SECONDS", 30)
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
