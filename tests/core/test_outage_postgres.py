@@ -251,7 +251,7 @@ def test_stopping_the_database_under_load_answers_503s_and_loses_or_duplicates_n
         rows = db.execute(
             "SELECT title, count(*) FROM cases_case WHERE title LIKE 'outage-%' GROUP BY title"
         ).fetchall()
-    stored = dict(rows)
+    stored: dict[str, int] = dict(rows)
     accepted = {title for title, status in statuses.items() if status == 201}
     assert {title for title, count in stored.items() if count > 1} == set()  # 0 duplicated
     assert accepted - set(stored) == set()  # 0 lost
