@@ -447,6 +447,9 @@ LAUREL_NOTIFY_MAX_ATTEMPTS = env_int("LAUREL_NOTIFY_MAX_ATTEMPTS", 6)
 LAUREL_NOTIFY_BACKOFF_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_SECONDS", 60)
 LAUREL_NOTIFY_BACKOFF_MAX_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_MAX_SECONDS", 6 * 60 * 60)
 LAUREL_NOTIFY_CLAIM_LEASE_SECONDS = env_int("LAUREL_NOTIFY_CLAIM_LEASE_SECONDS", 300)
+# A started job not finished within this lease is taken to be orphaned by a dead worker: marked
+# failed and queued again for another worker (core.jobs.recover_expired_jobs, every minute).
+LAUREL_JOB_LEASE_SECONDS = env_int("LAUREL_JOB_LEASE_SECONDS", 900)
 LAUREL_NOTIFY_SWEEP_GRACE_SECONDS = env_int("LAUREL_NOTIFY_SWEEP_GRACE_SECONDS", 30)
 # Periodic work (`manage.py run_scheduler`): batches of new tasks, SLA scan, daily digest hour.
 LAUREL_SCHEDULER_INTERVAL_SECONDS = env_int("LAUREL_SCHEDULER_INTERVAL_SECONDS", 15)

@@ -7,3 +7,12 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        import datetime
+
+        from .jobs import PeriodicJob, register_periodic
+
+        register_periodic(
+            PeriodicJob("recover_expired_jobs", "core.tasks.recover_expired_jobs", every=datetime.timedelta(minutes=1))
+        )
