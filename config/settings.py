@@ -370,6 +370,16 @@ LAUREL_AUDIT_SIGNING_KEY = Path(os.environ.get("LAUREL_AUDIT_SIGNING_KEY", _AUDI
 LAUREL_AUDIT_VERIFY_KEY = Path(os.environ.get("LAUREL_AUDIT_VERIFY_KEY", _AUDIT_DIR / "verify-key.pem"))
 # Signed checkpoints go here, outside the database (ideally write-once or copied off-host).
 LAUREL_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LAUREL_AUDIT_CHECKPOINT_DIR", _AUDIT_DIR / "checkpoints"))
+# Each checkpoint is also appended (signed head + the file's SHA-256) to this append-only file,
+# meant for another host or an append-only mount (`chattr +a`): deleting checkpoint files, or the
+# whole directory, is then detected. Verification keys of retired signing keys (audit_keygen
+# --rotate) are kept, so checkpoints signed by them still verify.
+LAUREL_AUDIT_ANCHOR_FILE = Path(os.environ.get("LAUREL_AUDIT_ANCHOR_FILE", _AUDIT_DIR / "anchors.log"))
+LAUREL_AUDIT_RETIRED_KEYS_DIR = Path(os.environ.get("LAUREL_AUDIT_RETIRED_KEYS_DIR", _AUDIT_DIR / "retired-keys"))
+# Production: verification fails when events exist but no signed checkpoint or anchor log does,
+# or when the newest checkpoint is older than this many minutes while events were added since.
+LAUREL_AUDIT_REQUIRE_CHECKPOINTS = env_bool("LAUREL_AUDIT_REQUIRE_CHECKPOINTS", default=not DEBUG)
+LAUREL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES = env_int("LAUREL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 60)
 LAUREL_AUDIT_EXPORT_MAX_ROWS = env_int("LAUREL_AUDIT_EXPORT_MAX_ROWS", 100_000)
 # Test runs only: lets a PostgreSQL superuser session flush the audit table between tests.
 LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE = env_bool("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", default=False)
@@ -456,4 +466,6 @@ LAUREL_SCHEDULER_INTERVAL_SECONDS = env_int("LAUREL_SCHEDULER_INTERVAL_SECONDS",
 LAUREL_NOTIFY_BATCH_MINUTES = env_int("LAUREL_NOTIFY_BATCH_MINUTES", 10)
 LAUREL_NOTIFY_SLA_SCAN_MINUTES = env_int("LAUREL_NOTIFY_SLA_SCAN_MINUTES", 1 if DEBUG else 15)
 LAUREL_NOTIFY_DIGEST_HOUR = env_int("LAUREL_NOTIFY_DIGEST_HOUR", 8)
-LAUREL_AUDIT_CHECKPOINT_HOUR = env_int("LAUREL_AUDIT_CHECKPOINT_HOUR", 1)
+# Minutes between signed audit checkpoints (the window in which a rewrite is undetectable);
+# every export is checkpointed as well.
+LAUREL_AUDIT_CHECKPOINT_MINUTES = env_int("LAUREL_AUDIT_CHECKPOINT_MINUTES", 5)
