@@ -162,8 +162,9 @@ def recover_expired_jobs(now: datetime.datetime | None = None, limit: int = 500)
             row.status = TaskResultStatus.FAILED
             row.finished_at = timezone.now()
             row.exception_class_path = f"{LeaseExpired.__module__}.{LeaseExpired.__qualname__}"
+            since = row.started_at.isoformat() if row.started_at else "?"
             row.traceback = (
-                f"LeaseExpired: started {row.started_at.isoformat() if row.started_at else '?'} by {', '.join(row.worker_ids) or '?'} "
+                f"LeaseExpired: started {since} by {', '.join(row.worker_ids) or '?'} "
                 f"and not finished within {int(job_lease().total_seconds())} s; queued again."
             )
             row.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])

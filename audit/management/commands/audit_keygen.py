@@ -37,7 +37,8 @@ class Command(BaseCommand):
             call_command("audit_checkpoint", stdout=self.stdout)
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Signing key rotated: {old} retired (public key in {checkpoints.retired_keys_dir()}), {new} signs now."
+                    f"Signing key rotated: {old} retired (public key kept in "
+                    f"{checkpoints.retired_keys_dir()}), {new} signs now."
                 )
             )
             return
