@@ -324,6 +324,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds a client is asked to wait (Retry-After) when the database is unreachable (core.outage).
 LAUREL_OUTAGE_RETRY_AFTER_SECONDS = env_int("LAUREL_OUTAGE_RETRY_AFTER_SECONDS", 30)
 
+# Network and access logs (sign-in records) are kept this many days, then pruned daily
+# (core.retention). The law asks for at least six months: less is refused.
+LAUREL_LOG_RETENTION_DAYS = env_int("LAUREL_LOG_RETENTION_DAYS", 190)
+if LAUREL_LOG_RETENTION_DAYS < 184:
+    raise ImproperlyConfigured(
+        f"LAUREL_LOG_RETENTION_DAYS={LAUREL_LOG_RETENTION_DAYS}: access logs must be kept at least six months "
+        "(184 days; Cybersecurity Law Art. 23)."
+    )
+
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

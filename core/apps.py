@@ -16,3 +16,4 @@ class CoreConfig(AppConfig):
         register_periodic(
             PeriodicJob("recover_expired_jobs", "core.tasks.recover_expired_jobs", every=datetime.timedelta(minutes=1))
         )
+        register_periodic(PeriodicJob("prune_access_logs", "core.tasks.prune_access_logs", daily_at=datetime.time(4)))

@@ -11,3 +11,11 @@ from . import jobs
 def recover_expired_jobs(slot: str = "") -> int:
     """Queue again the jobs whose worker died holding them (lease expired); see ``core.jobs``."""
     return len(jobs.recover_expired_jobs())
+
+
+@task()
+def prune_access_logs(slot: str = "") -> int:
+    """Delete access logs older than ``LAUREL_LOG_RETENTION_DAYS`` (never younger, never audit events)."""
+    from . import retention
+
+    return retention.prune_access_logs()
