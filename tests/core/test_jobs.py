@@ -12,10 +12,10 @@ from django_tasks_db.models import DBTaskResult
 
 from core.jobs import enqueue, periodic_jobs, recover_expired_jobs
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(settings.LAUREL_TASK_BACKEND != "db", reason="leases of job rows are the database backend's"),
-]
+pytestmark = pytest.mark.django_db
+database_backend_only = pytest.mark.skipif(
+    settings.LAUREL_TASK_BACKEND != "db", reason="leases of job rows are the database backend's"
+)
 
 
 def started(seconds_ago: int) -> DBTaskResult:
@@ -28,6 +28,7 @@ def started(seconds_ago: int) -> DBTaskResult:
     return row
 
 
+@database_backend_only
 def test_a_job_running_past_its_lease_is_failed_and_queued_again(settings: Any) -> None:
     settings.LAUREL_JOB_LEASE_SECONDS = 60
     orphan = started(seconds_ago=61)
@@ -40,6 +41,7 @@ def test_a_job_running_past_its_lease_is_failed_and_queued_again(settings: Any) 
     assert recover_expired_jobs() == []  # once
 
 
+@database_backend_only
 def test_a_job_within_its_lease_is_left_alone(settings: Any) -> None:
     settings.LAUREL_JOB_LEASE_SECONDS = 60
     running = started(seconds_ago=30)
