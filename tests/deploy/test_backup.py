@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -67,24 +68,24 @@ def _postgresql_only() -> None:
 
 
 @pytest.fixture
-def database() -> Iterator[tuple[str, dict[str, object]]]:
+def database() -> Iterator[tuple[str, dict[str, Any]]]:
     """A throw-away database on the test server, named after the test database; dropped afterwards."""
     db = settings.DATABASES["default"]
     name = f"{connection.settings_dict['NAME']}_backup_{uuid.uuid4().hex[:8]}"
-    params: dict[str, object] = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
+    params: dict[str, Any] = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
     if db["PASSWORD"]:
         params["password"] = db["PASSWORD"]
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:  # type: ignore[arg-type]
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield name, params
     finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:  # type: ignore[arg-type]
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_a_backup_restored_into_a_wiped_database_verifies_its_audit_trail_and_letters(
-    database: tuple[str, dict[str, object]], tmp_path: Path
+    database: tuple[str, dict[str, Any]], tmp_path: Path
 ) -> None:
     name, params = database
     auth = f"{params['user']}:{params['password']}@" if params.get("password") else f"{params['user']}@"
@@ -115,7 +116,7 @@ def test_a_backup_restored_into_a_wiped_database_verifies_its_audit_trail_and_le
     dump, files = run("deploy/backup.sh", str(tmp_path / "backup")).split()[-2:]
 
     # Wipe: the database and every file the application keeps.
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:  # type: ignore[arg-type]
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     shutil.rmtree(var / "media")

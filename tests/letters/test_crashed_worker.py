@@ -106,7 +106,10 @@ def wait_for(condition: Callable[[], bool], what: str, poll: float = 0.02) -> No
 
 
 def job_of(task: str) -> DBTaskResult:
-    return DBTaskResult.objects.filter(task_path=task).order_by("enqueued_at").first()  # type: ignore[return-value]
+    job = DBTaskResult.objects.filter(task_path=task).order_by("enqueued_at").first()
+    if job is None:
+        pytest.fail(f"no {task} job was queued")
+    return job
 
 
 def test_jobs_of_killed_workers_are_finished_once_by_another_worker(
