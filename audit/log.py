@@ -51,6 +51,10 @@ def role_of(actor: Any, division_code: str) -> str:
     return ",".join(sorted(set(memberships.values_list("role", flat=True))))
 
 
+# Event types ending so record data leaving the system (CSV/XLSX exports): each is checkpointed.
+EXPORT_SUFFIX = ".exported"
+
+
 def record(
     *,
     event_type: str,
@@ -108,4 +112,11 @@ def record(
         data=mask_id_numbers(chain.normalise_data(payload)),
     )
     with transaction.atomic(savepoint=False):
-        return chain.append(event)
+        stored = chain.append(event)
+        if event_type.endswith(EXPORT_SUFFIX):
+            # Data left the system: sign the chain heads right after it (a checkpoint job queued
+            # with the export's own transaction), so the export's record is anchored at once.
+            from core.jobs import enqueue
+
+            enqueue("audit.tasks.checkpoint", f"export:{stored.pk}")
+        return stored

@@ -48,3 +48,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 with Retry-After (JSON on the API); other errors stay 500.
+handler500 = "core.outage.server_error"
