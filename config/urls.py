@@ -13,6 +13,8 @@ accounts_patterns: tuple[list[URLPattern], str] = (
         path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
         path("two-factor/", accounts_views.two_factor, name="two_factor"),
+        path("welcome/<str:token>/", accounts_views.welcome, name="welcome"),
+        path("password/", accounts_views.change_password, name="password"),
     ],
     "accounts",
 )

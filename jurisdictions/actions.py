@@ -46,7 +46,7 @@ def _related_codes_q(code: str) -> Q:
     """Divisions whose subtree overlaps ``code``'s: its ancestors and its descendants."""
     if code == NATION_CODE:
         return Q()
-    return Q(division_id__in=ancestor_codes(code)) | Q(division_id__startswith=code)
+    return Q(division_id__in=ancestor_codes(code)) | Q(division__code__startswith=code)
 
 
 def separation_refusal(
@@ -166,7 +166,7 @@ def _is_last_security_administrator(
     if membership.role != Role.ADMIN or not membership.in_force():
         return False
     province = _province_of(membership.division_id)
-    where = Q(division_id=NATION_CODE) if province == NATION_CODE else Q(division_id__startswith=province)
+    where = Q(division_id=NATION_CODE) if province == NATION_CODE else Q(division__code__startswith=province)
     where |= Q(division_id=NATION_CODE)
     return (
         not Membership.objects.filter(where, in_force_q(timezone.localdate()), role=Role.ADMIN, user__is_active=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -50,6 +52,8 @@ class MembershipSerializer(serializers.Serializer):
     level = serializers.IntegerField(source="division.level")
     role = serializers.CharField()
     department = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True)
 
     def get_division_path(self, membership: Any) -> list[str]:
         names = self.context["ancestors"]
@@ -63,7 +67,10 @@ class MeSerializer(serializers.Serializer):
 
     @extend_schema(responses=MembershipSerializer(many=True))  # type: ignore[misc]
     def get_memberships(self, user: Any) -> Any:
-        memberships = list(user.memberships.select_related("division"))
+        today = timezone.localdate()
+        memberships = list(
+            user.memberships.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)).select_related("division")
+        )
         ancestors = scope.ancestors_of(m.division_id for m in memberships)
         return MembershipSerializer(memberships, many=True, context={"ancestors": ancestors}).data
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.test import APIClient
+
+from jurisdictions.actions import do_end_membership
 
 from tests.conftest import CITY
 
@@ -21,8 +24,15 @@ def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], API
             "level": 2,
             "role": "supervisor",
             "department": "",
+            "starts_on": timezone.localdate().isoformat(),
+            "ends_on": None,
         }
     ]
+
+
+def test_me_leaves_out_ended_memberships(api_as: Callable[[Any], APIClient], supervisor: Any) -> None:
+    do_end_membership(supervisor.memberships.get(), actor=None)
+    assert api_as(supervisor).get("/api/v1/me/").json()["memberships"] == []
 
 
 def test_me_needs_authentication(db: Any) -> None:
