@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
+import unicodedata
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -32,6 +34,20 @@ def staff_id_index(raw: str) -> str:
     except ValidationError as exc:
         raise ValidationError({"staff_id_number": exc.messages}) from None
     return blind_index(number)
+
+
+_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
+
+
+def clean_phone(raw: str) -> str:
+    """A mainland mobile number as 11 digits ("" for none); 400 on the ``phone`` field otherwise."""
+    phone = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
+    if not phone:
+        return ""
+    match = _MOBILE.match(phone)
+    if match is None:
+        raise ValidationError({"phone": _("Enter an 11-digit mobile number, such as 13800138000.")})
+    return match.group(1)
 
 
 def _clean_username(username: str) -> str:
@@ -72,7 +88,7 @@ def do_create_staff_user(
     user = User(
         username=username,
         first_name=full_name.strip(),
-        phone=phone.strip(),
+        phone=clean_phone(phone),
         language=language,
         is_demo=is_demo,
         is_staff=is_superuser,
@@ -120,8 +136,8 @@ def do_update_staff_user(
     if full_name is not None and full_name.strip() != locked.first_name:
         locked.first_name = full_name.strip()
         changed.append("full_name")
-    if phone is not None and phone.strip() != locked.phone:
-        locked.phone = phone.strip()
+    if phone is not None and clean_phone(phone) != locked.phone:
+        locked.phone = clean_phone(phone)
         changed.append("phone")
     if staff_id_number is not None and staff_id_number.strip():
         index = staff_id_index(staff_id_number)

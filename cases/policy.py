@@ -15,6 +15,11 @@ Maker-checker and recusal: who may not act on a case even with the right role.
   ``accounts.User.id_number_hmac`` equals the subject's ``id_number_hmac``).
 - Whoever filed or verified a case cannot approve it.
 
+Per-case exception grants (``cases.models.CaseGrant``): a user outside the case's jurisdiction
+with a grant in force may open the case, its tasks and documents, and work on a task of a step
+whose permission they hold somewhere (the grant extends their role to this one case). Nothing
+else: the case stays out of their scoped lists and queues.
+
 Entry points call :func:`require_may_act`, which audits the refusal (``case.refused``, in
 its own transaction so that the refusal is kept) and raises 403 with a clear message.
 Actions re-check with :func:`refusal` as a last line of defence.
@@ -27,6 +32,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
@@ -36,7 +42,7 @@ from jurisdictions import scope
 from jurisdictions.perms import HANDLE_CASES, SUPERVISE
 
 from . import nodes
-from .models import Case, VerificationResult
+from .models import Case, CaseGrant, VerificationResult
 
 SELF = "recusal_self"
 FILER_APPROVES = "maker_checker_filer"
@@ -96,9 +102,28 @@ class TaskAccess:
         return self.node == nodes.APPROVE
 
 
+def shared_with(user: Any, case: Case) -> bool:
+    """Whether an exception grant in force today opens ``case`` to ``user`` (read at request time)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    today = timezone.localdate()
+    return CaseGrant.objects.filter(
+        case_id=case.pk, user_id=user.pk, ended_at__isnull=True, starts_on__lte=today, ends_on__gt=today
+    ).exists()
+
+
+def may_see(user: Any, case: Case) -> bool:
+    """In the user's jurisdiction, or shared with them by a grant in force."""
+    return scope.can_see(user, case.division_id) or shared_with(user, case)
+
+
 def may_work_on(user: Any, node: str, case: Case) -> bool:
-    """Whether ``user`` holds the permission of the step ``node`` over the case's division."""
-    return scope.has_perm_at(user, nodes.codename_for(node), case.division_id)
+    """Whether ``user`` holds the permission of the step ``node`` over the case's division, or holds it
+    somewhere and the case is shared with them."""
+    codename = nodes.codename_for(node)
+    if scope.has_perm_at(user, codename, case.division_id):
+        return True
+    return bool(scope.codes_with(user, codename)) and shared_with(user, case)
 
 
 def may_handle(user: Any, case: Case) -> bool:
