@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -125,7 +126,7 @@ def _lock(user: User) -> User:
 def do_update_staff_user(
     user: User,
     *,
-    actor: User | None,
+    actor: Any,
     full_name: str | None = None,
     phone: str | None = None,
     staff_id_number: str | None = None,
@@ -157,7 +158,7 @@ def do_update_staff_user(
 
 
 @transaction.atomic
-def do_deactivate_user(user: User, *, actor: User | None) -> User:
+def do_deactivate_user(user: User, *, actor: Any) -> User:
     """Switch an account off (never deleted: its history stays); its sessions and links stop working."""
     locked = _lock(user)
     if not locked.is_active:
@@ -177,7 +178,7 @@ def do_deactivate_user(user: User, *, actor: User | None) -> User:
 
 
 @transaction.atomic
-def do_reactivate_user(user: User, *, actor: User | None) -> User:
+def do_reactivate_user(user: User, *, actor: Any) -> User:
     locked = _lock(user)
     if locked.is_active:
         return locked
@@ -205,7 +206,7 @@ def is_locked_out(user: User) -> bool:
 
 
 @transaction.atomic
-def do_unlock_user(user: User, *, actor: User | None) -> int:
+def do_unlock_user(user: User, *, actor: Any) -> int:
     """Lift a sign-in lockout (django-axes) of the account; returns the number of lockout records cleared."""
     from axes.utils import reset
 
@@ -226,7 +227,7 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def do_issue_initial_link(user: User, *, actor: User | None, link_for: couriers.LinkBuilder) -> tuple[str, bool]:
+def do_issue_initial_link(user: User, *, actor: Any, link_for: couriers.LinkBuilder) -> tuple[str, bool]:
     """A new one-time sign-in link for ``user``: ``(url, texted)``.
 
     Earlier unused links of the account stop working; the password becomes unusable and must be
@@ -298,7 +299,7 @@ def do_use_initial_link(token: str, *, password: str) -> User:
 
 
 @transaction.atomic
-def do_change_own_password(user: User, *, password: str) -> User:
+def do_change_own_password(user: Any, *, password: str) -> User:
     """The signed-in person chooses a new password (validated); a required change is then done."""
     locked = _lock(user)
     try:

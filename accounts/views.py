@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -34,6 +34,7 @@ from .actions import (
     do_use_initial_link,
     initial_link_user,
 )
+from .models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -110,13 +111,6 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 # --- first sign-in and password changes ---------------------------------------------------------
 
 
-class _NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
-    """Django's new-password pair (validators, matching) without saving: the action saves."""
-
-    def save(self, commit: bool = True) -> Any:  # pragma: no cover - never called
-        raise NotImplementedError
-
-
 @domain_errors_as_pages
 def welcome(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link: the new member of staff chooses a password and is signed in.
@@ -125,7 +119,7 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
     link works once, on submitting the form.
     """
     user = initial_link_user(token)
-    form = _NewPasswordForm(user, request.POST or None)
+    form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             signed_in = do_use_initial_link(token, password=form.cleaned_data["new_password1"])
@@ -143,14 +137,14 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def change_password(request: HttpRequest) -> HttpResponse:
     """Change one's own password; required (no current password asked) after an administrator's reset."""
-    user = request.user
-    required = bool(getattr(user, "must_change_password", False))
+    user = cast(User, request.user)
+    required = user.must_change_password
     form: forms.Form = (
-        _NewPasswordForm(user, request.POST or None) if required else PasswordChangeForm(user, request.POST or None)
+        SetPasswordForm(user, request.POST or None) if required else PasswordChangeForm(user, request.POST or None)
     )
     if request.method == "POST" and form.is_valid():
         try:
-            changed = do_change_own_password(user, password=form.cleaned_data["new_password1"])  # type: ignore[arg-type]
+            changed = do_change_own_password(user, password=form.cleaned_data["new_password1"])
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

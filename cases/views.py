@@ -198,9 +198,8 @@ def _grant_context(user: Any, case: Case, form: forms.CaseGrantForm | None = Non
     if scope.has_perm_at(user, GRANT_ROLES, case.division_id):
         today = timezone.localdate()
         grants = list(queries.grants_of(case))
-        for grant in grants:
-            grant.current = grant.in_force(today) or (grant.ended_at is None and grant.starts_on > today)  # type: ignore[attr-defined]
-        context.update(may_grant=True, grants=grants, grant_form=form or forms.CaseGrantForm())
+        current = {g.pk for g in grants if g.ended_at is None and g.ends_on > today}
+        context.update(may_grant=True, grants=grants, current_grants=current, grant_form=form or forms.CaseGrantForm())
     return context
 
 

@@ -168,13 +168,14 @@ def _is_last_security_administrator(
     province = _province_of(membership.division_id)
     where = Q(division_id=NATION_CODE) if province == NATION_CODE else Q(division__code__startswith=province)
     where |= Q(division_id=NATION_CODE)
-    return (
-        not Membership.objects.filter(where, in_force_q(timezone.localdate()), role=Role.ADMIN, user__is_active=True)
+    others = (
+        Membership.objects.filter(where, in_force_q(timezone.localdate()), role=Role.ADMIN, user__is_active=True)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=after))
         .exclude(pk=membership.pk)
-        .exclude(user_id=membership.user_id if leaving_user else None)
-        .exists()
     )
+    if leaving_user:
+        others = others.exclude(user_id=membership.user_id)
+    return not others.exists()
 
 
 def _last_admin_message(membership: Membership) -> str:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -136,14 +136,10 @@ class StaffSerializer(serializers.Serializer):
     must_change_password = serializers.BooleanField()
     division = serializers.CharField(source="staff_profile.division_id")
     division_name = serializers.CharField(source="staff_profile.division.name")
-    memberships = serializers.SerializerMethodField()
+    memberships = StaffMembershipSerializer(many=True, source="memberships.all")
 
     def get_staff_id_recorded(self, user: Any) -> bool:
         return bool(user.id_number_hmac)
-
-    @extend_schema_field(StaffMembershipSerializer(many=True))  # type: ignore[misc]
-    def get_memberships(self, user: Any) -> Any:
-        return StaffMembershipSerializer(queries.memberships_of(user), many=True).data
 
 
 class StaffDetailSerializer(StaffSerializer):
@@ -251,7 +247,7 @@ class StaffDetailView(APIView):
             raise Forbidden()
         staff = account_actions.do_update_staff_user(
             staff,
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
             full_name=data.get("full_name"),
             phone=data.get("phone"),
             staff_id_number=data.get("staff_id_number"),
@@ -259,12 +255,12 @@ class StaffDetailView(APIView):
         if data.get("is_active") is False:
             staff = actions.do_deactivate_staff(staff, actor=actor)
         elif data.get("is_active") is True:
-            staff = account_actions.do_reactivate_user(staff, actor=actor)  # type: ignore[arg-type]
+            staff = account_actions.do_reactivate_user(staff, actor=actor)
         if data.get("unlock"):
-            account_actions.do_unlock_user(staff, actor=actor)  # type: ignore[arg-type]
+            account_actions.do_unlock_user(staff, actor=actor)
         link = None
         if data.get("new_link"):
-            link, _texted = account_actions.do_issue_initial_link(staff, actor=actor, link_for=link_builder(request))  # type: ignore[arg-type]
+            link, _texted = account_actions.do_issue_initial_link(staff, actor=actor, link_for=link_builder(request))
         staff = queries.access_staff(request.user, pk)
         body = dict(StaffDetailSerializer(staff).data)
         if link:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -35,7 +35,7 @@ class StaffCreateForm(forms.Form):
 
     def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["division"].choices = division_choices(divisions)  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["division"]).choices = division_choices(divisions)
 
 
 class StaffEditForm(forms.Form):
@@ -69,4 +69,4 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["division"].choices = division_choices(divisions)  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["division"]).choices = division_choices(divisions)

@@ -118,16 +118,16 @@ def _detail_context(request: HttpRequest, staff: Any, **forms_given: Any) -> dic
     may_grant = scope.has_perm_at(user, GRANT_ROLES, home) and staff.pk != user.pk
     memberships = queries.memberships_of(staff)
     today = timezone.localdate()
-    for membership in memberships:
-        membership.may_end = (  # type: ignore[attr-defined]
-            staff.pk != user.pk
-            and not membership.ended(today)
-            and scope.has_perm_at(user, GRANT_ROLES, membership.division_id)
-        )
+    endable = {
+        m.pk
+        for m in memberships
+        if staff.pk != user.pk and not m.ended(today) and scope.has_perm_at(user, GRANT_ROLES, m.division_id)
+    }
     context: dict[str, Any] = {
         "staff": staff,
         "home": staff.staff_profile.division,
         "memberships": memberships,
+        "endable": endable,
         "today": today,
         "may_manage": may_manage,
         "may_grant": may_grant,
@@ -162,7 +162,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             account_actions.do_update_staff_user(
                 staff,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 full_name=data["full_name"],
                 phone=data["phone"],
                 staff_id_number=data["staff_id_number"] or None,
@@ -190,13 +190,13 @@ def staff_account(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_deactivate_staff(staff, actor=user)
         messages.success(request, _("The account is deactivated. Its history stays."))
     elif what == "reactivate":
-        account_actions.do_reactivate_user(staff, actor=user)  # type: ignore[arg-type]
+        account_actions.do_reactivate_user(staff, actor=user)
         messages.success(request, _("The account is active again."))
     elif what == "unlock":
-        account_actions.do_unlock_user(staff, actor=user)  # type: ignore[arg-type]
+        account_actions.do_unlock_user(staff, actor=user)
         messages.success(request, _("Sign-in is unlocked for this account."))
     elif what == "new_link":
-        url, texted = account_actions.do_issue_initial_link(staff, actor=user, link_for=_link_builder(request))  # type: ignore[arg-type]
+        url, texted = account_actions.do_issue_initial_link(staff, actor=user, link_for=_link_builder(request))
         return render(request, "jurisdictions/staff_link.html", {"staff": staff, "url": url, "texted": texted})
     else:
         raise Http404(_("Not found."))

@@ -9,7 +9,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jurisdictions.actions import do_end_membership
-
 from tests.conftest import CITY
 
 
