@@ -99,7 +99,8 @@ def do_grant_membership(
 
     Granting an open-ended membership the user already holds changes nothing (idempotent).
     Bad input raises ``ValidationError`` on the field, with nothing saved: an unknown role,
-    a liaison without a department, an end not after the start, a start in the past, a
+    a liaison without a department, an end not after the start, a start in the past (allowed
+    only without an actor: scripted set-up recording memberships that began earlier), a
     deactivated account, or a second administrative role (:func:`separation_refusal`).
     """
     today = timezone.localdate()
@@ -113,7 +114,8 @@ def do_grant_membership(
     else:
         department = ""
     starts_on = starts_on or today
-    if starts_on < today:
+    if starts_on < today and actor is not None:
+        # Only scripted set-up (no actor: the system) records memberships that began earlier.
         raise ValidationError({"starts_on": _("The start date cannot be in the past.")})
     if ends_on is not None and ends_on <= starts_on:
         raise ValidationError({"ends_on": _("The end date must be after the start date.")})

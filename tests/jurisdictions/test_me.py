@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jurisdictions.actions import do_end_membership
-from tests.conftest import CITY
+from tests.conftest import CITY, MEMBERSHIPS_SINCE
 
 
 def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], APIClient], supervisor: Any) -> None:
@@ -23,7 +22,7 @@ def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], API
             "level": 2,
             "role": "supervisor",
             "department": "",
-            "starts_on": timezone.localdate().isoformat(),
+            "starts_on": MEMBERSHIPS_SINCE.isoformat(),
             "ends_on": None,
         }
     ]
