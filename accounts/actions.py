@@ -85,16 +85,30 @@ def do_create_staff_user(
     number is kept only as its blind index (for the recusal rule). Invalid input raises
     ``ValidationError`` on the field, and nothing is saved.
     """
-    username = _clean_username(username)
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    checks = {
+        "username": lambda: _clean_username(username),
+        "phone": lambda: clean_phone(phone),
+        "staff_id_number": lambda: staff_id_index(staff_id_number) if staff_id_number.strip() else "",
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    username = cleaned["username"]
     user = User(
         username=username,
         first_name=full_name.strip(),
-        phone=clean_phone(phone),
+        phone=cleaned["phone"],
         language=language,
         is_demo=is_demo,
         is_staff=is_superuser,
         is_superuser=is_superuser,
-        id_number_hmac=staff_id_index(staff_id_number) if staff_id_number.strip() else "",
+        id_number_hmac=cleaned["staff_id_number"],
     )
     if password is None:
         user.set_unusable_password()

@@ -168,8 +168,8 @@ def _is_last_security_administrator(
     if membership.role != Role.ADMIN or not membership.in_force():
         return False
     province = _province_of(membership.division_id)
+    # The province's own security administrators (a national one does not staff a county office).
     where = Q(division_id=NATION_CODE) if province == NATION_CODE else Q(division__code__startswith=province)
-    where |= Q(division_id=NATION_CODE)
     others = (
         Membership.objects.filter(where, in_force_q(timezone.localdate()), role=Role.ADMIN, user__is_active=True)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=after))
@@ -244,17 +244,21 @@ def do_create_staff(
 
     The account has no roles until a security administrator grants memberships.
     """
-    if not (full_name or "").strip():
-        raise ValidationError({"full_name": _("Enter the person's real name.")})
-    user = account_actions.do_create_staff_user(
-        username,
-        password=None,
-        full_name=full_name,
-        phone=phone,
-        staff_id_number=staff_id_number,
-        division_code=division.code,
-        actor=actor,
-    )
+    name_error = {} if (full_name or "").strip() else {"full_name": [_("Enter the person's real name.")]}
+    try:
+        user = account_actions.do_create_staff_user(
+            username,
+            password=None,
+            full_name=full_name,
+            phone=phone,
+            staff_id_number=staff_id_number,
+            division_code=division.code,
+            actor=actor,
+        )
+    except ValidationError as exc:
+        raise ValidationError(name_error | exc.message_dict) from None
+    if name_error:
+        raise ValidationError(name_error)
     StaffProfile.objects.create(user=user, division=division, created_by=actor if getattr(actor, "pk", None) else None)
     url, texted = account_actions.do_issue_initial_link(user, actor=actor, link_for=link_for)
     return user, url, texted

@@ -212,6 +212,8 @@ class StaffListView(APIView):
 
     @extend_schema(request=StaffCreateSerializer, responses={201: StaffCreatedSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
+        if not scope.codes_with(request.user, MANAGE_STAFF):
+            raise Forbidden()
         serializer = StaffCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
