@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts import actions as account_actions
 
 from .models import Department, Role
 
@@ -15,7 +18,29 @@ def division_choices(divisions: Any) -> list[tuple[str, str]]:
     return [(d.code, f"{'　' * max(d.level - 1, 0)}{d.name}（{d.code}）") for d in divisions]
 
 
-class StaffCreateForm(forms.Form):
+class _StaffFieldsMixin:
+    """The account actions' own checks, run by the form so that every field's error shows at once."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_phone(self) -> str:
+        return _field_check(account_actions.clean_phone, self.cleaned_data.get("phone", ""), "phone")
+
+    def clean_staff_id_number(self) -> str:
+        raw = self.cleaned_data.get("staff_id_number", "")
+        if raw.strip():
+            _field_check(account_actions.staff_id_index, raw, "staff_id_number")
+        return raw
+
+
+def _field_check(check: Any, value: str, field: str) -> Any:
+    try:
+        return check(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict.get(field, exc.messages)) from None
+
+
+class StaffCreateForm(_StaffFieldsMixin, forms.Form):
     division = forms.ChoiceField(label=_("Home division"))
     full_name = forms.CharField(label=_("Real name"), max_length=150)
     username = forms.CharField(
@@ -38,7 +63,7 @@ class StaffCreateForm(forms.Form):
         cast(forms.ChoiceField, self.fields["division"]).choices = division_choices(divisions)
 
 
-class StaffEditForm(forms.Form):
+class StaffEditForm(_StaffFieldsMixin, forms.Form):
     full_name = forms.CharField(label=_("Real name"), max_length=150)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     staff_id_number = forms.CharField(
