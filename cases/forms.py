@@ -199,8 +199,12 @@ class CaseGrantForm(forms.Form):
         help_text=_("Who asked, and for what (for example: verify the public-security record)."),
     )
     starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Starts on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     ends_on = forms.DateField(
-        label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Access stops on this day.")
+        label=_("Ends on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("Access stops on this day."),
     )

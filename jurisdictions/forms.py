@@ -83,12 +83,14 @@ class MembershipForm(forms.Form):
         choices=[("", _("— (only for department liaisons)")), *Department.choices],
     )
     starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Starts on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     ends_on = forms.DateField(
         label=_("Ends on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("Access stops on this day. Leave empty for no end date."),
     )
 
