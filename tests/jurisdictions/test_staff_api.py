@@ -190,3 +190,18 @@ def test_bad_membership_input_is_400_in_chinese(api_as: Api, security_a: Any, pl
     assert "部门" in str(response.json())
     assert not Membership.objects.filter(user=person).exists()
     assert StaffProfile.objects.filter(user=person).exists()
+
+
+def test_the_audit_administrator_reads_every_administrators_actions_and_changes_nothing(
+    api_as: Api, sysadmin_a: Any, security_a: Any, placed: Callable[..., Any]
+) -> None:
+    auditor = placed("auditor_a", Role.AUDITOR, COUNTY_A)
+    created = new_staff(api_as(sysadmin_a)).json()
+    api_as(security_a).post(
+        f"/api/v1/staff/{created['id']}/memberships/", {"division": COUNTY_A, "role": "caseworker"}, format="json"
+    )
+    rows = api_as(auditor).get("/api/v1/audit/events/").json()["results"]
+    seen = {(row["event_type"], row["actor"]) for row in rows}
+    assert {("user.created", "sysadmin_a"), ("membership.granted", "security_a")} <= seen
+    assert api_as(auditor).get("/api/v1/staff/").status_code == 403
+    assert new_staff(api_as(auditor), username="other").status_code == 403
