@@ -23,7 +23,7 @@ from core.national_id import blind_index, checked
 
 from . import couriers
 from .homes import home_division
-from .models import InitialPasswordLink, User
+from .models import DeclaredRelative, InitialPasswordLink, User
 
 INITIAL_LINK_LIFETIME = datetime.timedelta(days=3)
 
@@ -373,3 +373,44 @@ def do_issue_api_token(user: User) -> Token:
     token, created = Token.objects.get_or_create(user=user)
     record(event_type="auth.token_issued", actor=user, obj=user, data={"username": user.username, "new": created})
     return token
+
+
+@transaction.atomic
+def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Any) -> DeclaredRelative:
+    """Record a close relative of ``user`` (kept as a blind index) for the recusal rule; 400 on bad input."""
+    errors: dict[str, list[str]] = {}
+    relation = (relation or "").strip()
+    if not relation:
+        errors["relation"] = [_("Say how the person is related (for example: spouse, father).")]
+    index = ""
+    try:
+        index = staff_id_index(id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.message_dict["staff_id_number"]
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock(user)
+    if index == locked.id_number_hmac or DeclaredRelative.objects.filter(user=locked, id_number_hmac=index).exists():
+        raise ValidationError({"id_number": _("This ID number is already recorded for this account.")})
+    relative = DeclaredRelative.objects.create(user=locked, id_number_hmac=index, relation=relation, recorded_by=actor)
+    record(
+        event_type="user.relative_declared",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username, "relation": relation},
+    )
+    return relative
+
+
+@transaction.atomic
+def do_remove_relative(relative: DeclaredRelative, *, actor: Any) -> None:
+    user, relation = relative.user, relative.relation
+    relative.delete()
+    record(
+        event_type="user.relative_removed",
+        actor=actor,
+        obj=user,
+        division_code=home_division(user),
+        data={"username": user.username, "relation": relation},
+    )

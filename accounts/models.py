@@ -62,3 +62,27 @@ class InitialPasswordLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeclaredRelative(models.Model):
+    """A close relative a member of staff declared, kept only as the blind index of their ID number.
+
+    The recusal rule (``cases.policy``) refuses action on a case about a declared relative as it
+    does on a case about the staff member themselves.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="declared_relatives", on_delete=models.CASCADE)
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, db_index=True)
+    relation = models.CharField(_("relation"), max_length=32)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("declared close relative")
+        verbose_name_plural = _("declared close relatives")
+        constraints = [models.UniqueConstraint(fields=["user", "id_number_hmac"], name="declared_relative_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.relation}"

@@ -20,6 +20,8 @@ EVENT_LABELS = {
     "user.initial_link_used": _("One-time sign-in link used"),
     "user.password_set": _("Password set"),
     "user.password_changed": _("Password changed"),
+    "user.relative_declared": _("Close relative declared"),
+    "user.relative_removed": _("Close relative removed"),
     "staff.placed": _("Home division recorded"),
     "staff.moved": _("Home division changed"),
     "membership.granted": _("Membership granted"),

@@ -12,7 +12,8 @@ Roles (jurisdiction permissions over the case's division, ``jurisdictions.scope`
 Maker-checker and recusal: who may not act on a case even with the right role.
 
 - Nobody acts on a case whose subject is themselves (the staff member's ID blind index
-  ``accounts.User.id_number_hmac`` equals the subject's ``id_number_hmac``).
+  ``accounts.User.id_number_hmac``, recorded when the account is created, equals the subject's
+  ``id_number_hmac``) or a close relative they declared (``accounts.DeclaredRelative``).
 - Whoever filed or verified a case cannot approve it.
 
 Per-case exception grants (``cases.models.CaseGrant``): a user outside the case's jurisdiction
@@ -36,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
+from accounts.models import DeclaredRelative
 from audit.log import record
 from core.errors import Conflict
 from jurisdictions import scope
@@ -45,6 +47,7 @@ from . import nodes
 from .models import Case, CaseGrant, VerificationResult
 
 SELF = "recusal_self"
+RELATIVE = "recusal_relative"
 FILER_APPROVES = "maker_checker_filer"
 VERIFIER_APPROVES = "maker_checker_verifier"
 
@@ -54,6 +57,8 @@ def refusal(user: Any, case: Case, *, approving: bool = False) -> tuple[str, str
     own = getattr(user, "id_number_hmac", "")
     if own and own == getattr(case.subject, "id_number_hmac", None):
         return SELF, _("You cannot act on a case about yourself; another member of staff must handle it.")
+    if _is_declared_relative(user, case.subject):
+        return RELATIVE, _("The case is about a close relative you declared; another member of staff must handle it.")
     if approving:
         if case.filed_by_id == user.pk:
             return FILER_APPROVES, _("You filed this case, so you cannot approve it (maker-checker).")
@@ -73,14 +78,27 @@ def require_may_act(user: Any, case: Case, *, action: str, approving: bool = Fal
     raise PermissionDenied(message)
 
 
+def _is_declared_relative(user: Any, subject: Any) -> bool:
+    index = getattr(subject, "id_number_hmac", "")
+    if not index or not getattr(user, "pk", None):
+        return False
+    return DeclaredRelative.objects.filter(user_id=user.pk, id_number_hmac=index).exists()
+
+
 def require_not_own_subject(user: Any, subject: Any, *, action: str) -> None:
-    """Raise 403 (and audit the refusal) when ``user`` is the subject (filing a case about oneself)."""
+    """Raise 403 (and audit the refusal) when ``user`` is the subject or a relative they declared (filing)."""
     own = getattr(user, "id_number_hmac", "")
-    if not own or own != getattr(subject, "id_number_hmac", None):
+    rule = ""
+    if own and own == getattr(subject, "id_number_hmac", None):
+        rule, message = SELF, _("You cannot file a case about yourself; another member of staff must do it.")
+    elif _is_declared_relative(user, subject):
+        rule = RELATIVE
+        message = _("You cannot file a case about a close relative you declared; another member of staff must do it.")
+    if not rule:
         return
     with transaction.atomic():
-        record(event_type="case.refused", actor=user, obj=subject, data={"action": action, "rule": SELF})
-    raise PermissionDenied(_("You cannot file a case about yourself; another member of staff must do it."))
+        record(event_type="case.refused", actor=user, obj=subject, data={"action": action, "rule": rule})
+    raise PermissionDenied(message)
 
 
 # --- tasks ----------------------------------------------------------------------------------------

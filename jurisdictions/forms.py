@@ -97,3 +97,17 @@ class MembershipForm(forms.Form):
     def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["division"]).choices = division_choices(divisions)
+
+
+class RelativeForm(forms.Form):
+    relation = forms.CharField(label=_("Relation"), max_length=32, help_text=_("For example: spouse, father, son."))
+    id_number = forms.CharField(
+        label=_("The relative's national ID number"),
+        max_length=24,
+        help_text=_("Only a fingerprint of it is kept: cases about this person are then refused to the account."),
+    )
+
+    def clean_id_number(self) -> str:
+        raw = self.cleaned_data.get("id_number", "")
+        _field_check(account_actions.staff_id_index, raw, "staff_id_number")
+        return raw

@@ -12,5 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.staff_edit, name="edit"),
     path("<int:pk>/account/", views.staff_account, name="account"),
     path("<int:pk>/memberships/", views.membership_new, name="membership_new"),
+    path("<int:pk>/relatives/", views.relative_new, name="relative_new"),
+    path("<int:pk>/relatives/<int:relative_id>/remove/", views.relative_remove, name="relative_remove"),
     path("memberships/<int:pk>/end/", views.membership_end, name="membership_end"),
 ]

@@ -134,6 +134,8 @@ def _detail_context(request: HttpRequest, staff: Any, **forms_given: Any) -> dic
         "locked_out": may_manage and account_actions.is_locked_out(staff),
     }
     if may_manage:
+        context["relatives"] = list(staff.declared_relatives.order_by("declared_at", "pk"))
+        context["relative_form"] = forms_given.get("relative_form") or forms.RelativeForm()
         context["edit_form"] = forms_given.get("edit_form") or forms.StaffEditForm(
             initial={"full_name": staff.first_name, "phone": staff.phone}
         )
@@ -242,3 +244,40 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
     actions.do_end_membership(membership, actor=request.user)
     messages.success(request, _("Membership ended: access stops now."))
     return redirect("staff:detail", pk=membership.user_id)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def relative_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a close relative the staff member declared (system administrator), for the recusal rule."""
+    staff = queries.access_staff(request.user, pk, codename=MANAGE_STAFF)
+    form = forms.RelativeForm(request.POST)
+    if form.is_valid():
+        try:
+            account_actions.do_declare_relative(
+                staff,
+                id_number=form.cleaned_data["id_number"],
+                relation=form.cleaned_data["relation"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Close relative recorded."))
+            return redirect("staff:detail", pk=staff.pk)
+    context = _detail_context(request, staff, relative_form=form)
+    return render(request, "jurisdictions/staff_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def relative_remove(request: HttpRequest, pk: int, relative_id: int) -> HttpResponse:
+    staff = queries.access_staff(request.user, pk, codename=MANAGE_STAFF)
+    relative = staff.declared_relatives.filter(pk=relative_id).first()
+    if relative is None:
+        raise Http404(_("Not found."))
+    account_actions.do_remove_relative(relative, actor=request.user)
+    messages.success(request, _("Close relative removed."))
+    return redirect("staff:detail", pk=staff.pk)

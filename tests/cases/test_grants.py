@@ -239,3 +239,20 @@ def test_recusal_refuses_an_approver_whose_recorded_staff_id_is_the_persons(
         policy.require_may_act(user, case, action="approve", approving=True)
     assert AuditEvent.objects.filter(event_type="case.refused", data__rule=policy.SELF).exists()
     assert not policy.may_complete(user, policy.TaskAccess(task=open_task(case, "approve"), case=case))
+
+
+def test_recusal_refuses_a_case_about_a_declared_close_relative(
+    make_subject: Callable[..., Any], file_case: Callable[..., Case], walk: Any, approver: Any, caseworker: Any
+) -> None:
+    from accounts.actions import do_declare_relative
+
+    number = new_id(COUNTY_A)
+    father = make_subject(COUNTY_A, name="孙老汉", id_number=number)
+    do_declare_relative(approver, id_number=number, relation="父亲", actor=None)
+    case = walk.verify_all(walk.intake(file_case(subject_=father)))
+    found = policy.refusal(approver, case, approving=True)
+    assert found is not None and found[0] == policy.RELATIVE
+    assert policy.refusal(caseworker, case) is None
+    do_declare_relative(caseworker, id_number=number, relation="岳父", actor=None)
+    with pytest.raises(PermissionDenied):
+        policy.require_not_own_subject(caseworker, father, action="file")

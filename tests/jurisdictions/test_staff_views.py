@@ -133,3 +133,22 @@ def test_the_system_administrator_deactivates_and_edits_on_the_page(
     assert "已停用" in web.get(f"/staff/{person.pk}/").content.decode()
     response = web.post(f"/staff/{person.pk}/edit/", {"full_name": "李四", "phone": "abc"})
     assert response.status_code == 400 and "11位手机号码" in response.content.decode()
+
+
+def test_the_system_administrator_records_a_declared_close_relative(
+    web_as: Web, sysadmin_a: Any, placed: Callable[..., Any]
+) -> None:
+    from accounts.models import DeclaredRelative
+    from core.national_id import blind_index
+
+    person = placed("person", Role.APPROVER, COUNTY_A)
+    web = web_as(sysadmin_a)
+    assert "申报的近亲属" in web.get(f"/staff/{person.pk}/").content.decode()
+    bad = web.post(f"/staff/{person.pk}/relatives/", {"relation": "", "id_number": "123"})
+    assert bad.status_code == 400 and "公民身份号码为18位" in bad.content.decode()
+    assert web.post(f"/staff/{person.pk}/relatives/", {"relation": "父亲", "id_number": STAFF_ID}).status_code == 302
+    relative = DeclaredRelative.objects.get(user=person)
+    assert relative.id_number_hmac == blind_index(STAFF_ID) and relative.relation == "父亲"
+    assert STAFF_ID not in web.get(f"/staff/{person.pk}/").content.decode()
+    assert web.post(f"/staff/{person.pk}/relatives/{relative.pk}/remove/").status_code == 302
+    assert not DeclaredRelative.objects.exists()
