@@ -31,6 +31,9 @@ def office(make_user: Any) -> dict[str, Any]:
         pytest.skip("browser walks run on PostgreSQL only (slow); CI runs them there")
     from tests.cases.conftest import new_id, restore_demo_divisions
 
+    # Another browser walk's server may have ended this worker's database sessions on its way
+    # out (tests/cases/test_browser.py): start from a fresh connection.
+    connection.close()
     restore_demo_divisions()
     from cases.actions import do_file_case
     from jurisdictions.actions import do_place_staff
