@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "task.reassigned": _("Task reassigned"),
     "attachment.added": _("Document attached"),
     "attachment.downloaded": _("Document downloaded"),
+    "case.access_granted": _("Case shared as an exception"),
+    "case.access_ended": _("Case exception ended"),
 }
 
 

@@ -177,7 +177,7 @@ def test_an_administrator_sets_the_letterhead_of_their_county(
 
     from PIL import Image
 
-    admin = make_user("county_admin", "admin", COUNTY_A)
+    admin = make_user("county_admin", "sysadmin", COUNTY_A)  # letterheads are settings: the system administrator
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=admin, name="test", confirmed=True)
