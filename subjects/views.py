@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -93,8 +94,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     form = SearchForm(request.GET or None, user=request.user)
     qs = _search_queryset(request, form).order_by("county_code", "id")
     columns = [
-        ("id", _("Record")),
-        ("name", _("Name")),
+        ("id", pgettext("subject", "Record")),
+        ("name", pgettext("person", "Name")),
         ("id_number_masked", _("ID number (masked)")),
         ("sex", _("Sex")),
         ("birth_date", _("Birth date")),

@@ -51,3 +51,40 @@ def test_catalogues_contain_exactly_the_strings_in_the_source(tmp_path: Path) ->
         if missing or stale:
             drift[str(path.relative_to(ROOT))] = {"missing": sorted(missing), "stale": sorted(stale)}
     assert not drift, f"run `make messages-update` and translate: {drift}"
+
+
+def test_no_two_catalogues_translate_the_same_msgid_and_context_differently() -> None:
+    """Django merges every app's catalogue into one: the same English string in the same context must
+    have one Chinese text, or the catalogue loaded first silently wins on every page. Where one
+    English word means different things, the source gives it a context (``pgettext``)."""
+    seen: dict[tuple[str | None, str], dict[str, str]] = {}
+    for path in CATALOGUES:
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete:
+                continue
+            text = entry.msgstr or " | ".join(entry.msgstr_plural[k] for k in sorted(entry.msgstr_plural))
+            seen.setdefault((entry.msgctxt, entry.msgid), {})[str(path.relative_to(ROOT))] = text
+    collisions = {
+        f"{ctx + ' | ' if ctx else ''}{msgid}": where
+        for (ctx, msgid), where in seen.items()
+        if len(set(where.values())) > 1
+    }
+    assert not collisions, f"give these a context (pgettext) or one translation: {collisions}"
+
+
+def test_a_word_with_two_meanings_is_translated_by_its_context() -> None:
+    from django.utils import translation
+
+    # Looked up through variables so that makemessages does not extract this test's strings.
+    expected = [
+        ("case kind", "Letter", "来信"),
+        (None, "Letter", "文书"),
+        ("subject", "Record", "档案号"),
+        ("dispatch", "Record", "登记"),
+        ("person", "Name", "姓名"),
+        (None, "Name", "名称"),
+    ]
+    with translation.override("zh-hans"):
+        for context, word, chinese in expected:
+            found = translation.pgettext(context, word) if context else translation.gettext(word)
+            assert found == chinese, (context, word, found)
