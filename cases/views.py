@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.pages import apply_errors, domain_errors_as_pages
 from jurisdictions import scope
-from jurisdictions.perms import ADMINISTER, HANDLE_CASES, SUPERVISE
+from jurisdictions.perms import ADMINISTER, AUDIT, HANDLE_CASES, SUPERVISE
 
 from . import actions, forms, nodes, policy, queries, sla, storage
 from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage
@@ -207,6 +207,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and case.status in WITHDRAWABLE
             and policy.refusal(request.user, case) is None,
             "may_attach": is_caseworker and case.is_open,
+            # Auditors and supervisors of the case's division read its whole story in the audit trail.
+            "may_audit": any(scope.has_perm_at(request.user, c, case.division_id) for c in (AUDIT, SUPERVISE)),
             "withdraw_form": forms.WithdrawForm(),
             "attachment_form": forms.AttachmentForm(),
         },
