@@ -10,7 +10,9 @@ from .models import PeriodKind
 
 
 class PeriodForm(forms.Form):
-    key = forms.SlugField(label=_("Key"), max_length=16, help_text=_("For example 2026-11 or phase-1."))
+    key = forms.SlugField(
+        label=pgettext_lazy("period", "Key"), max_length=16, help_text=_("For example 2026-11 or phase-1.")
+    )
     name = forms.CharField(label=_("Name"), max_length=64)
     kind = forms.ChoiceField(label=pgettext_lazy("period", "Kind"), choices=PeriodKind.choices)
     starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))

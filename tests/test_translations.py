@@ -72,6 +72,31 @@ def test_no_two_catalogues_translate_the_same_msgid_and_context_differently() ->
     assert not collisions, f"give these a context (pgettext) or one translation: {collisions}"
 
 
+def test_no_catalogue_of_an_app_listed_before_ours_overrides_our_chinese() -> None:
+    """Django, the admin and the other apps installed before Laurel's come first in the merged
+    catalogue: a msgid they translate otherwise would show their text on our pages ("Change" as
+    修改 where a caseworker reads 变更方式). Such strings get a context of our own."""
+    from django.apps import apps
+
+    ours = {}
+    for path in CATALOGUES:
+        for entry in polib.pofile(str(path)):
+            if not entry.obsolete and not entry.msgid_plural:
+                ours[(entry.msgctxt, entry.msgid)] = entry.msgstr
+    overridden = {}
+    for config in apps.get_app_configs():
+        if (ROOT / config.label).resolve() == Path(config.path).resolve():
+            break  # Laurel's own apps from here on: theirs come after and lose to ours
+        mo = Path(config.path) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
+        if not mo.exists():
+            continue
+        for entry in polib.mofile(str(mo)):
+            key = (entry.msgctxt, entry.msgid)
+            if entry.msgstr and key in ours and ours[key].strip() != entry.msgstr.strip():
+                overridden[f"{config.name}: {entry.msgid}"] = (ours[key], entry.msgstr)
+    assert not overridden, f"give these a context (pgettext): {overridden}"
+
+
 def test_a_word_with_two_meanings_is_translated_by_its_context() -> None:
     from django.utils import translation
 
