@@ -34,7 +34,7 @@ class EventSearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "from" and "to" are the API's parameter names (Python keywords, so added here).
-        date_widget = forms.DateInput(attrs={"type": "date"})
+        date_widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(label=_("From (date)"), required=False, widget=date_widget)
         self.fields["to"] = forms.DateField(label=_("To (date, inclusive)"), required=False, widget=date_widget)
         self.order_fields(self.field_order)
