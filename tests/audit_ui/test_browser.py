@@ -34,13 +34,32 @@ pytestmark = [
 ]
 
 
+def _revive_connection() -> None:
+    """The other browser test's live server ends the database sessions it left behind, and can take
+    this thread's with them: reconnect if so."""
+    from django.db import connection
+    from django.db.utils import InterfaceError, OperationalError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (OperationalError, InterfaceError):
+        try:
+            connection.close()
+        except (OperationalError, InterfaceError):
+            connection.connection = None
+
+
 @pytest.fixture(autouse=True)
-def divisions(transactional_db: Any) -> None:
+def divisions(transactional_db: Any) -> Any:
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("a browser walk: runs on PostgreSQL only (set DATABASE_URL)")
+    _revive_connection()
     restore_demo_divisions()
+    yield
+    _revive_connection()
 
 
 def page_as(browser: Any, user: User, base: str) -> tuple[Any, list[str]]:  # noqa: F811
@@ -58,19 +77,32 @@ def fits(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth") <= WIDTH)
 
 
-def test_the_auditor_reads_a_cases_trail_at_1366_px_and_the_case_page_shows_its_step(
-    server: str,  # noqa: F811
-    browser: Any,  # noqa: F811
+@pytest.fixture
+def story(
     make_user: Callable[..., User],
     caseworker: User,
     file_case: Callable[..., Case],  # noqa: F811
     walk: Any,  # noqa: F811
-) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+) -> dict[str, Any]:
+    """A case in verification filed by 张经办, and the county's auditor 刘审计 (made before the browser starts)."""
     caseworker.first_name = "张经办"
     caseworker.save(update_fields=["first_name"])
-    case = walk.intake(file_case())
-    auditor = make_user("auditor_county", "auditor", full_name="刘审计")
+    return {
+        "case": walk.intake(file_case()),
+        "caseworker": caseworker,
+        "auditor": make_user("auditor_county", "auditor", full_name="刘审计"),
+    }
+
+
+def test_the_auditor_reads_a_cases_trail_at_1366_px_and_the_case_page_shows_its_step(
+    story: dict[str, Any],
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Inside the browser's event loop the ORM may be handed a session the other browser test ended.
+    _revive_connection()
+    case, caseworker, auditor = story["case"], story["caseworker"], story["auditor"]
 
     page, errors = page_as(browser, auditor, server)
     page.goto(f"{server}/cases/{case.pk}/")
