@@ -122,7 +122,9 @@ def shape(path: str) -> str:
 
 def walk(client: Client) -> dict[str, list[str]]:
     """Visit the pages reachable from the home page; the problems found on each."""
-    queue, seen, shapes = ["/"], set(), Counter()  # type: ignore[var-annotated]
+    queue: list[str] = ["/"]
+    seen: set[str] = set()
+    shapes: Counter[str] = Counter()
     report: dict[str, list[str]] = {}
     visited = 0
     while queue and visited < MAX_PAGES_PER_ROLE:
