@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jurisdictions.models import Department
 
@@ -36,7 +37,9 @@ class FileCaseForm(forms.Form):
     agent_relation = forms.CharField(label=_("Agent's relation to the person"), max_length=64, required=False)
     agent_contact = forms.CharField(label=_("Agent's contact"), max_length=64, required=False)
     benefit_type = forms.ChoiceField(label=_("Benefit"), choices=(), required=False)
-    benefit_change = forms.ChoiceField(label=_("Change"), choices=[("", "—"), *BenefitChange.choices], required=False)
+    benefit_change = forms.ChoiceField(
+        label=pgettext_lazy("benefit", "Change"), choices=[("", "—"), *BenefitChange.choices], required=False
+    )
     benefit_amount = forms.DecimalField(
         label=_("Monthly amount (yuan)"), max_digits=10, decimal_places=2, required=False
     )

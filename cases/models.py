@@ -13,6 +13,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from jurisdictions.models import Department, Located
@@ -29,7 +30,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in at a collection point")
     HOME_VISIT = "home_visit", _("Home visit")
     PHONE = "phone", _("Phone")
-    LETTER = "letter", _("Letter")
+    LETTER = "letter", pgettext_lazy("case kind", "Letter")
     ONLINE = "online", _("Online")
     REFERRAL = "referral", _("Department referral")
 
@@ -79,9 +80,9 @@ class BenefitChange(models.TextChoices):
 
 
 class VerificationResultChoice(models.TextChoices):
-    CONFIRMED = "confirmed", _("Confirmed")
+    CONFIRMED = "confirmed", pgettext_lazy("verification result", "Confirmed")
     DISPUTED = "disputed", _("Disputed")
-    NOT_FOUND = "not_found", _("Not found")
+    NOT_FOUND = "not_found", pgettext_lazy("verification result", "Not found")
 
 
 class CaseCounter(models.Model):

@@ -176,7 +176,11 @@ def open_tasks_of(case: Case) -> list[Task]:
 
 
 def timeline(case: Case) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("id")
+    return (
+        AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
+        .select_related("actor")
+        .order_by("id")
+    )
 
 
 @dataclass

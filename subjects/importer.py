@@ -30,7 +30,7 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.readers import NUMBER_MARK, UnreadableFile, open_table
 from core.spreadsheets import is_formula_like, safe_cell
@@ -75,7 +75,7 @@ def _col(key: str, headers: tuple[str, ...], kind: str, **kw: Any) -> Column:
 
 COLUMNS: list[Column] = [
     _col("id_number", ("公民身份号码", "身份证号码", "身份证号"), "id", label=gettext_lazy("national ID number")),
-    _col("name", ("姓名",), "text", max_length=64, label=gettext_lazy("name")),
+    _col("name", ("姓名",), "text", max_length=64, label=pgettext_lazy("person", "name")),
     _col("sex", ("性别",), "choice", choices=Sex, label=gettext_lazy("sex")),
     _col("ethnicity", ("民族",), "choice", choices=Ethnicity, label=gettext_lazy("ethnicity")),
     _col("birth_date", ("出生日期",), "date", label=gettext_lazy("birth date")),

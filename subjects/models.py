@@ -14,6 +14,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jurisdictions.models import Division, Located
 
@@ -295,7 +296,7 @@ class Subject(Located):
     city_code = models.CharField(max_length=4, editable=False, blank=True)
     county_code = models.CharField(max_length=6, editable=False, blank=True)
     # Basic information (个人基本信息).
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
     # Unique through Meta.constraints (a plain unique index, without a LIKE twin).
     id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, editable=False)

@@ -86,6 +86,9 @@ GRIEVANCES = (
     "申请参加城镇职工养老保险补缴。",
 )
 
+# The reference shown beside each generated value ("where did this come from?"), in the users' words.
+SYNTHETIC_REF = "合成演示数据"
+
 
 def _name(rng: random.Random) -> str:
     surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.01 else rng.choice(SURNAMES)
@@ -270,7 +273,7 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
 
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     now = timezone.now()
-    entry = {"source": provenance, "ref": "generated", "at": now.isoformat()}
+    entry = {"source": provenance, "ref": SYNTHETIC_REF, "at": now.isoformat()}
     index = ids.blind_indexer()
     numbers = [r["id_number"] for r in rows]
     tokens = ids.encrypt_many(numbers)
@@ -308,7 +311,7 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
                             amount=Decimal(rng.randrange(low, high + 1)) if high else Decimal(0),
                             start=start,
                             provenance=provenance,
-                            source_ref="generated",
+                            source_ref=SYNTHETIC_REF,
                         )
                     )
         Benefit.objects.bulk_create(benefits, batch_size=1000)
