@@ -46,11 +46,11 @@ class TokenView(APIView):
             return Response(
                 {"detail": _("Unable to sign in with those credentials.")}, status=status.HTTP_400_BAD_REQUEST
             )
-        if user.needs_two_factor():  # type: ignore[attr-defined]
+        if user.needs_two_factor():
             otp = (data.get("otp") or "").strip()
             if not otp:
                 return Response({"otp": [_("A two-factor code is required for this account.")]}, status=400)
             if match_token(user, otp) is None:
                 return Response({"otp": [_("That code is not valid.")]}, status=400)
-        token = do_issue_api_token(user)  # type: ignore[arg-type]
+        token = do_issue_api_token(user)
         return Response({"token": token.key})

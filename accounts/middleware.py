@@ -54,8 +54,8 @@ class RequireTwoFactorMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr,attr-defined]  # added by OTPMiddleware
-            and user.needs_two_factor()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
+            and user.needs_two_factor()
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": _("Two-factor verification is required.")}, status=403)

@@ -81,7 +81,7 @@ def _safe_next(request: HttpRequest) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code; a user without a confirmed device first enrols one here."""
     user = request.user
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()  # type: ignore[arg-type]
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
     enrolling = device is None
     if enrolling:
         device = do_start_totp_enrolment(user)  # type: ignore[arg-type]

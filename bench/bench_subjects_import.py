@@ -105,7 +105,7 @@ def copy_floor(path: Path) -> float:
         )
         start = time.perf_counter()
         statement = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
-        with cursor.copy(statement) as copy, open(path, "rb") as fh:  # type: ignore[attr-defined]
+        with cursor.copy(statement) as copy, open(path, "rb") as fh:
             fh.read(3)  # the BOM
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 copy.write(chunk)

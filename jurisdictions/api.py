@@ -78,7 +78,7 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField(source="get_full_name")
     memberships = serializers.SerializerMethodField()
 
-    @extend_schema(responses=MembershipSerializer(many=True))  # type: ignore[misc]
+    @extend_schema(responses=MembershipSerializer(many=True))
     def get_memberships(self, user: Any) -> Any:
         today = timezone.localdate()
         memberships = list(

@@ -153,7 +153,7 @@ class Located(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         for field, value in self.codes_for(self.division_id).items():
             setattr(self, field, value)
         super().save(*args, **kwargs)

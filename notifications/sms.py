@@ -96,4 +96,4 @@ class HttpSmsGateway:
 
 
 def gateway() -> SmsGateway:
-    return import_string(settings.LAUREL_SMS_BACKEND)()  # type: ignore[no-any-return]
+    return import_string(settings.LAUREL_SMS_BACKEND)()

@@ -33,7 +33,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         items = items.filter(id__lt=int(before))
     page = list(items[: PAGE_SIZE + 1])
     next_before = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
-    language = request.LANGUAGE_CODE  # type: ignore[attr-defined]
+    language = request.LANGUAGE_CODE
     rows = [_row(n, language) for n in page[:PAGE_SIZE]]
     return render(
         request,

@@ -82,7 +82,7 @@ def subtree_q(code: str, prefix: str = "") -> Q:
 
 def child_column(code: str) -> str:
     level = level_of_code(code)
-    return CHILD_COLUMN.get(level, "division_id") if level is not None else "division_id"  # type: ignore[call-overload]
+    return CHILD_COLUMN.get(level, "division_id") if level is not None else "division_id"
 
 
 # --- Subjects -----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def throughput(q: Q, now: dt.datetime | None = None, weeks: int = THROUGHPUT_WEE
 def _as_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def cases_in_period(q: Q, start: dt.date, end: dt.date) -> dict[str, int]:

@@ -145,7 +145,7 @@ class SubjectForm(forms.ModelForm):
             }
             if self.instance.serviceman_id:
                 self.fields["serviceman_id_number"].help_text = _("Linked to %(name)s; leave empty to keep.") % {
-                    "name": self.instance.serviceman.name  # type: ignore[union-attr]
+                    "name": self.instance.serviceman.name
                 }
         else:
             del self.fields["status"]

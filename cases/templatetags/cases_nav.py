@@ -20,7 +20,7 @@ def case_task_counts(context: Any) -> dict[str, int]:
         from cases.queries import nav_counts
 
         cached = nav_counts(user)
-        request._laurel_task_counts = cached  # type: ignore[union-attr]
+        request._laurel_task_counts = cached
     return cached
 
 

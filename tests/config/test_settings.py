@@ -92,7 +92,7 @@ def test_parse_database_url_accepts_postgresql_and_sqlite(tmp_path: Path) -> Non
     assert lite["ENGINE"] == "django.db.backends.sqlite3"
 
 
-def test_defaults_are_chinese_first_in_shanghai_time(settings) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_are_chinese_first_in_shanghai_time(settings) -> None:
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]

@@ -116,7 +116,7 @@ def test_a_correction_supersedes_the_old_letter_and_keeps_it(
     new.refresh_from_db()
     old.refresh_from_db()
 
-    assert new.supersedes == old and old.superseded_by == new  # type: ignore[attr-defined]
+    assert new.supersedes == old and old.superseded_by == new
     assert old.status == Status.ISSUED and old.superseded_at is not None and not old.is_current
     assert old_file.read_bytes() == old_bytes  # never regenerated in place
     assert new.number != old.number and new.sha256 != old.sha256

@@ -130,7 +130,7 @@ def test_encryption_round_trip_and_tokens_differ_each_time() -> None:
     assert ids.encrypt(STANDARD_EXAMPLE) != token
 
 
-def test_key_rotation_keeps_old_tokens_readable_and_rotate_moves_them(settings) -> None:  # type: ignore[no-untyped-def]
+def test_key_rotation_keeps_old_tokens_readable_and_rotate_moves_them(settings) -> None:
     old_token = ids.encrypt(STANDARD_EXAMPLE)
     new_key = Fernet.generate_key().decode()
     settings.LAUREL_ID_ENCRYPTION_KEYS = [new_key, *settings.LAUREL_ID_ENCRYPTION_KEYS]
@@ -142,7 +142,7 @@ def test_key_rotation_keeps_old_tokens_readable_and_rotate_moves_them(settings) 
         ids.decrypt(old_token)
 
 
-def test_blind_index_is_stable_keyed_and_ignores_typing_differences(settings) -> None:  # type: ignore[no-untyped-def]
+def test_blind_index_is_stable_keyed_and_ignores_typing_differences(settings) -> None:
     index = ids.blind_index(STANDARD_EXAMPLE)
     assert len(index) == 64
     assert ids.blind_index("１１０１０５１９４９１２３１００２ｘ") == index
@@ -152,7 +152,7 @@ def test_blind_index_is_stable_keyed_and_ignores_typing_differences(settings) ->
 
 
 @pytest.mark.django_db
-def test_rotate_id_keys_reencrypts_every_subject_under_the_new_key(settings, make_subject) -> None:  # type: ignore[no-untyped-def]
+def test_rotate_id_keys_reencrypts_every_subject_under_the_new_key(settings, make_subject) -> None:
     from django.core.management import call_command
 
     subjects = [make_subject(), make_subject()]
