@@ -16,11 +16,12 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.log import record
+from core.counters import next_value
 from core.errors import Conflict
 from core.jobs import enqueue
 
@@ -42,17 +43,7 @@ def display_code(code: str) -> str:
 
 def next_sequence(county_code: str, year: int) -> int:
     """The next gap-free document number of a county and year (call inside the requesting transaction)."""
-    counter = LetterCounter.objects.select_for_update().filter(county_code=county_code, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                LetterCounter.objects.create(county_code=county_code, year=year, last=0)
-        except IntegrityError:
-            pass  # created concurrently: lock theirs
-        counter = LetterCounter.objects.select_for_update().get(county_code=county_code, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    return next_value(LetterCounter, county_code=county_code, year=year)
 
 
 def _create_letter(

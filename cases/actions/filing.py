@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from audit.log import record
+from core.counters import next_value
 
 from .. import processes
 from ..models import OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
@@ -30,17 +31,8 @@ class DuplicateCase(Exception):
 
 def number_case(county_code: str, year: int) -> str:
     """The next gap-free case number for a county and year (call inside the filing transaction)."""
-    counter = CaseCounter.objects.select_for_update().filter(county_code=county_code, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(county_code=county_code, year=year, last=0)
-        except IntegrityError:
-            pass  # created concurrently: lock theirs
-        counter = CaseCounter.objects.select_for_update().get(county_code=county_code, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{county_code}-{year}-{counter.last:06d}"
+    last = next_value(CaseCounter, county_code=county_code, year=year)
+    return f"{county_code}-{year}-{last:06d}"
 
 
 def open_cases_like(subject: Any, kind: str) -> list[Case]:
