@@ -23,7 +23,7 @@ from core.national_id import blind_index, checked
 
 from . import couriers
 from .homes import home_division
-from .models import DeclaredRelative, InitialPasswordLink, User
+from .models import Actor, DeclaredRelative, InitialPasswordLink, User, staff_or_none
 
 INITIAL_LINK_LIFETIME = datetime.timedelta(days=3)
 
@@ -76,7 +76,7 @@ def do_create_staff_user(
     is_demo: bool = False,
     is_superuser: bool = False,
     division_code: str = "",
-    actor: User | None,
+    actor: Actor,
 ) -> User:
     """Create a staff account. Roles and jurisdictions are granted separately (memberships).
 
@@ -140,7 +140,7 @@ def _lock(user: User) -> User:
 def do_update_staff_user(
     user: User,
     *,
-    actor: Any,
+    actor: Actor,
     full_name: str | None = None,
     phone: str | None = None,
     staff_id_number: str | None = None,
@@ -172,7 +172,7 @@ def do_update_staff_user(
 
 
 @transaction.atomic
-def do_deactivate_user(user: User, *, actor: Any) -> User:
+def do_deactivate_user(user: User, *, actor: Actor) -> User:
     """Switch an account off (never deleted: its history stays); its sessions and links stop working."""
     locked = _lock(user)
     if not locked.is_active:
@@ -192,7 +192,7 @@ def do_deactivate_user(user: User, *, actor: Any) -> User:
 
 
 @transaction.atomic
-def do_reactivate_user(user: User, *, actor: Any) -> User:
+def do_reactivate_user(user: User, *, actor: Actor) -> User:
     locked = _lock(user)
     if locked.is_active:
         return locked
@@ -220,7 +220,7 @@ def is_locked_out(user: User) -> bool:
 
 
 @transaction.atomic
-def do_unlock_user(user: User, *, actor: Any) -> int:
+def do_unlock_user(user: User, *, actor: Actor) -> int:
     """Lift a sign-in lockout (django-axes) of the account; returns the number of lockout records cleared."""
     from axes.utils import reset
 
@@ -241,7 +241,7 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def do_issue_initial_link(user: User, *, actor: Any, link_for: couriers.LinkBuilder) -> tuple[str, bool]:
+def do_issue_initial_link(user: User, *, actor: Actor, link_for: couriers.LinkBuilder) -> tuple[str, bool]:
     """A new one-time sign-in link for ``user``: ``(url, texted)``.
 
     Earlier unused links of the account stop working; the password becomes unusable and must be
@@ -256,7 +256,10 @@ def do_issue_initial_link(user: User, *, actor: Any, link_for: couriers.LinkBuil
     InitialPasswordLink.objects.filter(user=locked, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     token = secrets.token_urlsafe(32)
     InitialPasswordLink.objects.create(
-        user=locked, token_hash=_token_hash(token), expires_at=now + INITIAL_LINK_LIFETIME, issued_by=actor
+        user=locked,
+        token_hash=_token_hash(token),
+        expires_at=now + INITIAL_LINK_LIFETIME,
+        issued_by=staff_or_none(actor),
     )
     locked.set_unusable_password()
     locked.must_change_password = True
@@ -376,7 +379,7 @@ def do_issue_api_token(user: User) -> Token:
 
 
 @transaction.atomic
-def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Any) -> DeclaredRelative:
+def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Actor) -> DeclaredRelative:
     """Record a close relative of ``user`` (kept as a blind index) for the recusal rule; 400 on bad input."""
     errors: dict[str, list[str]] = {}
     relation = (relation or "").strip()
@@ -392,7 +395,9 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Any
     locked = _lock(user)
     if index == locked.id_number_hmac or DeclaredRelative.objects.filter(user=locked, id_number_hmac=index).exists():
         raise ValidationError({"id_number": _("This ID number is already recorded for this account.")})
-    relative = DeclaredRelative.objects.create(user=locked, id_number_hmac=index, relation=relation, recorded_by=actor)
+    relative = DeclaredRelative.objects.create(
+        user=locked, id_number_hmac=index, relation=relation, recorded_by=staff_or_none(actor)
+    )
     record(
         event_type="user.relative_declared",
         actor=actor,
@@ -404,7 +409,7 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Any
 
 
 @transaction.atomic
-def do_remove_relative(relative: DeclaredRelative, *, actor: Any) -> None:
+def do_remove_relative(relative: DeclaredRelative, *, actor: Actor) -> None:
     user, relation = relative.user, relative.relation
     relative.delete()
     record(

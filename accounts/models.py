@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -86,3 +89,22 @@ class DeclaredRelative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.relation}"
+
+
+# Who performs an action: a member of staff, an anonymous visitor (a public page), or nobody (the
+# system: scheduled jobs, commands). Actions take ``actor: Actor`` rather than ``Any``, and store
+# ``staff_or_none(actor)`` where a row remembers who did it.
+Actor: TypeAlias = User | AnonymousUser | None
+
+
+def staff_or_none(actor: Actor) -> User | None:
+    """The signed-in member of staff behind ``actor``, or None for the system or an anonymous visitor."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+def require_staff(actor: Actor) -> User:
+    """The member of staff behind ``actor``, for records that must name one (refused otherwise)."""
+    staff = staff_or_none(actor)
+    if staff is None:
+        raise PermissionDenied(_("Only a signed-in member of staff can do this."))
+    return staff

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.models import Actor
 from jurisdictions.models import Department
 from jurisdictions.scope import users_with_perm_at
 from notifications.outbox import notify
@@ -159,7 +160,7 @@ def responsible(case: Any) -> tuple[list[Any], str]:
     return list(users.values()), step
 
 
-def _others(users: list[Any], actor: Any | None) -> list[Any]:
+def _others(users: list[Any], actor: Actor | None) -> list[Any]:
     actor_id = getattr(actor, "pk", None)
     return [u for u in users if u.pk != actor_id]
 
@@ -167,7 +168,7 @@ def _others(users: list[Any], actor: Any | None) -> list[Any]:
 # --- what ---------------------------------------------------------------------------------------
 
 
-def notify_new_tasks(case: Any, *, actor: Any | None = None) -> None:
+def notify_new_tasks(case: Any, *, actor: Actor | None = None) -> None:
     """Tell each unclaimed open task's pool that it reached their queue (batched; once per task)."""
     for task in active_tasks(case):
         if task.owner_id is not None:
@@ -183,7 +184,7 @@ def notify_new_tasks(case: Any, *, actor: Any | None = None) -> None:
         )
 
 
-def notify_task_assigned(task: Task, *, case: Any, to_user: Any, actor: Any | None = None) -> None:
+def notify_task_assigned(task: Task, *, case: Any, to_user: Any, actor: Actor | None = None) -> None:
     """Someone else gave ``task`` to ``to_user`` (a reassignment; claiming for oneself notifies nobody)."""
     if actor is not None and getattr(actor, "pk", None) == to_user.pk:
         return
@@ -197,7 +198,7 @@ def notify_task_assigned(task: Task, *, case: Any, to_user: Any, actor: Any | No
     )
 
 
-def notify_case_returned(case: Any, *, reason: str = "", actor: Any | None = None) -> None:
+def notify_case_returned(case: Any, *, reason: str = "", actor: Actor | None = None) -> None:
     """The case went back for correction: its filer hears why (the correction task's pool is queued)."""
     notify(
         event=CaseEvent.CASE_RETURNED,
@@ -209,7 +210,7 @@ def notify_case_returned(case: Any, *, reason: str = "", actor: Any | None = Non
     )
 
 
-def notify_case_decided(case: Any, *, actor: Any | None = None) -> None:
+def notify_case_decided(case: Any, *, actor: Actor | None = None) -> None:
     """The approver decided (approved, partly approved or rejected): the filer hears the outcome."""
     notify(
         event=CaseEvent.CASE_DECIDED,

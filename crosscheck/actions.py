@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
 from jurisdictions.models import Department, Division
 from subjects.actions import do_merge_subjects
@@ -53,7 +54,7 @@ def do_load_dataset(
     *,
     file_name: str,
     department: str,
-    actor: Any | None,
+    actor: Actor | None,
     layout: str = "",
     coverage_code: str = "",
     token: FeedToken | None = None,
@@ -84,7 +85,7 @@ def do_load_dataset(
                 file_name=file_name[:255],
                 sha256=sha,
                 coverage_code=coverage,
-                loaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                loaded_by=staff_or_none(actor),
                 token=token,
                 total_rows=parsed.total,
             )
@@ -126,7 +127,7 @@ def do_load_dataset(
 
 def do_run_crosscheck(
     *,
-    actor: Any | None,
+    actor: Actor | None,
     department: str = "",
     division_code: str = "",
     as_of: dt.date | None = None,
@@ -144,7 +145,7 @@ def do_run_crosscheck(
     run = Run.objects.create(
         department=department,
         division_code="" if division_code == "CN" else division_code,
-        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        started_by=staff_or_none(actor),
     )
     try:
         with transaction.atomic():
@@ -158,7 +159,7 @@ def do_run_crosscheck(
     return run
 
 
-def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) -> None:
+def _run(run: Run, *, actor: Actor | None, as_of: dt.date, on_step: StepProgress) -> None:
     checks.tune_session()
     the_plan = checks.plan(run.pk, department=run.department, division_code=run.division_code, as_of=as_of)
     checker = checks.Checker(the_plan)
@@ -206,7 +207,7 @@ def _run(run: Run, *, actor: Any | None, as_of: dt.date, on_step: StepProgress) 
     _notify_finished(run, actor)
 
 
-def _notify_finished(run: Run, actor: Any | None) -> None:
+def _notify_finished(run: Run, actor: Actor | None) -> None:
     """Outbox rows for the supervisors of the run's division (and whoever started it)."""
     from django.urls import reverse
 
@@ -326,7 +327,7 @@ def _case_fields(item: Discrepancy) -> dict[str, Any]:
 
 
 @transaction.atomic
-def do_send_down(items: Iterable[Discrepancy], *, actor: Any) -> list[SendDown]:
+def do_send_down(items: Iterable[Discrepancy], *, actor: Actor) -> list[SendDown]:
     """Send open discrepancies down (下发): per county a send-down, per discrepancy one case.
 
     Discrepancies no longer open (sent meanwhile, closed by a run) are skipped, so sending
@@ -346,7 +347,7 @@ def do_send_down(items: Iterable[Discrepancy], *, actor: Any) -> list[SendDown]:
     sent: list[SendDown] = []
     now = timezone.now()
     for county, group in sorted(by_county.items()):
-        send_down = SendDown.objects.create(division_id=county, sent_by=actor, count=len(group))
+        send_down = SendDown.objects.create(division_id=county, sent_by=require_staff(actor), count=len(group))
         numbers: list[str] = []
         for item in group:
             fields = _case_fields(item)
@@ -377,7 +378,7 @@ def months_overpaid(death: dt.date, start: dt.date, as_of: dt.date) -> int:
 
 
 @transaction.atomic
-def do_settle_case(case: Any, *, actor: Any | None) -> list[Discrepancy]:
+def do_settle_case(case: Any, *, actor: Actor | None) -> list[Discrepancy]:
     """A send-down case reached "database updated": mark its discrepancies corrected.
 
     For a death, end every benefit still paid (from the death, or the benefit's start if
@@ -469,7 +470,7 @@ def _snapshot(subject: Any) -> dict[str, Any]:
 
 @transaction.atomic
 def do_decide_duplicate(
-    suspect: DuplicateSuspect, *, actor: Any, decision: str, keep: Any | None = None, note: str = ""
+    suspect: DuplicateSuspect, *, actor: Actor, decision: str, keep: Any | None = None, note: str = ""
 ) -> DuplicateSuspect:
     """A person's decision on a suspected duplicate: the same person (merge, keeping ``keep``) or distinct.
 
@@ -492,7 +493,7 @@ def do_decide_duplicate(
     locked.keep = keep if decision == SuspectStatus.MERGE else None
     locked.note = note.strip()
     locked.snapshot = {"a": _snapshot(locked.subject_a), "b": _snapshot(locked.subject_b)}
-    locked.decided_by = actor
+    locked.decided_by = staff_or_none(actor)
     locked.decided_at = timezone.now()
     locked.save()
     if decision == SuspectStatus.MERGE:
@@ -525,7 +526,7 @@ def hash_key(key: str) -> str:
 
 @transaction.atomic
 def do_issue_feed_token(
-    *, name: str, department: str, actor: Any | None, division: Division | None = None
+    *, name: str, department: str, actor: Actor | None, division: Division | None = None
 ) -> tuple[FeedToken, str]:
     """A new token for a department system; the key is returned once and stored only hashed."""
     Department(department)
@@ -536,7 +537,7 @@ def do_issue_feed_token(
         division=division,
         key_hash=hash_key(key),
         key_prefix=key[:8],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_or_none(actor),
     )
     record(
         event_type="crosscheck.token_issued",
@@ -549,7 +550,7 @@ def do_issue_feed_token(
 
 
 @transaction.atomic
-def do_revoke_feed_token(token: FeedToken, *, actor: Any | None) -> FeedToken:
+def do_revoke_feed_token(token: FeedToken, *, actor: Actor | None) -> FeedToken:
     locked = FeedToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()

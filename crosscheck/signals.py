@@ -11,12 +11,13 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from accounts.models import Actor
 from cases.models import Case
 from cases.signals import case_applied
 
 
 @receiver(case_applied, sender=Case, dispatch_uid="crosscheck_settle_applied_case")
-def settle_applied_case(sender: type[Case], case: Case, actor: Any, **kwargs: Any) -> None:
+def settle_applied_case(sender: type[Case], case: Case, actor: Actor, **kwargs: Any) -> None:
     from .actions import do_settle_case
     from .models import Discrepancy, DiscrepancyStatus
 

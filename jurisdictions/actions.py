@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import actions as account_actions
 from accounts.couriers import LinkBuilder
+from accounts.models import Actor, staff_or_none
 from audit.log import record
 from core.errors import Conflict
 
@@ -93,7 +94,7 @@ def do_grant_membership(
     department: str = "",
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
-    actor: Any | None,
+    actor: Actor,
 ) -> Membership:
     """Give ``user`` ``role`` over ``division``'s subtree from ``starts_on`` (today) until ``ends_on`` (open).
 
@@ -138,7 +139,7 @@ def do_grant_membership(
         department=department,
         starts_on=starts_on,
         ends_on=ends_on,
-        granted_by=actor if getattr(actor, "pk", None) else None,
+        granted_by=staff_or_none(actor),
     )
     scope.forget_grants(user)
     record(
@@ -189,7 +190,7 @@ def _last_admin_message(membership: Membership) -> str:
 
 
 @transaction.atomic
-def do_end_membership(membership: Membership, *, actor: Any | None, ends_on: datetime.date | None = None) -> Membership:
+def do_end_membership(membership: Membership, *, actor: Actor, ends_on: datetime.date | None = None) -> Membership:
     """End a membership on ``ends_on`` (today: access stops at once). The row stays, for the history.
 
     Refused (409) when it has ended already, or when it is the last security administrator of its
@@ -206,7 +207,7 @@ def do_end_membership(membership: Membership, *, actor: Any | None, ends_on: dat
     if _is_last_security_administrator(locked, after=ends_on):
         raise Conflict(_last_admin_message(locked))
     locked.ends_on = max(ends_on, locked.starts_on)
-    locked.ended_by = actor if getattr(actor, "pk", None) else None
+    locked.ended_by = staff_or_none(actor)
     locked.save(update_fields=["ends_on", "ended_by"])
     scope.forget_grants(membership.user)
     scope.forget_grants(locked.user)
@@ -237,7 +238,7 @@ def do_create_staff(
     full_name: str,
     phone: str = "",
     staff_id_number: str = "",
-    actor: Any | None,
+    actor: Actor,
     link_for: LinkBuilder,
 ) -> tuple[Any, str, bool]:
     """A new staff account at home in ``division``, with its one-time sign-in link: ``(user, url, texted)``.
@@ -259,13 +260,13 @@ def do_create_staff(
         raise ValidationError(name_error | exc.message_dict) from None
     if name_error:
         raise ValidationError(name_error)
-    StaffProfile.objects.create(user=user, division=division, created_by=actor if getattr(actor, "pk", None) else None)
+    StaffProfile.objects.create(user=user, division=division, created_by=staff_or_none(actor))
     url, texted = account_actions.do_issue_initial_link(user, actor=actor, link_for=link_for)
     return user, url, texted
 
 
 @transaction.atomic
-def do_place_staff(user: Any, *, division: Division, actor: Any | None) -> StaffProfile:
+def do_place_staff(user: Any, *, division: Division, actor: Actor) -> StaffProfile:
     """Record (or move) an existing account's home division."""
     profile, created = StaffProfile.objects.get_or_create(user=user, defaults={"division": division})
     if not created and profile.division_id != division.code:
@@ -279,7 +280,7 @@ def do_place_staff(user: Any, *, division: Division, actor: Any | None) -> Staff
 
 
 @transaction.atomic
-def do_deactivate_staff(user: Any, *, actor: Any | None) -> Any:
+def do_deactivate_staff(user: Any, *, actor: Actor) -> Any:
     """Switch the account off (never deleted). Refused (409) for the last security administrator of a province."""
     _lock_user(user)
     for membership in Membership.objects.filter(in_force_q(timezone.localdate()), user=user, role=Role.ADMIN):

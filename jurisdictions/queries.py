@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from core.errors import Forbidden
 
 from . import scope
@@ -108,9 +109,9 @@ def division_to_staff(user: Any, code: str) -> Division:
     return division
 
 
-def require_not_self(actor: Any, staff: Any) -> None:
+def require_not_self(actor: Actor, staff: Any) -> None:
     """Administrators never change their own roles (403)."""
-    if actor.pk == staff.pk:
+    if getattr(actor, "pk", None) == staff.pk:
         raise Forbidden(_("You cannot grant or end your own roles; another security administrator must do it."))
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
 from core.counters import next_value
 from core.errors import Conflict
@@ -50,7 +51,7 @@ def _create_letter(
     case: Any,
     *,
     kind: str,
-    actor: Any,
+    actor: Actor,
     details: dict[str, Any] | None,
     supersedes: Letter | None = None,
     supersede_reason: str = "",
@@ -88,7 +89,7 @@ def _create_letter(
         verification_code=code,
         snapshot=snapshot,
         template_version=rendering.TEMPLATE_VERSION,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=staff_or_none(actor),
         supersedes=supersedes,
     )
     record(
@@ -118,7 +119,7 @@ def enqueue_render(letter_id: int) -> None:
 
 
 @transaction.atomic
-def do_request_letter(case: Any, *, kind: str, actor: Any, details: dict[str, Any] | None = None) -> Letter:
+def do_request_letter(case: Any, *, kind: str, actor: Actor, details: dict[str, Any] | None = None) -> Letter:
     """Request a letter about ``case``: numbered, snapshotted, and queued for rendering.
 
     ``details``: ``{"reasons": "…"}`` (required for a return for correction: what to correct),
@@ -146,7 +147,7 @@ def _details_of(letter: Letter) -> dict[str, Any]:
 
 
 @transaction.atomic
-def do_supersede_letter(letter: Letter, *, actor: Any, reason: str, details: dict[str, Any] | None = None) -> Letter:
+def do_supersede_letter(letter: Letter, *, actor: Actor, reason: str, details: dict[str, Any] | None = None) -> Letter:
     """Issue a corrected letter (from the case's current data) that supersedes ``letter``; both are kept."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the letter is being corrected.")})
@@ -236,7 +237,7 @@ def do_issue_letter(letter_id: int) -> Letter:
 
 
 @transaction.atomic
-def do_retry_letter(letter: Letter, *, actor: Any) -> Letter:
+def do_retry_letter(letter: Letter, *, actor: Actor) -> Letter:
     """Queue a failed letter again (after the cause, e.g. a missing font, was fixed)."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.status != Status.FAILED or letter.superseded_at is not None:
@@ -254,7 +255,7 @@ def do_record_dispatch(
     *,
     method: str,
     date: dt.date,
-    actor: Any,
+    actor: Actor,
     tracking_number: str = "",
     note: str = "",
 ) -> Dispatch:
@@ -275,7 +276,12 @@ def do_record_dispatch(
     if errors:
         raise ValidationError(errors)
     dispatch = Dispatch.objects.create(
-        letter=letter, method=method, date=date, tracking_number=tracking_number, note=note.strip(), recorded_by=actor
+        letter=letter,
+        method=method,
+        date=date,
+        tracking_number=tracking_number,
+        note=note.strip(),
+        recorded_by=require_staff(actor),
     )
     if method in DELIVERED_METHODS and (letter.delivered_on is None or date < letter.delivered_on):
         letter.delivered_on = date
@@ -290,7 +296,7 @@ def do_record_dispatch(
 
 
 @transaction.atomic
-def do_record_download(letter: Letter, *, actor: Any, via: str) -> None:
+def do_record_download(letter: Letter, *, actor: Actor, via: str) -> None:
     """Audit one download of a letter's PDF (``via``: "page" or "api")."""
     record(event_type="letter.downloaded", actor=actor, obj=letter, data={"number": letter.number, "via": via})
 
@@ -312,7 +318,7 @@ LETTERHEAD_FIELDS = (
 
 
 @transaction.atomic
-def do_set_letterhead(division: Any, *, actor: Any, seal: Any = None, **fields: Any) -> Letterhead:
+def do_set_letterhead(division: Any, *, actor: Actor, seal: Any = None, **fields: Any) -> Letterhead:
     """Create or change the letterhead of a province, city or county (letters requested later use it)."""
     unknown = set(fields) - set(LETTERHEAD_FIELDS)
     if unknown:
@@ -327,7 +333,7 @@ def do_set_letterhead(division: Any, *, actor: Any, seal: Any = None, **fields: 
         setattr(head, name, value)
     if seal is not None:
         head.seal = seal
-    head.updated_by = actor
+    head.updated_by = staff_or_none(actor)
     head.full_clean()
     head.save()
     changed = sorted(f for f in LETTERHEAD_FIELDS if old.get(f) != getattr(head, f))

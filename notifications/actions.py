@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, staff_or_none
 from audit.log import record
 
 from . import events
@@ -17,7 +18,7 @@ from .outbox import enqueue_deliveries
 
 
 @transaction.atomic
-def do_mark_read(notification: Notification, *, actor: Any) -> Notification:
+def do_mark_read(notification: Notification, *, actor: Actor) -> Notification:
     """Mark one of the actor's notifications read (the caller checked it is theirs)."""
     updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     if updated:
@@ -26,13 +27,15 @@ def do_mark_read(notification: Notification, *, actor: Any) -> Notification:
 
 
 @transaction.atomic
-def do_mark_all_read(*, actor: Any) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+def do_mark_all_read(*, actor: Actor) -> int:
+    return Notification.objects.filter(recipient=staff_or_none(actor), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 @transaction.atomic
 def do_set_preferences(
-    user: Any, *, actor: Any, preferences: dict[str, dict[str, Any]], sms_phone: str | None = None
+    user: Any, *, actor: Actor, preferences: dict[str, dict[str, Any]], sms_phone: str | None = None
 ) -> None:
     """Store ``{event: {"in_app", "email", "sms", "mode"}}`` for ``user`` (and their SMS number)."""
     changed: dict[str, Any] = {}
@@ -75,7 +78,7 @@ def do_set_preferences(
 
 
 @transaction.atomic
-def do_retry_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
+def do_retry_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
     """An administrator sends a failed or dead delivery again (a fresh round of attempts)."""
     row = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if row.status not in (DeliveryStatus.FAILED, DeliveryStatus.DEAD):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, staff_or_none
 from audit.log import record
 from jurisdictions.models import Division, Level
 
@@ -36,7 +37,7 @@ def _lock(report: Report | int) -> Report:
     return Report.objects.select_for_update().select_related("period", "division").get(pk=pk)
 
 
-def _audit(event_type: str, report: Report, actor: Any, **data: Any) -> None:
+def _audit(event_type: str, report: Report, actor: Actor, **data: Any) -> None:
     record(
         event_type=event_type,
         actor=actor,
@@ -48,7 +49,7 @@ def _audit(event_type: str, report: Report, actor: Any, **data: Any) -> None:
 @transaction.atomic
 def do_open_period(
     *,
-    actor: Any,
+    actor: Actor,
     key: str,
     name: str,
     starts_on: dt.date,
@@ -77,7 +78,7 @@ def do_open_period(
         ends_on=ends_on,
         county_due=county_due,
         province_due=province_due,
-        created_by=actor,
+        created_by=staff_or_none(actor),
     )
     record(
         event_type="report.period_opened",
@@ -97,7 +98,7 @@ def _store(
     division: Division,
     level: int,
     *,
-    actor: Any,
+    actor: Actor,
     snapshot: dict[str, Any],
     analysis: str | None,
     now: dt.datetime,
@@ -123,7 +124,7 @@ def _store(
 
 @transaction.atomic
 def do_compile_report(
-    division: Division | str, *, actor: Any, period: ReportingPeriod, analysis: str | None = None
+    division: Division | str, *, actor: Actor, period: ReportingPeriod, analysis: str | None = None
 ) -> Report:
     """Freeze a county's live figures for ``period`` as its (draft) report; recompiling replaces the draft."""
     county = _division(division)
@@ -139,7 +140,7 @@ def do_compile_report(
 
 @transaction.atomic
 def do_compile_province_report(
-    division: Division | str, *, actor: Any, period: ReportingPeriod, analysis: str | None = None
+    division: Division | str, *, actor: Actor, period: ReportingPeriod, analysis: str | None = None
 ) -> Report:
     """Sum the province's approved county reports into its report for ``period``.
 
@@ -177,7 +178,7 @@ def do_compile_province_report(
 
 
 @transaction.atomic
-def do_edit_report_analysis(report: Report, *, actor: Any, analysis: str) -> Report:
+def do_edit_report_analysis(report: Report, *, actor: Actor, analysis: str) -> Report:
     """Change the analysis text of a draft or returned report (the figures stay frozen)."""
     report = _lock(report)
     if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
@@ -199,18 +200,20 @@ def pdf_context(report: Report) -> dict[str, Any]:
 
 
 @transaction.atomic
-def do_submit_report(report: Report, *, actor: Any) -> Report:
+def do_submit_report(report: Report, *, actor: Actor) -> Report:
     """Sign off and send the report up; renders the PDF of this submission with the sign-off."""
     report = _lock(report)
     report.submit()
     now = timezone.now()
-    report.submitted_by = actor
+    report.submitted_by = staff_or_none(actor)
     report.submitted_at = now
     report.save()
     number = report.documents.count() + 1
     pdf = render_report_pdf(report, pdf_context(report))
     digest = hashlib.sha256(pdf).hexdigest()
-    document = ReportDocument(report=report, number=number, sha256=digest, signed_by=actor, signed_at=now)
+    document = ReportDocument(
+        report=report, number=number, sha256=digest, signed_by=staff_or_none(actor), signed_at=now
+    )
     document.file.save(f"{report.pk}-{number}.pdf", ContentFile(pdf), save=False)
     document.save()
     _audit("report.submitted", report, actor, document=number, sha256=digest)
@@ -218,11 +221,11 @@ def do_submit_report(report: Report, *, actor: Any) -> Report:
 
 
 @transaction.atomic
-def do_approve_report(report: Report, *, actor: Any) -> Report:
+def do_approve_report(report: Report, *, actor: Actor) -> Report:
     """The level above accepts a submitted report."""
     report = _lock(report)
     report.approve()
-    report.reviewed_by = actor
+    report.reviewed_by = staff_or_none(actor)
     report.reviewed_at = timezone.now()
     report.save()
     _audit("report.approved", report, actor)
@@ -230,7 +233,7 @@ def do_approve_report(report: Report, *, actor: Any) -> Report:
 
 
 @transaction.atomic
-def do_return_report(report: Report, *, actor: Any, comments: str) -> Report:
+def do_return_report(report: Report, *, actor: Actor, comments: str) -> Report:
     """Send a submitted report back to its division with the reviewer's comments."""
     comments = comments.strip()
     if not comments:
@@ -238,7 +241,7 @@ def do_return_report(report: Report, *, actor: Any, comments: str) -> Report:
     report = _lock(report)
     report.send_back()
     report.comments = comments
-    report.reviewed_by = actor
+    report.reviewed_by = staff_or_none(actor)
     report.reviewed_at = timezone.now()
     report.save()
     _audit("report.returned", report, actor, reason=comments)
@@ -247,7 +250,7 @@ def do_return_report(report: Report, *, actor: Any, comments: str) -> Report:
 
 @transaction.atomic
 def do_record_export(
-    *, actor: Any, division_code: str, table: str, fmt: str, rows: int, report: Report | None = None
+    *, actor: Actor, division_code: str, table: str, fmt: str, rows: int, report: Report | None = None
 ) -> None:
     """Audit a download of a dashboard or report table (``report.exported``)."""
     record(

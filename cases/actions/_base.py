@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.models import Actor
 from audit.log import record
 from audit.models import AuditEvent
 from core.errors import Conflict
@@ -44,7 +45,7 @@ def clean_departments(departments: Iterable[str]) -> list[str]:
 
 
 def transition_event(
-    case: Case, *, actor: Any, old: str, reason: str = "", task: Task | None = None, **extra: Any
+    case: Case, *, actor: Actor, old: str, reason: str = "", task: Task | None = None, **extra: Any
 ) -> AuditEvent:
     data = {"from": old, "to": case.status, "reason": reason, "task": node_of(task) if task else "", **extra}
     data.setdefault("evidence", "")
@@ -61,7 +62,7 @@ def fresh_task(task: Task, case: Case, expected_nodes: Iterable[str]) -> Task:
     return task
 
 
-def run_task(task: Task, actor: Any) -> None:
+def run_task(task: Task, actor: Actor) -> None:
     """Complete a human task headlessly and let the flow move on (STACK-NOTES: no permission checks here)."""
     with task.activation() as activation:
         if activation.task.status == STATUS.NEW:
@@ -70,8 +71,8 @@ def run_task(task: Task, actor: Any) -> None:
         activation.execute()
 
 
-def require_owner_or_free(task: Task, actor: Any, case: Case) -> None:
-    if task.owner_id is not None and task.owner_id != actor.pk:
+def require_owner_or_free(task: Task, actor: Actor, case: Case) -> None:
+    if task.owner_id is not None and task.owner_id != getattr(actor, "pk", None):
         raise Conflict(_("Someone else has claimed this task."), current_status=case.status)
 
 

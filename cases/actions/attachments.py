@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, require_staff
 from audit.log import record
 
 from .. import storage
@@ -21,7 +22,7 @@ def _too_large(limit: int) -> ValidationError:
 
 
 @transaction.atomic
-def do_add_attachment(case: Case, *, upload: Any, actor: Any) -> Attachment:
+def do_add_attachment(case: Case, *, upload: Any, actor: Actor) -> Attachment:
     """Store an uploaded document under a random name with its SHA-256 (PDF, JPEG, PNG; size-limited)."""
     limit = settings.LAUREL_ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
@@ -43,7 +44,7 @@ def do_add_attachment(case: Case, *, upload: Any, actor: Any) -> Attachment:
         size=stored.size,
         sha256=stored.sha256,
         storage_name=stored.storage_name,
-        uploaded_by=actor,
+        uploaded_by=require_staff(actor),
     )
     record(
         event_type="attachment.added",
@@ -55,7 +56,7 @@ def do_add_attachment(case: Case, *, upload: Any, actor: Any) -> Attachment:
 
 
 @transaction.atomic
-def do_record_download(attachment: Attachment, *, actor: Any) -> None:
+def do_record_download(attachment: Attachment, *, actor: Actor) -> None:
     record(
         event_type="attachment.downloaded",
         actor=actor,

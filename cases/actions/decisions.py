@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
 
+from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
 from letters.actions import do_request_letter
 
@@ -39,7 +40,7 @@ from ._base import (
 
 
 @transaction.atomic
-def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | None = None, note: str = "") -> Case:
+def do_review_intake(task: Task, *, actor: Actor, departments: Iterable[str] | None = None, note: str = "") -> Case:
     """The caseworker's intake review: the departments to ask are settled and verification starts."""
     case = lock(task.process.case.pk)
     task = fresh_task(task, case, [nodes.INTAKE])
@@ -60,7 +61,7 @@ def do_review_intake(task: Task, *, actor: Any, departments: Iterable[str] | Non
 
 @transaction.atomic
 def do_record_verification(
-    task: Task, *, actor: Any, result: str, note: str = "", evidence: str = ""
+    task: Task, *, actor: Actor, result: str, note: str = "", evidence: str = ""
 ) -> VerificationResult:
     """A department liaison's answer: confirmed, disputed or not found, with a note and evidence."""
     case = lock(task.process.case.pk)
@@ -81,7 +82,7 @@ def do_record_verification(
         result=result,
         note=note,
         evidence=evidence,
-        verified_by=actor,
+        verified_by=require_staff(actor),
     )
     record(
         event_type="case.verified",
@@ -121,7 +122,7 @@ def do_conclude_verification(case: Case) -> Case:
 def do_decide(
     task: Task,
     *,
-    actor: Any,
+    actor: Actor,
     decision: str,
     reasons: str = "",
     legal_basis: str = "",
@@ -158,7 +159,7 @@ def do_decide(
     if decision != Decision.RETURN:
         case.outcome_reasons = reasons
         case.legal_basis = legal_basis
-        case.decided_by = actor
+        case.decided_by = staff_or_none(actor)
         case.decided_at = now
         case.due_at = None
     case.save()
@@ -183,7 +184,7 @@ def do_decide(
 
 
 @transaction.atomic
-def do_resubmit_case(task: Task, *, actor: Any, note: str = "", departments: Iterable[str] | None = None) -> Case:
+def do_resubmit_case(task: Task, *, actor: Actor, note: str = "", departments: Iterable[str] | None = None) -> Case:
     """The caseworker corrected a returned case; verification runs again and the SLA clock resumes."""
     case = lock(task.process.case.pk)
     task = fresh_task(task, case, [nodes.CORRECT])
@@ -206,7 +207,7 @@ def do_resubmit_case(task: Task, *, actor: Any, note: str = "", departments: Ite
 
 
 @transaction.atomic
-def do_apply_decision(case: Case, *, actor: Any) -> Case:
+def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     """Apply an approved case to the register (flow node), with provenance "approved case N"."""
     from subjects import actions as subject_actions
     from subjects.models import Benefit
@@ -255,7 +256,7 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
 
 
 @transaction.atomic
-def do_close_case(case: Case, *, actor: Any) -> Case:
+def do_close_case(case: Case, *, actor: Actor) -> Case:
     """Close an applied or rejected case (flow node)."""
     case = lock(case)
     old = case.status
@@ -266,7 +267,7 @@ def do_close_case(case: Case, *, actor: Any) -> Case:
     return case
 
 
-def do_complete_task(task: Task, *, actor: Any, data: dict[str, Any]) -> Case:
+def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any]) -> Case:
     """Complete ``task`` with the decision fields of its step (the caller checked the task policy).
 
     ``data``: intake and correction: ``departments``, ``note``; approval: ``decision``,

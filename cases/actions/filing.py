@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.models import Actor
 from audit.log import record
 from core.counters import next_value
 
@@ -105,7 +106,7 @@ def do_file_case(
     *,
     kind: str,
     title: str,
-    actor: Any,
+    actor: Actor,
     description: str = "",
     channel: str = "walk_in",
     departments: Iterable[str] = (),
@@ -189,7 +190,7 @@ def do_file_case(
 
 
 @transaction.atomic
-def do_withdraw_case(case: Case, *, actor: Any, reason: str) -> Case:
+def do_withdraw_case(case: Case, *, actor: Actor, reason: str) -> Case:
     """Withdraw an undecided case; its open tasks (including parallel verifications) are cancelled."""
     case = lock(case)
     if not reason.strip():
@@ -208,7 +209,7 @@ def do_withdraw_case(case: Case, *, actor: Any, reason: str) -> Case:
     return case
 
 
-def do_transition(case: Case, name: str, *, actor: Any, reason: str = "") -> Case:
+def do_transition(case: Case, name: str, *, actor: Actor, reason: str = "") -> Case:
     """A transition not tied to a task, by name (the API's ``/transitions/{name}/``)."""
     if name == "withdraw":
         return do_withdraw_case(case, actor=actor, reason=reason)

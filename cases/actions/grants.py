@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, staff_or_none
 from audit.log import record
 from core.errors import Conflict
 from jurisdictions import scope
@@ -27,7 +28,7 @@ def do_grant_case_access(
     reason: str,
     ends_on: datetime.date | None,
     starts_on: datetime.date | None = None,
-    actor: Any | None,
+    actor: Actor | None,
 ) -> CaseGrant:
     """Open ``case`` (its tasks and documents) to ``user`` from ``starts_on`` (today) until ``ends_on``.
 
@@ -68,7 +69,7 @@ def do_grant_case_access(
         reason=reason,
         starts_on=starts_on,
         ends_on=ends_on,
-        granted_by=actor if getattr(actor, "pk", None) else None,
+        granted_by=staff_or_none(actor),
     )
     record(
         event_type="case.access_granted",
@@ -86,14 +87,14 @@ def do_grant_case_access(
 
 
 @transaction.atomic
-def do_end_case_grant(grant: CaseGrant, *, actor: Any | None) -> CaseGrant:
+def do_end_case_grant(grant: CaseGrant, *, actor: Actor | None) -> CaseGrant:
     """End an exception now: access stops at once (the next request is refused). 409 if it has ended already."""
     locked = CaseGrant.objects.select_for_update().select_related("case", "user").get(pk=grant.pk)
     today = timezone.localdate()
     if locked.ended_at is not None or locked.ends_on <= today:
         raise Conflict(_("This exception has ended already."))
     locked.ended_at = timezone.now()
-    locked.ended_by = actor if getattr(actor, "pk", None) else None
+    locked.ended_by = staff_or_none(actor)
     locked.ends_on = max(today, locked.starts_on)
     locked.save(update_fields=["ended_at", "ended_by", "ends_on"])
     record(

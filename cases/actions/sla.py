@@ -9,7 +9,6 @@ The scan runs as the periodic job ``scan_sla`` (``cases.tasks``) and from the co
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor
 from audit.log import record
 from jurisdictions import scope
 
@@ -30,7 +30,7 @@ SLA_STATUSES = (Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL)
 
 
 @transaction.atomic
-def do_set_sla_rule(*, kind: str, stage: str, working_days: int, actor: Any, warn_days: int = 1) -> SlaRule:
+def do_set_sla_rule(*, kind: str, stage: str, working_days: int, actor: Actor, warn_days: int = 1) -> SlaRule:
     if working_days < 1:
         raise ValidationError({"working_days": _("A stage needs at least one working day.")})
     rule = SlaRule.objects.select_for_update().filter(kind=kind, stage=stage).first()
@@ -51,7 +51,7 @@ def do_set_sla_rule(*, kind: str, stage: str, working_days: int, actor: Any, war
 
 
 @transaction.atomic
-def do_set_calendar_day(day: datetime.date, *, is_working: bool, name: str = "", actor: Any) -> CalendarDay:
+def do_set_calendar_day(day: datetime.date, *, is_working: bool, name: str = "", actor: Actor) -> CalendarDay:
     """Mark a date as a public holiday (not working) or an adjusted working day (调休)."""
     entry, created = CalendarDay.objects.update_or_create(date=day, defaults={"is_working": is_working, "name": name})
     record(
@@ -64,7 +64,7 @@ def do_set_calendar_day(day: datetime.date, *, is_working: bool, name: str = "",
 
 
 @transaction.atomic
-def do_clear_calendar_day(day: datetime.date, *, actor: Any) -> None:
+def do_clear_calendar_day(day: datetime.date, *, actor: Actor) -> None:
     deleted, _rows = CalendarDay.objects.filter(date=day).delete()
     if deleted:
         record(
@@ -77,7 +77,7 @@ def do_clear_calendar_day(day: datetime.date, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def do_escalate_case(case: Case, *, actor: Any | None = None, step: str = "") -> Case:
+def do_escalate_case(case: Case, *, actor: Actor | None = None, step: str = "") -> Case:
     """Escalate an overdue case to its jurisdiction's supervisors, once per stage (audited, notified).
 
     The supervisors are the active holders of ``supervise`` over the case's division

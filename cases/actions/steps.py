@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.models import Actor
 from audit.log import record
 from core.errors import Conflict
 
@@ -27,10 +28,10 @@ def _lock_task(task: Task) -> tuple[Case, Task]:
 
 
 @transaction.atomic
-def do_claim_task(task: Task, *, actor: Any) -> Task:
+def do_claim_task(task: Task, *, actor: Actor) -> Task:
     case, task = _lock_task(task)
     if task.owner_id is not None:
-        if task.owner_id == actor.pk:
+        if task.owner_id == getattr(actor, "pk", None):
             return task
         raise Conflict(_("Someone else claimed this task first."), current_status=case.status)
     task.owner = actor
@@ -42,7 +43,7 @@ def do_claim_task(task: Task, *, actor: Any) -> Task:
 
 
 @transaction.atomic
-def do_release_task(task: Task, *, actor: Any) -> Task:
+def do_release_task(task: Task, *, actor: Actor) -> Task:
     case, task = _lock_task(task)
     if task.owner_id is None:
         raise Conflict(_("This task is not claimed."), current_status=case.status)
@@ -61,7 +62,7 @@ def do_release_task(task: Task, *, actor: Any) -> Task:
 
 
 @transaction.atomic
-def do_reassign_task(task: Task, *, actor: Any, to_user: Any) -> Task:
+def do_reassign_task(task: Task, *, actor: Actor, to_user: Any) -> Task:
     """A supervisor gives the task to someone (the caller checked they may work on it)."""
     case, task = _lock_task(task)
     previous = task.owner.username if task.owner else ""

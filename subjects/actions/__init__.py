@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
 from jurisdictions.models import Division
 from subjects import ids
@@ -79,7 +80,7 @@ def county_name(county_code: str) -> str:
     return Division.objects.filter(code=county_code).values_list("name", flat=True).first() or county_code
 
 
-def history_context(actor: Any | None, **metadata: Any) -> contextlib.AbstractContextManager[Any]:
+def history_context(actor: Actor | None, **metadata: Any) -> contextlib.AbstractContextManager[Any]:
     """Who and why, attached by PostgreSQL to the trigger history of what changes inside."""
     if connection.vendor != "postgresql":
         return contextlib.nullcontext()
@@ -150,7 +151,7 @@ def do_register_subject(
     division: Division | str,
     id_number: str,
     name: str,
-    actor: Any | None,
+    actor: Actor | None,
     provenance: str = "caseworker_entry",
     source_ref: str = "",
     **fields: Any,
@@ -184,7 +185,7 @@ def _register(
     division: Division | str,
     id_number: str,
     name: str,
-    actor: Any | None,
+    actor: Actor | None,
     provenance: str,
     source_ref: str,
     fields: dict[str, Any],
@@ -210,7 +211,7 @@ def _register(
     subject.id_number_encrypted = ids.encrypt(info.number)
     subject.id_number_hmac = blind
     subject.id_number_masked = info.masked
-    subject.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    subject.created_by = staff_or_none(actor)
     now = timezone.now()
     entry = _provenance_entry(provenance, source_ref, now)
     subject.provenance = {"*": entry}
@@ -239,7 +240,7 @@ def _register(
 
 @transaction.atomic
 def do_flag_duplicate(
-    subject: Subject, *, attempted_division: Division, actor: Any | None, source: str = ""
+    subject: Subject, *, attempted_division: Division, actor: Actor | None, source: str = ""
 ) -> DuplicateFlag:
     """Tell the supervisors of both counties that ``subject`` was registered again elsewhere."""
     flag = DuplicateFlag.objects.create(
@@ -247,7 +248,7 @@ def do_flag_duplicate(
         existing_county_code=subject.county_code,
         attempted_division=attempted_division,
         attempted_county_code=attempted_division.code[:6],
-        attempted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        attempted_by=staff_or_none(actor),
         source=source,
     )
     record(
@@ -265,7 +266,7 @@ def do_flag_duplicate(
 
 @transaction.atomic
 def do_update_subject(
-    subject: Subject, *, changes: dict[str, Any], provenance: str, actor: Any | None, source_ref: str = ""
+    subject: Subject, *, changes: dict[str, Any], provenance: str, actor: Actor | None, source_ref: str = ""
 ) -> Subject:
     """Change fields of ``subject``; each changed field records ``provenance``/``source_ref``.
 
@@ -336,7 +337,7 @@ def do_add_benefit(
     benefit_type: str,
     amount: Any,
     start: dt.date,
-    actor: Any | None,
+    actor: Actor | None,
     provenance: str,
     source_ref: str = "",
 ) -> Benefit:
@@ -387,7 +388,7 @@ def do_end_benefit(
     *,
     end: dt.date,
     reason: str,
-    actor: Any | None,
+    actor: Actor | None,
     provenance: str,
     source_ref: str = "",
 ) -> Benefit:
@@ -423,7 +424,7 @@ def do_end_benefit(
 
 
 @transaction.atomic
-def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Any | None, reason: str) -> Subject:
+def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Actor | None, reason: str) -> Subject:
     """Fold ``duplicate`` into ``keep``: one person, one record.
 
     The duplicate's benefits move to ``keep`` (they are the person's, and must not be paid
@@ -458,7 +459,7 @@ def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Any | None, r
 
 
 @transaction.atomic
-def do_reveal_id_number(subject: Subject, *, actor: Any, reason: str) -> str:
+def do_reveal_id_number(subject: Subject, *, actor: Actor, reason: str) -> str:
     """The full number, for a user the entry point has checked; records who, whom, why, when.
 
     The record never holds the number. An empty reason is refused.
@@ -467,7 +468,7 @@ def do_reveal_id_number(subject: Subject, *, actor: Any, reason: str) -> str:
     if not reason:
         raise SubjectInvalid({"reason": [_("Give the reason for seeing the full ID number.")]})
     number = ids.decrypt(subject.id_number_encrypted)
-    reveal = IdReveal.objects.create(subject=subject, user=actor, reason=reason[:255])
+    reveal = IdReveal.objects.create(subject=subject, user=require_staff(actor), reason=reason[:255])
     record(
         event_type="subject.id_revealed",
         actor=actor,

@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Actor, staff_or_none
 from audit.log import record
 from core import bulk
 from core.jobs import enqueue
@@ -75,7 +76,7 @@ def do_open_import_batch(
     source: str,
     file_name: str,
     dry_run: bool,
-    actor: Any | None,
+    actor: Actor | None,
     upload: Any | None = None,
     sha256: str = "",
 ) -> ImportBatch:
@@ -92,7 +93,7 @@ def do_open_import_batch(
         file_name=file_name[:255],
         sha256=sha256,
         dry_run=dry_run,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_or_none(actor),
         heartbeat_at=timezone.now(),
     )
     batch.save()
@@ -156,7 +157,7 @@ class ImportRun:
     batch: ImportBatch
     claim: str
     reader: RowReader
-    actor: Any | None
+    actor: Actor | None
     now: dt.datetime
     county_names: dict[str, str] = field(default_factory=dict)
 
@@ -336,7 +337,7 @@ def do_close_import_batch(batch: ImportBatch, *, claim: str, status: str, messag
 
 
 @transaction.atomic
-def do_finish_import_batch(batch: ImportBatch, *, claim: str, counts: Counts, actor: Any | None) -> ImportBatch:
+def do_finish_import_batch(batch: ImportBatch, *, claim: str, counts: Counts, actor: Actor | None) -> ImportBatch:
     """Record the run's result under ``claim``: counts, error report, audit event and the uploader's notice."""
     _hold(batch, claim)
     batch.refresh_from_db()
@@ -384,7 +385,7 @@ def run_import_batch(
     batch: ImportBatch,
     path: Path,
     *,
-    actor: Any | None,
+    actor: Actor | None,
     scope_codes: list[str] | None,
     progress: Callable[[int], None] | None = None,
     batch_size: int | None = None,
@@ -418,7 +419,7 @@ def _run(
     path: Path,
     *,
     claim: str,
-    actor: Any | None,
+    actor: Actor | None,
     scope_codes: list[str] | None,
     progress: Callable[[int], None] | None,
     size: int | None,
