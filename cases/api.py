@@ -183,7 +183,7 @@ class CaseCreateSerializer(serializers.Serializer):
     benefit_change = serializers.ChoiceField(choices=BenefitChange.choices, required=False)
     benefit_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     benefit_start = serializers.DateField(required=False)
-    benefit_id = serializers.IntegerField(required=False)
+    benefit_id = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     corrections = serializers.DictField(required=False)
     evidence = serializers.CharField(required=False, allow_blank=True)
     contested_case = serializers.IntegerField(required=False)

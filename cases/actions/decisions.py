@@ -19,6 +19,7 @@ from django_fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
 
 from audit.log import record
+from core.errors import Conflict
 from letters.actions import do_request_letter
 
 from .. import nodes, policy
@@ -209,7 +210,7 @@ def do_resubmit_case(task: Task, *, actor: Any, note: str = "", departments: Ite
 def do_apply_decision(case: Case, *, actor: Any) -> Case:
     """Apply an approved case to the register (flow node), with provenance "approved case N"."""
     from subjects import actions as subject_actions
-    from subjects.models import Benefit
+    from subjects.models import Benefit, BenefitStatus
 
     case = lock(case)
     old = case.status
@@ -230,7 +231,14 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
             )
             changes = {"benefit_added": benefit.pk, "benefit_type": case.benefit_type, "amount": str(amount)}
         else:
-            benefit = Benefit.objects.get(pk=int(case.benefit_id or 0), subject=subject)
+            benefit = Benefit.objects.filter(pk=int(case.benefit_id or 0), subject=subject).first()
+            if benefit is None or benefit.status != BenefitStatus.ACTIVE:
+                raise Conflict(
+                    _(
+                        "The benefit this case ends is no longer one of the person's benefits being paid. "
+                        "Return or reject the case instead."
+                    )
+                )
             subject_actions.do_end_benefit(
                 benefit,
                 end=case.benefit_start or timezone.localdate(),
