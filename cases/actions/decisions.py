@@ -231,8 +231,8 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
             )
             changes = {"benefit_added": benefit.pk, "benefit_type": case.benefit_type, "amount": str(amount)}
         else:
-            benefit = Benefit.objects.filter(pk=int(case.benefit_id or 0), subject=subject).first()
-            if benefit is None or benefit.status != BenefitStatus.ACTIVE:
+            ending = Benefit.objects.filter(pk=int(case.benefit_id or 0), subject=subject).first()
+            if ending is None or ending.status != BenefitStatus.ACTIVE:
                 raise Conflict(
                     _(
                         "The benefit this case ends is no longer one of the person's benefits being paid. "
@@ -240,14 +240,14 @@ def do_apply_decision(case: Case, *, actor: Any) -> Case:
                     )
                 )
             subject_actions.do_end_benefit(
-                benefit,
+                ending,
                 end=case.benefit_start or timezone.localdate(),
                 reason=case.outcome_reasons or case.title,
                 actor=actor,
                 provenance=provenance,
                 source_ref=case.number,
             )
-            changes = {"benefit_ended": benefit.pk}
+            changes = {"benefit_ended": ending.pk}
     if case.kind in (Kind.DATA_CORRECTION, Kind.RECONSIDERATION) and case.corrections:
         subject_actions.do_update_subject(
             subject, changes=dict(case.corrections), provenance=provenance, actor=actor, source_ref=case.number
