@@ -24,6 +24,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from core.errors import Conflict
+from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 from jurisdictions.perms import HANDLE_CASES
 
@@ -172,11 +173,13 @@ class CaseDetailSerializer(serializers.ModelSerializer):
 class CaseCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[no_invisible_characters])
     description = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WALK_IN)
     departments = serializers.ListField(child=serializers.ChoiceField(choices=Department.choices), default=list)
-    agent_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    agent_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64, validators=[no_invisible_characters]
+    )
     agent_relation = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     agent_contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     benefit_type = serializers.CharField(required=False, allow_blank=True, max_length=64)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from audit.log import record
+from core.validators import no_invisible_characters
 
 from .. import processes
 from ..models import OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
@@ -154,6 +155,14 @@ def do_file_case(
     departments = clean_departments(departments)
     if not title.strip():
         raise ValidationError({"title": _("Give the case a title.")})
+    invisible: dict[str, list[str]] = {}
+    for field, value in (("title", title), ("agent_name", agent_name)):
+        try:
+            no_invisible_characters(value)
+        except ValidationError as exc:
+            invisible[field] = exc.messages
+    if invisible:
+        raise ValidationError(invisible)
     validate_kind_fields(kind, kind_fields)
     contested = kind_fields.get("contested_case")
     if kind == Kind.RECONSIDERATION and contested is not None:

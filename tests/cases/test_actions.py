@@ -338,3 +338,12 @@ def test_approval_of_a_claim_whose_benefit_ended_meanwhile_is_a_conflict_not_a_c
     case.refresh_from_db()
     assert case.status == Status.PENDING_APPROVAL
     assert "approve" in open_nodes(case)
+
+
+def test_titles_and_agents_names_with_invisible_characters_are_refused(file_case, subject, caseworker) -> None:
+    with pytest.raises(ValidationError) as exc:
+        actions.do_file_case(
+            subject, kind=Kind.GRIEVANCE, title="申请\u202e补助", agent_name="王\u200b五", actor=caseworker
+        )
+    assert set(exc.value.message_dict) == {"title", "agent_name"}
+    assert file_case(Kind.GRIEVANCE, agent_name="王䶮").agent_name == "王䶮"

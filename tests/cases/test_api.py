@@ -246,3 +246,9 @@ def test_filing_a_claim_on_another_countys_benefit_is_400_in_chinese(api_as, cas
     huge = file_via_api(client, subject, benefit_type="dibao", benefit_change="end", benefit_id=2**40)
     assert huge.status_code == 400 and "benefit_id" in huge.data
     assert not Case.objects.exists()
+
+
+def test_a_title_with_a_bidi_override_is_400_with_a_message(api_as, caseworker, subject):
+    response = file_via_api(api_as(caseworker), subject, title="申请\u202e助补")
+    assert response.status_code == 400
+    assert "U+202E" in response.data["title"][0]
