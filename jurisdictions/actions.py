@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from accounts.actions import do_end_api_tokens
 from audit.log import record
 
 from . import scope
@@ -42,6 +43,9 @@ def _sync_grants(user: Any) -> None:
         ]
     )
     scope.forget_grants(user)
+    if stale or wanted - existing.keys():
+        # A change of role ends the user's API tokens at once (they carry the old role's assurance).
+        do_end_api_tokens(user, reason="role_changed", actor=None)
 
 
 @transaction.atomic
