@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management for veterans' and special-care beneficiaries' grievances and claims.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.declare_error_responses"],
 }
 
 # --- Background jobs (django.tasks API; the worker is `manage.py db_worker`) ---------------
