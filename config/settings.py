@@ -304,6 +304,8 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox, accounts.ApiToken): hours until a token expires, shorter for
 # users whose roles need two-factor.
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name, not a secret)
+# knox's own token model is swapped out: its migrations would still create an unused table.
+MIGRATION_MODULES = {"knox": None}
 LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
 LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}
@@ -339,6 +341,11 @@ LAUREL_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "laurel-demo")
 # index key makes every stored index useless: it is set once per deployment. README "ID keys".
 _DEV_ID_ENCRYPTION_KEY = "bGF1cmVsLWRldmVsb3BtZW50LW9ubHktaWQta2V5ISE="  # development only
 _DEV_ID_BLIND_INDEX_KEY = "laurel-development-only-blind-index-key"  # development only
+# The cryptographic profile, chosen at set-up and kept (core.crypto): "standard", or "gm" (国密:
+# SM4 + HMAC-SM3 for ID numbers, HMAC-SM3 blind index, SM3 audit chain). Same keys either way.
+LAUREL_CRYPTO_PROFILE = os.environ.get("LAUREL_CRYPTO_PROFILE", "standard")
+if LAUREL_CRYPTO_PROFILE not in ("standard", "gm"):
+    raise ImproperlyConfigured(f"LAUREL_CRYPTO_PROFILE={LAUREL_CRYPTO_PROFILE!r}: use standard or gm.")
 LAUREL_ID_ENCRYPTION_KEYS = env_list("LAUREL_ID_ENCRYPTION_KEYS")
 LAUREL_ID_BLIND_INDEX_KEY = os.environ.get("LAUREL_ID_BLIND_INDEX_KEY", "")
 if not LAUREL_ID_ENCRYPTION_KEYS or not LAUREL_ID_BLIND_INDEX_KEY:
