@@ -10,7 +10,6 @@ module logs; its exceptions never carry the number.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import operator
 import re
@@ -23,6 +22,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from core import crypto
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -182,13 +183,16 @@ def mask(normalised: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _fernet(keys: tuple[str, ...], profile: str = "standard") -> MultiFernet | crypto.Sm4MultiKey:
+    if profile == "gm":
+        return crypto.Sm4MultiKey(keys)
     return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
 
 
-def fernet() -> MultiFernet:
-    """The MultiFernet of ``settings.LAUREL_ID_ENCRYPTION_KEYS`` (first key encrypts)."""
-    return _fernet(tuple(settings.LAUREL_ID_ENCRYPTION_KEYS))
+def fernet() -> MultiFernet | crypto.Sm4MultiKey:
+    """The cipher of ``settings.LAUREL_ID_ENCRYPTION_KEYS`` (first key encrypts) in the installation's
+    profile (``core.crypto``): MultiFernet, or SM4 + HMAC-SM3 under the 国密 profile."""
+    return _fernet(tuple(settings.LAUREL_ID_ENCRYPTION_KEYS), crypto.profile())
 
 
 def _blind_key() -> bytes:
@@ -197,7 +201,8 @@ def _blind_key() -> bytes:
 
 
 def blind_index(raw_or_normalised: str) -> str:
-    """HMAC-SHA256 (hex) of the normalised number; 15-digit numbers are upgraded first.
+    """HMAC-SHA256 (HMAC-SM3 under the 国密 profile), hex, of the normalised number; 15-digit
+    numbers are upgraded first.
 
     The same person gives the same index however the number was typed, so it serves exact
     lookup, the uniqueness constraint and joins with other departments' data.
@@ -205,12 +210,12 @@ def blind_index(raw_or_normalised: str) -> str:
     number = normalise(raw_or_normalised)
     if _SHAPE_15.match(number):
         number = upgrade_15(number)
-    return hmac.new(_blind_key(), number.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    return hmac.new(_blind_key(), number.encode("ascii", "replace"), crypto.hash_name()).hexdigest()
 
 
 def blind_indexer() -> Callable[[str], str]:
     """A fast HMAC function over already-normalised numbers, for batches (key read once)."""
-    template = hmac.new(_blind_key(), digestmod=hashlib.sha256)
+    template = hmac.new(_blind_key(), digestmod=crypto.hash_name())
 
     def index(number: str) -> str:
         h = template.copy()
@@ -244,7 +249,7 @@ def rotate(token: str) -> str:
 
 
 def generate_key() -> str:
-    return Fernet.generate_key().decode("ascii")
+    return crypto.generate_key()
 
 
 def build(division_code: str, birth_date: dt.date, sequence: int) -> str:
