@@ -30,12 +30,13 @@ demo: install
 test: install check
 	$(VENV)/bin/pytest -p no:cacheprovider --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-## check: lint, format, types, migrations in step with models
+## check: lint, format, types, migrations in step with models, the layering of the apps
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,40 +22,322 @@ from knox.models import get_digest_token
 from knox.settings import CONSTANTS
 
 from audit.log import record
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
+from core.national_id import blind_index, checked
 
-from .models import ApiToken, EnrolmentCode, User
+from . import couriers
+from .homes import home_division
+from .models import ApiToken, DeclaredRelative, EnrolmentCode, InitialPasswordLink, User
+
+INITIAL_LINK_LIFETIME = dt.timedelta(days=3)
+
+
+def staff_id_index(raw: str) -> str:
+    """The blind index of a staff member's national ID number (400 on the ``staff_id_number`` field if invalid)."""
+    try:
+        number, _birth = checked(raw, today=timezone.localdate())
+    except ValidationError as exc:
+        raise ValidationError({"staff_id_number": exc.messages}) from None
+    return blind_index(number)
+
+
+_MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})$")
+
+
+def clean_phone(raw: str) -> str:
+    """A mainland mobile number as 11 digits ("" for none); 400 on the ``phone`` field otherwise."""
+    phone = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
+    if not phone:
+        return ""
+    match = _MOBILE.match(phone)
+    if match is None:
+        raise ValidationError({"phone": _("Enter an 11-digit mobile number, such as 13800138000.")})
+    return match.group(1)
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": _("Enter a username.")})
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is already taken.")})
+    return username
 
 
 @transaction.atomic
 def do_create_staff_user(
     username: str,
     *,
-    password: str,
+    password: str | None,
     full_name: str = "",
+    phone: str = "",
+    staff_id_number: str = "",
     language: str = "zh-hans",
     is_demo: bool = False,
     is_superuser: bool = False,
+    division_code: str = "",
     actor: User | None,
 ) -> User:
-    """Create a staff account. Roles and jurisdictions are granted separately (memberships)."""
+    """Create a staff account. Roles and jurisdictions are granted separately (memberships).
+
+    With ``password=None`` the account has no usable password yet: the person signs in once
+    through an initial link (:func:`do_issue_initial_link`) and must choose one. The staff ID
+    number is kept only as its blind index (for the recusal rule). Invalid input raises
+    ``ValidationError`` on the field, and nothing is saved.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    checks = {
+        "username": lambda: _clean_username(username),
+        "phone": lambda: clean_phone(phone),
+        "staff_id_number": lambda: staff_id_index(staff_id_number) if staff_id_number.strip() else "",
+    }
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    username = cleaned["username"]
     user = User(
         username=username,
-        first_name=full_name,
+        first_name=full_name.strip(),
+        phone=cleaned["phone"],
         language=language,
         is_demo=is_demo,
         is_staff=is_superuser,
         is_superuser=is_superuser,
+        id_number_hmac=cleaned["staff_id_number"],
     )
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+        user.must_change_password = True
+    else:
+        user.set_password(password)
     user.save()
     record(
         event_type="user.created",
         actor=actor,
         obj=user,
-        data={"username": username, "superuser": is_superuser, "demo": is_demo},
+        division_code=division_code,
+        data={
+            "username": username,
+            "superuser": is_superuser,
+            "demo": is_demo,
+            "staff_id_recorded": bool(user.id_number_hmac),
+            "phone_recorded": bool(user.phone),
+        },
     )
     return user
+
+
+def _lock(user: User) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+@transaction.atomic
+def do_update_staff_user(
+    user: User,
+    *,
+    actor: Any,
+    full_name: str | None = None,
+    phone: str | None = None,
+    staff_id_number: str | None = None,
+) -> User:
+    """Change an account's name, phone or staff ID number (``None``: unchanged); audited with what changed."""
+    locked = _lock(user)
+    changed: list[str] = []
+    if full_name is not None and full_name.strip() != locked.first_name:
+        locked.first_name = full_name.strip()
+        changed.append("full_name")
+    if phone is not None and clean_phone(phone) != locked.phone:
+        locked.phone = clean_phone(phone)
+        changed.append("phone")
+    if staff_id_number is not None and staff_id_number.strip():
+        index = staff_id_index(staff_id_number)
+        if index != locked.id_number_hmac:
+            locked.id_number_hmac = index
+            changed.append("staff_id_number")
+    if changed:
+        locked.save(update_fields=["first_name", "phone", "id_number_hmac"])
+        record(
+            event_type="user.updated",
+            actor=actor,
+            obj=locked,
+            division_code=home_division(locked),
+            data={"username": locked.username, "changed": changed},
+        )
+    return locked
+
+
+@transaction.atomic
+def do_deactivate_user(user: User, *, actor: Any) -> User:
+    """Switch an account off (never deleted: its history stays); its sessions and links stop working."""
+    locked = _lock(user)
+    if not locked.is_active:
+        return locked
+    # Its API tokens end at once (recorded with the administrator as actor; the accounts.signals
+    # receiver would otherwise end them on save, without one).
+    do_end_api_tokens(locked, reason=TokenEndReason.DEACTIVATED, actor=actor)
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    InitialPasswordLink.objects.filter(user=locked, used_at__isnull=True).update(expires_at=timezone.now())
+    record(
+        event_type="user.deactivated",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
+    return locked
+
+
+@transaction.atomic
+def do_reactivate_user(user: User, *, actor: Any) -> User:
+    locked = _lock(user)
+    if locked.is_active:
+        return locked
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    record(
+        event_type="user.reactivated",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
+    return locked
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether django-axes currently refuses this username's sign-ins (from some address)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        username=user.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=cutoff
+    ).exists()
+
+
+@transaction.atomic
+def do_unlock_user(user: User, *, actor: Any) -> int:
+    """Lift a sign-in lockout (django-axes) of the account; returns the number of lockout records cleared."""
+    from axes.utils import reset
+
+    locked = _lock(user)
+    cleared = int(reset(username=locked.username) or 0)
+    record(
+        event_type="user.unlocked",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username, "cleared": cleared},
+    )
+    return cleared
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def do_issue_initial_link(user: User, *, actor: Any, link_for: couriers.LinkBuilder) -> tuple[str, bool]:
+    """A new one-time sign-in link for ``user``: ``(url, texted)``.
+
+    Earlier unused links of the account stop working; the password becomes unusable and must be
+    chosen at first sign-in. ``link_for(token)`` makes the absolute URL (the entry point knows the
+    host). The URL is returned once to show to the administrator, and handed to the registered
+    couriers (a text message when a phone is on file); it is never stored or audited.
+    """
+    locked = _lock(user)
+    if not locked.is_active:
+        raise Conflict(_("This account is deactivated; reactivate it first."))
+    now = timezone.now()
+    InitialPasswordLink.objects.filter(user=locked, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    token = secrets.token_urlsafe(32)
+    InitialPasswordLink.objects.create(
+        user=locked, token_hash=_token_hash(token), expires_at=now + INITIAL_LINK_LIFETIME, issued_by=actor
+    )
+    locked.set_unusable_password()
+    locked.must_change_password = True
+    locked.save(update_fields=["password", "must_change_password"])
+    url = link_for(token)
+    texted = couriers.deliver_initial_link(locked, url)
+    record(
+        event_type="user.initial_link_issued",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username, "texted": texted, "expires_at": (now + INITIAL_LINK_LIFETIME).isoformat()},
+    )
+    return url, texted
+
+
+def initial_link_user(token: str) -> User:
+    """The account a valid, unused, unexpired link belongs to; 404 otherwise (all failures look alike)."""
+    link = (
+        InitialPasswordLink.objects.select_related("user")
+        .filter(token_hash=_token_hash(token or ""), used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if link is None or not link.user.is_active:
+        raise NotFound(_("This link is not valid: it was used already, has expired or was replaced by a newer one."))
+    return link.user
+
+
+@transaction.atomic
+def do_use_initial_link(token: str, *, password: str) -> User:
+    """Spend the link: the person's own password is set (validated), and the link never works again."""
+    user = initial_link_user(token)
+    link = InitialPasswordLink.objects.select_for_update().get(token_hash=_token_hash(token))
+    if link.used_at is not None:
+        raise NotFound(_("This link is not valid: it was used already, has expired or was replaced by a newer one."))
+    locked = _lock(user)
+    try:
+        validate_password(password, locked)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    locked.set_password(password)
+    locked.must_change_password = False
+    locked.save(update_fields=["password", "must_change_password"])
+    record(
+        event_type="user.initial_link_used",
+        actor=locked,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
+    return locked
+
+
+@transaction.atomic
+def do_change_own_password(user: Any, *, password: str) -> User:
+    """The signed-in person chooses a new password (validated); a required change is then done."""
+    locked = _lock(user)
+    try:
+        validate_password(password, locked)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    locked.set_password(password)
+    locked.must_change_password = False
+    locked.save(update_fields=["password", "must_change_password"])
+    user.password, user.must_change_password = locked.password, False
+    record(
+        event_type="user.password_changed",
+        actor=locked,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
+    return locked
 
 
 @transaction.atomic
@@ -60,7 +346,13 @@ def do_set_password(user: User, *, password: str, actor: User | None) -> None:
     locked.set_password(password)
     locked.save(update_fields=["password"])
     user.password = locked.password
-    record(event_type="user.password_set", actor=actor, obj=locked, data={"username": locked.username})
+    record(
+        event_type="user.password_set",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
 
 
 @transaction.atomic
@@ -206,4 +498,45 @@ def do_confirm_totp_device(device: TOTPDevice, *, actor: User, enrolment_code: E
         actor=actor,
         obj=actor,
         data={"username": actor.username, "enrolment_code": code.pk},
+    )
+
+
+@transaction.atomic
+def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Any) -> DeclaredRelative:
+    """Record a close relative of ``user`` (kept as a blind index) for the recusal rule; 400 on bad input."""
+    errors: dict[str, list[str]] = {}
+    relation = (relation or "").strip()
+    if not relation:
+        errors["relation"] = [_("Say how the person is related (for example: spouse, father).")]
+    index = ""
+    try:
+        index = staff_id_index(id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.message_dict["staff_id_number"]
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock(user)
+    if index == locked.id_number_hmac or DeclaredRelative.objects.filter(user=locked, id_number_hmac=index).exists():
+        raise ValidationError({"id_number": _("This ID number is already recorded for this account.")})
+    relative = DeclaredRelative.objects.create(user=locked, id_number_hmac=index, relation=relation, recorded_by=actor)
+    record(
+        event_type="user.relative_declared",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username, "relation": relation},
+    )
+    return relative
+
+
+@transaction.atomic
+def do_remove_relative(relative: DeclaredRelative, *, actor: Any) -> None:
+    user, relation = relative.user, relative.relation
+    relative.delete()
+    record(
+        event_type="user.relative_removed",
+        actor=actor,
+        obj=user,
+        division_code=home_division(user),
+        data={"username": user.username, "relation": relation},
     )

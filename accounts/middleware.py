@@ -71,6 +71,25 @@ class RequireTwoFactorMiddleware:
         return self.get_response(request)
 
 
+class RequirePasswordChangeMiddleware:
+    """A user whose password was set by someone else chooses their own before anything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("Choose your own password first (sign in on the web).")}, status=403)
+            return redirect(reverse("accounts:password") + f"?next={request.path}")
+        return self.get_response(request)
+
+
 class LanguageMiddleware(LocaleMiddleware):
     """Chinese unless the user chose otherwise; the browser's Accept-Language is ignored.
 

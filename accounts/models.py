@@ -23,9 +23,15 @@ class User(AbstractUser):
         help_text=_("Created by seed_demo; may be exempt from two-factor login in development only."),
     )
 
-    # Blind index (HMAC) of the staff member's own national ID number, set by
-    # subjects.ids.blind_index; lets recusal rules refuse action on one's own case.
+    # Blind index (HMAC, core.national_id.blind_index) of the staff member's own national ID
+    # number; the number itself is never stored. Lets the recusal rule refuse action on one's own case.
     id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, blank=True, db_index=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for a new account: the person chooses their own password at first sign-in."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")  # type: ignore[assignment]  # stubs type Meta labels as str
@@ -89,3 +95,50 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+class InitialPasswordLink(models.Model):
+    """A one-time link that lets a new member of staff sign in once and choose a password.
+
+    Only the SHA-256 of the token is stored; the link is shown once to the administrator who
+    issued it (and texted when a phone is on file). It works once, until ``expires_at``, and
+    issuing a new one for the same account voids the older ones.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="initial_links", on_delete=models.CASCADE)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("issued by"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("initial password link")
+        verbose_name_plural = _("initial password links")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeclaredRelative(models.Model):
+    """A close relative a member of staff declared, kept only as the blind index of their ID number.
+
+    The recusal rule (``cases.policy``) refuses action on a case about a declared relative as it
+    does on a case about the staff member themselves.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="declared_relatives", on_delete=models.CASCADE)
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, db_index=True)
+    relation = models.CharField(_("relation"), max_length=32)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("declared close relative")
+        verbose_name_plural = _("declared close relatives")
+        constraints = [models.UniqueConstraint(fields=["user", "id_number_hmac"], name="declared_relative_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.relation}"

@@ -12,8 +12,11 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,15 +28,19 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import Conflict
+from core.pages import apply_errors, domain_errors_as_pages
 
 from . import security
 from .actions import (
+    do_change_own_password,
     do_confirm_totp_device,
     do_end_api_tokens,
     do_issue_enrolment_code,
     do_revoke_api_token,
     do_start_totp_enrolment,
+    do_use_initial_link,
     find_enrolment_code,
+    initial_link_user,
 )
 from .models import ApiToken, EnrolmentCode, User
 
@@ -198,3 +205,47 @@ def security_administration(request: HttpRequest) -> HttpResponse:
             issued = {"user": user, "code": plain, "expires_at": code.expires_at}
             form = SecurityForm()
     return render(request, "accounts/security.html", {"form": form, "issued": issued})
+# --- first sign-in and password changes ---------------------------------------------------------
+
+
+@domain_errors_as_pages
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time link: the new member of staff chooses a password and is signed in.
+
+    Opening the link (GET) spends nothing, so a mail or chat preview cannot use it up; the
+    link works once, on submitting the form.
+    """
+    user = initial_link_user(token)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signed_in = do_use_initial_link(token, password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            login(request, signed_in, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your password is set. Welcome, %(name)s.") % {"name": signed_in.first_name})
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/welcome.html", {"form": form, "staff": user})
+
+
+@login_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; required (no current password asked) after an administrator's reset."""
+    user = cast(User, request.user)
+    required = user.must_change_password
+    form: forms.Form = (
+        SetPasswordForm(user, request.POST or None) if required else PasswordChangeForm(user, request.POST or None)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = do_change_own_password(user, password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            update_session_auth_hash(request, changed)
+            messages.success(request, _("Your password has been changed."))
+            return redirect(_safe_next(request))
+    return render(request, "registration/change_password.html", {"form": form, "required": required})

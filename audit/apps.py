@@ -18,7 +18,7 @@ class AuditConfig(AppConfig):
             PeriodicJob(
                 "audit_checkpoint",
                 "audit.tasks.checkpoint",
-                daily_at=lambda: datetime.time(int(settings.LAUREL_AUDIT_CHECKPOINT_HOUR)),
+                every=lambda: datetime.timedelta(minutes=int(settings.LAUREL_AUDIT_CHECKPOINT_MINUTES)),
             )
         )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from . import chain
 from .masking import mask_id_numbers
@@ -45,10 +46,16 @@ def role_of(actor: Any, division_code: str) -> str:
     """The actor's roles over ``division_code`` (memberships there or above), comma-joined."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not hasattr(actor, "memberships"):
         return ""
-    memberships = actor.memberships.all()
+    # Roles in force today (memberships carry a start and an optional end date).
+    today = timezone.localdate()
+    memberships = actor.memberships.filter(starts_on__lte=today).exclude(ends_on__lte=today)
     if division_code:
         memberships = memberships.filter(division_id__in=_prefixes(division_code))
     return ",".join(sorted(set(memberships.values_list("role", flat=True))))
+
+
+# Event types ending so record data leaving the system (CSV/XLSX exports): each is checkpointed.
+EXPORT_SUFFIX = ".exported"
 
 
 def record(
@@ -108,4 +115,11 @@ def record(
         data=mask_id_numbers(chain.normalise_data(payload)),
     )
     with transaction.atomic(savepoint=False):
-        return chain.append(event)
+        stored = chain.append(event)
+        if event_type.endswith(EXPORT_SUFFIX):
+            # Data left the system: sign the chain heads right after it (a checkpoint job queued
+            # with the export's own transaction), so the export's record is anchored at once.
+            from core.jobs import enqueue
+
+            enqueue("audit.tasks.checkpoint", f"export:{stored.pk}")
+        return stored

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The chain of events that belong to no province (sign-ins of users with memberships in
 # several provinces, national settings, events with no division).
@@ -71,7 +72,7 @@ class AuditEvent(models.Model):
     actor_username = models.CharField(_("actor's username"), max_length=150, blank=True)
     actor_role = models.CharField(_("actor's role"), max_length=64, blank=True)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_id = models.CharField(pgettext_lazy("audit", "object id"), max_length=64, blank=True)
     division_code = models.CharField(_("division code"), max_length=12, blank=True, db_index=True)
     province_code = models.CharField(max_length=2, blank=True, editable=False)
     city_code = models.CharField(max_length=4, blank=True, editable=False)
@@ -80,7 +81,7 @@ class AuditEvent(models.Model):
     chain = models.CharField(_("chain"), max_length=2, default=NATION_CHAIN, editable=False)
     seq = models.PositiveBigIntegerField(_("position in chain"), default=0, editable=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64, default=GENESIS_HASH, editable=False)
-    hash = models.CharField(_("hash"), max_length=64, default="", editable=False)
+    hash = models.CharField(pgettext_lazy("audit", "hash"), max_length=64, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -120,7 +121,7 @@ class ChainHead(models.Model):
 
     chain = models.CharField(_("chain"), max_length=2, primary_key=True)
     seq = models.PositiveBigIntegerField(_("position in chain"), default=0)
-    hash = models.CharField(_("hash"), max_length=64, default=GENESIS_HASH)
+    hash = models.CharField(pgettext_lazy("audit", "hash"), max_length=64, default=GENESIS_HASH)
 
     class Meta:
         verbose_name = _("chain head")

@@ -22,26 +22,29 @@ class EventSearchForm(forms.Form):
         max_length=12,
         help_text=_("A province, city, county or township code, e.g. 440106."),
     )
-    actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
-    event_type = forms.CharField(
-        label=_("Event type"),
-        required=False,
-        max_length=64,
-        help_text=_("Exact type, or a prefix ending in a dot (case.)."),
-        widget=forms.TextInput(attrs={"list": "audit-event-types"}),
-    )
+    case = forms.CharField(label=_("Case number"), required=False, max_length=32)
+    actor = forms.CharField(label=_("Who (name or username)"), required=False, max_length=150)
+    # A list of names on screen; the API also takes a prefix ending in a dot ("case.").
+    event_type = forms.CharField(label=_("Event"), required=False, max_length=64, widget=forms.Select())
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
 
-    field_order = ["from", "to", "division", "actor", "event_type", "object_type", "object_id"]
+    field_order = ["case", "from", "to", "actor", "event_type", "division", "object_type", "object_id"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "from" and "to" are the API's parameter names (Python keywords, so added here).
-        date_widget = forms.DateInput(attrs={"type": "date"})
+        date_widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["from"] = forms.DateField(label=_("From (date)"), required=False, widget=date_widget)
         self.fields["to"] = forms.DateField(label=_("To (date, inclusive)"), required=False, widget=date_widget)
         self.order_fields(self.field_order)
+        choices = [("", _("All events")), *sorted(self.event_types(), key=lambda c: c[1])]
+        current = self.data.get("event_type", "") if self.is_bound else ""
+        if current and current not in EVENT_LABELS:
+            choices.append((current, current))
+        widget = self.fields["event_type"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = choices
 
     @staticmethod
     def event_types() -> list[tuple[str, str]]:
@@ -66,3 +69,9 @@ class EventSearchForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         """The non-empty cleaned filters (call after ``is_valid()``)."""
         return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+class PersonSearchForm(forms.Form):
+    """The events about one person, found by their full ID number (sent by POST, never in a URL)."""
+
+    id_number = forms.CharField(label=_("Full ID number"), max_length=18, min_length=15)

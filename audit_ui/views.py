@@ -22,7 +22,7 @@ from audit.log import record
 from audit.models import NATION_CHAIN, ChainHead, ChainVerification
 
 from . import exports, queries
-from .forms import EventSearchForm
+from .forms import EventSearchForm, PersonSearchForm
 
 PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -42,9 +42,18 @@ def search(request: HttpRequest) -> HttpResponse:
     """Search by date range, jurisdiction, actor, event type and object; newest first."""
     queries.require_auditor(request.user)
     form = EventSearchForm(request.GET or None)
+    person_form = PersonSearchForm(request.POST if request.method == "POST" else None)
     rows: list[dict[str, str]] = []
     next_before = None
-    if form.is_bound and not form.is_valid():
+    filters: dict[str, Any] | None
+    if person_form.is_bound:
+        # A full ID number travels by POST only (never in a URL or a log); newest page only.
+        filters = {} if person_form.is_valid() else None
+        if filters is not None:
+            rows = queries.event_rows(
+                queries.person_events(request.user, person_form.cleaned_data["id_number"])[:PAGE_SIZE]
+            )
+    elif form.is_bound and not form.is_valid():
         filters = None
     else:
         filters = form.filters() if form.is_bound else {}
@@ -56,13 +65,15 @@ def search(request: HttpRequest) -> HttpResponse:
         if len(page) > PAGE_SIZE:
             page = page[:PAGE_SIZE]
             next_before = page[-1].pk
-        rows = [queries.event_row(event) for event in page]
+        rows = queries.event_rows(page)
     query = _query_without(request.GET, "before")
     return render(
         request,
         "audit_ui/search.html",
         {
             "form": form,
+            "person_form": person_form,
+            "by_person": person_form.is_bound,
             "rows": rows,
             "columns": queries.COLUMNS,
             "searched": filters is not None,
@@ -88,13 +99,20 @@ def object_timeline(request: HttpRequest, object_type: str, object_id: str) -> H
     if len(page) > PAGE_SIZE:
         page = page[:PAGE_SIZE]
         next_after = page[-1].pk
+    rows = queries.event_rows(page)
+    own = [
+        row
+        for event, row in zip(page, rows, strict=True)
+        if (event.object_type, event.object_id) == (object_type, object_id)
+    ]
     return render(
         request,
         "audit_ui/timeline.html",
         {
             "object_type": object_type,
             "object_id": object_id,
-            "rows": [queries.event_row(event) for event in page],
+            "object_name": own[0]["object"] if own else "",
+            "rows": rows,
             "columns": queries.COLUMNS,
             "query": urlencode({"object_type": object_type, "object_id": object_id, "timeline": "1"}),
             "next_after": next_after,
@@ -128,7 +146,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             matching = queries.search(request.user, filters, ascending=ascending)
         events = list(matching[: limit + 1])
         truncated = len(events) > limit
-        rows = [queries.event_row(event) for event in events[:limit]]
+        rows = queries.event_rows(events[:limit])
         content = exports.build(fmt, rows, title=_("Audit events"))
         record(
             event_type="audit.exported",

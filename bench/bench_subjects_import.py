@@ -9,7 +9,7 @@ realistic categories, Chinese values, people spread over every township of 广�
 ``var/bench/``; the registry emptied.
 
 Timed, per size N in ``LAUREL_BENCH_SUBJECTS_ROWS`` (default ``100000,1000000``):
-- ``subjects_import_<N>``: ``run_batch`` (what ``manage.py import_subjects`` and the web upload
+- ``subjects_import_<N>``: ``run_import_batch`` (what ``manage.py import_subjects`` and the web upload
   run): decode, parse, validate every cell and ID number, HMAC and encrypt, COPY into staging,
   set-based upsert into the indexed registry, error report, audit event — rows per second;
 - ``subjects_reimport_unchanged_<N>``: the same rows again under a different file hash (one
@@ -117,15 +117,16 @@ def copy_floor(path: Path) -> float:
 
 
 def run_import(path: Path) -> tuple[float, object]:
-    from subjects.importer import run_batch
+    from subjects.actions.imports import run_import_batch
     from subjects.models import ImportBatch
 
     batch = ImportBatch(division_id="CN", source="county", file_name=path.name)
     batch.save()
     start = time.perf_counter()
-    batch = run_batch(batch, path, actor=None, scope_codes=None)
+    done = run_import_batch(batch, path, actor=None, scope_codes=None)
     elapsed = time.perf_counter() - start
-    return batch.processed_rows / elapsed, batch
+    assert done is not None
+    return done.processed_rows / elapsed, done
 
 
 def bench_line(name: str, value: float, floor: float) -> str:

@@ -22,11 +22,11 @@ from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.models import Task
 
 from accounts.models import User
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.filters import cleaned_filters, filter_parameters
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
-from jurisdictions.perms import HANDLE_CASES
+from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
 
 from . import actions, nodes, policy, queries
 from .filters import CaseFilterSet, TaskFilterSet
@@ -408,3 +408,97 @@ class TaskCompleteView(APIView):
             lambda: actions.do_complete_task(access.task, actor=request.user, data=data), case=access.case
         )
         return Response({"case": case.pk, "number": case.number, "status": case.status})
+
+
+# --- exception grants -------------------------------------------------------------------------
+
+
+class CaseGrantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    user = serializers.CharField(source="user.username")
+    reason = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    granted_by = serializers.CharField(source="granted_by.username", allow_null=True, default=None)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    in_force = serializers.SerializerMethodField()
+
+    def get_in_force(self, grant: Any) -> bool:
+        from django.utils import timezone
+
+        return bool(grant.in_force(timezone.localdate()))
+
+
+class CaseGrantCreateSerializer(serializers.Serializer):
+    user = serializers.CharField(help_text="Username of the member of staff.")
+    reason = serializers.CharField()
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField()
+
+
+class SharedCaseSerializer(serializers.Serializer):
+    grant = serializers.IntegerField(source="pk")
+    reason = serializers.CharField()
+    ends_on = serializers.DateField()
+    case = serializers.SerializerMethodField()
+
+    def get_case(self, grant: Any) -> dict[str, Any]:
+        case = grant.case
+        return {
+            "id": case.pk,
+            "number": case.number,
+            "title": case.title,
+            "status": case.status,
+            "division": case.division_id,
+            "subject": {"id": case.subject_id, "name": case.subject.name},
+        }
+
+
+class CaseGrantListView(APIView):
+    """``GET``: the case's exception grants; ``POST``: share the case with one user for a period
+    (security administrators of the case's jurisdiction: 404 outside it, 403 for anyone else)."""
+
+    @extend_schema(responses={200: CaseGrantSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        case = queries.access_case(request.user, pk, codename=GRANT_ROLES)
+        return Response(CaseGrantSerializer(queries.grants_of(case), many=True).data)
+
+    @extend_schema(request=CaseGrantCreateSerializer, responses={201: CaseGrantSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = queries.access_case(request.user, pk, codename=GRANT_ROLES)
+        serializer = CaseGrantCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grantee = User.objects.filter(username=data["user"].strip()).first()
+        if grantee is not None and grantee.pk == request.user.pk:
+            raise PermissionDenied(_("You cannot give yourself an exception; another security administrator must."))
+        grant = actions.do_grant_case_access(
+            case,
+            user=grantee,
+            reason=data["reason"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            actor=request.user,
+        )
+        return Response(CaseGrantSerializer(grant).data, status=201)
+
+
+class CaseGrantEndView(APIView):
+    """``POST``: end the exception now; access stops with the next request (409 if ended already)."""
+
+    @extend_schema(request=None, responses={200: CaseGrantSerializer})
+    def post(self, request: Request, pk: int, grant_id: int) -> Response:
+        case = queries.access_case(request.user, pk, codename=GRANT_ROLES)
+        grant = case.grants.filter(pk=grant_id).first()
+        if grant is None:
+            raise NotFound()
+        return Response(CaseGrantSerializer(actions.do_end_case_grant(grant, actor=request.user)).data)
+
+
+class SharedCaseListView(APIView):
+    """Cases shared with the signed-in user by exception grants in force (not in ``/cases/``)."""
+
+    @extend_schema(responses={200: SharedCaseSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(SharedCaseSerializer(queries.shared_grants(request.user), many=True).data)

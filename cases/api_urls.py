@@ -6,7 +6,10 @@ from . import api
 
 urlpatterns = [
     path("cases/", api.CaseListView.as_view(), name="api-cases"),
+    path("cases/shared/", api.SharedCaseListView.as_view(), name="api-cases-shared"),
     path("cases/<int:pk>/", api.CaseDetailView.as_view(), name="api-case"),
+    path("cases/<int:pk>/grants/", api.CaseGrantListView.as_view(), name="api-case-grants"),
+    path("cases/<int:pk>/grants/<int:grant_id>/end/", api.CaseGrantEndView.as_view(), name="api-case-grant-end"),
     path("cases/<int:pk>/history/", api.CaseHistoryView.as_view(), name="api-case-history"),
     path("cases/<int:pk>/transitions/<str:name>/", api.CaseTransitionView.as_view(), name="api-case-transition"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
@@ -41,7 +43,9 @@ class FileCaseForm(forms.Form):
     agent_relation = forms.CharField(label=_("Agent's relation to the person"), max_length=64, required=False)
     agent_contact = forms.CharField(label=_("Agent's contact"), max_length=64, required=False)
     benefit_type = forms.ChoiceField(label=_("Benefit"), choices=(), required=False)
-    benefit_change = forms.ChoiceField(label=_("Change"), choices=[("", "—"), *BenefitChange.choices], required=False)
+    benefit_change = forms.ChoiceField(
+        label=pgettext_lazy("benefit", "Change"), choices=[("", "—"), *BenefitChange.choices], required=False
+    )
     benefit_amount = forms.DecimalField(
         label=_("Monthly amount (yuan)"), max_digits=10, decimal_places=2, required=False
     )
@@ -190,3 +194,26 @@ class QueueFilterForm(forms.Form):
     )
     department = forms.ChoiceField(label=_("Department"), choices=[("", _("All")), *Department.choices], required=False)
     division = forms.CharField(label=_("County or township code"), max_length=12, required=False)
+
+
+class CaseGrantForm(forms.Form):
+    """A per-case exception (security administrator)."""
+
+    username = forms.CharField(
+        label=_("Username"), max_length=150, help_text=_("The member of staff who needs this one case.")
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Who asked, and for what (for example: verify the public-security record)."),
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    ends_on = forms.DateField(
+        label=_("Ends on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("Access stops on this day."),
+    )

@@ -13,6 +13,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from core.validators import no_invisible_characters
@@ -30,7 +31,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in at a collection point")
     HOME_VISIT = "home_visit", _("Home visit")
     PHONE = "phone", _("Phone")
-    LETTER = "letter", _("Letter")
+    LETTER = "letter", pgettext_lazy("case kind", "Letter")
     ONLINE = "online", _("Online")
     REFERRAL = "referral", _("Department referral")
 
@@ -80,9 +81,9 @@ class BenefitChange(models.TextChoices):
 
 
 class VerificationResultChoice(models.TextChoices):
-    CONFIRMED = "confirmed", _("Confirmed")
+    CONFIRMED = "confirmed", pgettext_lazy("verification result", "Confirmed")
     DISPUTED = "disputed", _("Disputed")
-    NOT_FOUND = "not_found", _("Not found")
+    NOT_FOUND = "not_found", pgettext_lazy("verification result", "Not found")
 
 
 class CaseCounter(models.Model):
@@ -343,3 +344,55 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseGrant(models.Model):
+    """A per-case exception: one user may open one case (its tasks and documents) for a period.
+
+    For a member of staff outside the case's jurisdiction, e.g. a liaison of another county
+    asked to verify one case. Granted and ended by a security administrator of the case's
+    jurisdiction (``cases.actions.grants``); read by the ``access_*`` helpers of
+    ``cases.queries``, at request time, so ending a grant ends access at once. The case shows
+    in the user's separate "shared with me" list, never in the scoped lists.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="case_grants"
+    )
+    reason = models.TextField(_("reason"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), help_text=_("Access stops on this day."))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("case exception grant")
+        verbose_name_plural = _("case exception grants")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "ends_on"], name="casegrant_user_ends")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="casegrant_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.case_id} · {self.starts_on}–{self.ends_on}"
+
+    def in_force(self, today: datetime.date) -> bool:
+        return self.ended_at is None and self.starts_on <= today < self.ends_on

@@ -12,8 +12,14 @@ Roles (jurisdiction permissions over the case's division, ``jurisdictions.scope`
 Maker-checker and recusal: who may not act on a case even with the right role.
 
 - Nobody acts on a case whose subject is themselves (the staff member's ID blind index
-  ``accounts.User.id_number_hmac`` equals the subject's ``id_number_hmac``).
+  ``accounts.User.id_number_hmac``, recorded when the account is created, equals the subject's
+  ``id_number_hmac``) or a close relative they declared (``accounts.DeclaredRelative``).
 - Whoever filed or verified a case cannot approve it.
+
+Per-case exception grants (``cases.models.CaseGrant``): a user outside the case's jurisdiction
+with a grant in force may open the case, its tasks and documents, and work on a task of a step
+whose permission they hold somewhere (the grant extends their role to this one case). Nothing
+else: the case stays out of their scoped lists and queues.
 
 Entry points call :func:`require_may_act`, which audits the refusal (``case.refused``, in
 its own transaction so that the refusal is kept) and raises 403 with a clear message.
@@ -27,18 +33,21 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
+from accounts.models import DeclaredRelative
 from audit.log import record
 from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.perms import HANDLE_CASES, SUPERVISE
 
 from . import nodes
-from .models import Case, VerificationResult
+from .models import Case, CaseGrant, VerificationResult
 
 SELF = "recusal_self"
+RELATIVE = "recusal_relative"
 FILER_APPROVES = "maker_checker_filer"
 VERIFIER_APPROVES = "maker_checker_verifier"
 
@@ -48,6 +57,8 @@ def refusal(user: Any, case: Case, *, approving: bool = False) -> tuple[str, str
     own = getattr(user, "id_number_hmac", "")
     if own and own == getattr(case.subject, "id_number_hmac", None):
         return SELF, _("You cannot act on a case about yourself; another member of staff must handle it.")
+    if _is_declared_relative(user, case.subject):
+        return RELATIVE, _("The case is about a close relative you declared; another member of staff must handle it.")
     if approving:
         if case.filed_by_id == user.pk:
             return FILER_APPROVES, _("You filed this case, so you cannot approve it (maker-checker).")
@@ -67,14 +78,27 @@ def require_may_act(user: Any, case: Case, *, action: str, approving: bool = Fal
     raise PermissionDenied(message)
 
 
+def _is_declared_relative(user: Any, subject: Any) -> bool:
+    index = getattr(subject, "id_number_hmac", "")
+    if not index or not getattr(user, "pk", None):
+        return False
+    return DeclaredRelative.objects.filter(user_id=user.pk, id_number_hmac=index).exists()
+
+
 def require_not_own_subject(user: Any, subject: Any, *, action: str) -> None:
-    """Raise 403 (and audit the refusal) when ``user`` is the subject (filing a case about oneself)."""
+    """Raise 403 (and audit the refusal) when ``user`` is the subject or a relative they declared (filing)."""
     own = getattr(user, "id_number_hmac", "")
-    if not own or own != getattr(subject, "id_number_hmac", None):
+    rule = ""
+    if own and own == getattr(subject, "id_number_hmac", None):
+        rule, message = SELF, _("You cannot file a case about yourself; another member of staff must do it.")
+    elif _is_declared_relative(user, subject):
+        rule = RELATIVE
+        message = _("You cannot file a case about a close relative you declared; another member of staff must do it.")
+    if not rule:
         return
     with transaction.atomic():
-        record(event_type="case.refused", actor=user, obj=subject, data={"action": action, "rule": SELF})
-    raise PermissionDenied(_("You cannot file a case about yourself; another member of staff must do it."))
+        record(event_type="case.refused", actor=user, obj=subject, data={"action": action, "rule": rule})
+    raise PermissionDenied(message)
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -96,9 +120,28 @@ class TaskAccess:
         return self.node == nodes.APPROVE
 
 
+def shared_with(user: Any, case: Case) -> bool:
+    """Whether an exception grant in force today opens ``case`` to ``user`` (read at request time)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    today = timezone.localdate()
+    return CaseGrant.objects.filter(
+        case_id=case.pk, user_id=user.pk, ended_at__isnull=True, starts_on__lte=today, ends_on__gt=today
+    ).exists()
+
+
+def may_see(user: Any, case: Case) -> bool:
+    """In the user's jurisdiction, or shared with them by a grant in force."""
+    return scope.can_see(user, case.division_id) or shared_with(user, case)
+
+
 def may_work_on(user: Any, node: str, case: Case) -> bool:
-    """Whether ``user`` holds the permission of the step ``node`` over the case's division."""
-    return scope.has_perm_at(user, nodes.codename_for(node), case.division_id)
+    """Whether ``user`` holds the permission of the step ``node`` over the case's division, or holds it
+    somewhere and the case is shared with them."""
+    codename = nodes.codename_for(node)
+    if scope.has_perm_at(user, codename, case.division_id):
+        return True
+    return bool(scope.codes_with(user, codename)) and shared_with(user, case)
 
 
 def may_handle(user: Any, case: Case) -> bool:

@@ -1,7 +1,8 @@
 """Reading cases and tasks, always through the jurisdiction scope.
 
-``access_case`` / ``access_task``: 404 outside the user's jurisdiction, 403 when visible but
-the user may not act. Lists (cases, my tasks, the queue) are scoped querysets built on
+``access_case`` / ``access_task`` / ``access_attachment``: 404 outside the user's jurisdiction
+(unless an exception grant in force shares the case with them, ``cases.policy.shared_with``),
+403 when visible but the user may not act. Lists (cases, my tasks, the queue) are scoped querysets built on
 ``jurisdictions.scope``, never on viewflow's own queue (which ignores the hierarchy).
 """
 
@@ -24,9 +25,9 @@ from jurisdictions import scope
 from jurisdictions.perms import SUPERVISE
 
 from . import nodes
-from .models import OPEN_STATUSES, Attachment, Case, Status
+from .models import OPEN_STATUSES, Attachment, Case, CaseGrant, Status
 from .nodes import HUMAN_NODES, flow_task_ref
-from .policy import TaskAccess, may_work_on
+from .policy import TaskAccess, may_see, may_work_on, shared_with
 
 # --- objects ---------------------------------------------------------------------------------
 
@@ -37,6 +38,11 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
     case = Case.objects.select_related("subject", "division", "filed_by", "decided_by").filter(pk=pk).first()
+    if case is not None and not scope.can_see(user, case.division_id) and shared_with(user, case):
+        # Shared by an exception grant: open to read; a jurisdiction permission is never implied.
+        if codename is not None:
+            raise PermissionDenied(_("This case is shared with you to read and verify only."))
+        return case
     scope.access_located(user, case, codename=codename)
     assert case is not None
     return case
@@ -52,7 +58,8 @@ def access_task(user: Any, task_id: Any, *, act: bool = True) -> TaskAccess:
     if task is None:
         raise Http404(_("Not found."))
     case = Case.objects.select_related("subject").get(process_id=task.process_id)
-    scope.require_visible(user, case.division_id)
+    if not may_see(user, case):
+        raise Http404(_("Not found."))
     node = task.flow_task.name
     if node not in HUMAN_NODES:
         raise Http404(_("Not found."))
@@ -70,7 +77,8 @@ def access_attachment(user: Any, attachment_id: Any) -> Attachment:
     attachment = Attachment.objects.select_related("case").filter(pk=pk).first()
     if attachment is None:
         raise Http404(_("Not found."))
-    scope.require_visible(user, attachment.case.division_id)
+    if not may_see(user, attachment.case):
+        raise Http404(_("Not found."))
     return attachment
 
 
@@ -137,6 +145,25 @@ def nav_counts(user: Any) -> dict[str, int]:
     }
 
 
+def shared_grants(user: Any) -> QuerySet[CaseGrant]:
+    """The exception grants in force for ``user`` (the "shared with me" list), newest first, with their cases."""
+    today = timezone.localdate()
+    return (
+        CaseGrant.objects.filter(user=user, ended_at__isnull=True, starts_on__lte=today, ends_on__gt=today)
+        .select_related("case", "case__subject", "case__division", "granted_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def shared_count(user: Any) -> int:
+    return shared_grants(user).count() if getattr(user, "is_authenticated", False) else 0
+
+
+def grants_of(case: Case) -> QuerySet[CaseGrant]:
+    """Every exception grant of the case (in force, future, ended), newest first."""
+    return case.grants.select_related("user", "granted_by", "ended_by").order_by("-created_at", "-id")
+
+
 def open_tasks_of(case: Case) -> list[Task]:
     if not case.process_id:
         return []
@@ -149,7 +176,11 @@ def open_tasks_of(case: Case) -> list[Task]:
 
 
 def timeline(case: Case) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("id")
+    return (
+        AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk))
+        .select_related("actor")
+        .order_by("id")
+    )
 
 
 @dataclass

@@ -12,20 +12,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from core.pages import apply_errors, domain_errors_as_pages
 from jurisdictions import scope
-from jurisdictions.perms import ADMINISTER, HANDLE_CASES, SUPERVISE
+from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE
 
 from . import actions, forms, nodes, policy, queries, sla, storage
-from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage
+from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage, Status
 
 PAGE_SIZE = 50
 
@@ -189,28 +190,81 @@ def _task_rows(user: Any, case: Case) -> list[dict[str, Any]]:
     return rows
 
 
+# Where a case is, in four steps people know: 受理 → 核查 → 审批 → 办结 (status → step index).
+STEPS = [
+    pgettext_lazy("case step", "Intake"),
+    pgettext_lazy("case step", "Verification"),
+    pgettext_lazy("case step", "Approval"),
+    pgettext_lazy("case step", "Completion"),
+]
+STEP_OF_STATUS = {
+    Status.SUBMITTED: 0,
+    Status.RETURNED: 0,
+    Status.VERIFYING: 1,
+    Status.PENDING_APPROVAL: 2,
+    Status.APPROVED: 3,
+    Status.REJECTED: 3,
+    Status.APPLIED: 3,
+}
+
+
+def stepper(case: Case) -> list[dict[str, Any]]:
+    """The four steps, each ``done``, ``current`` (with the case's due date) or still to come."""
+    finished = not case.is_open
+    current = len(STEPS) if finished else STEP_OF_STATUS.get(Status(case.status), 0)
+    steps = []
+    for index, label in enumerate(STEPS):
+        state = "done" if index < current else "current" if index == current else "todo"
+        steps.append(
+            {
+                "label": label,
+                "state": state,
+                "due": case.due_at if state == "current" and case.paused_at is None else None,
+                "note": case.get_status_display() if state == "current" else "",
+            }
+        )
+    if finished:
+        steps[-1]["note"] = case.get_status_display()
+    return steps
+
+
+def _grant_context(user: Any, case: Case, form: forms.CaseGrantForm | None = None) -> dict[str, Any]:
+    """The exception-grant parts of the case page: the grants for its security administrators,
+    the visitor's own grant when the case is shared with them."""
+    context: dict[str, Any] = {"shared_grant": None, "may_grant": False}
+    if not scope.can_see(user, case.division_id):
+        context["shared_grant"] = queries.shared_grants(user).filter(case=case).first()
+    if scope.has_perm_at(user, GRANT_ROLES, case.division_id):
+        today = timezone.localdate()
+        grants = list(queries.grants_of(case))
+        current = {g.pk for g in grants if g.ended_at is None and g.ends_on > today}
+        context.update(may_grant=True, grants=grants, current_grants=current, grant_form=form or forms.CaseGrantForm())
+    return context
+
+
+def _detail_context(user: Any, case: Case, grant_form: forms.CaseGrantForm | None = None) -> dict[str, Any]:
+    is_caseworker = policy.may_handle(user, case)
+    return {
+        **_grant_context(user, case, grant_form),
+        "case": case,
+        "flag": sla.flag(case),
+        "tasks": _task_rows(user, case),
+        "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
+        "attachments": case.attachments.select_related("uploaded_by"),
+        "steps": stepper(case),
+        "timeline": queries.timeline(case),
+        "may_withdraw": is_caseworker and case.status in WITHDRAWABLE and policy.refusal(user, case) is None,
+        "may_attach": is_caseworker and case.is_open,
+        # Auditors and supervisors of the case's division read its whole story in the audit trail.
+        "may_audit": any(scope.has_perm_at(user, c, case.division_id) for c in (AUDIT, SUPERVISE)),
+        "attachment_form": forms.AttachmentForm(),
+    }
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
-    is_caseworker = policy.may_handle(request.user, case)
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "flag": sla.flag(case),
-            "tasks": _task_rows(request.user, case),
-            "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
-            "attachments": case.attachments.select_related("uploaded_by"),
-            "timeline": queries.timeline(case),
-            "may_withdraw": is_caseworker
-            and case.status in WITHDRAWABLE
-            and policy.refusal(request.user, case) is None,
-            "may_attach": is_caseworker and case.is_open,
-            "withdraw_form": forms.WithdrawForm(),
-            "attachment_form": forms.AttachmentForm(),
-        },
-    )
+    return render(request, "cases/case_detail.html", _detail_context(request.user, case))
 
 
 @login_required
@@ -228,19 +282,77 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @domain_errors_as_pages
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page (what withdrawing means, the reason asked for); the POST withdraws."""
     case = queries.access_case(request.user, pk)
     if not policy.may_handle(request.user, case):
         raise PermissionDenied(_("Only a caseworker of this jurisdiction can do this."))
     policy.require_may_act(request.user, case, action="withdraw")
-    form = forms.WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason for the withdrawal."))
+    form = forms.WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        actions.do_withdraw_case(case, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The case was withdrawn."))
         return redirect("cases:detail", case.pk)
-    actions.do_withdraw_case(case, actor=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, _("The case was withdrawn."))
+    return render(
+        request,
+        "cases/withdraw_confirm.html",
+        {"case": case, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- exception grants and the "shared with me" list ------------------------------------------
+
+
+@login_required
+def shared_list(request: HttpRequest) -> HttpResponse:
+    """Cases shared with me by an exception grant in force (kept apart from the scoped lists)."""
+    return render(request, "cases/shared_list.html", {"grants": queries.shared_grants(request.user)})
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def grant_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.access_case(request.user, pk, codename=GRANT_ROLES)
+    form = forms.CaseGrantForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        grantee = User.objects.filter(username=data["username"].strip()).first()
+        if grantee is not None and grantee.pk == request.user.pk:
+            raise PermissionDenied(_("You cannot give yourself an exception; another security administrator must."))
+        try:
+            actions.do_grant_case_access(
+                case,
+                user=grantee,
+                reason=data["reason"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            if hasattr(exc, "error_dict") and "user" in exc.error_dict:
+                exc.error_dict["username"] = exc.error_dict.pop("user")
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The case is shared with %(name)s.") % {"name": grantee})
+            return redirect("cases:detail", case.pk)
+    context = _detail_context(request.user, case, form)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def grant_end(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
+    case = queries.access_case(request.user, pk, codename=GRANT_ROLES)
+    grant = case.grants.filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404(_("Not found."))
+    actions.do_end_case_grant(grant, actor=request.user)
+    messages.success(request, _("The exception has ended: access stops now."))
     return redirect("cases:detail", case.pk)
 
 

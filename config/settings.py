@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
+    "accounts.middleware.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Axes last, as its documentation requires: it turns lockouts into responses.
@@ -169,6 +170,10 @@ def parse_database_url(url: str) -> dict[str, Any]:
         # SQLite: wait for the writer lock instead of failing at once under concurrent requests.
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
         config["CONN_MAX_AGE"] = 0
+    else:
+        # A persistent connection is checked before each request reuses it: after a database
+        # restart the first request reconnects instead of failing (core.outage answers 503s).
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
@@ -190,7 +195,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -221,7 +226,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _
 # Two-factor (TOTP) for approvers, auditors and administrators. Demo users may be exempted
 # in development only; production ignores the exemption.
 OTP_TOTP_ISSUER = "Laurel"
-LAUREL_2FA_ROLES = ("approver", "auditor", "admin")
+LAUREL_2FA_ROLES = ("approver", "auditor", "admin", "sysadmin")
 LAUREL_2FA_EXEMPT_DEMO_USERS = DEBUG and env_bool("LAUREL_2FA_EXEMPT_DEMO_USERS", default=True)
 
 # Sessions: 30 minutes idle, 8 hours absolute (accounts.middleware.SessionLimitsMiddleware).
@@ -272,12 +277,20 @@ USE_TZ = True
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files (`deploy/build.sh`); an image keeps them apart from the runtime VAR_DIR.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # WhiteNoise serves collected files in production; in development and tests it finds them
 # through the finders instead, so no collectstatic run is needed there.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "core.staticfiles.AppDirectoriesExceptExcludedFinder",
+]
+# Apps whose static files are never collected or served: viewflow's Material UI is not mounted
+# (our own templates are the UI) and its stylesheet names fonts the package lacks.
+LAUREL_STATICFILES_EXCLUDE_APPS = ["viewflow"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -321,6 +334,18 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs (django.tasks API; the worker is `manage.py db_worker`) ---------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Seconds a client is asked to wait (Retry-After) when the database is unreachable (core.outage).
+LAUREL_OUTAGE_RETRY_AFTER_SECONDS = env_int("LAUREL_OUTAGE_RETRY_AFTER_SECONDS", 30)
+
+# Network and access logs (sign-in records) are kept this many days, then pruned daily
+# (core.retention). The law asks for at least six months: less is refused.
+LAUREL_LOG_RETENTION_DAYS = env_int("LAUREL_LOG_RETENTION_DAYS", 190)
+if LAUREL_LOG_RETENTION_DAYS < 184:
+    raise ImproperlyConfigured(
+        f"LAUREL_LOG_RETENTION_DAYS={LAUREL_LOG_RETENTION_DAYS}: access logs must be kept at least six months "
+        "(184 days; Cybersecurity Law Art. 23)."
+    )
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
@@ -373,6 +398,16 @@ LAUREL_AUDIT_SIGNING_KEY = Path(os.environ.get("LAUREL_AUDIT_SIGNING_KEY", _AUDI
 LAUREL_AUDIT_VERIFY_KEY = Path(os.environ.get("LAUREL_AUDIT_VERIFY_KEY", _AUDIT_DIR / "verify-key.pem"))
 # Signed checkpoints go here, outside the database (ideally write-once or copied off-host).
 LAUREL_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LAUREL_AUDIT_CHECKPOINT_DIR", _AUDIT_DIR / "checkpoints"))
+# Each checkpoint is also appended (signed head + the file's SHA-256) to this append-only file,
+# meant for another host or an append-only mount (`chattr +a`): deleting checkpoint files, or the
+# whole directory, is then detected. Verification keys of retired signing keys (audit_keygen
+# --rotate) are kept, so checkpoints signed by them still verify.
+LAUREL_AUDIT_ANCHOR_FILE = Path(os.environ.get("LAUREL_AUDIT_ANCHOR_FILE", _AUDIT_DIR / "anchors.log"))
+LAUREL_AUDIT_RETIRED_KEYS_DIR = Path(os.environ.get("LAUREL_AUDIT_RETIRED_KEYS_DIR", _AUDIT_DIR / "retired-keys"))
+# Production: verification fails when events exist but no signed checkpoint or anchor log does,
+# or when the newest checkpoint is older than this many minutes while events were added since.
+LAUREL_AUDIT_REQUIRE_CHECKPOINTS = env_bool("LAUREL_AUDIT_REQUIRE_CHECKPOINTS", default=not DEBUG)
+LAUREL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES = env_int("LAUREL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 60)
 LAUREL_AUDIT_EXPORT_MAX_ROWS = env_int("LAUREL_AUDIT_EXPORT_MAX_ROWS", 100_000)
 # Test runs only: lets a PostgreSQL superuser session flush the audit table between tests.
 LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE = env_bool("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", default=False)
@@ -450,10 +485,15 @@ LAUREL_NOTIFY_MAX_ATTEMPTS = env_int("LAUREL_NOTIFY_MAX_ATTEMPTS", 6)
 LAUREL_NOTIFY_BACKOFF_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_SECONDS", 60)
 LAUREL_NOTIFY_BACKOFF_MAX_SECONDS = env_int("LAUREL_NOTIFY_BACKOFF_MAX_SECONDS", 6 * 60 * 60)
 LAUREL_NOTIFY_CLAIM_LEASE_SECONDS = env_int("LAUREL_NOTIFY_CLAIM_LEASE_SECONDS", 300)
+# A started job not finished within this lease is taken to be orphaned by a dead worker: marked
+# failed and queued again for another worker (core.jobs.recover_expired_jobs, every minute).
+LAUREL_JOB_LEASE_SECONDS = env_int("LAUREL_JOB_LEASE_SECONDS", 900)
 LAUREL_NOTIFY_SWEEP_GRACE_SECONDS = env_int("LAUREL_NOTIFY_SWEEP_GRACE_SECONDS", 30)
 # Periodic work (`manage.py run_scheduler`): batches of new tasks, SLA scan, daily digest hour.
 LAUREL_SCHEDULER_INTERVAL_SECONDS = env_int("LAUREL_SCHEDULER_INTERVAL_SECONDS", 15)
 LAUREL_NOTIFY_BATCH_MINUTES = env_int("LAUREL_NOTIFY_BATCH_MINUTES", 10)
 LAUREL_NOTIFY_SLA_SCAN_MINUTES = env_int("LAUREL_NOTIFY_SLA_SCAN_MINUTES", 1 if DEBUG else 15)
 LAUREL_NOTIFY_DIGEST_HOUR = env_int("LAUREL_NOTIFY_DIGEST_HOUR", 8)
-LAUREL_AUDIT_CHECKPOINT_HOUR = env_int("LAUREL_AUDIT_CHECKPOINT_HOUR", 1)
+# Minutes between signed audit checkpoints (the window in which a rewrite is undetectable);
+# every export is checkpointed as well.
+LAUREL_AUDIT_CHECKPOINT_MINUTES = env_int("LAUREL_AUDIT_CHECKPOINT_MINUTES", 5)

@@ -15,6 +15,8 @@ accounts_patterns: tuple[list[URLPattern], str] = (
         path("two-factor/", accounts_views.two_factor, name="two_factor"),
         path("tokens/", accounts_views.tokens, name="tokens"),
         path("security/", accounts_views.security_administration, name="security"),
+        path("welcome/<str:token>/", accounts_views.welcome, name="welcome"),
+        path("password/", accounts_views.change_password, name="password"),
     ],
     "accounts",
 )
@@ -27,6 +29,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", jurisdictions_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
     path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
+    path("", include("jurisdictions.api_urls")),
     path("", include("audit_ui.api_urls")),
     path("", include("subjects.api_urls")),
     path("", include("cases.api_urls")),
@@ -41,6 +44,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_patterns)),
     path("divisions/", include("jurisdictions.urls")),
+    path("staff/", include("jurisdictions.staff_urls")),
     path("audit/", include("audit_ui.urls")),
     path("subjects/", include("subjects.urls")),
     path("cases/", include("cases.urls")),
@@ -54,3 +58,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 handler404 = "config.views.not_found"
+
+# A database outage answers 503 with Retry-After (JSON on the API); other errors stay 500.
+handler500 = "core.outage.server_error"

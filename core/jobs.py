@@ -115,3 +115,67 @@ def register_periodic(job: PeriodicJob) -> None:
 def periodic_jobs() -> list[PeriodicJob]:
     """Every registered periodic job, by name."""
     return [_PERIODIC[name] for name in sorted(_PERIODIC)]
+
+
+# --- leases: a job whose worker died is run again ----------------------------------------------
+
+
+class LeaseExpired(Exception):
+    """Recorded on a database job row whose worker stopped reporting before finishing it."""
+
+
+def job_lease() -> datetime.timedelta:
+    """How long a started job may run before another worker takes it over (``LAUREL_JOB_LEASE_SECONDS``)."""
+    from django.conf import settings
+
+    return datetime.timedelta(seconds=int(getattr(settings, "LAUREL_JOB_LEASE_SECONDS", 900)))
+
+
+def recover_expired_jobs(now: datetime.datetime | None = None, limit: int = 500) -> list[str]:
+    """Run again every database job whose lease expired: started longer ago than ``job_lease()``.
+
+    django-tasks-db marks a job ``RUNNING`` when a worker claims it and never looks at it again:
+    a worker killed mid-job (OOM, ``kill -9``, a lost machine) leaves it running for ever. Its
+    lease is ``started_at + LAUREL_JOB_LEASE_SECONDS``; after that the row is marked failed with
+    ``LeaseExpired`` and the same job (name and arguments) is queued anew in the same
+    transaction, for any worker to take. Every job is idempotent and the ones with side effects
+    claim their own rows (a letter is issued once under its row lock, a delivery is claimed with
+    its own lease, an import batch by claim and heartbeat), so a job that was merely slow and
+    still finishes makes the copy a no-op. Returns the names of the jobs queued again. The RQ
+    backend keeps no such rows: there the apps' sweeps (``requeue_letters``, ``sweep_outbox``,
+    ``sweep_imports``) find the work by its own state.
+    """
+    if not backend_is_transactional():
+        return []
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - job_lease()
+    requeued: list[str] = []
+    with transaction.atomic():
+        stale = list(
+            DBTaskResult.objects.select_for_update(skip_locked=True)
+            .filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
+            .order_by("started_at")[:limit]
+        )
+        for row in stale:
+            row.status = TaskResultStatus.FAILED
+            row.finished_at = timezone.now()
+            row.exception_class_path = f"{LeaseExpired.__module__}.{LeaseExpired.__qualname__}"
+            since = row.started_at.isoformat() if row.started_at else "?"
+            row.traceback = (
+                f"LeaseExpired: started {since} by {', '.join(row.worker_ids) or '?'} "
+                f"and not finished within {int(job_lease().total_seconds())} s; queued again."
+            )
+            row.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+            try:
+                task = task_named(row.task_path)
+            except (ImportError, ValueError):
+                logger.error("job %s (%s) expired and cannot be queued again: unknown job", row.pk, row.task_path)
+                continue
+            task.using(queue_name=row.queue_name, priority=row.priority).enqueue(
+                *row.args_kwargs.get("args", []), **row.args_kwargs.get("kwargs", {})
+            )
+            logger.warning("job %s (%s) outlived its lease; queued again", row.pk, row.task_path)
+            requeued.append(row.task_path)
+    return requeued

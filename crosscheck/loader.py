@@ -1,24 +1,23 @@
 """Reading department extracts into the staging table (layouts: :mod:`crosscheck.layouts`).
 
-Rows are parsed and validated in Python (the ID number is normalised, checked and turned
-into its blind index at once; the full number is never written anywhere), then written in
-chunks: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere. A bad row is reported with its
+Files are read by :mod:`core.readers` (CSV in UTF-8 or GB18030, XLSX); rows are parsed and
+validated in Python (the ID number is normalised, checked and turned into its blind index at
+once; the full number is never written anywhere), then written in chunks by
+:func:`core.bulk.append` (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere). A bad row is reported with its
 row number, column and reason and skipped; every good row is kept.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from core import bulk, readers
 from jurisdictions.models import normalise_code
 from subjects import ids
 
@@ -46,25 +45,6 @@ _FALSE = {"否", "0", "n", "no", "false", "f", "无"}
 _SEX = {"男": "male", "1": "male", "male": "male", "m": "male", "女": "female", "2": "female", "female": "female"}
 _SEX["f"] = "female"
 
-# Staging columns written per row, in COPY order.
-ROW_COLUMNS = (
-    "batch_id",
-    "row_number",
-    "id_hmac",
-    "id_masked",
-    "name",
-    "sex",
-    "birth_date",
-    "division_code",
-    "county_code",
-    "event_date",
-    "end_date",
-    "benefit_type",
-    "receiving",
-    "amount",
-    "flag",
-)
-
 
 class DatasetFileError(Exception):
     """The whole file is unusable (encoding, no header, no matching layout); the message says why."""
@@ -89,48 +69,19 @@ class Parsed:
     rejected: int = 0
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DatasetFileError(_("The file is neither UTF-8 nor GB18030 text."))
+def read_table(data: bytes, file_name: str) -> readers.Table:
+    """The file's header and rows (CSV in UTF-8 or GB18030, or XLSX: :mod:`core.readers`)."""
+    try:
+        return readers.open_table(data, file_name)
+    except readers.UnreadableFile as exc:
+        raise DatasetFileError(str(exc)) from None
 
 
-def read_table(data: bytes, file_name: str) -> Iterator[list[Any]]:
-    """The file's rows (header first) as lists of cell values."""
-    if file_name.lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise DatasetFileError(
-                _("The spreadsheet cannot be read: %(error)s") % {"error": type(exc).__name__}
-            ) from None
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
-        book.close()
-        return
-    text = _decode(data)
-    yield from csv.reader(io.StringIO(text, newline=""))
+def _text(value: str | None) -> str:
+    return "" if value is None else value.strip()
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+def _date(value: str) -> dt.date:
     text = _text(value)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
         try:
@@ -140,9 +91,8 @@ def _date(value: Any) -> dt.date:
     raise ValueError(_("Not a date (use YYYY-MM-DD)."))
 
 
-def _cell(column: Column, raw: Any, index: Callable[[str], str]) -> dict[str, Any]:
-    """Staging values for one cell; raises ValueError with the reason."""
-    text = _text(raw)
+def _cell(column: Column, text: str, index: Callable[[str], str]) -> dict[str, Any]:
+    """Staging values for one (stripped, non-empty) cell; raises ValueError with the reason."""
     if column.kind == "id":
         info = ids.validate(text, check_division=False)
         return {"id_hmac": index(info.number), "id_masked": info.masked}
@@ -156,7 +106,7 @@ def _cell(column: Column, raw: Any, index: Callable[[str], str]) -> dict[str, An
             raise ValueError(_("Unknown sex (use 男 or 女)."))
         return {column.target: sex}
     if column.kind == "date":
-        return {column.target: _date(raw)}
+        return {column.target: _date(text)}
     if column.kind == "bool":
         lowered = text.lower()
         if lowered in _TRUE:
@@ -195,11 +145,8 @@ def parse(
     progress: Callable[[int], None] | None = None,
 ) -> Parsed:
     """Parse and validate a whole file; raise :class:`DatasetFileError` if it is unusable."""
-    rows = read_table(data, file_name)
-    try:
-        header = [_text(h) for h in next(rows)]
-    except StopIteration:
-        raise DatasetFileError(_("The file is empty.")) from None
+    table = read_table(data, file_name)
+    header = [_text(h) for h in table.header]
     layout = choose(department, header, layout_name)
     if layout is None:
         raise DatasetFileError(
@@ -218,15 +165,24 @@ def parse(
         raise DatasetFileError(_("Required columns are missing: %(columns)s") % {"columns": ", ".join(missing)})
     parsed = Parsed(layout=layout)
     index = ids.blind_indexer()
-    for number, raw_row in enumerate(rows, start=2):
+    for number, raw_row in table.rows:
+        if raw_row is None:  # broken quoting, or a line over readers.MAX_LINE_CHARS
+            parsed.total += 1
+            parsed.rejected += 1
+            if len(parsed.errors) < MAX_REPORTED_ERRORS:
+                reason = _("The row cannot be read (a line over 64 KB, or broken quoting).")
+                parsed.errors.append(RowError(number, "", reason))
+            if progress is not None and parsed.total % 1000 == 0:
+                progress(1000)
+            continue
         if not any(_text(v) for v in raw_row):
             continue
         parsed.total += 1
         values: dict[str, Any] = {"row_number": number}
         problems: list[RowError] = []
         for position, column in positions:
-            raw = raw_row[position] if position < len(raw_row) else None
-            if _text(raw) == "":
+            raw = _text(raw_row[position]) if position < len(raw_row) else ""
+            if raw == "":
                 if column.required:
                     problems.append(RowError(number, column.headers[0], _("This column is required.")))
                 continue
@@ -254,33 +210,15 @@ def parse(
     return parsed
 
 
-def _row_tuple(batch_id: int, values: dict[str, Any]) -> tuple[Any, ...]:
-    blank = {"name", "sex", "division_code", "county_code", "benefit_type", "id_masked", "id_hmac"}
-    return tuple(batch_id if c == "batch_id" else values.get(c, "" if c in blank else None) for c in ROW_COLUMNS)
-
-
 def write_rows(batch_id: int, rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> None:
-    """Write staged rows: COPY on PostgreSQL, bulk_create elsewhere; in chunks."""
+    """Write staged rows in chunks (``COPY`` on PostgreSQL: :func:`core.bulk.append`)."""
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
-        if connection.vendor == "postgresql":
-            table = DatasetRow._meta.db_table
-            with connection.cursor() as cursor:
-                raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
-                with raw.copy(f"COPY {table} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
-                    for values in chunk:
-                        copy.write_row(_row_tuple(batch_id, values))
-        else:
-            DatasetRow.objects.bulk_create(
-                [DatasetRow(batch_id=batch_id, **values) for values in chunk],
-                batch_size=500,
-            )
+        bulk.append(DatasetRow, [{"batch_id": batch_id, **values} for values in chunk])
         if progress is not None:
             progress(len(chunk))
 
 
 def analyze() -> None:
     """PostgreSQL: fresh statistics after a big load, so the next run plans its joins right."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {DatasetRow._meta.db_table}")
+    bulk.analyze(DatasetRow)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jurisdictions.models import Department, Located
 
@@ -200,7 +201,7 @@ class Severity(models.TextChoices):
 
 
 class DiscrepancyStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("discrepancy status", "Open")
     SENT = "sent", _("Sent down")
     CORRECTED = "corrected", _("Corrected, awaiting re-check")
     CONFIRMED = "confirmed", _("Corrected and confirmed")
@@ -265,7 +266,7 @@ class Discrepancy(Located):
     created_at = models.DateTimeField(_("found at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent down at"), null=True, blank=True)
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("discrepancy", "closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("discrepancy")
@@ -407,13 +408,13 @@ class DuplicateSuspect(Located):
     run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("duplicate", "decided by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("duplicate", "decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("found at"), auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,9 @@ objects. This backend answers object checks in two ways:
 - ``jurisdictions.<codename>`` on anything that sits in a division (a Division, or any
   model with a ``division_id``): granted on the division or any ancestor (the rule).
 - ``<app>.<codename>`` on an object of that same app: guardian's own per-object grant
-  (the exception, e.g. a liaison of another county asked to verify one case).
+  (a generic escape hatch). The per-case exception of the product — a liaison of another
+  county asked to verify one case — is ``cases.CaseGrant``, honoured by the ``access_*``
+  helpers of ``cases.queries``.
 
 Everything else is a no, so guardian is never asked about a permission of another app
 (it raises in that case: STACK-NOTES.md).

@@ -13,7 +13,11 @@ def jurisdiction(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def memberships() -> list[Any]:
-        return list(user.memberships.select_related("division"))
+        from django.utils import timezone
+
+        from .models import in_force_q
+
+        return list(user.memberships.filter(in_force_q(timezone.localdate())).select_related("division"))
 
     def roles() -> set[str]:
         return {m.role for m in memberships()}

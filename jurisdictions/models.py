@@ -7,10 +7,12 @@ ancestors are its prefixes, so subtree questions never walk the tree in Python.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 NATION_CODE = "CN"
 
@@ -87,7 +89,9 @@ class Division(models.Model):
             ("approve_cases", _("Approve cases")),
             ("supervise", _("Supervise the jurisdiction")),
             ("audit", _("Audit the jurisdiction")),
-            ("administer", _("Administer the jurisdiction")),
+            ("administer", _("Administer the jurisdiction's settings")),
+            ("manage_staff", _("Create, deactivate and unlock staff accounts")),
+            ("grant_roles", _("Grant and end memberships and case exceptions")),
             ("reveal_id_number", _("Reveal full national ID numbers")),
             ("verify_public_security", _("Verify for public security")),
             ("verify_civil_affairs", _("Verify for civil affairs")),
@@ -112,8 +116,13 @@ class Role(models.TextChoices):
     LIAISON = "liaison", _("Department liaison")
     APPROVER = "approver", _("Approver")
     SUPERVISOR = "supervisor", _("Supervisor")
-    AUDITOR = "auditor", _("Auditor")
-    ADMIN = "admin", _("Administrator")
+    AUDITOR = "auditor", _("Audit administrator")
+    ADMIN = "admin", _("Security administrator")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+# The three separate administrators (等保 2.0 level 3): nobody holds two of them in overlapping scope.
+ADMINISTRATIVE_ROLES = (Role.SYSADMIN, Role.ADMIN, Role.AUDITOR)
 
 
 class Department(models.TextChoices):
@@ -125,61 +134,6 @@ class Department(models.TextChoices):
     MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance")
     PETITIONS = "petitions", _("Petitions bureau")
     MILITARY = "military", _("Military")
-
-
-class Membership(models.Model):
-    """A staff user's role in a division; it covers the division's whole subtree.
-
-    Memberships are what administrators grant and revoke; the guardian grants on the
-    division row are derived from them by ``jurisdictions.actions``.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="memberships", on_delete=models.CASCADE
-    )
-    division = models.ForeignKey(
-        Division, verbose_name=_("division"), related_name="memberships", on_delete=models.PROTECT
-    )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    department = models.CharField(_("department"), max_length=24, choices=Department.choices, blank=True)
-    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        ordering = ["division_id", "role"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "division", "role", "department"], name="membership_unique"),
-            models.CheckConstraint(
-                condition=(models.Q(role="liaison") & ~models.Q(department=""))
-                | (~models.Q(role="liaison") & models.Q(department="")),
-                name="membership_department_iff_liaison",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        label = self.get_role_display()
-        if self.department:
-            label = f"{label} ({self.get_department_display()})"
-        return f"{label} · {self.division.name}"
-
-
-class DivisionUserObjectPermission(UserObjectPermissionBase):
-    """Guardian's direct-FK grant table for divisions (fast joins, no generic FK)."""
-
-    content_object = models.ForeignKey(Division, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = _("division permission of a user")
-        verbose_name_plural = _("division permissions of users")
-
-
-class DivisionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Division, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("division permission of a group")
-        verbose_name_plural = _("division permissions of groups")
 
 
 class Located(models.Model):
@@ -212,3 +166,127 @@ class Located(models.Model):
             "city_code": division_code[:4] if len(division_code) >= 4 else "",
             "county_code": division_code[:6] if len(division_code) >= 6 else "",
         }
+
+
+def in_force_q(today: datetime.date, *, prefix: str = "") -> models.Q:
+    """Rows (memberships, grants) with ``starts_on``/``ends_on`` in force on ``today``.
+
+    A period includes its start day and excludes its end day: an end date stops access
+    from that day on.
+    """
+    return models.Q(**{f"{prefix}starts_on__lte": today}) & (
+        models.Q(**{f"{prefix}ends_on__isnull": True}) | models.Q(**{f"{prefix}ends_on__gt": today})
+    )
+
+
+def periods_overlap(
+    start_a: datetime.date, end_a: datetime.date | None, start_b: datetime.date, end_b: datetime.date | None
+) -> bool:
+    """Whether two half-open periods ``[start, end)`` (``None``: open-ended) share a day."""
+    return (end_b is None or start_a < end_b) and (end_a is None or start_b < end_a)
+
+
+class Membership(models.Model):
+    """A staff user's role in a division for a period; it covers the division's whole subtree.
+
+    Memberships are what security administrators grant and end; they are never deleted, so
+    the history of who could do what stays. Scope (``jurisdictions.scope``) reads the ones
+    in force on the day of the request: a future start gives nothing yet, and the end date
+    stops access from that day, with no nightly job.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="memberships", on_delete=models.CASCADE
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), related_name="memberships", on_delete=models.PROTECT
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    department = models.CharField(_("department"), max_length=24, choices=Department.choices, blank=True)
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("Access stops on this day. Leave empty for no end date.")
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["division_id", "role", "starts_on"]
+        indexes = [models.Index(fields=["division", "role"], name="membership_division_role")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "division", "role", "department"],
+                condition=models.Q(ends_on__isnull=True),
+                name="membership_unique_open",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(role="liaison") & ~models.Q(department=""))
+                | (~models.Q(role="liaison") & models.Q(department="")),
+                name="membership_department_iff_liaison",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_role_display()
+        if self.department:
+            label = f"{label} ({self.get_department_display()})"
+        return f"{label} · {self.division.name}"
+
+    def in_force(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.starts_on <= today and (self.ends_on is None or today < self.ends_on)
+
+    def ended(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.ends_on is not None and self.ends_on <= today
+
+
+class StaffProfile(Located):
+    """Where a staff account belongs: its home division, which decides which administrators see it.
+
+    Created with the account by ``jurisdictions.actions.do_create_staff`` (the account itself,
+    ``accounts.User``, knows no divisions). An administrator sees and changes the staff whose
+    home lies in their subtree; anyone else gets 404.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="staff_profile", on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        indexes = [models.Index(fields=["county_code", "user"], name="staffprofile_county_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.division_id}"

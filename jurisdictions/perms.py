@@ -14,7 +14,9 @@ HANDLE_CASES = "handle_cases"
 APPROVE_CASES = "approve_cases"
 SUPERVISE = "supervise"
 AUDIT = "audit"
-ADMINISTER = "administer"
+ADMINISTER = "administer"  # the system administrator: settings such as SLA rules, calendars, deliveries
+MANAGE_STAFF = "manage_staff"  # the system administrator: create, deactivate, unlock accounts
+GRANT_ROLES = "grant_roles"  # the security administrator: memberships and per-case exceptions
 REVEAL_ID_NUMBER = "reveal_id_number"
 VERIFY_PREFIX = "verify_"
 

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from .models import Role
-from .perms import ADMINISTER, APPROVE_CASES, AUDIT, HANDLE_CASES, REVEAL_ID_NUMBER, SUPERVISE, VIEW, verify_permission
+from django.db.models import Q
 
-__all__ = ["ROLE_PERMISSIONS", "VIEW", "permissions_for", "verify_permission"]
+from .models import Role
+from .perms import (
+    ADMINISTER,
+    APPROVE_CASES,
+    AUDIT,
+    GRANT_ROLES,
+    HANDLE_CASES,
+    MANAGE_STAFF,
+    REVEAL_ID_NUMBER,
+    SUPERVISE,
+    VERIFY_PREFIX,
+    VIEW,
+    verify_permission,
+)
+
+__all__ = ["ROLE_PERMISSIONS", "VIEW", "memberships_granting_q", "permissions_for", "verify_permission"]
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CASEWORKER: (VIEW, HANDLE_CASES, REVEAL_ID_NUMBER),
     Role.LIAISON: (VIEW,),  # plus the department's own verify_* permission
     Role.APPROVER: (VIEW, APPROVE_CASES, REVEAL_ID_NUMBER),
     Role.SUPERVISOR: (VIEW, SUPERVISE),
-    Role.AUDITOR: (VIEW, AUDIT),
-    Role.ADMIN: (VIEW, ADMINISTER),
+    Role.AUDITOR: (VIEW, AUDIT),  # the audit administrator: reads the trail, changes nothing
+    Role.ADMIN: (VIEW, GRANT_ROLES),  # the security administrator
+    Role.SYSADMIN: (VIEW, ADMINISTER, MANAGE_STAFF),  # the system administrator
 }
 
 
@@ -23,3 +38,12 @@ def permissions_for(role: str, department: str = "") -> tuple[str, ...]:
     if role == Role.LIAISON:
         codenames = (*codenames, verify_permission(department))
     return codenames
+
+
+def memberships_granting_q(codename: str, *, prefix: str = "") -> Q:
+    """A filter over memberships whose role grants ``codename`` (the inverse of :func:`permissions_for`)."""
+    if codename.startswith(VERIFY_PREFIX):
+        department = codename.removeprefix(VERIFY_PREFIX)
+        return Q(**{f"{prefix}role": Role.LIAISON, f"{prefix}department": department})
+    roles = sorted(role for role, codenames in ROLE_PERMISSIONS.items() if codename in codenames)
+    return Q(**{f"{prefix}role__in": roles})

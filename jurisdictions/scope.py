@@ -4,10 +4,13 @@ Every list is filtered by :func:`scope_q` / :func:`scoped`; every object view go
 through an ``access_*`` helper built on :func:`require_visible` (404 outside the
 user's jurisdiction) and :func:`require_perm` (403 when visible but not allowed).
 
-Grants are guardian object permissions on division rows, loaded once per user object
-(:func:`division_grants`), so a request asks the database once however many checks it
-makes. A grant on a division covers its whole subtree: division codes are prefixes of
-their descendants' codes.
+Grants are the permissions of the user's memberships in force today (a membership has a
+start and an optional end date; ``jurisdictions.roles`` says what each role grants), read at
+request time and cached on the user object for that day only (:func:`division_grants`), so a
+request asks the database once however many checks it makes, a change of day needs no
+nightly job, and every membership change drops the cache (:func:`forget_grants`). A grant
+on a division covers its whole subtree: division codes are prefixes of their descendants'
+codes.
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
     NATION_CODE,
     Division,
-    DivisionUserObjectPermission,
     Level,
+    Membership,
     ancestor_codes,
+    in_force_q,
     level_of_code,
     normalise_code,
 )
 from .perms import SUPERVISE, VIEW
+from .roles import memberships_granting_q, permissions_for
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -39,20 +45,26 @@ _CACHE_ATTR = "_laurel_division_grants"
 
 
 def division_grants(user: Any) -> dict[str, frozenset[str]]:
-    """``{division_code: {codename, ...}}`` of the user's jurisdiction grants (cached on the user)."""
+    """``{division_code: {codename, ...}}`` of the user's jurisdiction grants today.
+
+    Cached on the user object together with the day it was computed for: the cache is
+    dropped at the date boundary (a long-lived user object in a worker recomputes on the
+    next day) and by every membership change (:func:`forget_grants`).
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
+    today = timezone.localdate()
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] == today:
+        return cached[1]
     grants: dict[str, set[str]] = {}
-    rows = DivisionUserObjectPermission.objects.filter(user_id=user.pk).values_list(
-        "content_object_id", "permission__codename"
+    rows = Membership.objects.filter(in_force_q(today), user_id=user.pk).values_list(
+        "division_id", "role", "department"
     )
-    for code, codename in rows:
-        grants.setdefault(code, set()).add(codename)
+    for code, role, department in rows:
+        grants.setdefault(code, set()).update(permissions_for(role, department))
     frozen = {code: frozenset(names) for code, names in grants.items()}
-    setattr(user, _CACHE_ATTR, frozen)
+    setattr(user, _CACHE_ATTR, (today, frozen))
     return frozen
 
 
@@ -170,9 +182,11 @@ def access_located(user: Any, obj: Model | None, *, codename: str | None = None)
 
 
 def users_with_perm_at(codename: str, division_code: str) -> list[Any]:
-    """Active users holding ``codename`` at ``division_code`` or above (a grant covers its subtree), by id."""
-    user_ids = DivisionUserObjectPermission.objects.filter(
-        content_object_id__in=ancestor_codes(division_code), permission__codename=codename
+    """Active users holding ``codename`` at ``division_code`` or above today (a grant covers its subtree), by id."""
+    user_ids = Membership.objects.filter(
+        memberships_granting_q(codename),
+        in_force_q(timezone.localdate()),
+        division_id__in=ancestor_codes(division_code),
     ).values_list("user_id", flat=True)
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
@@ -184,7 +198,9 @@ def supervisors_of(division_code: str) -> list[Any]:
 
 def roles_of(user: Any) -> set[str]:
     """The roles the user holds anywhere (for navigation; never for authorisation)."""
-    return set(user.memberships.values_list("role", flat=True)) if user.is_authenticated else set()
+    if not user.is_authenticated:
+        return set()
+    return set(user.memberships.filter(in_force_q(timezone.localdate())).values_list("role", flat=True))
 
 
 def ancestors_of(codes: Iterable[str]) -> dict[str, Division]:

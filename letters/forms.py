@@ -17,7 +17,11 @@ MAX_SEAL_BYTES = 2 * 1024 * 1024
 
 class DispatchForm(forms.Form):
     method = forms.ChoiceField(label=_("How"), choices=DispatchMethod.choices)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # what <input type=date> accepts
+        initial=timezone.localdate,
+    )
     tracking_number = forms.CharField(label=_("Tracking number (mail)"), max_length=64, required=False)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 

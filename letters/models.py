@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jurisdictions.models import Division, Located
 
@@ -110,7 +111,8 @@ class Letter(Located):
     """One issued (or to-be-issued) letter about a case. ``division`` is the case's division."""
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="letters")
-    kind = models.CharField(_("kind"), max_length=16, choices=kinds.choices)  # registered by the issuing app
+    # The kinds are registered by the issuing app.
+    kind = models.CharField(pgettext_lazy("letter", "kind"), max_length=16, choices=kinds.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence number"))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import PeriodKind
 
 
 class PeriodForm(forms.Form):
-    key = forms.SlugField(label=_("Key"), max_length=16, help_text=_("For example 2026-11 or phase-1."))
+    key = forms.SlugField(
+        label=pgettext_lazy("period", "Key"), max_length=16, help_text=_("For example 2026-11 or phase-1.")
+    )
     name = forms.CharField(label=_("Name"), max_length=64)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PeriodKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("period", "Kind"), choices=PeriodKind.choices)
     starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
     county_due = forms.DateField(label=_("Counties submit by"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -35,7 +35,9 @@ class ReportingPeriod(models.Model):
     """What is reported and the due dates of each level."""
 
     key = models.SlugField(_("key"), max_length=16, unique=True, help_text=_("For example 2026-11 or phase-1."))
-    kind = models.CharField(_("kind"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    kind = models.CharField(
+        pgettext_lazy("period", "kind"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH
+    )
     name = models.CharField(_("name"), max_length=64)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from cases.models import Status
 from crosscheck.models import DiscrepancyStatus
@@ -206,9 +206,12 @@ def throughput_table(weeks: list[dict[str, Any]]) -> Table:
     return Table(
         "throughput",
         str(TABLE_TITLES["throughput"]),
-        [_("Week starting"), _("Filed"), _("Decided")],
+        [_("Week starting"), pgettext("count", "Filed"), _("Decided")],
         rows,
-        bar_chart([_("Filed"), _("Decided")], [(str(w["week"])[5:], [w["filed"], w["decided"]]) for w in weeks]),
+        bar_chart(
+            [pgettext("count", "Filed"), _("Decided")],
+            [(str(w["week"])[5:], [w["filed"], w["decided"]]) for w in weeks],
+        ),
     )
 
 

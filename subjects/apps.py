@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,7 @@ class SubjectsConfig(AppConfig):
     verbose_name = _("Subjects")
 
     def ready(self) -> None:
+        from core.jobs import PeriodicJob, register_periodic
         from notifications.events import EventSpec, register_event
 
         register_event(
@@ -20,4 +23,8 @@ class SubjectsConfig(AppConfig):
                 body=_("The import %(name)s finished: %(ok)s rows loaded, %(errors)s rows with errors."),
                 email=True,
             ),
+        )
+        # Import batches whose job was lost (web process died between commit and enqueue, worker died).
+        register_periodic(
+            PeriodicJob("sweep_imports", "subjects.tasks.sweep_imports", every=datetime.timedelta(minutes=5))
         )

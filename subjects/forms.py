@@ -74,7 +74,7 @@ SECTIONS = [
 # "name" alone is already translated as a division's 名称 elsewhere; a person has a 姓名.
 PERSON_NAME = pgettext_lazy("person", "name")
 
-OWNS_HOME_CHOICES = [("", _("Unknown")), ("true", _("Yes")), ("false", _("No"))]
+OWNS_HOME_CHOICES = [("", pgettext_lazy("answer", "Unknown")), ("true", _("Yes")), ("false", _("No"))]
 
 
 def household_divisions(user: Any) -> Any:

@@ -14,6 +14,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.validators import no_invisible_characters
 from jurisdictions.models import Division, Located
@@ -296,7 +297,7 @@ class Subject(Located):
     city_code = models.CharField(max_length=4, editable=False, blank=True)
     county_code = models.CharField(max_length=6, editable=False, blank=True)
     # Basic information (个人基本信息).
-    name = models.CharField(_("name"), max_length=64, validators=[no_invisible_characters])
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, validators=[no_invisible_characters])
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
     # Unique through Meta.constraints (a plain unique index, without a LIKE twin).
     id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, editable=False)
@@ -546,6 +547,11 @@ class ImportBatch(Located):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The run that owns the batch (subjects.actions.imports.do_claim_import_batch) and its last
+    # sign of life (queued, claimed, a chunk written): the periodic sweep queues a batch again
+    # when it stays silent too long (a job lost between commit and enqueue, or a dead worker).
+    claim = models.CharField(_("claimed by run"), max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import batch")

@@ -86,6 +86,9 @@ GRIEVANCES = (
     "申请参加城镇职工养老保险补缴。",
 )
 
+# The reference shown beside each generated value ("where did this come from?"), in the users' words.
+SYNTHETIC_REF = "合成演示数据"
+
 
 def _name(rng: random.Random) -> str:
     surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.01 else rng.choice(SURNAMES)
@@ -260,17 +263,17 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
 
     Bypasses the per-record actions on purpose (speed); the caller records one audit event.
     """
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
+    from core import bulk
     from jurisdictions.models import Located
 
-    from .importer import _pg_insert
     from .models import Benefit, Subject
 
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     now = timezone.now()
-    entry = {"source": provenance, "ref": "generated", "at": now.isoformat()}
+    entry = {"source": provenance, "ref": SYNTHETIC_REF, "at": now.isoformat()}
     index = ids.blind_indexer()
     numbers = [r["id_number"] for r in rows]
     tokens = ids.encrypt_many(numbers)
@@ -290,17 +293,11 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
                 **values,
             )
         )
+    attnames = [f.attname for f in Subject._meta.concrete_fields if f.attname != "id"]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            inserted = _pg_insert(objects)
-        else:
-            before = set(
-                Subject.objects.filter(id_number_hmac__in=[o.id_number_hmac for o in objects]).values_list(
-                    "id_number_hmac", flat=True
-                )
-            )
-            Subject.objects.bulk_create(objects, batch_size=500, ignore_conflicts=True)
-            inserted = {o.id_number_hmac for o in objects} - before
+        inserted = bulk.insert_new(
+            Subject, [{a: getattr(o, a) for a in attnames} for o in objects], unique="id_number_hmac"
+        )
         new = Subject.objects.filter(id_number_hmac__in=list(inserted)).values_list("id", "birth_date")
         benefits = []
         for subject_id, birth in new:
@@ -314,7 +311,7 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
                             amount=Decimal(rng.randrange(low, high + 1)) if high else Decimal(0),
                             start=start,
                             provenance=provenance,
-                            source_ref="generated",
+                            source_ref=SYNTHETIC_REF,
                         )
                     )
         Benefit.objects.bulk_create(benefits, batch_size=1000)

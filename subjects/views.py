@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -93,8 +94,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     form = SearchForm(request.GET or None, user=request.user)
     qs = _search_queryset(request, form).order_by("county_code", "id")
     columns = [
-        ("id", _("Record")),
-        ("name", _("Name")),
+        ("id", pgettext("subject", "Record")),
+        ("name", pgettext("person", "Name")),
         ("id_number_masked", _("ID number (masked)")),
         ("sex", _("Sex")),
         ("birth_date", _("Birth date")),
@@ -143,6 +144,21 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+# The person's own history in words (the auditor's workspace names every event type).
+HISTORY_LABELS = {
+    "subject.registered": gettext_lazy("Person registered"),
+    "subject.updated": gettext_lazy("Personal data changed"),
+    "subject.duplicate_flagged": gettext_lazy("Possible duplicate flagged"),
+    "subject.benefit_added": gettext_lazy("Benefit added"),
+    "subject.benefit_ended": gettext_lazy("Benefit ended"),
+    "subject.id_revealed": gettext_lazy("ID number revealed"),
+    "subject.generated": gettext_lazy("Synthetic people generated"),
+    "subject.import_batch": gettext_lazy("People imported"),
+    "subject.merged": gettext_lazy("Duplicate record merged into this one"),
+    "subject.merged_away": gettext_lazy("Record merged into another"),
+}
+
+
 def _provenance_rows(subject: Subject) -> dict[str, dict[str, Any]]:
     labels = dict(Provenance.choices)
     rows = {}
@@ -173,7 +189,23 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
                 value = display() if display else getattr(subject, name)
             rows.append({"name": name, "label": bound.label, "value": value, "provenance": provenance.get(name)})
         sections.append((title, rows))
-    history = AuditEvent.objects.filter(object_type="subjects.subject", object_id=str(subject.pk)).order_by("-id")[:50]
+    field_labels = {bound.name: str(bound.label) for bound in form}
+    history = [
+        {
+            "at": e.occurred_at,
+            "who": (e.actor.get_full_name() or e.actor_username) if e.actor else e.actor_username,
+            "what": str(HISTORY_LABELS.get(e.event_type, e.event_type)),
+            "changes": [
+                (field_labels.get(field, field), change.get("old"), change.get("new"))
+                for field, change in (e.data.get("changes") or {}).items()
+                if isinstance(change, dict)
+            ],
+            "reason": e.data.get("reason", ""),
+        }
+        for e in AuditEvent.objects.filter(object_type="subjects.subject", object_id=str(subject.pk))
+        .select_related("actor")
+        .order_by("-id")[:50]
+    ]
     return render(
         request,
         "subjects/detail.html",

@@ -17,7 +17,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division
 
 from . import queries
-from .actions import do_open_import_batch
+from .actions.imports import do_open_import_batch
 from .forms import HANDLE, ImportUploadForm
 from .importer import TEMPLATES, template_csv
 from .models import ImportSource

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -31,13 +32,22 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("load_divisions", verbosity=0)
 
 
+# Memberships of the fixtures start long ago, so that tests that travel in time (freezegun) find them in force.
+MEMBERSHIPS_SINCE = datetime.date(2000, 1, 1)
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(username: str, role: str | None = None, division: str = COUNTY_A, department: str = "", **kw: Any) -> User:
         user = do_create_staff_user(username, password="correct-horse-battery", actor=None, **kw)
         if role:
             do_grant_membership(
-                user, division=Division.objects.get(code=division), role=role, department=department, actor=None
+                user,
+                division=Division.objects.get(code=division),
+                role=role,
+                department=department,
+                starts_on=MEMBERSHIPS_SINCE,
+                actor=None,
             )
         return user
 

@@ -5,7 +5,8 @@
   automatic nodes after them; :func:`do_complete_task` dispatches a task's fields to its step;
 - :mod:`.steps`: who holds a task (claim, release, reassign);
 - :mod:`.sla`: SLA rules, the working-day calendar, escalation and the periodic SLA scan;
-- :mod:`.attachments`: documents (stored by ``cases.storage``).
+- :mod:`.attachments`: documents (stored by ``cases.storage``);
+- :mod:`.grants`: per-case exception grants (one user, one case, a reason and a period).
 
 Each action runs in one transaction, locks the case row first (``select_for_update``; the
 one serialisation point for a case, taken before viewflow's own process lock), applies a
@@ -38,6 +39,7 @@ from .filing import (
     open_cases_like,
     validate_kind_fields,
 )
+from .grants import do_end_case_grant, do_grant_case_access
 from .sla import do_clear_calendar_day, do_escalate_case, do_set_calendar_day, do_set_sla_rule, scan_sla
 from .steps import do_claim_task, do_reassign_task, do_release_task
 
@@ -53,8 +55,10 @@ __all__ = [
     "do_complete_task",
     "do_conclude_verification",
     "do_decide",
+    "do_end_case_grant",
     "do_escalate_case",
     "do_file_case",
+    "do_grant_case_access",
     "do_reassign_task",
     "do_record_download",
     "do_record_verification",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Status, VerificationResultChoice
 from cases.nodes import label as node_label
+from subjects.models import BenefitType
 
 register = template.Library()
 
@@ -24,6 +25,8 @@ EVENT_LABELS = {
     "task.reassigned": _("Task reassigned"),
     "attachment.added": _("Document attached"),
     "attachment.downloaded": _("Document downloaded"),
+    "case.access_granted": _("Case shared as an exception"),
+    "case.access_ended": _("Case exception ended"),
 }
 
 
@@ -49,5 +52,14 @@ def task_label(node: Any) -> str:
 def result_label(value: str) -> Any:
     try:
         return VerificationResultChoice(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def benefit_label(value: str) -> Any:
+    """``"dibao"`` → "最低生活保障" (the benefit type's name; an unknown value as stored)."""
+    try:
+        return BenefitType(value).label
     except ValueError:
         return value

@@ -31,4 +31,7 @@ def cases_nav_links(context: Any) -> dict[str, Any]:
 
     user = getattr(context.get("request"), "user", None)
     is_admin = bool(user and user.is_authenticated and (user.is_superuser or scope.codes_with(user, ADMINISTER)))
-    return {"task_counts": case_task_counts(context), "is_admin": is_admin}
+    from cases.queries import shared_count
+
+    shared = shared_count(user) if user is not None and user.is_authenticated else 0
+    return {"task_counts": case_task_counts(context), "is_admin": is_admin, "shared_count": shared}

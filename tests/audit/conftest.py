@@ -19,6 +19,8 @@ def audit_paths(settings: Any, tmp_path: Path) -> Path:
     settings.LAUREL_AUDIT_SIGNING_KEY = tmp_path / "keys" / "signing-key.pem"
     settings.LAUREL_AUDIT_VERIFY_KEY = tmp_path / "keys" / "verify-key.pem"
     settings.LAUREL_AUDIT_CHECKPOINT_DIR = tmp_path / "checkpoints"
+    settings.LAUREL_AUDIT_ANCHOR_FILE = tmp_path / "anchor" / "anchors.log"
+    settings.LAUREL_AUDIT_RETIRED_KEYS_DIR = tmp_path / "keys" / "retired"
     return tmp_path
 
 

@@ -74,10 +74,11 @@ def test_the_timeline_reconstructs_a_cases_history(
     rows = response.context["rows"]
     assert [row["id"] for row in rows] == [str(e.pk) for e in case_history]
     second = rows[1]
-    assert (second["actor"], second["role"], second["from"], second["to"]) == (
+    # Statuses by their Chinese names; a value that is no status is shown as recorded.
+    assert (second["actor_link"], second["role"], second["from"], second["to"]) == (
         "supervisor",
         "督导",
-        "submitted",
+        "已提交",
         "verification",
     )
     assert (second["reason"], second["evidence"], second["task"]) == ("材料齐全", "document:7; document:9", "review")
@@ -121,7 +122,7 @@ def test_an_auditor_of_another_province_sees_nothing(
     client = web_as(auditor_other_province)
     assert client.get("/audit/objects/cases.case/41/").status_code == 404
     rows = client.get("/audit/", {"object_type": "cases.case"}).context["rows"]
-    assert [row["object"] for row in rows] == ["cases.case:99"]
+    assert [row["object"] for row in rows] == ["案件 #99"]  # no such case here: its kind and id
     body = client.get("/audit/export.csv", {"object_type": "cases.case", "object_id": "41"}).content.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(body)))) == 1  # the header only
 

@@ -58,6 +58,11 @@ def browser() -> Any:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             yield browser
             browser.close()
+            # The ORM may have opened a session of its own inside Playwright's event loop: close it
+            # here, or the live server's clean-up ends it under the next browser test's feet.
+            from django.db import connections
+
+            connections.close_all()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 

@@ -78,8 +78,14 @@ def test_overdue_cases_are_flagged_and_escalated_once(file_case, city_supervisor
     assert Case.objects.get(pk=case.pk).escalated_at is not None
 
 
+def test_the_security_administrator_cannot_edit_time_limits(client, make_user):
+    logged_in(client, make_user("security", "admin"))
+    assert client.get("/cases/settings/sla/").status_code == 403
+
+
 def test_administrators_edit_rules_and_calendar_and_it_is_audited(client, make_user):
-    admin = make_user("admin", "admin")
+    # Settings belong to the system administrator (the security administrator grants roles).
+    admin = make_user("admin", "sysadmin")
     logged_in(client, admin)
     assert client.get("/cases/settings/sla/").status_code == 200
     response = client.post("/cases/settings/sla/", {"kind": "grievance", "stage": "verifying", "working_days": "7"})

@@ -106,6 +106,48 @@ def test_withdraw_from_the_page(client, caseworker, file_case):
     assert client.post(f"/cases/{case.pk}/withdraw/", {"reason": "再次"}).status_code == 409
 
 
+def test_withdrawing_asks_for_confirmation_on_a_page_of_its_own(client, caseworker, file_case):
+    case = file_case()
+    detail = logged_in(client, caseworker).get(f"/cases/{case.pk}/").content.decode()
+    assert f'action="/cases/{case.pk}/withdraw/"' not in detail  # no dangerous form inline
+    assert f'href="/cases/{case.pk}/withdraw/"' in detail
+    confirm = client.get(f"/cases/{case.pk}/withdraw/")
+    assert confirm.status_code == 200
+    assert "撤回" in confirm.content.decode() and case.number in confirm.content.decode()
+    assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED  # looking withdrew nothing
+    unexplained = client.post(f"/cases/{case.pk}/withdraw/", {"reason": ""})
+    assert unexplained.status_code == 400
+    assert unexplained.context["form"].errors["reason"]
+    assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED
+
+
+def test_the_case_page_shows_the_step_the_case_is_at_and_its_due_date(client, caseworker, walk, file_case):
+    case = walk.intake(file_case())
+    response = logged_in(client, caseworker).get(f"/cases/{case.pk}/")
+    steps = response.context["steps"]
+    assert [str(s["label"]) for s in steps] == ["受理", "核查", "审批", "办结"]
+    assert [s["state"] for s in steps] == ["done", "current", "todo", "todo"]
+    assert steps[1]["due"] == case.due_at
+    assert 'aria-current="step"' in response.content.decode()
+
+
+def test_a_finished_case_has_every_step_done(client, caseworker, file_case):
+    case = file_case()
+    logged_in(client, caseworker).post(f"/cases/{case.pk}/withdraw/", {"reason": "本人撤回"})
+    steps = client.get(f"/cases/{case.pk}/").context["steps"]
+    assert [s["state"] for s in steps] == ["done"] * 4
+    assert steps[-1]["note"] == "已撤回"
+
+
+def test_the_timeline_names_people_not_usernames(client, caseworker, file_case):
+    caseworker.first_name = "张经办"
+    caseworker.save(update_fields=["first_name"])
+    case = file_case()
+    timeline = logged_in(client, caseworker).get(f"/cases/{case.pk}/").content.decode().split('id="timeline"')[1]
+    assert "张经办" in timeline
+    assert caseworker.username not in timeline
+
+
 def test_filing_a_duplicate_shows_the_open_case(client, caseworker, subject, file_case):
     first = file_case()
     body = {
@@ -178,6 +220,7 @@ def test_the_outsider_gets_404_on_every_case_page(
         for url in (
             f"/cases/{case.pk}/",
             f"/cases/{case.pk}/print/",
+            f"/cases/{case.pk}/withdraw/",
             f"/cases/tasks/{task.pk}/",
             f"/cases/new/?subject={subject.pk}",
         ):

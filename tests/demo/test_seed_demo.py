@@ -51,3 +51,17 @@ def test_the_demo_geography_is_one_city_two_counties() -> None:
     caseworker_b = User.objects.get(username="caseworker_b")
     assert scope.can_see(supervisor, "440106") and scope.can_see(supervisor, "440104")
     assert not scope.can_see(caseworker_b, "440106")
+
+
+def test_the_demo_has_a_system_administrator_apart_from_the_security_administrator() -> None:
+    seed()
+    sysadmin, admin = User.objects.get(username="sysadmin"), User.objects.get(username="admin")
+    assert scope.has_perm_at(sysadmin, "manage_staff", "440106")
+    assert not scope.has_perm_at(sysadmin, "grant_roles", "440106")
+    assert scope.has_perm_at(admin, "grant_roles", "440106")
+    assert not scope.has_perm_at(admin, "manage_staff", "440106")
+    # Every demo login appears on the staff page of its county's administrators.
+    from jurisdictions.queries import staff_for
+
+    listed = {u.username for u in staff_for(sysadmin)}
+    assert {"caseworker", "approver", "admin", "sysadmin"} <= listed and "caseworker_b" not in listed

@@ -7,7 +7,8 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from tests.conftest import CITY
+from jurisdictions.actions import do_end_membership
+from tests.conftest import CITY, MEMBERSHIPS_SINCE
 
 
 def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], APIClient], supervisor: Any) -> None:
@@ -21,8 +22,15 @@ def test_me_lists_memberships_with_the_division_path(api_as: Callable[[Any], API
             "level": 2,
             "role": "supervisor",
             "department": "",
+            "starts_on": MEMBERSHIPS_SINCE.isoformat(),
+            "ends_on": None,
         }
     ]
+
+
+def test_me_leaves_out_ended_memberships(api_as: Callable[[Any], APIClient], supervisor: Any) -> None:
+    do_end_membership(supervisor.memberships.get(), actor=None)
+    assert api_as(supervisor).get("/api/v1/me/").json()["memberships"] == []
 
 
 def test_me_needs_authentication(db: Any) -> None:

@@ -3,6 +3,7 @@ glyph or font fails loudly instead of printing tofu."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_approval_letter_text_has_the_exact_chinese_strings(
     text = _flat(pdf_text(Path(settings.LAUREL_LETTER_DIR) / letter.file_name))
     for expected in (
         "广州市天河区退役军人事务局",
-        "天退役军人决〔2026〕1号",
+        f"天退役军人决〔{letter.year}〕1号",  # the year the letter was numbered in (local calendar)
         "批准决定书",
         f"{RARE_NAME}：",  # the addressee, rare characters included
         case.subject.id_number_masked,
@@ -131,3 +132,49 @@ def test_a_name_that_cannot_be_printed_fails_the_job_and_the_letter_says_why(
     assert letter.status == Status.FAILED
     assert "U+30000" in letter.error
     assert letter.sha256 == "" and letter.file_name == ""
+
+
+def pdf_pages(path: Path) -> list[str]:
+    count = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(
+                ["pdfinfo", str(path)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for n in range(1, count + 1)
+    ]
+
+
+@needs_pdftotext
+def test_the_seal_and_date_never_stand_alone_at_the_top_of_a_page(
+    letterhead: Any,
+    file_case: Callable[..., Any],
+    decide: Callable[..., Any],
+    issue: Callable[..., Letter],
+    settings: Any,
+) -> None:
+    """Reasons of growing length push the signature down the page; wherever the page breaks, the
+    signature block starts no page: the body's last lines come with it (GB/T 9704)."""
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    sentence = "经核查，申请人提交的退役证明所载入伍时间与档案记载不一致，且未能补正。"
+    checked = 0
+    for sentences in range(6, 40):
+        case = decide(file_case(), "reject", reasons=sentence * sentences)
+        letter = issue(case, "rejection")
+        pages = pdf_pages(Path(settings.LAUREL_LETTER_DIR) / letter.file_name)
+        bureau = letter.snapshot["issuer"]["bureau_name"]
+        for text in pages[1:]:
+            first = next(line.strip() for line in text.splitlines() if line.strip())
+            assert first != bureau, f"{sentences} sentences: the signature opens page {pages.index(text) + 1}"
+        checked += len(pages) > 1
+        if checked >= 10:
+            break
+    assert checked, "no reasons were long enough to reach a second page"

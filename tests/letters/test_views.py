@@ -177,7 +177,7 @@ def test_an_administrator_sets_the_letterhead_of_their_county(
 
     from PIL import Image
 
-    admin = make_user("county_admin", "admin", COUNTY_A)
+    admin = make_user("county_admin", "sysadmin", COUNTY_A)  # letterheads are settings: the system administrator
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=admin, name="test", confirmed=True)
@@ -230,3 +230,31 @@ def test_a_caseworker_requests_a_correction_letter_from_the_case_page(
     assert response.status_code == 302 and response["Location"] == reverse("letters:detail", args=[letter.pk])
     assert letter.kind == "correction" and letter.snapshot["correction"] == {"what": "请补充退役证复印件。", "days": 10}
     assert letter.number in client.get(reverse("letters:case", args=[case.pk])).content.decode()
+
+
+def test_the_verification_page_speaks_to_the_public(client: Client, letter: Letter) -> None:
+    page = client.get(reverse("letters:verify", args=[letter.verification_code])).content.decode()
+    footer = page.split('<footer class="footer">', 1)[1]
+    assert "查验" in footer and "仅限授权工作人员" not in footer  # its own footer, not the staff one
+    assert "sha256sum" not in page  # no shell commands for the public
+    assert 'style="' not in page  # the hash is wrapped by the stylesheet (the CSP forbids inline styles)
+    assert f'<code class="hash">{letter.sha256}</code>' in page
+
+
+def test_the_dispatch_date_is_prefilled_as_the_browser_date_field_expects(
+    client: Client, letter: Letter, caseworker: Any
+) -> None:
+    client.force_login(caseworker)
+    page = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    assert f'type="date" name="date" value="{timezone.localdate().isoformat()}"' in page
+    assert "登记" in page  # the dispatch button: 登记, not 档案号
+
+
+def test_the_signing_certificate_is_described_in_chinese() -> None:
+    from django.utils import translation
+
+    from letters.templatetags.letters_extras import certificate
+
+    with translation.override("zh-hans"):
+        described = certificate("Common Name: 天河区退役军人事务局, Organization: 天河区人民政府, Country: CN")
+    assert described == "名称：天河区退役军人事务局；单位：天河区人民政府；国家：CN"

@@ -129,12 +129,12 @@ def bob(staff: Callable[..., User]) -> User:
 
 @pytest.fixture
 def admin_a(staff: Callable[..., User]) -> User:
-    return staff("admin_a", "admin", COUNTY_A)
+    return staff("admin_a", "sysadmin", COUNTY_A)  # failed deliveries: the system administrator
 
 
 @pytest.fixture
 def admin_b(staff: Callable[..., User]) -> User:
-    return staff("admin_b", "admin", COUNTY_B)
+    return staff("admin_b", "sysadmin", COUNTY_B)
 
 
 @pytest.fixture

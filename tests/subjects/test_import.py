@@ -13,7 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from subjects import ids
-from subjects.importer import run_batch, template_csv, template_header
+from subjects.actions.imports import run_import_batch
+from subjects.importer import template_csv, template_header
 from subjects.models import DuplicateFlag, ImportBatch, ImportSource, ImportStatus, Subject
 from tests.conftest import COUNTY_A, COUNTY_B
 
@@ -36,7 +37,9 @@ def write_csv(path: Path, rows: list[list[str]], *, header: list[str] = HEADER, 
 def run(path: Path, *, source: str = "county", scope: str = "CN", dry_run: bool = False) -> ImportBatch:
     batch = ImportBatch(division_id=scope, source=source, file_name=path.name, dry_run=dry_run)
     batch.save()
-    return run_batch(batch, path, actor=None, scope_codes=[scope])
+    done = run_import_batch(batch, path, actor=None, scope_codes=[scope])
+    assert done is not None
+    return done
 
 
 def errors_of(batch: ImportBatch) -> list[list[str]]:
@@ -273,6 +276,6 @@ def test_the_uploader_is_told_when_the_import_finished(tmp_path: Path, caseworke
     )
     batch = ImportBatch(division_id=COUNTY_A, source="county", file_name=path.name, created_by=caseworker)
     batch.save()
-    run_batch(batch, path, actor=caseworker, scope_codes=[COUNTY_A])
+    run_import_batch(batch, path, actor=caseworker, scope_codes=[COUNTY_A])
     notice = Notification.objects.get(recipient=caseworker, event="import.finished")
     assert notice.context == {"name": "a.csv", "ok": 1, "errors": 1}

@@ -62,7 +62,8 @@ def test_detail_shows_every_section_masked_with_provenance(subject_a: Subject, c
     assert subject_a.id_number_masked in body
     assert full_number(subject_a) not in body
     assert "经办人录入" in body
-    assert "subject.registered" in body  # the history section
+    assert "登记服务对象" in body  # the history section, by the event's name
+    assert "subject.registered" not in body
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.actions import do_create_staff_user, do_set_password
 from accounts.models import User
-from jurisdictions.actions import do_grant_membership
+from jurisdictions.actions import do_grant_membership, do_place_staff
 from jurisdictions.models import Department, Division, Role
 from subjects.models import Subject
 
@@ -26,7 +26,8 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("approver", "赵审批", Role.APPROVER, "", COUNTY_A),
     ("supervisor", "陈督导", Role.SUPERVISOR, "", CITY),
     ("auditor", "刘审计", Role.AUDITOR, "", COUNTY_A),
-    ("admin", "周管理", Role.ADMIN, "", COUNTY_A),
+    ("admin", "周管理", Role.ADMIN, "", COUNTY_A),  # security administrator
+    ("sysadmin", "吴系统", Role.SYSADMIN, "", COUNTY_A),  # system administrator
     ("caseworker_b", "孙经办", Role.CASEWORKER, "", COUNTY_B),
 ]
 
@@ -54,9 +55,9 @@ class Command(BaseCommand):
                 )
             elif not user.check_password(password):
                 do_set_password(user, password=password, actor=None)
-            do_grant_membership(
-                user, division=Division.objects.get(code=code), role=role, department=department, actor=None
-            )
+            division = Division.objects.get(code=code)
+            do_place_staff(user, division=division, actor=None)
+            do_grant_membership(user, division=division, role=role, department=department, actor=None)
         self.stdout.write(self.style.SUCCESS("Demo users (password: DEMO_PASSWORD, default laurel-demo):"))
         for username, full_name, role, department, code in DEMO_USERS:
             division = Division.objects.get(code=code)

@@ -9,9 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
+from core.readers import UnreadableFile, open_table
 from jurisdictions.models import NATION_CODE, Division, normalise_code
-from subjects.actions import do_open_import_batch
-from subjects.importer import TEMPLATES, open_table, run_batch
+from subjects.actions.imports import do_open_import_batch, run_import_batch
+from subjects.importer import TEMPLATES
 from subjects.models import ImportSource, ImportStatus
 
 
@@ -53,14 +54,17 @@ class Command(BaseCommand):
         )
         quiet = options["verbosity"] < 1
         try:
-            estimated = open_table(path).estimated_rows
-        except Exception:
-            estimated = None
+            estimated: int | None = open_table(path).estimated_rows
+        except UnreadableFile:
+            estimated = None  # run_import_batch reports why
         bar = tqdm(total=estimated, desc=path.name, unit="row", disable=quiet)
         try:
-            batch = run_batch(batch, path, actor=actor, scope_codes=[code], progress=bar.update)
+            done = run_import_batch(batch, path, actor=actor, scope_codes=[code], progress=bar.update)
         finally:
             bar.close()
+        if done is None:  # cannot happen for a batch this command opened, unless a sweep took it over
+            raise CommandError(f"batch {batch.pk} was taken over by another run")
+        batch = done
         if batch.status == ImportStatus.FAILED:
             raise CommandError(batch.message)
         if options["errors"] and batch.error_file:

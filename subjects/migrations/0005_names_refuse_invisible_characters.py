@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subjects', '0003_subject_merged_into'),
+        ('subjects', '0004_importbatch_claim'),
     ]
 
     operations = [

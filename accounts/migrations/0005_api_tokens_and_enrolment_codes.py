@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_id_number_hmac'),
+        ('accounts', '0004_declared_close_relatives'),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 """Every write to the subject registry. One transaction each, audited, ID numbers masked.
 
 Actions trust their caller: authorisation happens at the entry point (``queries.access_subject``).
+The bulk import's writes live in :mod:`subjects.actions.imports` (re-exported here).
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.log import record
-from core.jobs import enqueue
 from jurisdictions.models import Division
-
-from . import ids
-from .models import (
+from subjects import ids
+from subjects.actions.imports import do_open_import_batch as do_open_import_batch
+from subjects.actions.imports import do_requeue_lost_imports as do_requeue_lost_imports
+from subjects.actions.imports import run_import_batch as run_import_batch
+from subjects.models import (
     TRACKED_FIELDS,
     Benefit,
     BenefitStatus,
     BenefitType,
     DuplicateFlag,
     IdReveal,
-    ImportBatch,
     Provenance,
     Subject,
     SubjectStatus,
@@ -454,51 +455,6 @@ def do_merge_subjects(keep: Subject, duplicate: Subject, *, actor: Any | None, r
     record(event_type="subject.merged", actor=actor, obj=keep, data=data)
     record(event_type="subject.merged_away", actor=actor, obj=duplicate, data=data)
     return keep
-
-
-@transaction.atomic
-def do_open_import_batch(
-    *,
-    division: Division,
-    source: str,
-    file_name: str,
-    dry_run: bool,
-    actor: Any | None,
-    upload: Any | None = None,
-    sha256: str = "",
-) -> ImportBatch:
-    """Open an import batch (recorded: who imports what, where).
-
-    With ``upload`` (the web form) the file is stored and the background job queued on commit
-    (``core.jobs.enqueue``), so the job exists only when the batch does; without it the caller
-    (the command line) runs ``subjects.importer.run_batch`` itself.
-    """
-    batch = ImportBatch(
-        division=division,
-        source=source,
-        file_name=file_name[:255],
-        sha256=sha256,
-        dry_run=dry_run,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    batch.save()
-    if upload is not None:
-        upload.seek(0)
-        batch.file.save(f"import-{batch.pk}.{file_name.rsplit('.', 1)[-1].lower()}", upload, save=True)
-        enqueue("subjects.tasks.import_batch", batch.pk)
-    record(
-        event_type="subject.import_opened",
-        actor=actor,
-        obj=batch,
-        data={
-            "source": source,
-            "file_name": batch.file_name,
-            "sha256": sha256,
-            "dry_run": dry_run,
-            "background": upload is not None,
-        },
-    )
-    return batch
 
 
 @transaction.atomic

@@ -1,0 +1,480 @@
+"""The bulk import's writes: open a batch, claim it, write its rows chunk by chunk, close it.
+
+:func:`run_import_batch` drives one run: :class:`subjects.importer.RowReader` checks the rows
+(no writes), and each chunk of good rows is written by :func:`do_import_rows` in its own
+transaction, so good rows are kept whatever happens to bad ones or to a later chunk. Inserts
+and updates are set-based (:mod:`core.bulk`: ``COPY`` into staging and one statement on
+PostgreSQL, the ORM's bulk calls elsewhere).
+
+A run first **claims** its batch (:func:`do_claim_import_batch`: only a pending batch can be
+claimed, under a row lock), and every later write checks the claim in its transaction, so the
+background job is safe to run twice (a duplicate enqueue, or the sweep re-queueing a batch) and
+only one run writes a batch. A batch whose job may have been lost — pending and silent longer
+than :data:`PENDING_GRACE` (the web process died between the commit and the enqueue, or the
+broker was down), or running with no sign of life for :data:`STALE_AFTER` (the worker died) —
+is put back to pending and queued again by :func:`do_requeue_lost_imports` (the periodic
+``sweep_imports`` job); a run that lost its claim stops at its next chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from core import bulk
+from core.jobs import enqueue
+from core.readers import UnreadableFile, file_sha256
+from jurisdictions.models import Division, Located
+from notifications.outbox import notify
+from subjects import ids
+from subjects.apps import IMPORT_FINISHED
+from subjects.importer import (
+    CREATING_SOURCES,
+    FK_COLUMNS,
+    PROVENANCE_OF_SOURCE,
+    REQUIRED_FOR_NEW,
+    VALUE_KEYS,
+    Counts,
+    ParsedRow,
+    RowReader,
+    error_report,
+)
+from subjects.models import DuplicateFlag, ImportBatch, ImportSource, ImportStatus, Subject
+
+IMPORT_JOB = "subjects.tasks.import_batch"
+# A pending batch silent this long may have lost its job (queued on commit, never delivered).
+PENDING_GRACE = dt.timedelta(minutes=5)
+# A running batch writes a chunk every few seconds; silent this long, its worker is gone.
+STALE_AFTER = dt.timedelta(minutes=10)
+SWEEP_LIMIT = 100
+
+
+class ImportClaimLost(Exception):
+    """Another run owns the batch now (this one was presumed dead): stop without writing."""
+
+
+@transaction.atomic
+def do_open_import_batch(
+    *,
+    division: Division,
+    source: str,
+    file_name: str,
+    dry_run: bool,
+    actor: Any | None,
+    upload: Any | None = None,
+    sha256: str = "",
+) -> ImportBatch:
+    """Open an import batch (recorded: who imports what, where).
+
+    With ``upload`` (the web form) the file is stored and the background job queued
+    (``core.jobs.enqueue``: in the transaction on the database backend, after the commit on
+    RQ), so the job exists only when the batch does; without it the caller (the command
+    line) runs :func:`run_import_batch` itself.
+    """
+    batch = ImportBatch(
+        division=division,
+        source=source,
+        file_name=file_name[:255],
+        sha256=sha256,
+        dry_run=dry_run,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        heartbeat_at=timezone.now(),
+    )
+    batch.save()
+    if upload is not None:
+        upload.seek(0)
+        batch.file.save(f"import-{batch.pk}.{file_name.rsplit('.', 1)[-1].lower()}", upload, save=True)
+        enqueue(IMPORT_JOB, batch.pk)
+    record(
+        event_type="subject.import_opened",
+        actor=actor,
+        obj=batch,
+        data={
+            "source": source,
+            "file_name": batch.file_name,
+            "sha256": sha256,
+            "dry_run": dry_run,
+            "background": upload is not None,
+        },
+    )
+    return batch
+
+
+@transaction.atomic
+def do_claim_import_batch(batch: ImportBatch, *, sha256: str = "") -> str | None:
+    """Make the caller's run the owner of the pending ``batch``; returns its claim, or None.
+
+    None when the batch is gone, finished, or running under another live claim. On success the
+    batch is running, its progress reset (a run always reads the whole file), its file's
+    ``sha256`` recorded when given, and ``batch`` updated in place.
+    """
+    locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
+    if locked is None or locked.status != ImportStatus.PENDING:
+        return None
+    claim = uuid.uuid4().hex
+    now = timezone.now()
+    sha256 = sha256 or locked.sha256
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.RUNNING, claim=claim, heartbeat_at=now, processed_rows=0, sha256=sha256
+    )
+    batch.status, batch.claim, batch.heartbeat_at, batch.processed_rows = ImportStatus.RUNNING, claim, now, 0
+    batch.sha256 = sha256
+    return claim
+
+
+def _hold(batch: ImportBatch, claim: str) -> None:
+    """Lock the batch for this transaction; raise :class:`ImportClaimLost` unless ``claim`` still owns it."""
+    held = (
+        ImportBatch.objects.select_for_update()
+        .filter(pk=batch.pk, claim=claim, status=ImportStatus.RUNNING)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if held is None:
+        raise ImportClaimLost(batch.pk)
+
+
+@dataclass
+class ImportRun:
+    """One run over one batch: its claim, its reader (and counts), who runs it, since when."""
+
+    batch: ImportBatch
+    claim: str
+    reader: RowReader
+    actor: Any | None
+    now: dt.datetime
+    county_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def source(self) -> ImportSource:
+        return self.reader.source
+
+    def entry(self) -> dict[str, str]:
+        provenance = PROVENANCE_OF_SOURCE[self.source]
+        return {"source": provenance.value, "ref": f"import:{self.batch.pk}", "at": self.now.isoformat()}
+
+    def user(self) -> Any | None:
+        return self.actor if getattr(self.actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def do_import_rows(run: ImportRun, rows: list[ParsedRow], *, read: int) -> None:
+    """Write one chunk of checked rows (``read``: rows of the file it covers) under the run's claim.
+
+    New people are inserted, known ones updated with the cells that differ; a person on file
+    outside the importer's jurisdiction is refused and flagged. Rejections go to the reader's
+    counts; the batch's progress commits with the rows.
+    """
+    _hold(run.batch, run.claim)
+    if rows:
+        _write(run, rows)
+    run.reader.counts.processed += read
+    ImportBatch.objects.filter(pk=run.batch.pk).update(
+        processed_rows=run.reader.counts.processed, total_rows=run.reader.estimated_rows, heartbeat_at=timezone.now()
+    )
+
+
+def _write(run: ImportRun, rows: list[ParsedRow]) -> None:
+    reader, counts, batch = run.reader, run.reader.counts, run.batch
+    existing = _existing([r.hmac for r in rows])
+    inserts: list[ParsedRow] = []
+    updates: list[tuple[ParsedRow, dict[str, Any], dict[str, Any]]] = []
+    flags: list[DuplicateFlag] = []
+    for row in rows:
+        current = existing.get(row.hmac)
+        if current is None:
+            if run.source not in CREATING_SOURCES:
+                reader.reject(row.number, "id_number", _("This person is not on file."), row.number18)
+                counts.rejected += 1
+                continue
+            missing = [k for k in REQUIRED_FOR_NEW if k not in row.values]
+            if missing:
+                for key in missing:
+                    reader.reject(row.number, key, _("Required for a person not yet on file."))
+                counts.rejected += 1
+                continue
+            inserts.append(row)
+            continue
+        if not reader.in_scope(current["county_code"]):
+            county = run.county_names.get(current["county_code"], current["county_code"])
+            reader.reject(
+                row.number,
+                "id_number",
+                _("This person is already registered in %(county)s.") % {"county": county},
+                row.number18,
+            )
+            counts.rejected += 1
+            attempted = row.values.get("division") or (reader.scope_codes or ["CN"])[0]
+            flags.append(
+                DuplicateFlag(
+                    subject_id=current["id"],
+                    existing_county_code=current["county_code"],
+                    attempted_division_id=attempted,
+                    attempted_county_code=attempted[:6],
+                    attempted_by=run.user(),
+                    source=run.source,
+                )
+            )
+            continue
+        changed = {
+            key: value
+            for key, value in row.values.items()
+            if _comparable(current.get(FK_COLUMNS.get(key, key))) != _comparable(value)
+        }
+        if changed:
+            updates.append((row, changed, current))
+        else:
+            counts.unchanged += 1
+    if batch.dry_run:
+        counts.created += len(inserts)
+        counts.updated += len(updates)
+        return
+    if flags:
+        DuplicateFlag.objects.bulk_create(flags)
+    counts.created += _insert(run, inserts)
+    _update(run, updates)
+    counts.updated += len(updates)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return value
+
+
+def _existing(hmacs: list[str]) -> dict[str, dict[str, Any]]:
+    fields = ["id", "id_number_hmac", "county_code", "provenance"] + [FK_COLUMNS.get(k, k) for k in VALUE_KEYS]
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(hmacs), 5000):
+        for item in Subject.objects.filter(id_number_hmac__in=hmacs[start : start + 5000]).values(*fields):
+            found[item["id_number_hmac"]] = item
+    return found
+
+
+def _insert(run: ImportRun, rows: list[ParsedRow]) -> int:
+    if not rows:
+        return 0
+    tokens = ids.encrypt_many(r.number18 for r in rows)
+    user = run.user()
+    fixed = {  # the same for every row: rendered once for COPY
+        key: bulk.constant(value)
+        for key, value in {
+            "provenance": {"*": run.entry()},
+            "created_by_id": user.pk if user else None,
+            "import_batch_id": run.batch.pk,
+            "created_at": run.now,
+            "updated_at": run.now,
+        }.items()
+    }
+    records = []
+    for row, token in zip(rows, tokens, strict=True):
+        item: dict[str, Any] = {FK_COLUMNS.get(k, k): v for k, v in row.values.items()}
+        item.update(Located.codes_for(item["division_id"]))
+        item.update(fixed)
+        item["id_number_encrypted"] = token
+        item["id_number_hmac"] = row.hmac
+        item["id_number_masked"] = ids.mask(row.number18)
+        records.append(item)
+    inserted = bulk.insert_new(Subject, records, unique="id_number_hmac")
+    for row in rows:
+        if row.hmac not in inserted:  # lost a race with a concurrent registration
+            run.reader.reject(
+                row.number,
+                "id_number",
+                _("Registered at the same moment by someone else; import the file again."),
+                row.number18,
+            )
+            run.reader.counts.rejected += 1
+    return len(inserted)
+
+
+def _update(run: ImportRun, updates: list[tuple[ParsedRow, dict[str, Any], dict[str, Any]]]) -> None:
+    """Write only each row's own changed columns (rows of one chunk change different ones)."""
+    if not updates:
+        return
+    entry = run.entry()
+    changes: dict[int, dict[str, Any]] = {}
+    for _row, changed, current in updates:
+        values: dict[str, Any] = {}
+        for key, value in changed.items():
+            values[FK_COLUMNS.get(key, key)] = value
+            if key == "division":
+                values.update(Located.codes_for(value))
+        values["provenance"] = {**(current["provenance"] or {}), **dict.fromkeys(changed, entry)}
+        values["updated_at"] = run.now
+        values["import_batch_id"] = run.batch.pk
+        changes[current["id"]] = values
+    bulk.update_rows(Subject, changes)
+
+
+@transaction.atomic
+def do_close_import_batch(batch: ImportBatch, *, claim: str, status: str, message: str) -> ImportBatch:
+    """End ``batch`` without importing (the file is unusable, or was imported before) under ``claim``."""
+    _hold(batch, claim)
+    batch.refresh_from_db()
+    batch.status = status
+    batch.message = message
+    batch.finished_at = timezone.now()
+    batch.claim = ""
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def do_finish_import_batch(batch: ImportBatch, *, claim: str, counts: Counts, actor: Any | None) -> ImportBatch:
+    """Record the run's result under ``claim``: counts, error report, audit event and the uploader's notice."""
+    _hold(batch, claim)
+    batch.refresh_from_db()
+    batch.processed_rows = counts.processed
+    batch.total_rows = max(batch.total_rows, counts.processed)
+    batch.created_count = counts.created
+    batch.updated_count = counts.updated
+    batch.unchanged_count = counts.unchanged
+    batch.rejected_count = counts.rejected
+    batch.status = ImportStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.claim = ""
+    if counts.errors:
+        batch.error_file.save(f"import-{batch.pk}-errors.csv", ContentFile(error_report(counts.errors)), save=False)
+    batch.save()
+    record(
+        event_type="subject.import_batch",
+        actor=actor,
+        obj=batch,
+        data={
+            "source": batch.source,
+            "sha256": batch.sha256,
+            "dry_run": batch.dry_run,
+            "created": counts.created,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
+            "rejected": counts.rejected,
+        },
+    )
+    notify(
+        event=IMPORT_FINISHED,
+        recipients=[batch.created_by] if batch.created_by else [],
+        context={
+            "name": batch.file_name,
+            "ok": counts.created + counts.updated + counts.unchanged,
+            "errors": counts.rejected,
+        },
+        dedupe_key=f"import.finished:{batch.pk}",
+        division_code=batch.division_id,
+    )
+    return batch
+
+
+def run_import_batch(
+    batch: ImportBatch,
+    path: Path,
+    *,
+    actor: Any | None,
+    scope_codes: list[str] | None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int | None = None,
+) -> ImportBatch | None:
+    """Import ``path`` into the registry as ``batch``; None when another run has the batch.
+
+    Not one transaction: a claim, then one transaction per chunk of rows, then the result.
+    Never raises for bad input (the batch says why); an internal error fails the batch (rows
+    imported so far are kept) and is raised again.
+    """
+    claim = do_claim_import_batch(batch, sha256=batch.sha256 or file_sha256(path))
+    if claim is None:
+        return None
+    try:
+        return _run(batch, path, claim=claim, actor=actor, scope_codes=scope_codes, progress=progress, size=batch_size)
+    except ImportClaimLost:
+        return None
+    except Exception:
+        with contextlib.suppress(ImportClaimLost):  # the run that took over reports for itself
+            do_close_import_batch(
+                batch,
+                claim=claim,
+                status=ImportStatus.FAILED,
+                message=_("The import stopped because of an internal error; rows imported so far are kept."),
+            )
+        raise
+
+
+def _run(
+    batch: ImportBatch,
+    path: Path,
+    *,
+    claim: str,
+    actor: Any | None,
+    scope_codes: list[str] | None,
+    progress: Callable[[int], None] | None,
+    size: int | None,
+) -> ImportBatch:
+    previous = (
+        ImportBatch.objects.filter(sha256=batch.sha256, source=batch.source, status=ImportStatus.DONE, dry_run=False)
+        .exclude(pk=batch.pk)
+        .order_by("id")
+        .first()
+    )
+    if previous is not None and not batch.dry_run:
+        message = _("This file was already imported (batch %(id)s); nothing changed.") % {"id": previous.pk}
+        return do_close_import_batch(batch, claim=claim, status=ImportStatus.DONE, message=message)
+    now = timezone.now()
+    reader = RowReader(batch.source, scope_codes=scope_codes, now=now)
+    try:
+        rows = reader.rows(path)
+    except UnreadableFile as exc:
+        return do_close_import_batch(batch, claim=claim, status=ImportStatus.FAILED, message=str(exc))
+    run = ImportRun(
+        batch=batch,
+        claim=claim,
+        reader=reader,
+        actor=actor,
+        now=now,
+        county_names=dict(Division.objects.filter(level=3).values_list("code", "name")),
+    )
+    for read, good in reader.chunks(rows, size or settings.LAUREL_IMPORT_BATCH_SIZE):
+        do_import_rows(run, good, read=read)
+        if progress:
+            progress(read)
+    return do_finish_import_batch(batch, claim=claim, counts=reader.counts, actor=actor)
+
+
+@transaction.atomic
+def do_requeue_lost_imports(*, now: dt.datetime | None = None) -> int:
+    """Queue again the uploaded batches whose job may be lost; returns how many.
+
+    Pending and silent for :data:`PENDING_GRACE`, or running and silent for :data:`STALE_AFTER`
+    (its claim is dropped: a run still alive stops at its next chunk). Each goes back to
+    pending with a fresh sign of life, so the next sweep leaves it alone for a while; the job
+    is safe to run twice (the claim). Batches run from the command line (no stored file) are
+    not the sweep's: their process reports its own failure.
+    """
+    now = now or timezone.now()
+    silent = (
+        ImportBatch.objects.exclude(file="")
+        .alias(seen=Coalesce("heartbeat_at", "created_at"))
+        .filter(
+            Q(status=ImportStatus.PENDING, seen__lt=now - PENDING_GRACE)
+            | Q(status=ImportStatus.RUNNING, seen__lt=now - STALE_AFTER)
+        )
+    )
+    queued = 0
+    for batch in silent.select_for_update(skip_locked=True).order_by("pk")[:SWEEP_LIMIT]:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.PENDING, claim="", heartbeat_at=now)
+        enqueue(IMPORT_JOB, batch.pk)
+        queued += 1
+    return queued
