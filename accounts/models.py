@@ -95,6 +95,8 @@ class EnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class InitialPasswordLink(models.Model):
     """A one-time link that lets a new member of staff sign in once and choose a password.
 

@@ -205,6 +205,8 @@ def security_administration(request: HttpRequest) -> HttpResponse:
             issued = {"user": user, "code": plain, "expires_at": code.expires_at}
             form = SecurityForm()
     return render(request, "accounts/security.html", {"form": form, "issued": issued})
+
+
 # --- first sign-in and password changes ---------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ Normalising, checking (shape, check character, birth date) and the blind index (
 or HMAC-SM3 under the 国密 profile of ``core.crypto``, under ``LAUREL_ID_BLIND_INDEX_KEY``) live
 here so that the register (``subjects.ids``, which adds encryption, masking and the division
 check) and staff accounts (``accounts``: a staff member's own number, kept only as its blind
-index for the recusal rule) compute the very same index. Nothing in this module logs; its exceptions never carry the number.
+index for the recusal rule) compute the very same index. Nothing in this module logs; its
+exceptions never carry the number.
 """
 
 from __future__ import annotations

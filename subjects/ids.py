@@ -6,8 +6,9 @@ staff accounts; this module adds the register's encryption, masking and division
 The full number is personal data. It lives in the database only encrypted
 (:func:`encrypt`, MultiFernet with dedicated keys from ``LAUREL_ID_ENCRYPTION_KEYS``; SM4 +
 HMAC-SM3 under the 国密 profile of ``core.crypto``) and as a blind index (:func:`blind_index`,
-HMAC-SHA256 or HMAC-SM3 under ``LAUREL_ID_BLIND_INDEX_KEY``) used for exact lookup, uniqueness and joins. Everywhere else it is shown masked (:func:`mask`). Nothing in this
-module logs; its exceptions never carry the number.
+HMAC-SHA256 or HMAC-SM3 under ``LAUREL_ID_BLIND_INDEX_KEY``) used for exact lookup, uniqueness
+and joins. Everywhere else it is shown masked (:func:`mask`). Nothing in this module logs; its
+exceptions never carry the number.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from accounts.actions import do_issue_api_token, do_issue_enrolment_code, do_set_password
 from accounts.models import ApiToken
 from audit.models import AuditEvent
-from jurisdictions.actions import do_grant_membership, do_revoke_membership
+from jurisdictions.actions import do_end_membership, do_grant_membership
 from jurisdictions.models import Division, Membership, Role
 from tests.accounts.conftest import code_for
 from tests.conftest import COUNTY_A, COUNTY_B
@@ -135,7 +135,7 @@ def test_ending_a_role_ends_the_tokens(make_user: Callable[..., Any]) -> None:
     user = make_user("both", Role.CASEWORKER, COUNTY_A)
     do_grant_membership(user, division=Division.objects.get(code=COUNTY_B), role=Role.CASEWORKER, actor=None)
     token = sign_in("both").json()["token"]
-    do_revoke_membership(Membership.objects.get(user=user, division_id=COUNTY_B), actor=None)
+    do_end_membership(Membership.objects.get(user=user, division_id=COUNTY_B), actor=None)
     assert client_with(token).get("/api/v1/me/").status_code == 401
 
 
