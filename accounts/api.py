@@ -119,7 +119,7 @@ class EnrolmentCodeSerializer(serializers.Serializer):
 class EnrolmentCodeView(APIView):
     """``POST {username}``: a one-time code with which the user enrols an authenticator.
 
-    For security administrators (``administer`` over one of the user's divisions); anyone
+    For security administrators (``grant_roles`` over one of the user's divisions); anyone
     else, and a user outside the caller's jurisdiction, gets 404.
     """
 

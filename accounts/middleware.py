@@ -23,6 +23,8 @@ _OPEN_PREFIXES = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/two-factor/",
+    "/accounts/welcome/",
+    "/accounts/password/",
     "/static/",
     "/healthz",
     "/i18n/",

@@ -1,7 +1,7 @@
 """Who may act as a user's security administrator (issue enrolment codes, end their tokens).
 
 ``accounts`` knows no roles or jurisdictions: a higher app registers the rule in its
-``AppConfig.ready()`` (``jurisdictions``: "holds ``administer`` over one of the user's
+``AppConfig.ready()`` (``jurisdictions``: "holds ``grant_roles`` over one of the user's
 divisions"). Superusers administer everyone.
 """
 
