@@ -19,7 +19,17 @@ from django.utils.translation import gettext as _
 AUTH_AT_KEY = "laurel_authenticated_at"
 
 # Paths a signed-in user may reach before passing two-factor (or that need no session).
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/letters/verify/")
+_OPEN_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/accounts/welcome/",
+    "/accounts/password/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/letters/verify/",
+)
 
 
 class SessionLimitsMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TypeAlias
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.settings import CONSTANTS
 
 from . import two_factor
 
@@ -40,6 +42,61 @@ class User(AbstractUser):
     def needs_two_factor(self) -> bool:
         """Whether this user must pass TOTP before using the system (``accounts.two_factor``)."""
         return two_factor.needs_two_factor(self)
+
+
+class ApiToken(models.Model):
+    """An API token (django-rest-knox's, swapped in by ``KNOX_TOKEN_MODEL``): one per sign-in or script.
+
+    The first five fields are knox's ``AbstractAuthToken`` (declared here so that the type
+    checker sees them). Only a digest is stored. ``two_factor`` is the assurance it was issued
+    with (a valid code); ``last_used`` is written at most once a minute. Ended tokens are
+    deleted (the audit trail keeps their issue and end).
+    """
+
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, primary_key=True)
+    token_key = models.CharField(
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH, db_index=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="auth_token_set", on_delete=models.CASCADE
+    )  # knox's expiry clean-up follows ``auth_token_set``
+    created = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expiry = models.DateTimeField(_("expires at"), null=True, blank=True)
+    ref = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    two_factor = models.BooleanField(_("issued with a two-factor code"), default=False)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.name or self.ref})"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code a security administrator gives a user (out of band) to enrol an authenticator.
+
+    Only a hash is stored; a new code replaces the user's unused ones; it expires.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("issued by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class InitialPasswordLink(models.Model):

@@ -17,7 +17,6 @@ the chain; rewriting every hash after an edit is caught by the signed checkpoint
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+
+from core import crypto
 
 from .models import GENESIS_HASH, AuditEvent, ChainHead, chain_for, codes_for
 
@@ -74,7 +75,8 @@ def canonical_bytes(values: dict[str, Any]) -> bytes:
 
 
 def event_hash(values: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+    """SHA-256, or SM3 under the 国密 profile (``core.crypto``), of the canonical bytes."""
+    return crypto.digest(canonical_bytes(values))
 
 
 def _values_of(event: AuditEvent) -> dict[str, Any]:

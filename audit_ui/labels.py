@@ -9,6 +9,8 @@ EVENT_LABELS = {
     "auth.logout": _("Signed out"),
     "auth.login_failed": _("Failed sign-in"),
     "auth.token_issued": _("API token issued"),
+    "auth.token_revoked": _("API tokens ended"),
+    "auth.enrolment_code_issued": _("Two-factor enrolment code issued"),
     "auth.totp_enrolment_started": _("Two-factor enrolment started"),
     "auth.totp_enrolled": _("Two-factor set up"),
     "user.created": _("Account created"),

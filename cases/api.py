@@ -13,9 +13,8 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,13 +23,20 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from core.errors import Conflict, NotFound
+from core.filters import cleaned_filters, filter_parameters
+from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
 
 from . import actions, nodes, policy, queries
+from .filters import CaseFilterSet, TaskFilterSet
 from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Decision, Kind, VerificationResultChoice
 
 T = TypeVar("T")
+
+# Length limits of free text (characters): a description or reasons, and notes, evidence or a reason.
+TEXT_LIMIT = 5000
+NOTE_LIMIT = 2000
 
 
 def run_action(fn: Callable[[], T], *, case: Case) -> T:
@@ -172,20 +178,26 @@ class CaseDetailSerializer(serializers.ModelSerializer):
 class CaseCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200, validators=[no_invisible_characters])
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LIMIT)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WALK_IN)
-    departments = serializers.ListField(child=serializers.ChoiceField(choices=Department.choices), default=list)
-    agent_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    departments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Department.choices), default=list, max_length=len(Department.choices)
+    )
+    agent_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64, validators=[no_invisible_characters]
+    )
     agent_relation = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     agent_contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     benefit_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
     benefit_change = serializers.ChoiceField(choices=BenefitChange.choices, required=False)
     benefit_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     benefit_start = serializers.DateField(required=False)
-    benefit_id = serializers.IntegerField(required=False)
-    corrections = serializers.DictField(required=False)
-    evidence = serializers.CharField(required=False, allow_blank=True)
+    benefit_id = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    corrections = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True, allow_null=True), required=False
+    )
+    evidence = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_LIMIT)
     contested_case = serializers.IntegerField(required=False)
     duplicate_action = serializers.ChoiceField(choices=["", "link", "continue"], required=False, default="")
 
@@ -199,7 +211,7 @@ class HistoryEventSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(serializers.Serializer):
-    user = serializers.CharField()
+    user = serializers.CharField(max_length=150)
 
 
 class CompletedSerializer(serializers.Serializer):
@@ -209,52 +221,55 @@ class CompletedSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
 
 
 class CompleteSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=VerificationResultChoice.choices, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
     decision = serializers.ChoiceField(choices=Decision.choices, required=False)
-    reasons = serializers.CharField(required=False, allow_blank=True, default="")
-    legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LIMIT)
+    legal_basis = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
     partly = serializers.BooleanField(required=False, default=False)
     approved_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
     departments = serializers.ListField(
-        child=serializers.ChoiceField(choices=Department.choices), required=False, allow_null=True
+        child=serializers.ChoiceField(choices=Department.choices),
+        required=False,
+        allow_null=True,
+        max_length=len(Department.choices),
     )
 
 
 # --- cases ------------------------------------------------------------------------------------
 
 
-def _filters(params: Any) -> queries.CaseFilters:
-    return queries.CaseFilters(
-        status=params.get("status", ""),
-        kind=params.get("kind", ""),
-        stage=params.get("stage", ""),
-        overdue=params.get("overdue", "") in ("1", "true", "yes"),
-        township=params.get("township", ""),
-        assignee=params.get("assignee", ""),
-        search=params.get("q", ""),
+def _filters(params: Any) -> tuple[queries.CaseFilters, str]:
+    values = cleaned_filters(CaseFilterSet, params)
+    filters = queries.CaseFilters(
+        status=values["status"] or "",
+        kind=values["kind"] or "",
+        stage=values["stage"] or "",
+        overdue=bool(values["overdue"]),
+        township=values["township"] or "",
+        assignee=values["assignee"] or "",
+        search=values["q"] or "",
     )
+    return filters, values["after"] or ""
+
+
+class CaseListPageSerializer(serializers.Serializer):
+    results = CaseListSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="Cursor for the next page (`after`), or null.")
 
 
 class CaseListView(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str),
-            OpenApiParameter("kind", str),
-            OpenApiParameter("q", str, description="Case number, subject name or full ID number."),
-            OpenApiParameter("after", str, description="Cursor from the previous page's `next`."),
-        ],
-        responses=CaseListSerializer(many=True),
+        operation_id="v1_cases_list", parameters=filter_parameters(CaseFilterSet), responses=CaseListPageSerializer
     )
     def get(self, request: Request) -> Response:
-        rows, cursor = queries.keyset_page(
-            queries.case_list(request.user, _filters(request.query_params)), after=request.query_params.get("after", "")
-        )
+        filters, after = _filters(request.query_params)
+        rows, cursor = queries.keyset_page(queries.case_list(request.user, filters), after=after)
         return Response({"results": CaseListSerializer(rows, many=True).data, "next": cursor or None})
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
@@ -334,18 +349,14 @@ class CaseTransitionView(APIView):
 
 
 class TaskListView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("scope", str, enum=["mine", "queue"])], responses=TaskSerializer(many=True)
-    )
+    @extend_schema(parameters=filter_parameters(TaskFilterSet), responses=TaskSerializer(many=True))
     def get(self, request: Request) -> Response:
-        which = request.query_params.get("scope", "mine")
-        sort = request.query_params.get("sort", "waiting")
-        if which == "queue":
-            tasks = queries.queue_tasks(request.user, sort=sort, department=request.query_params.get("department", ""))
-        elif which == "mine":
-            tasks = queries.my_tasks(request.user, sort=sort)
+        values = cleaned_filters(TaskFilterSet, request.query_params)
+        sort = values["sort"] or "waiting"
+        if values["scope"] == "queue":
+            tasks = queries.queue_tasks(request.user, sort=sort, department=values["department"] or "")
         else:
-            raise ValidationError({"scope": [_("Use mine or queue.")]})
+            tasks = queries.my_tasks(request.user, sort=sort)
         return Response(TaskSerializer(tasks[:200], many=True).data)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 
 from . import nodes
@@ -24,7 +25,7 @@ def _benefit_choices() -> list[tuple[str, Any]]:
 
 class FileCaseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[no_invisible_characters])
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     channel = forms.ChoiceField(label=_("Intake channel"), choices=Channel.choices)
     departments = forms.MultipleChoiceField(
@@ -33,7 +34,12 @@ class FileCaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    agent_name = forms.CharField(label=_("Agent's name (if filed on behalf)"), max_length=64, required=False)
+    agent_name = forms.CharField(
+        label=_("Agent's name (if filed on behalf)"),
+        max_length=64,
+        required=False,
+        validators=[no_invisible_characters],
+    )
     agent_relation = forms.CharField(label=_("Agent's relation to the person"), max_length=64, required=False)
     agent_contact = forms.CharField(label=_("Agent's contact"), max_length=64, required=False)
     benefit_type = forms.ChoiceField(label=_("Benefit"), choices=(), required=False)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from core.validators import no_invisible_characters
 from jurisdictions.models import Department, Located
 
 
@@ -107,7 +108,7 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
     subject = models.ForeignKey(
         "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="cases"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_invisible_characters])
     description = models.TextField(_("description"), blank=True)
     channel = models.CharField(_("intake channel"), max_length=16, choices=Channel.choices, default=Channel.WALK_IN)
     departments = models.JSONField(_("departments to verify"), default=list, blank=True)
@@ -115,7 +116,7 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
     )
     # Filed on behalf of the subject by an agent or representative.
-    agent_name = models.CharField(_("agent's name"), max_length=64, blank=True)
+    agent_name = models.CharField(_("agent's name"), max_length=64, blank=True, validators=[no_invisible_characters])
     agent_relation = models.CharField(_("agent's relation to the subject"), max_length=64, blank=True)
     agent_contact = models.CharField(_("agent's contact"), max_length=64, blank=True)
 

@@ -72,7 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "guardian",
     "axes",
@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a field, a cookie or the session: NUL characters and deep JSON are a 400.
+    "core.guards.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: a signed-in user's saved language counts (accounts.middleware).
@@ -304,7 +306,7 @@ STORAGES = {
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -312,11 +314,22 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API tokens (django-rest-knox, accounts.ApiToken): hours until a token expires, shorter for
+# users whose roles need two-factor.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name, not a secret)
+# knox's own token model is swapped out: its migrations would still create an unused table.
+MIGRATION_MODULES = {"knox": None}
+LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
+LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
+REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}
+# One-time codes for enrolling an authenticator, issued by a security administrator.
+LAUREL_ENROLMENT_CODE_HOURS = float(os.environ.get("LAUREL_ENROLMENT_CODE_HOURS", "72"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Laurel API",
     "DESCRIPTION": "Case management for veterans' and special-care beneficiaries' grievances and claims.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.declare_error_responses"],
 }
 
 # --- Background jobs (django.tasks API; the worker is `manage.py db_worker`) ---------------
@@ -353,6 +366,11 @@ LAUREL_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "laurel-demo")
 # index key makes every stored index useless: it is set once per deployment. README "ID keys".
 _DEV_ID_ENCRYPTION_KEY = "bGF1cmVsLWRldmVsb3BtZW50LW9ubHktaWQta2V5ISE="  # development only
 _DEV_ID_BLIND_INDEX_KEY = "laurel-development-only-blind-index-key"  # development only
+# The cryptographic profile, chosen at set-up and kept (core.crypto): "standard", or "gm" (国密:
+# SM4 + HMAC-SM3 for ID numbers, HMAC-SM3 blind index, SM3 audit chain). Same keys either way.
+LAUREL_CRYPTO_PROFILE = os.environ.get("LAUREL_CRYPTO_PROFILE", "standard")
+if LAUREL_CRYPTO_PROFILE not in ("standard", "gm"):
+    raise ImproperlyConfigured(f"LAUREL_CRYPTO_PROFILE={LAUREL_CRYPTO_PROFILE!r}: use standard or gm.")
 LAUREL_ID_ENCRYPTION_KEYS = env_list("LAUREL_ID_ENCRYPTION_KEYS")
 LAUREL_ID_BLIND_INDEX_KEY = os.environ.get("LAUREL_ID_BLIND_INDEX_KEY", "")
 if not LAUREL_ID_ENCRYPTION_KEYS or not LAUREL_ID_BLIND_INDEX_KEY:

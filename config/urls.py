@@ -13,6 +13,8 @@ accounts_patterns: tuple[list[URLPattern], str] = (
         path("login/", accounts_views.LoginView.as_view(), name="login"),
         path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
         path("two-factor/", accounts_views.two_factor, name="two_factor"),
+        path("tokens/", accounts_views.tokens, name="tokens"),
+        path("security/", accounts_views.security_administration, name="security"),
         path("welcome/<str:token>/", accounts_views.welcome, name="welcome"),
         path("password/", accounts_views.change_password, name="password"),
     ],
@@ -21,6 +23,9 @@ accounts_patterns: tuple[list[URLPattern], str] = (
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<uuid:ref>/", accounts_api.TokenDetailView.as_view(), name="api-token-detail"),
+    path("auth/enrolment-codes/", accounts_api.EnrolmentCodeView.as_view(), name="api-enrolment-codes"),
     path("me/", jurisdictions_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
     path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
@@ -52,6 +57,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
+handler404 = "config.views.not_found"
 
 # A database outage answers 503 with Retry-After (JSON on the API); other errors stay 500.
 handler500 = "core.outage.server_error"

@@ -35,3 +35,14 @@ def home(request: HttpRequest) -> HttpResponse:
         for m in memberships
     ]
     return render(request, "home.html", {"rows": rows, "roles": {m.role for m in memberships}})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: JSON under ``/api/`` (as the API's schema declares), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        from django.utils.translation import gettext as _
+
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -1,16 +1,16 @@
 """National ID numbers (公民身份号码, GB 11643-1999): the generic part shared by every app.
 
-Normalising, checking (shape, check character, birth date) and the blind index (HMAC-SHA256
-under ``LAUREL_ID_BLIND_INDEX_KEY``) live here so that the register (``subjects.ids``, which
-adds encryption, masking and the division check) and staff accounts (``accounts``: a staff
-member's own number, kept only as its blind index for the recusal rule) compute the very same
-index. Nothing in this module logs; its exceptions never carry the number.
+Normalising, checking (shape, check character, birth date) and the blind index (HMAC-SHA256,
+or HMAC-SM3 under the 国密 profile of ``core.crypto``, under ``LAUREL_ID_BLIND_INDEX_KEY``) live
+here so that the register (``subjects.ids``, which adds encryption, masking and the division
+check) and staff accounts (``accounts``: a staff member's own number, kept only as its blind
+index for the recusal rule) compute the very same index. Nothing in this module logs; its
+exceptions never carry the number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import operator
 import re
@@ -20,6 +20,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from . import crypto
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -109,7 +111,8 @@ def _blind_key() -> bytes:
 
 
 def blind_index(raw_or_normalised: str) -> str:
-    """HMAC-SHA256 (hex) of the normalised number; 15-digit numbers are upgraded first.
+    """HMAC-SHA256 (HMAC-SM3 under the 国密 profile, ``core.crypto``), hex, of the normalised
+    number; 15-digit numbers are upgraded first.
 
     The same person gives the same index however the number was typed, so it serves exact
     lookup, the uniqueness constraint, joins with other departments' data and the recusal rule.
@@ -117,12 +120,12 @@ def blind_index(raw_or_normalised: str) -> str:
     number = normalise(raw_or_normalised)
     if SHAPE_15.match(number):
         number = upgrade_15(number)
-    return hmac.new(_blind_key(), number.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    return hmac.new(_blind_key(), number.encode("ascii", "replace"), crypto.hash_name()).hexdigest()
 
 
 def blind_indexer() -> Callable[[str], str]:
     """A fast HMAC function over already-normalised numbers, for batches (key read once)."""
-    template = hmac.new(_blind_key(), digestmod=hashlib.sha256)
+    template = hmac.new(_blind_key(), digestmod=crypto.hash_name())
 
     def index(number: str) -> str:
         h = template.copy()

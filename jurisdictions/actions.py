@@ -142,6 +142,8 @@ def do_grant_membership(
         granted_by=staff_or_none(actor),
     )
     scope.forget_grants(user)
+    # A change of role ends the user's API tokens at once (they carry the old role's assurance).
+    account_actions.do_end_api_tokens(user, reason="role_changed", actor=actor)
     record(
         event_type="membership.granted",
         actor=actor,
@@ -211,6 +213,7 @@ def do_end_membership(membership: Membership, *, actor: Actor, ends_on: datetime
     locked.save(update_fields=["ends_on", "ended_by"])
     scope.forget_grants(membership.user)
     scope.forget_grants(locked.user)
+    account_actions.do_end_api_tokens(locked.user, reason="role_changed", actor=actor)
     record(
         event_type="membership.ended",
         actor=actor,

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -20,11 +21,13 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from core.api import field_errors
+from core.filters import cleaned_filters, filter_parameters
 from jurisdictions import scope
 from jurisdictions.models import Division
 
 from . import queries
 from .actions import do_register_subject, do_reveal_id_number, do_update_subject
+from .filters import SubjectFilterSet
 from .forms import HANDLE
 from .models import Benefit, Provenance, Subject
 
@@ -142,11 +145,18 @@ class SubjectPagination(CursorPagination):
 
 
 class LookupSerializer(serializers.Serializer):
-    id_number = serializers.CharField(max_length=40)
+    id_number = serializers.CharField(
+        max_length=40,
+        error_messages={
+            "required": gettext_lazy("Enter the national ID number."),
+            "blank": gettext_lazy("Enter the national ID number."),
+            "null": gettext_lazy("Enter the national ID number."),
+        },
+    )
 
 
 class RevealSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class SubjectViewSet(GenericViewSet):
@@ -157,23 +167,10 @@ class SubjectViewSet(GenericViewSet):
     pagination_class = SubjectPagination
     lookup_value_regex = r"\d+"
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(name, str, required=False)
-            for name in ("name", "category", "status", "township", "division")
-        ],
-        responses=SubjectListSerializer(many=True),
-    )
+    @extend_schema(parameters=filter_parameters(SubjectFilterSet), responses=SubjectListSerializer(many=True))
     def list(self, request: Request) -> Response:
-        params = request.query_params
-        qs = queries.search(
-            request.user,
-            name=params.get("name", ""),
-            category=params.get("category", ""),
-            township=params.get("township", ""),
-            division=params.get("division", ""),
-            status=params.get("status", ""),
-        )
+        values = cleaned_filters(SubjectFilterSet, request.query_params)
+        qs = queries.search(request.user, **{name: value or "" for name, value in values.items()})
         paginator = SubjectPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(SubjectListSerializer(page, many=True).data)
@@ -247,10 +244,9 @@ class SubjectViewSet(GenericViewSet):
     @action(detail=False, methods=["post"])
     def lookup(self, request: Request) -> Response:
         """Subjects in scope whose full ID number is exactly ``id_number`` (POST: never in a URL)."""
-        raw = request.data.get("id_number") if hasattr(request.data, "get") else None
-        if not isinstance(raw, str) or not raw.strip():
-            raise ValidationError({"id_number": [_("Enter the national ID number.")]})
-        subjects = queries.lookup(request.user, raw).select_related("division")[:10]
+        serializer = LookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subjects = queries.lookup(request.user, serializer.validated_data["id_number"]).select_related("division")[:10]
         return Response({"results": SubjectListSerializer(subjects, many=True).data})
 
     @extend_schema(
@@ -260,9 +256,9 @@ class SubjectViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request: Request, pk: str | None = None) -> Response:
         subject = queries.access_subject(request.user, pk, codename=queries.REVEAL)
-        reason = request.data.get("reason") if hasattr(request.data, "get") else None
-        if not isinstance(reason, str):
-            reason = ""
+        serializer = RevealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
         try:
             number = do_reveal_id_number(subject, actor=request.user, reason=reason)
         except DjangoValidationError as exc:

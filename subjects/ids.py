@@ -4,10 +4,11 @@ The generic part (normalising, checking, the blind index) is ``core.national_id`
 staff accounts; this module adds the register's encryption, masking and division check.
 
 The full number is personal data. It lives in the database only encrypted
-(:func:`encrypt`, MultiFernet with dedicated keys from ``LAUREL_ID_ENCRYPTION_KEYS``) and as a
-blind index (:func:`blind_index`, HMAC-SHA256 under ``LAUREL_ID_BLIND_INDEX_KEY``) used for exact
-lookup, uniqueness and joins. Everywhere else it is shown masked (:func:`mask`). Nothing in this
-module logs; its exceptions never carry the number.
+(:func:`encrypt`, MultiFernet with dedicated keys from ``LAUREL_ID_ENCRYPTION_KEYS``; SM4 +
+HMAC-SM3 under the 国密 profile of ``core.crypto``) and as a blind index (:func:`blind_index`,
+HMAC-SHA256 or HMAC-SM3 under ``LAUREL_ID_BLIND_INDEX_KEY``) used for exact lookup, uniqueness
+and joins. Everywhere else it is shown masked (:func:`mask`). Nothing in this module logs; its
+exceptions never carry the number.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
+from core import crypto
 from core.national_id import (
     CHECK_CHARS,
     WEIGHTS,
@@ -135,13 +137,16 @@ def mask(normalised: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _fernet(keys: tuple[str, ...], profile: str = "standard") -> MultiFernet | crypto.Sm4MultiKey:
+    if profile == "gm":
+        return crypto.Sm4MultiKey(keys)
     return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
 
 
-def fernet() -> MultiFernet:
-    """The MultiFernet of ``settings.LAUREL_ID_ENCRYPTION_KEYS`` (first key encrypts)."""
-    return _fernet(tuple(settings.LAUREL_ID_ENCRYPTION_KEYS))
+def fernet() -> MultiFernet | crypto.Sm4MultiKey:
+    """The cipher of ``settings.LAUREL_ID_ENCRYPTION_KEYS`` (first key encrypts) in the installation's
+    profile (``core.crypto``): MultiFernet, or SM4 + HMAC-SM3 under the 国密 profile."""
+    return _fernet(tuple(settings.LAUREL_ID_ENCRYPTION_KEYS), crypto.profile())
 
 
 def encrypt(normalised: str) -> str:
@@ -168,7 +173,7 @@ def rotate(token: str) -> str:
 
 
 def generate_key() -> str:
-    return Fernet.generate_key().decode("ascii")
+    return crypto.generate_key()
 
 
 def build(division_code: str, birth_date: dt.date, sequence: int) -> str:

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.validators import no_invisible_characters
 from jurisdictions.models import Division, Located
 
 
@@ -296,7 +297,7 @@ class Subject(Located):
     city_code = models.CharField(max_length=4, editable=False, blank=True)
     county_code = models.CharField(max_length=6, editable=False, blank=True)
     # Basic information (个人基本信息).
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, validators=[no_invisible_characters])
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
     # Unique through Meta.constraints (a plain unique index, without a LIKE twin).
     id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, editable=False)
@@ -361,7 +362,9 @@ class Subject(Located):
         on_delete=models.SET_NULL,
         related_name="family_members",
     )
-    serviceman_name = models.CharField(_("serviceman's name"), max_length=64, blank=True)
+    serviceman_name = models.CharField(
+        _("serviceman's name"), max_length=64, blank=True, validators=[no_invisible_characters]
+    )
     serviceman_status = models.CharField(
         _("serviceman's status"), max_length=16, choices=ServicemanStatus.choices, blank=True
     )

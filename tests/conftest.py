@@ -76,13 +76,16 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def api_as() -> Callable[[User], APIClient]:
-    """An API client authenticated by token for ``user`` (the token path, not the session)."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated by token for ``user`` (the token path, not the session).
+
+    The token is issued as after a sign-in with a valid two-factor code.
+    """
+    from accounts.actions import do_issue_api_token
 
     def client_for(user: User) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, secret = do_issue_api_token(user, two_factor=True)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return client_for

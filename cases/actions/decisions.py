@@ -20,6 +20,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
+from core.errors import Conflict
 from letters.actions import do_request_letter
 
 from .. import nodes, policy
@@ -210,7 +211,7 @@ def do_resubmit_case(task: Task, *, actor: Actor, note: str = "", departments: I
 def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     """Apply an approved case to the register (flow node), with provenance "approved case N"."""
     from subjects import actions as subject_actions
-    from subjects.models import Benefit
+    from subjects.models import Benefit, BenefitStatus
 
     case = lock(case)
     old = case.status
@@ -231,16 +232,23 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
             )
             changes = {"benefit_added": benefit.pk, "benefit_type": case.benefit_type, "amount": str(amount)}
         else:
-            benefit = Benefit.objects.get(pk=int(case.benefit_id or 0), subject=subject)
+            ending = Benefit.objects.filter(pk=int(case.benefit_id or 0), subject=subject).first()
+            if ending is None or ending.status != BenefitStatus.ACTIVE:
+                raise Conflict(
+                    _(
+                        "The benefit this case ends is no longer one of the person's benefits being paid. "
+                        "Return or reject the case instead."
+                    )
+                )
             subject_actions.do_end_benefit(
-                benefit,
+                ending,
                 end=case.benefit_start or timezone.localdate(),
                 reason=case.outcome_reasons or case.title,
                 actor=actor,
                 provenance=provenance,
                 source_ref=case.number,
             )
-            changes = {"benefit_ended": benefit.pk}
+            changes = {"benefit_ended": ending.pk}
     if case.kind in (Kind.DATA_CORRECTION, Kind.RECONSIDERATION) and case.corrections:
         subject_actions.do_update_subject(
             subject, changes=dict(case.corrections), provenance=provenance, actor=actor, source_ref=case.number

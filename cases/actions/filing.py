@@ -15,6 +15,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import Actor
 from audit.log import record
 from core.counters import next_value
+from core.validators import no_invisible_characters
 
 from .. import processes
 from ..models import OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
@@ -88,6 +89,24 @@ def validate_kind_fields(kind: str, fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+def validate_benefit_to_end(subject: Any, kind: str, fields: dict[str, Any]) -> None:
+    """A claim that ends a benefit must name one of this person's benefits that is being paid."""
+    if kind not in (Kind.BENEFIT_CLAIM, Kind.RECONSIDERATION) or fields.get("benefit_change") != BenefitChange.END:
+        return
+    from subjects.models import Benefit, BenefitStatus
+
+    benefit_id = fields.get("benefit_id")
+    try:
+        pk = int(benefit_id) if benefit_id is not None else 0
+    except (TypeError, ValueError):
+        pk = 0
+    benefit = Benefit.objects.filter(pk=pk, subject=subject).first() if 0 < pk < 2**31 else None
+    if benefit is None:
+        raise ValidationError({"benefit_id": _("This is not one of the person's benefits.")})
+    if benefit.status != BenefitStatus.ACTIVE:
+        raise ValidationError({"benefit_id": _("This benefit is not being paid, so it cannot be ended.")})
+
+
 KIND_FIELDS = (
     "benefit_type",
     "benefit_change",
@@ -129,6 +148,14 @@ def do_file_case(
     departments = clean_departments(departments)
     if not title.strip():
         raise ValidationError({"title": _("Give the case a title.")})
+    invisible: dict[str, list[str]] = {}
+    for field, value in (("title", title), ("agent_name", agent_name)):
+        try:
+            no_invisible_characters(value)
+        except ValidationError as exc:
+            invisible[field] = exc.messages
+    if invisible:
+        raise ValidationError(invisible)
     validate_kind_fields(kind, kind_fields)
     contested = kind_fields.get("contested_case")
     if kind == Kind.RECONSIDERATION and contested is not None:
@@ -138,6 +165,7 @@ def do_file_case(
         for field in ("benefit_type", "benefit_change", "benefit_amount", "benefit_start", "benefit_id"):
             kind_fields.setdefault(field, getattr(contested, field))
         kind_fields.setdefault("corrections", contested.corrections)
+    validate_benefit_to_end(subject, kind, kind_fields)
     duplicates = open_cases_like(subject, kind)
     if duplicates and duplicate_action not in ("link", "continue"):
         raise DuplicateCase(duplicates)

@@ -97,9 +97,24 @@ def test_an_approver_must_pass_two_factor_before_any_page(
         assert client.get("/").status_code == 200
 
 
-def test_an_approver_without_a_device_enrols_one_on_first_sign_in(client: Any, make_user: Callable[..., Any]) -> None:
-    make_user("approver", Role.APPROVER, COUNTY_A)
+def test_an_approver_without_a_device_enrols_only_with_an_enrolment_code(
+    client: Any, make_user: Callable[..., Any]
+) -> None:
+    from accounts.actions import do_issue_enrolment_code
+    from audit.models import AuditEvent
+
+    approver = make_user("approver", Role.APPROVER, COUNTY_A)
+    admin = make_user("security_admin", Role.ADMIN, COUNTY_A)
     sign_in(client, "approver", PASSWORD)
+    page = client.get("/accounts/two-factor/").content.decode()
+    assert "data:image/svg+xml;base64," not in page  # a password alone does not enrol
+    assert "安全管理员" in page
+    assert not TOTPDevice.objects.filter(user=approver).exists()
+    refused = client.post("/accounts/two-factor/", {"enrolment_code": "AAAA-BBBB-CCCC"})
+    assert "data:image/svg+xml;base64," not in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=approver).exists()
+    _, code = do_issue_enrolment_code(approver, actor=admin)
+    assert client.post("/accounts/two-factor/", {"enrolment_code": code.lower()}).status_code == 302
     page = client.get("/accounts/two-factor/").content.decode()
     assert "data:image/svg+xml;base64," in page
     device = TOTPDevice.objects.get(user__username="approver", confirmed=False)
@@ -107,10 +122,23 @@ def test_an_approver_without_a_device_enrols_one_on_first_sign_in(client: Any, m
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/").status_code == 200
-    from audit.models import AuditEvent
+    recorded = list(
+        AuditEvent.objects.filter(
+            event_type__in=["auth.enrolment_code_issued", "auth.totp_enrolment_started", "auth.totp_enrolled"]
+        )
+        .order_by("pk")
+        .values_list("event_type", flat=True)
+    )
+    assert recorded == ["auth.enrolment_code_issued", "auth.totp_enrolment_started", "auth.totp_enrolled"]
+    used = AuditEvent.objects.get(event_type="auth.totp_enrolled").data["enrolment_code"]
+    from accounts.models import EnrolmentCode
 
-    recorded = list(AuditEvent.objects.filter(event_type__startswith="auth.totp").values_list("event_type", flat=True))
-    assert recorded == ["auth.totp_enrolment_started", "auth.totp_enrolled"]
+    assert EnrolmentCode.objects.get(pk=used).used_at is not None
+    # The code is spent: another session cannot enrol a second device with it.
+    other = type(client)()
+    sign_in(other, "approver", PASSWORD, ip="10.0.0.2")
+    TOTPDevice.objects.filter(user=approver).delete()
+    assert "data:image" not in other.post("/accounts/two-factor/", {"enrolment_code": code}).content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.APPROVER, Role.AUDITOR, Role.ADMIN])

@@ -17,6 +17,14 @@ from tests.conftest import COUNTY_A, COUNTY_B
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True, params=["standard", "gm"])
+def crypto_profile(request: Any, settings: Any) -> str:
+    """Every test here runs under both cryptographic profiles (core.crypto)."""
+    settings.LAUREL_CRYPTO_PROFILE = request.param
+    return str(request.param)
+
+
 Tamper = Callable[..., None]
 
 

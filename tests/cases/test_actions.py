@@ -291,3 +291,59 @@ def test_a_correction_must_name_fields_of_the_record(file_case):
     with pytest.raises(ValidationError) as exc:
         file_case(Kind.DATA_CORRECTION, corrections={"favourite_colour": "红"}, evidence="无")
     assert "favourite_colour" in str(exc.value.message_dict["corrections"])
+
+
+def _benefit(subject: Any, **kw: Any) -> Benefit:
+    from subjects.actions import do_add_benefit
+
+    return do_add_benefit(
+        subject,
+        benefit_type="dibao",
+        amount="500",
+        start=dt.date(2020, 1, 1),
+        actor=None,
+        provenance="caseworker_entry",
+    )
+
+
+def test_a_claim_cannot_end_another_persons_benefit(file_case, subject_b):
+    other = _benefit(subject_b)
+    with pytest.raises(ValidationError) as exc:
+        file_case(benefit_type="dibao", benefit_change="end", benefit_id=other.pk)
+    assert "benefit_id" in exc.value.message_dict
+    assert not Case.objects.exists()
+
+
+def test_a_claim_cannot_end_a_benefit_that_is_not_being_paid(file_case, subject):
+    from subjects.actions import do_end_benefit
+
+    benefit = _benefit(subject)
+    do_end_benefit(benefit, end=dt.date(2025, 1, 1), reason="迁出", actor=None, provenance="caseworker_entry")
+    with pytest.raises(ValidationError) as exc:
+        file_case(benefit_type="dibao", benefit_change="end", benefit_id=benefit.pk)
+    assert "benefit_id" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        file_case(benefit_type="dibao", benefit_change="end", benefit_id=2**40)  # no such benefit, no 500
+
+
+def test_approval_of_a_claim_whose_benefit_ended_meanwhile_is_a_conflict_not_a_crash(file_case, walk, subject):
+    from subjects.actions import do_end_benefit
+
+    benefit = _benefit(subject)
+    case = file_case(benefit_type="dibao", benefit_change="end", benefit_id=benefit.pk)
+    case = walk.verify_all(walk.intake(case))
+    do_end_benefit(benefit, end=dt.date(2025, 1, 1), reason="死亡", actor=None, provenance="caseworker_entry")
+    with pytest.raises(Conflict):
+        walk.decide(case)
+    case.refresh_from_db()
+    assert case.status == Status.PENDING_APPROVAL
+    assert "approve" in open_nodes(case)
+
+
+def test_titles_and_agents_names_with_invisible_characters_are_refused(file_case, subject, caseworker) -> None:
+    with pytest.raises(ValidationError) as exc:
+        actions.do_file_case(
+            subject, kind=Kind.GRIEVANCE, title="申请\u202e补助", agent_name="王\u200b五", actor=caseworker
+        )
+    assert set(exc.value.message_dict) == {"title", "agent_name"}
+    assert file_case(Kind.GRIEVANCE, agent_name="王䶮").agent_name == "王䶮"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -225,3 +226,29 @@ def test_the_list_pages_with_a_cursor(api_as, caseworker, file_case):
     client = api_as(caseworker)
     first = client.get("/api/v1/cases/").data
     assert first["next"] is None and len(first["results"]) == 3
+
+
+def test_filing_a_claim_on_another_countys_benefit_is_400_in_chinese(api_as, caseworker, subject, subject_b):
+    from subjects.actions import do_add_benefit
+
+    other = do_add_benefit(
+        subject_b,
+        benefit_type="dibao",
+        amount="500",
+        start=dt.date(2020, 1, 1),
+        actor=None,
+        provenance="caseworker_entry",
+    )
+    client = api_as(caseworker)
+    response = file_via_api(client, subject, benefit_type="dibao", benefit_change="end", benefit_id=other.pk)
+    assert response.status_code == 400
+    assert response.data["benefit_id"] == ["这不是此人的待遇。"]
+    huge = file_via_api(client, subject, benefit_type="dibao", benefit_change="end", benefit_id=2**40)
+    assert huge.status_code == 400 and "benefit_id" in huge.data
+    assert not Case.objects.exists()
+
+
+def test_a_title_with_a_bidi_override_is_400_with_a_message(api_as, caseworker, subject):
+    response = file_via_api(api_as(caseworker), subject, title="申请\u202e助补")
+    assert response.status_code == 400
+    assert "U+202E" in response.data["title"][0]

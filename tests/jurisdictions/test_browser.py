@@ -108,6 +108,7 @@ def first_sign_in(browser: Any, link: str, step: str) -> Any:  # noqa: F811
 def test_a_county_office_is_staffed_in_the_browser(server: str, browser: Any, office: dict[str, Any]) -> None:  # noqa: F811
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from accounts.actions import do_issue_enrolment_code
     from accounts.models import User
     from tests.accounts.conftest import code_for
 
@@ -136,6 +137,11 @@ def test_a_county_office_is_staffed_in_the_browser(server: str, browser: Any, of
 
     page = first_sign_in(browser, links["xiaozhao"], "08")
     page.wait_for_url("**/accounts/two-factor/**")
+    # Enrolling needs a one-time enrolment code from the security administrator (issue 15).
+    _enrolment, enrolment_code = do_issue_enrolment_code(User.objects.get(username="xiaozhao"), actor=office["admin"])
+    page.fill("#id_enrolment_code", enrolment_code)
+    page.click("main button.primary")
+    page.wait_for_selector("#id_token")
     shot(page, "09-approver-enrols-two-factor")
     device = TOTPDevice.objects.get(user__username="xiaozhao")
     page.fill("#id_token", code_for(device))

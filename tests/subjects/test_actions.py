@@ -197,3 +197,17 @@ def test_a_merge_needs_a_reason_and_two_records(subject_a: Subject, subject_b: S
         do_merge_subjects(subject_a, subject_b, actor=None, reason=" ")
     with pytest.raises(SubjectInvalid):
         do_merge_subjects(subject_a, subject_a, actor=None, reason="同一人")
+
+
+def test_registering_or_renaming_with_invisible_characters_is_refused(make_subject) -> None:
+    from django.core.exceptions import ValidationError
+
+    from subjects.actions import do_update_subject
+
+    with pytest.raises(ValidationError) as exc:
+        make_subject(name="李\u2067四")
+    assert "name" in exc.value.message_dict
+    person = make_subject(name="龚䶮")
+    with pytest.raises(ValidationError) as exc:
+        do_update_subject(person, changes={"name": "龚\u200d䶮"}, provenance="caseworker_entry", actor=None)
+    assert "name" in exc.value.message_dict

@@ -119,3 +119,18 @@ def test_an_outsider_gets_404_on_every_subject_endpoint(
 
 def test_anonymous_requests_are_refused(subject_a: Subject) -> None:
     assert APIClient().get(BASE).status_code in (401, 403)
+
+
+def test_names_with_invisible_characters_are_refused_and_rare_cjk_is_kept(
+    caseworker: Any, api_as: Callable[[Any], APIClient]
+) -> None:
+    client = api_as(caseworker)
+    body = {"id_number": new_id(), "category": "retired_soldier", "division": COUNTY_A}
+    response = client.post(BASE, {**body, "name": "王\u202e国建"}, format="json")
+    assert response.status_code == 400
+    assert "U+202E" in response.json()["name"][0]
+    response = client.post(BASE, {**body, "name": "张\u200b𫖯"}, format="json")
+    assert response.status_code == 400 and "U+200B" in response.json()["name"][0]
+    response = client.post(BASE, {**body, "name": "张𫖯"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert Subject.objects.get(pk=response.json()["id"]).name == "张𫖯"

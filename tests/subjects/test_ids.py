@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
 from subjects import ids
+
+
+@pytest.fixture(autouse=True, params=["standard", "gm"])
+def crypto_profile(request: Any, settings: Any) -> str:
+    """Every test here runs under both cryptographic profiles (core.crypto)."""
+    settings.LAUREL_CRYPTO_PROFILE = request.param
+    return str(request.param)
+
 
 STANDARD_EXAMPLE = "11010519491231002X"  # GB 11643-1999's own example
 
