@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import crypto
@@ -97,7 +98,7 @@ def checked(raw: str, *, today: dt.date | None = None) -> tuple[str, dt.date]:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise invalid("date") from None
-    if birth.year < 1870 or birth > (today or dt.date.today()):
+    if birth.year < 1870 or birth > (today or timezone.localdate()):
         raise invalid("date")
     return number, birth
 

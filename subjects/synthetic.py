@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+
 from . import ids
 from .models import Category
 
@@ -123,7 +125,7 @@ def generate(
     ID number's prefix is the county. Numbers are unique within one call.
     """
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     categories = [c for c, _w in CATEGORY_WEIGHTS]
     weights = [w for _c, w in CATEGORY_WEIGHTS]
     seen: set[str] = set()
