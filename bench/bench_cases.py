@@ -7,12 +7,17 @@ Set-up (not timed): a PostgreSQL database (``LAUREL_BENCH_CASES_DATABASE_URL``, 
 real division tree loaded), demo-like users in 天河区 (440106), a few hundred subjects.
 
 Timed:
-- ``case_workflow_step``: claim + complete of a department verification task through the
-  actions (case lock, viewflow activation and join, FSM transition, audit events), per second;
-  floor: a bare django-fsm-2 transition + ``save()`` of a case in a transaction, per second.
-- ``case_list_<N>``: server time of the caseworker's case list page (``/cases/``, first page of 50,
-  county scope) with N cases in the table, milliseconds (median of 20); floor: the bare SQL page
-  query (same filter, order and limit) on the same table.
+- ``case_workflow_step``: claim + complete of a department verification task through the API
+  (``POST /api/v1/tasks/{id}/claim/`` and ``/complete/``, token-authenticated), steps per second;
+  floor: two bare transactions per step (a conditional task UPDATE; a case lock, django-fsm-2
+  transition and ``save()``). The ratio is floor / value; ``statements`` is the most SQL statements
+  one step sent (the last verification of a case, which concludes the join).
+- ``case_list_html_<N>`` / ``case_list_api_<N>``: the caseworker's case list (``/cases/``,
+  ``/api/v1/cases/``; first page of 50, county scope) with N cases in the table, milliseconds
+  (median of 20, caches warm); floor: a minimal authenticated Django view running the bare page
+  SQL (the "Django floor"); ``bare_ratio`` against the bare SQL alone; ``statements`` per request.
+
+``LAUREL_BENCH_CASES_ONLY=workflow`` or ``list`` runs one half.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(s) for s in os.environ.get("LAUREL_BENCH_CASES_SIZES", "100000,1000000").split(",") if s.strip()]
@@ -100,10 +106,23 @@ def subjects(n: int = 300) -> list[int]:
     return list(Subject.objects.filter(county_code=COUNTY).values_list("id", flat=True)[:n])
 
 
+def _statements(fn: Any) -> tuple[Any, int]:
+    """Run ``fn`` and count the SQL statements it sent (savepoints and commits included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    return result, len(ctx.captured_queries)
+
+
 def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
+    """Claim + complete of a department verification through the API, against 2 bare transactions."""
     from django.db import transaction
+    from rest_framework.test import APIClient
     from viewflow.workflow.models import Task
 
+    from accounts.actions import do_issue_api_token
     from cases import actions
     from cases.models import Case
     from jurisdictions.models import Department
@@ -113,7 +132,7 @@ def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
     caseworker = people["bench_caseworker"]
     log(f"workflow: preparing {STEPS // len(departments) + 1} cases with {len(departments)} verifications each")
     cases = []
-    for i in range(STEPS // len(departments) + 1):
+    for i in range(STEPS // len(departments) + 2):
         case = actions.do_file_case(
             Subject.objects.get(pk=subject_ids[i % len(subject_ids)]),
             kind="grievance",
@@ -124,18 +143,37 @@ def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
         )
         intake = Task.objects.get(process_id=case.process_id, flow_task="workflows/flows.CaseFlow.intake")
         cases.append(actions.do_review_intake(intake, actor=caseworker))
+    clients = {}
+    for d in departments:
+        client = APIClient()
+        _, secret = do_issue_api_token(people[f"bench_{d}"], two_factor=True)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+        clients[f"verify_{d}"] = client
     tasks = [
-        (task, people[f"bench_{task.flow_task.name.removeprefix('verify_')}"])
+        (task.pk, clients[task.flow_task.name])
         for task in Task.objects.filter(process_id__in=[c.process_id for c in cases], status="NEW").order_by("id")
         if task.flow_task.name.startswith("verify_")
-    ][:STEPS]
+    ]
+    probe, tasks = tasks[: len(departments)], tasks[len(departments) : len(departments) + STEPS]
+
+    def step(pk: int, client: Any) -> tuple[int, int]:
+        claimed = client.post(f"/api/v1/tasks/{pk}/claim/")
+        completed = client.post(f"/api/v1/tasks/{pk}/complete/", {"result": "confirmed"}, format="json")
+        if claimed.status_code != 200 or completed.status_code != 200:
+            failed = f"{claimed.status_code} {completed.status_code} {completed.content!r}"
+            raise SystemExit(f"workflow step failed: {failed}")
+        return claimed.status_code, completed.status_code
+
+    # Statements of one step: a first verification, and the last one of a case (the join concludes).
+    counts = [_statements(lambda pk=pk, c=c: step(pk, c))[1] for pk, c in probe]
+    log(f"workflow: statements per step {counts} (first verification {counts[0]}, last {counts[-1]})")
     started = time.perf_counter()
-    for task, liaison in tasks:
-        actions.do_claim_task(task, actor=liaison)
-        actions.do_record_verification(task, actor=liaison, result="confirmed")
+    for pk, client in tasks:
+        step(pk, client)
     steps_per_s = len(tasks) / (time.perf_counter() - started)
 
-    # Floor: the same number of bare transitions + saves on fresh submitted cases.
+    # Floor: per step, two bare transactions: claim (lock the task row, set its owner) and complete
+    # (lock the case, a django-fsm-2 transition, save), on fresh submitted cases.
     fresh = [
         actions.do_file_case(
             Subject.objects.get(pk=subject_ids[i % len(subject_ids)]),
@@ -143,17 +181,35 @@ def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
             title="bench floor",
             actor=caseworker,
             duplicate_action="continue",
-        ).pk
+        )
         for i in range(len(tasks))
     ]
+    intakes = dict(
+        Task.objects.filter(
+            process_id__in=[c.process_id for c in fresh], flow_task="workflows/flows.CaseFlow.intake"
+        ).values_list("process_id", "pk")
+    )
+    pairs = [(c.pk, intakes[c.process_id]) for c in fresh]
+    floor_user = people["bench_caseworker"].pk
     started = time.perf_counter()
-    for pk in fresh:
+    for case_pk, task_pk in pairs:
         with transaction.atomic():
-            case = Case.objects.get(pk=pk)
+            Task.objects.filter(pk=task_pk, owner__isnull=True).update(owner_id=floor_user, status="ASSIGNED")
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=case_pk)
             case.start_verification()
             case.save()
-    floor = len(fresh) / (time.perf_counter() - started)
-    bench("case_workflow_step", steps_per_s, "steps/s", floor)
+    floor = len(pairs) / (time.perf_counter() - started)
+    # Steps per second: the floor is the faster one, so the ratio reported is floor / value.
+    print(
+        f"BENCH name=case_workflow_step value={steps_per_s:.3f} unit=steps/s floor={floor:.3f} "
+        f"ratio={floor / steps_per_s:.2f} statements={max(counts)} steps={len(tasks)} load={_load()}",
+        flush=True,
+    )
+
+
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
@@ -206,46 +262,99 @@ def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
         cursor.execute("ANALYZE cases_case")
 
 
+PAGE_SQL = (
+    "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
+    "WHERE c.county_code = %s ORDER BY c.created_at DESC, c.id DESC LIMIT 51"
+)
+
+
+def _floor_urls() -> Any:
+    """The root URLs plus ``/bench-floor/``: a minimal authenticated Django view running the page SQL."""
+    import types
+
+    from django.contrib.auth.decorators import login_required
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.urls import path
+    from django.utils.html import escape
+
+    import config.urls
+
+    @login_required
+    def floor_view(request: Any) -> HttpResponse:
+        with connection.cursor() as cursor:
+            cursor.execute(PAGE_SQL, [COUNTY])
+            rows = cursor.fetchall()
+        body = "".join(f"<tr><td>{escape(r[0])}</td><td>{escape(r[-1])}</td></tr>" for r in rows)
+        return HttpResponse(f"<table>{body}</table>")
+
+    module = types.ModuleType("bench_floor_urls")
+    module.urlpatterns = [path("bench-floor/", floor_view), *config.urls.urlpatterns]  # type: ignore[attr-defined]
+    return module
+
+
+def _median_ms(fn: Any, n: int = 20) -> float:
+    fn()  # warm
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def bench_case_list(people: dict, subject_ids: list[int]) -> None:
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
 
     caseworker = people["bench_caseworker"]
     client = Client()
     client.force_login(caseworker)
+
+    def get(url: str) -> Any:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        return response
+
     for n in SIZES:
         fill_cases(n, subject_ids, caseworker.pk)
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM cases_case")
             rows = cursor.fetchone()[0]  # a reused database may hold more than n already
-        client.get("/cases/")  # warm
-        samples = []
-        for _ in range(20):
-            started = time.perf_counter()
-            response = client.get("/cases/")
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        page_ms = statistics.median(samples)
-        floor_samples = []
-        with connection.cursor() as cursor:
-            for _ in range(20):
-                started = time.perf_counter()
-                cursor.execute(
-                    "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
-                    "WHERE c.county_code = %s ORDER BY c.created_at DESC, c.id DESC LIMIT 51",
-                    [COUNTY],
-                )
+
+        def bare() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(PAGE_SQL, [COUNTY])
                 cursor.fetchall()
-                floor_samples.append((time.perf_counter() - started) * 1000)
-        bench(f"case_list_{rows}", page_ms, "ms", statistics.median(floor_samples))
+
+        with override_settings(ROOT_URLCONF=_floor_urls()):
+            html_ms = _median_ms(lambda: get("/cases/"))
+            api_ms = _median_ms(lambda: get("/api/v1/cases/"))
+            django_ms = _median_ms(lambda: get("/bench-floor/"))
+            bare_ms = _median_ms(bare)
+            html_n = _statements(lambda: get("/cases/"))[1]
+            api_n = _statements(lambda: get("/api/v1/cases/"))[1]
+            floor_n = _statements(lambda: get("/bench-floor/"))[1]
+        extra = f"rows={rows} load={_load()} bare_sql_ms={bare_ms:.3f}"
+        for name, value, statements in (("html", html_ms, html_n), ("api", api_ms, api_n)):
+            print(
+                f"BENCH name=case_list_{name}_{rows} value={value:.3f} unit=ms floor={django_ms:.3f} "
+                f"ratio={value / django_ms:.2f} statements={statements} floor_statements={floor_n} "
+                f"bare_ratio={value / bare_ms:.1f} {extra}",
+                flush=True,
+            )
 
 
 def main() -> int:
     setup_django()
     people = users()
     subject_ids = subjects()
-    bench_workflow_step(people, subject_ids)
-    bench_case_list(people, subject_ids)
+    only = os.environ.get("LAUREL_BENCH_CASES_ONLY", "")
+    if only in ("", "workflow"):
+        bench_workflow_step(people, subject_ids)
+    if only in ("", "list"):
+        bench_case_list(people, subject_ids)
     return 0
 
 
