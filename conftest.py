@@ -16,4 +16,6 @@ os.environ.setdefault("LAUREL_ID_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWxhdXJlbC1pZC1l
 os.environ.setdefault("LAUREL_ID_BLIND_INDEX_KEY", "laurel-test-only-blind-index-key-0123456789")
 # The audit trigger refuses TRUNCATE; Django flushes between transactional tests with it.
 os.environ.setdefault("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", "1")
+# The shared cache: local memory unless a run sets a Redis of its own (never a database others use).
+os.environ.setdefault("LAUREL_CACHE_URL", "locmem://")
 os.environ.setdefault("LAUREL_LETTER_VERIFY_BASE_URL", "https://laurel.test.invalid")

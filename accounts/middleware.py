@@ -17,6 +17,8 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 AUTH_AT_KEY = "laurel_authenticated_at"
+# When the session last showed activity (written at most once a minute).
+SEEN_AT_KEY = "laurel_seen_at"
 
 # Paths a signed-in user may reach before passing two-factor (or that need no session).
 _OPEN_PREFIXES = (
@@ -33,24 +35,40 @@ _OPEN_PREFIXES = (
 
 
 class SessionLimitsMiddleware:
-    """End a session 8 hours after sign-in, however active (idle expiry is the cookie age)."""
+    """End a session 8 hours after sign-in, however active, and after 30 idle minutes.
+
+    The session is not saved on every request (``SESSION_SAVE_EVERY_REQUEST`` is off): the
+    time of the last activity is written at most once every ``LAUREL_SESSION_TOUCH_SECONDS``,
+    and that write also moves the stored session's expiry (``SESSION_COOKIE_AGE``) on. Both
+    limits therefore hold to within that many seconds, and most requests write nothing.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            started = request.session.get(AUTH_AT_KEY)
+            session = request.session
+            started = session.get(AUTH_AT_KEY)
+            seen = session.get(SEEN_AT_KEY)
             now = time.time()
             if started is None:
-                request.session[AUTH_AT_KEY] = now
+                session[AUTH_AT_KEY] = now
             elif now - float(started) > settings.LAUREL_SESSION_ABSOLUTE_SECONDS:
-                logout(request)
-                messages.info(request, _("Your session has ended after 8 hours. Please sign in again."))
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": _("Session expired.")}, status=401)
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                return self._ended(request, _("Your session has ended after 8 hours. Please sign in again."))
+            if seen is not None and now - float(seen) > settings.SESSION_COOKIE_AGE:
+                return self._ended(request, _("Your session has ended after 30 idle minutes. Please sign in again."))
+            if seen is None or now - float(seen) >= settings.LAUREL_SESSION_TOUCH_SECONDS:
+                session[SEEN_AT_KEY] = now  # saved with a new expiry at the end of the request
         return self.get_response(request)
+
+    @staticmethod
+    def _ended(request: HttpRequest, message: str) -> HttpResponse:
+        logout(request)
+        messages.info(request, message)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": _("Session expired.")}, status=401)
+        return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
 
 
 class RequireTwoFactorMiddleware:

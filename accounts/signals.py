@@ -10,14 +10,14 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .middleware import AUTH_AT_KEY
+from .middleware import AUTH_AT_KEY, SEEN_AT_KEY
 from .models import Actor, User
 
 
 @receiver(user_logged_in)
 def start_absolute_session_clock(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
-        request.session[AUTH_AT_KEY] = time.time()
+        request.session[AUTH_AT_KEY] = request.session[SEEN_AT_KEY] = time.time()
 
 
 def _end_tokens(user: Any, reason: str, actor: Actor = None) -> None:

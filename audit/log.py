@@ -9,8 +9,11 @@ workspace knows how to name are in :data:`audit_ui.labels.EVENT_LABELS`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -20,6 +23,9 @@ from .masking import mask_id_numbers
 from .models import AuditEvent
 
 LEVEL_LENGTHS = (9, 6, 4, 2)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def common_division(codes: Iterable[str]) -> str:
@@ -42,10 +48,22 @@ def _prefixes(code: str) -> list[str]:
     return [code[:n] for n in LEVEL_LENGTHS if len(code) >= n] + ["CN"]
 
 
+# Who can name an actor's roles without a query (``jurisdictions`` registers its cached
+# memberships in its ``AppConfig.ready()``): ``source(actor, division codes)`` → "role,role".
+_role_sources: list[Callable[[Any, list[str]], str]] = []
+
+
+def register_role_source(source: Callable[[Any, list[str]], str]) -> None:
+    if source not in _role_sources:
+        _role_sources.append(source)
+
+
 def role_of(actor: Any, division_code: str) -> str:
     """The actor's roles over ``division_code`` (memberships there or above), comma-joined."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not hasattr(actor, "memberships"):
         return ""
+    if _role_sources:
+        return _role_sources[0](actor, _prefixes(division_code) if division_code else [])
     # Roles in force today (memberships carry a start and an optional end date).
     today = timezone.localdate()
     memberships = actor.memberships.filter(starts_on__lte=today).exclude(ends_on__lte=today)
@@ -88,7 +106,10 @@ def record(
       ``data["evidence"]`` (a list of references, e.g. document ids) when given.
 
     Runs inside the caller's transaction (or its own, if there is none): a failure raises
-    and so fails the action. The chain head is locked until that transaction ends.
+    and so fails the action. The chain head is locked until that transaction ends. Inside an
+    audited action (:func:`deferred`), the event joins its chain at the end of the action,
+    just before the commit, so that the head is locked for the commit only; the event
+    returned is then saved at that moment.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -114,6 +135,13 @@ def record(
         division_code=str(division_code),
         data=mask_id_numbers(chain.normalise_data(payload)),
     )
+    batch = getattr(_deferral, "batch", None)
+    if batch is not None and not event_type.endswith(EXPORT_SUFFIX):
+        # Inside an audited action: appended at its end, just before it commits (see deferred()).
+        pending = _Pending(event)
+        batch.append(pending)
+        transaction.on_commit(pending)
+        return event
     with transaction.atomic(savepoint=False):
         stored = chain.append(event)
         if event_type.endswith(EXPORT_SUFFIX):
@@ -123,3 +151,65 @@ def record(
 
             enqueue("audit.tasks.checkpoint", f"export:{stored.pk}")
         return stored
+
+
+# --- audited actions: the chain head locked last --------------------------------------------------
+
+_deferral = threading.local()
+
+
+class _Pending:
+    """An event recorded inside an audited action, waiting for the action's end.
+
+    It is also registered as a (do-nothing) on-commit callback: Django forgets such callbacks
+    when the savepoint they were registered in rolls back, which tells :func:`deferred` that the
+    event's change was undone and the event must go with it.
+    """
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: AuditEvent) -> None:
+        self.event = event
+
+    def __call__(self) -> None:
+        """Nothing to do at commit: the event was stored just before it."""
+
+
+@contextmanager
+def deferred(using: str | None = None) -> Iterator[None]:
+    """One transaction (a savepoint when nested) whose audit events join their chains at its end.
+
+    An action records its events as it goes (``record()``); the outermost audited action appends
+    them all right before it returns, inside its transaction: each chain's head is locked once,
+    last, and only for the commit, instead of from the first event to the end of the action.
+    The events, their order, links and hashes are the ones ``record()`` would have written one
+    by one, so tamper evidence is unchanged; events whose savepoint rolled back are dropped
+    with it, and an action that fails leaves none.
+    """
+    outermost = getattr(_deferral, "batch", None) is None
+    connection = transaction.get_connection(using)
+    with transaction.atomic(using=using):
+        if not outermost:
+            yield
+            return
+        _deferral.batch = []
+        try:
+            yield
+            pending: list[_Pending] = _deferral.batch
+        finally:
+            _deferral.batch = None
+        kept = {id(func) for _sids, func, *_rest in connection.run_on_commit}
+        events = [p.event for p in pending if id(p) in kept]
+        if events:
+            chain.append_many(events)
+
+
+def audited(action: Callable[P, R]) -> Callable[P, R]:
+    """Decorator for an action: :func:`deferred` around it (its transaction, the chain heads locked last)."""
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with deferred():
+            return action(*args, **kwargs)
+
+    return run

@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
+from core import cache as shared_cache
 from jurisdictions import scope
 from jurisdictions.perms import SUPERVISE
 
@@ -145,6 +148,32 @@ def nav_counts(user: Any) -> dict[str, int]:
     }
 
 
+# Navigation counts on every page: kept in the shared cache this long, and dropped for the people a
+# task action concerns (its actor, the new owner) when it commits. Someone else's new task reaches
+# a team member's queue count within this many seconds.
+NAV_SECONDS = 30
+
+
+def _nav_key(user_id: Any) -> str:
+    return f"nav:cases:{user_id}"
+
+
+def nav_counts_cached(user: Any) -> dict[str, int]:
+    """:func:`nav_counts` and :func:`shared_count` for the navigation, from the shared cache when warm."""
+    key = _nav_key(user.pk)
+    counts = shared_cache.get_plain(key)
+    if counts is None:
+        counts = {**nav_counts(user), "shared": shared_count(user)}
+        shared_cache.set_plain(key, counts, NAV_SECONDS)
+    return counts
+
+
+def forget_nav_counts(*user_ids: Any) -> None:
+    for user_id in user_ids:
+        if user_id is not None:
+            shared_cache.forget_plain(_nav_key(user_id))
+
+
 def shared_grants(user: Any) -> QuerySet[CaseGrant]:
     """The exception grants in force for ``user`` (the "shared with me" list), newest first, with their cases."""
     today = timezone.localdate()
@@ -230,6 +259,49 @@ LIST_FIELDS = (
     "subject__name",
     "division__name",
 )
+
+
+# What an API list row carries (``cases.api``): read as dictionaries, no model instances.
+ROW_FIELDS = (
+    "id",
+    "number",
+    "kind",
+    "status",
+    "outcome",
+    "title",
+    "subject_id",
+    "subject__name",
+    "division_id",
+    "created_at",
+    "due_at",
+)
+
+
+class ListRow(dict[str, Any]):
+    """A list row as a dictionary that also answers ``row.pk`` and ``row.created_at`` (what a cursor reads)."""
+
+    @property
+    def pk(self) -> Any:
+        return self["id"]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _ListRowIterable(ValuesIterable):
+    def __iter__(self) -> Iterator[ListRow]:
+        for row in super().__iter__():
+            yield ListRow(row)
+
+
+def as_rows(qs: QuerySet[Case]) -> QuerySet[Any]:
+    """``qs`` (a :func:`case_list`) read as :class:`ListRow` dictionaries of :data:`ROW_FIELDS`."""
+    rows = qs.values(*ROW_FIELDS)
+    rows._iterable_class = _ListRowIterable
+    return rows
 
 
 def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:

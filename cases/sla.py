@@ -13,14 +13,35 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from core import cache as shared_cache
+
 from .models import CalendarDay, SlaRule
 
 # Horizon for loading exceptions: an SLA never spans more than a year of working days.
 _HORIZON_DAYS = 400
 
 
+# The calendar and the stage lengths change a few times a year: kept in the shared cache under a
+# version stamp that every change retires (``cases.apps``: the models' signals).
+SLA_CACHE = "sla"
+
+
+def _calendar() -> dict[datetime.date, bool]:
+    return shared_cache.versioned(
+        SLA_CACHE, "calendar", "all", lambda: dict(CalendarDay.objects.values_list("date", "is_working"))
+    )
+
+
 def _exceptions(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
-    return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_working"))
+    return {day: working for day, working in _calendar().items() if start <= day <= end}
+
+
+def forget_calendar() -> None:
+    shared_cache.bump(SLA_CACHE, "calendar")
+
+
+def forget_rules() -> None:
+    shared_cache.bump(SLA_CACHE, "rules")
 
 
 def is_working_day(day: datetime.date, exceptions: dict[datetime.date, bool] | None = None) -> bool:
@@ -56,9 +77,14 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
 
 
 def stage_days(kind: str, stage: str) -> int:
-    rule = SlaRule.objects.filter(kind=kind, stage=stage).first()
-    if rule is not None:
-        return rule.working_days
+    rules: dict[tuple[str, str], int] = shared_cache.versioned(
+        SLA_CACHE,
+        "rules",
+        "all",
+        lambda: {(k, st): days for k, st, days in SlaRule.objects.values_list("kind", "stage", "working_days")},
+    )
+    if (kind, stage) in rules:
+        return rules[(kind, stage)]
     return int(settings.LAUREL_CASE_SLA_DEFAULT_DAYS.get(stage, 10))
 
 

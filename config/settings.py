@@ -180,6 +180,32 @@ def parse_database_url(url: str) -> dict[str, Any]:
 DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Shared cache ---------------------------------------------------------------------------
+# What changes rarely (memberships and grants, the two-factor requirement, the SLA calendar)
+# and the navigation counts are kept here, under version stamps (core.cache). Production sets
+# LAUREL_CACHE_URL to a Redis shared by every web process and worker (redis://host:6379/1);
+# unset, each process keeps its own local-memory cache (the SQLite demo, one process).
+LAUREL_CACHE_URL = os.environ.get("LAUREL_CACHE_URL", "").strip()
+
+
+def cache_config(url: str) -> dict[str, Any]:
+    """A Django CACHES entry for ``url``: ``redis://``/``rediss://``/``unix://`` or ``locmem://`` (or empty)."""
+    if not url or url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url[9:] or "laurel"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        import importlib.util
+
+        # django-redis when installed (connection pooling and its options), else Django's own client.
+        if importlib.util.find_spec("django_redis") is not None:
+            backend = "django_redis.cache.RedisCache"
+        else:
+            backend = "django.core.cache.backends.redis.RedisCache"
+        return {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": "laurel"}
+    raise ImproperlyConfigured(f"LAUREL_CACHE_URL={url!r}: use redis://host:port/db (or locmem:// for one process).")
+
+
+CACHES = {"default": cache_config(LAUREL_CACHE_URL)}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -230,8 +256,11 @@ LAUREL_2FA_ROLES = ("approver", "auditor", "admin", "sysadmin")
 LAUREL_2FA_EXEMPT_DEMO_USERS = DEBUG and env_bool("LAUREL_2FA_EXEMPT_DEMO_USERS", default=True)
 
 # Sessions: 30 minutes idle, 8 hours absolute (accounts.middleware.SessionLimitsMiddleware).
+# The session is not written on every request: its idle clock is moved on at most once every
+# LAUREL_SESSION_TOUCH_SECONDS, so both limits hold to within that many seconds.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+LAUREL_SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LAUREL_SESSION_ABSOLUTE_SECONDS = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

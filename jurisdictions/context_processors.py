@@ -20,7 +20,9 @@ def jurisdiction(request: HttpRequest) -> dict[str, Any]:
         return list(user.memberships.filter(in_force_q(timezone.localdate())).select_related("division"))
 
     def roles() -> set[str]:
-        return {m.role for m in memberships()}
+        from .scope import roles_of
+
+        return roles_of(user)  # the shared cache: no query on a warm page
 
     # Lazy: pages that do not show navigation pay nothing.
     from django.utils.functional import SimpleLazyObject

@@ -15,6 +15,7 @@ codes.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core import cache as shared_cache
 
 from .models import (
     NATION_CODE,
@@ -42,14 +45,51 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 _CACHE_ATTR = "_laurel_division_grants"
+_ROWS_ATTR = "_laurel_membership_rows"
+MEMBERSHIPS = "memberships"  # the shared cache's namespace (core.cache), one stamp per user
+
+# (division code, role, department, starts on) of a membership not ended by the day it was read for.
+MembershipRow = tuple[str, str, str, datetime.date]
+
+
+def membership_rows(user: Any) -> list[MembershipRow]:
+    """The user's memberships in force today or starting later, as plain rows.
+
+    Kept in the shared cache per user and day under the user's version stamp (``core.cache``):
+    a membership starts and ends on a date, so a value read for one day is never used on the
+    next, and every change of a membership retires the user's stamp (the model's signals,
+    :func:`forget_grants`). Cached on the user object as well, so one request asks at most once.
+    """
+    today = timezone.localdate()
+    cached = getattr(user, _ROWS_ATTR, None)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+
+    def load() -> list[MembershipRow]:
+        return list(
+            Membership.objects.filter(user_id=user.pk)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
+            .order_by("pk")
+            .values_list("division_id", "role", "department", "starts_on")
+        )
+
+    rows = shared_cache.versioned(MEMBERSHIPS, user.pk, today.isoformat(), load)
+    setattr(user, _ROWS_ATTR, (today, rows))
+    return rows
+
+
+def in_force_rows(user: Any) -> list[MembershipRow]:
+    """:func:`membership_rows` in force today (started, not ended)."""
+    today = timezone.localdate()
+    return [row for row in membership_rows(user) if row[3] <= today]
 
 
 def division_grants(user: Any) -> dict[str, frozenset[str]]:
     """``{division_code: {codename, ...}}`` of the user's jurisdiction grants today.
 
-    Cached on the user object together with the day it was computed for: the cache is
-    dropped at the date boundary (a long-lived user object in a worker recomputes on the
-    next day) and by every membership change (:func:`forget_grants`).
+    Computed from :func:`membership_rows` (the shared cache) and kept on the user object together
+    with the day it was computed for: dropped at the date boundary (a long-lived user object in a
+    worker recomputes on the next day) and by every membership change (:func:`forget_grants`).
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
@@ -58,20 +98,25 @@ def division_grants(user: Any) -> dict[str, frozenset[str]]:
     if cached is not None and cached[0] == today:
         return cached[1]
     grants: dict[str, set[str]] = {}
-    rows = Membership.objects.filter(in_force_q(today), user_id=user.pk).values_list(
-        "division_id", "role", "department"
-    )
-    for code, role, department in rows:
+    for code, role, department, _starts in in_force_rows(user):
         grants.setdefault(code, set()).update(permissions_for(role, department))
     frozen = {code: frozenset(names) for code, names in grants.items()}
     setattr(user, _CACHE_ATTR, (today, frozen))
     return frozen
 
 
+def forget_user_memberships(user_id: Any) -> None:
+    """Retire the cached memberships of ``user_id`` in every process (a membership changed)."""
+    shared_cache.bump(MEMBERSHIPS, user_id)
+
+
 def forget_grants(user: Any) -> None:
-    """Drop the cached grants (after a membership change in the same request or test)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached grants (after a membership change in the same request or test), here and in the shared cache."""
+    for attr in (_CACHE_ATTR, _ROWS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+    if getattr(user, "pk", None) is not None:
+        forget_user_memberships(user.pk)
 
 
 def codes_with(user: Any, codename: str) -> list[str]:
@@ -200,7 +245,17 @@ def roles_of(user: Any) -> set[str]:
     """The roles the user holds anywhere (for navigation; never for authorisation)."""
     if not user.is_authenticated:
         return set()
-    return set(user.memberships.filter(in_force_q(timezone.localdate())).values_list("role", flat=True))
+    return {row[1] for row in in_force_rows(user)}
+
+
+def audit_roles(actor: Any, division_codes: list[str]) -> str:
+    """The actor's roles in force today at any of ``division_codes`` (all of them when empty), comma-joined.
+
+    Registered with ``audit.log`` (``record()`` names the role an actor acted in) so that an
+    audited action reads the roles from the shared cache instead of querying the memberships.
+    """
+    wanted = set(division_codes)
+    return ",".join(sorted({row[1] for row in in_force_rows(actor) if not wanted or row[0] in wanted}))
 
 
 def ancestors_of(codes: Iterable[str]) -> dict[str, Division]:

@@ -6,17 +6,12 @@ Registered with ``accounts.two_factor`` in ``JurisdictionsConfig.ready()`` (acco
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import User
 
+from .scope import membership_rows
+
 
 def holds_a_two_factor_role(user: User) -> bool:
-    """Holds such a role now or from a later date (ended memberships do not count)."""
-    today = timezone.localdate()
-    return (
-        user.memberships.filter(role__in=settings.LAUREL_2FA_ROLES)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
-        .exists()
-    )
+    """Holds such a role now or from a later date (ended memberships do not count; the shared cache answers)."""
+    return any(row[1] in settings.LAUREL_2FA_ROLES for row in membership_rows(user))

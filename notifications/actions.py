@@ -15,12 +15,14 @@ from audit.log import record
 from . import events
 from .models import ContactDetails, Delivery, DeliveryStatus, Mode, Notification, Preference
 from .outbox import enqueue_deliveries
+from .queries import forget_badge
 
 
 @transaction.atomic
 def do_mark_read(notification: Notification, *, actor: Actor) -> Notification:
     """Mark one of the actor's notifications read (the caller checked it is theirs)."""
     updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    forget_badge(notification.recipient_id)
     if updated:
         notification.refresh_from_db(fields=["read_at"])
     return notification
@@ -28,6 +30,7 @@ def do_mark_read(notification: Notification, *, actor: Actor) -> Notification:
 
 @transaction.atomic
 def do_mark_all_read(*, actor: Actor) -> int:
+    forget_badge(getattr(actor, "pk", None))
     return Notification.objects.filter(recipient=staff_or_none(actor), read_at__isnull=True).update(
         read_at=timezone.now()
     )

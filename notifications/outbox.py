@@ -31,6 +31,7 @@ from core.jobs import enqueue
 from . import events
 from .models import Channel, ContactDetails, Delivery, DeliveryStatus, Held, Mode, Notification, NotifiedKey
 from .models import Preference as PreferenceRow
+from .queries import forget_badge
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def phone_key(phone: str) -> str:
 
 def _write_in_app(user: Any, event: str, context: dict[str, Any], key: str, link: str, division_code: str) -> None:
     now = timezone.now()
+    forget_badge(user.pk)
     if events.spec(event).batched:
         # New tasks in a queue come in bursts: one unread bell item per user counts them.
         unread = (

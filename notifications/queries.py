@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core import cache as shared_cache
 from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER
 
@@ -22,6 +23,30 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# The bell's count on every page: kept in the shared cache for a short while, dropped when the
+# user reads a notification or receives one (core.cache).
+BADGE_SECONDS = 30
+
+
+def _badge_key(user_id: Any) -> str:
+    return f"nav:unread:{user_id}"
+
+
+def unread_badge(user: Any) -> int:
+    """:func:`unread_count` for the navigation bell, from the shared cache when it is warm."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    count = shared_cache.get_plain(_badge_key(user.pk))
+    if count is None:
+        count = unread_count(user)
+        shared_cache.set_plain(_badge_key(user.pk), count, BADGE_SECONDS)
+    return int(count)
+
+
+def forget_badge(user_id: Any) -> None:
+    shared_cache.forget_plain(_badge_key(user_id))
 
 
 def access_notification(user: Any, notification_id: int) -> Notification:

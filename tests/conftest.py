@@ -32,6 +32,14 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("load_divisions", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _empty_shared_cache() -> None:
+    """Every test starts with an empty shared cache (core.cache): primary keys repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # Memberships of the fixtures start long ago, so that tests that travel in time (freezegun) find them in force.
 MEMBERSHIPS_SINCE = datetime.date(2000, 1, 1)
 

@@ -7,8 +7,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Status, VerificationResultChoice
+from cases.models import Kind, Status, VerificationResultChoice
 from cases.nodes import label as node_label
+from core import labels
 from subjects.models import BenefitType
 
 register = template.Library()
@@ -37,10 +38,13 @@ def event_label(event_type: str) -> Any:
 
 @register.filter
 def status_label(value: str) -> Any:
-    try:
-        return Status(value).label
-    except ValueError:
-        return value or "—"
+    return labels.label(Status, value, default=value or "—")
+
+
+@register.filter
+def kind_label(value: str) -> Any:
+    """``"grievance"`` → "信访诉求" (precomputed per language: ``core.labels``)."""
+    return labels.label(Kind, value)
 
 
 @register.filter

@@ -1,4 +1,8 @@
-"""Navigation counts: my open tasks and my team's unclaimed ones (display only)."""
+"""Navigation counts: my open tasks, my team's unclaimed ones, the cases shared with me (display only).
+
+They are on every page, so they are kept in the shared cache for a short while
+(``cases.queries.nav_counts_cached``): a page with warm caches asks the database nothing for them.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,26 @@ from django import template
 
 register = template.Library()
 
+_EMPTY = {"mine": 0, "queue": 0, "shared": 0}
 
-@register.simple_tag(takes_context=True)
-def case_task_counts(context: Any) -> dict[str, int]:
+
+def _counts(context: Any) -> dict[str, int]:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"mine": 0, "queue": 0}
+        return _EMPTY
     cached = getattr(request, "_laurel_task_counts", None)
     if cached is None:
-        from cases.queries import nav_counts
+        from cases.queries import nav_counts_cached
 
-        cached = nav_counts(user)
+        cached = nav_counts_cached(user)
         request._laurel_task_counts = cached
     return cached
+
+
+@register.simple_tag(takes_context=True)
+def case_task_counts(context: Any) -> dict[str, int]:
+    return _counts(context)
 
 
 @register.inclusion_tag("cases/_nav.html", takes_context=True)
@@ -31,7 +41,5 @@ def cases_nav_links(context: Any) -> dict[str, Any]:
 
     user = getattr(context.get("request"), "user", None)
     is_admin = bool(user and user.is_authenticated and (user.is_superuser or scope.codes_with(user, ADMINISTER)))
-    from cases.queries import shared_count
-
-    shared = shared_count(user) if user is not None and user.is_authenticated else 0
-    return {"task_counts": case_task_counts(context), "is_admin": is_admin, "shared_count": shared}
+    counts = _counts(context)
+    return {"task_counts": counts, "is_admin": is_admin, "shared_count": counts["shared"]}

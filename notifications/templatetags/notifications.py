@@ -2,12 +2,12 @@ from typing import Any
 
 from django import template
 
-from notifications.queries import unread_count
+from notifications.queries import unread_badge
 
 register = template.Library()
 
 
 @register.simple_tag
 def notifications_unread(user: Any) -> int:
-    """The unread count for the bell (one indexed count per page)."""
-    return unread_count(user)
+    """The unread count for the bell (the shared cache; an indexed count when it is cold)."""
+    return unread_badge(user)

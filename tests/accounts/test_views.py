@@ -183,6 +183,46 @@ def test_a_session_ends_after_8_hours_however_active(client: Any, caseworker: An
         assert response["Location"].startswith("/accounts/login/")
 
 
+def _session_writes(client: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/cases/").status_code == 200
+    return sum(1 for q in ctx.captured_queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT"))
+
+
+def test_requests_within_a_minute_of_the_last_activity_write_no_session(client: Any, caseworker: Any) -> None:
+    with freeze_time(timezone.now()) as frozen:
+        sign_in(client, "caseworker", PASSWORD)
+        frozen.tick(timedelta(seconds=59))
+        assert _session_writes(client) == 0
+        frozen.tick(timedelta(seconds=2))  # a minute after the last write: the idle clock moves on
+        assert _session_writes(client) == 1
+        assert _session_writes(client) == 0
+
+
+def test_the_idle_limit_holds_to_the_minute_without_a_write_per_request(client: Any, caseworker: Any) -> None:
+    with freeze_time(timezone.now()) as frozen:
+        sign_in(client, "caseworker", PASSWORD)
+        frozen.tick(timedelta(seconds=61))
+        assert client.get("/cases/").status_code == 200  # written: last activity now
+        frozen.tick(timedelta(seconds=50))
+        assert client.get("/cases/").status_code == 200  # not written (within the minute)
+        # 30 minutes after the last written activity the session has ended, 50 s early at most.
+        frozen.tick(timedelta(minutes=30) - timedelta(seconds=50) + timedelta(seconds=1))
+        assert client.get("/cases/").status_code == 302
+
+
+def test_a_session_is_still_open_29_minutes_59_seconds_after_its_last_written_activity(
+    client: Any, caseworker: Any
+) -> None:
+    with freeze_time(timezone.now()) as frozen:
+        sign_in(client, "caseworker", PASSWORD)
+        frozen.tick(timedelta(minutes=29, seconds=59))
+        assert client.get("/cases/").status_code == 200
+
+
 def test_session_cookies_are_secure_and_http_only_in_production(settings: Any) -> None:
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
     assert settings.SESSION_COOKIE_HTTPONLY

@@ -38,6 +38,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "laurel.example.gov.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "LAUREL_VAR_DIR": str(tmp_path),
+        "LAUREL_CACHE_URL": "redis://127.0.0.1:6379/7",
     }
 
 
