@@ -165,3 +165,22 @@ def require_staff(actor: Actor) -> User:
     if staff is None:
         raise PermissionDenied(_("Only a signed-in member of staff can do this."))
     return staff
+
+
+RELATIVES_CACHE = "relatives"  # the shared cache's namespace (core.cache): one stamp per user
+
+
+def declared_relative_indexes(user_id: int) -> frozenset[str]:
+    """Blind indexes of the relatives ``user_id`` declared (the recusal rule asks on every task action).
+
+    Kept in the shared cache under the user's stamp, retired by every change of their declarations
+    (``accounts.signals``).
+    """
+    from core import cache as shared_cache
+
+    return shared_cache.versioned(
+        RELATIVES_CACHE,
+        user_id,
+        "all",
+        lambda: frozenset(DeclaredRelative.objects.filter(user_id=user_id).values_list("id_number_hmac", flat=True)),
+    )

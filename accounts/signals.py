@@ -79,3 +79,13 @@ def end_tokens_on_device_change(sender: Any, instance: TOTPDevice, update_fields
 def end_tokens_on_device_removal(sender: Any, instance: TOTPDevice, **kwargs: Any) -> None:
     if instance.confirmed:
         _end_tokens(instance.user, "device_changed")
+
+
+@receiver(post_save, sender="accounts.DeclaredRelative", dispatch_uid="laurel_relative_saved")
+@receiver(post_delete, sender="accounts.DeclaredRelative", dispatch_uid="laurel_relative_deleted")
+def forget_declared_relatives(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from core import cache as shared_cache
+
+    from .models import RELATIVES_CACHE
+
+    shared_cache.bump(RELATIVES_CACHE, instance.user_id)

@@ -188,10 +188,13 @@ def deferred(using: str | None = None) -> Iterator[None]:
     """
     outermost = getattr(_deferral, "batch", None) is None
     connection = transaction.get_connection(using)
-    with transaction.atomic(using=using):
-        if not outermost:
+    if not outermost:
+        # Inside another audited action: its transaction, no savepoint of its own (a failure fails the
+        # enclosing action; code that goes on after a failure needs its own savepoint, as viewflow has).
+        with transaction.atomic(using=using, savepoint=False):
             yield
-            return
+        return
+    with transaction.atomic(using=using):
         _deferral.batch = []
         try:
             yield

@@ -22,6 +22,7 @@ from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.models import Task
 
 from accounts.models import User
+from audit import log as audit_log
 from core.errors import Conflict, NotFound
 from core.filters import cleaned_filters, filter_parameters
 from core.validators import no_invisible_characters
@@ -392,8 +393,12 @@ class TaskClaimView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         access = queries.access_task(request.user, pk)
         policy.require_may_claim(request.user, access)
-        run_action(lambda: actions.do_claim_task(access.task, actor=request.user), case=access.case)
-        return _task_response(access.task)
+        task = run_action(
+            lambda: actions.do_claim_task(access.task, actor=request.user, case=access.case), case=access.case
+        )
+        # The task as the claim left it, with the case read once (no re-read).
+        task.process.case = access.case
+        return Response(TaskSerializer(task).data)
 
 
 class TaskReleaseView(APIView):
@@ -421,14 +426,26 @@ class TaskReassignView(APIView):
 class TaskCompleteView(APIView):
     @extend_schema(request=CompleteSerializer, responses=CompletedSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        access = queries.access_task(request.user, pk)
         serializer = CompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        policy.require_may_complete(request.user, access)
         data = dict(serializer.validated_data)
-        case = run_action(
-            lambda: actions.do_complete_task(access.task, actor=request.user, data=data), case=access.case
-        )
+
+        refused: list[policy.TaskAccess] = []
+        try:
+            # One transaction: the case and the task are locked and read once, here, and passed down.
+            with audit_log.deferred():
+                access = queries.access_task(request.user, pk, lock=True)
+                if policy.refusal(request.user, access.case, approving=access.approving) is None:
+                    policy.require_may_complete(request.user, access)
+                    case = actions.do_complete_task(access.task, actor=request.user, data=data, locked=access.case)
+                else:
+                    refused.append(access)
+        except FlowTransitionNotAllowed:
+            current = Case.objects.filter(process__task__pk=pk).values_list("status", flat=True).first()
+            raise Conflict(current_status=current) from None
+        if refused:
+            # Audited in a transaction of its own (kept), then 403.
+            policy.require_may_complete(request.user, refused[0])
         return Response({"case": case.pk, "number": case.number, "status": case.status})
 
 

@@ -43,3 +43,10 @@ class CasesConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(calendar_changed, sender=CalendarDay, dispatch_uid=f"laurel_calendar_{signal is post_save}")
             signal.connect(rules_changed, sender=SlaRule, dispatch_uid=f"laurel_sla_rule_{signal is post_save}")
+
+        # The tasks an action creates are the ones it announces (cases.notify.new_tasks).
+        from viewflow.workflow.models import Task
+
+        from .notify import task_saved
+
+        post_save.connect(task_saved, sender=Task, dispatch_uid="laurel_case_task_created")

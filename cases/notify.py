@@ -11,6 +11,9 @@ are idempotent: calling one twice for the same occurrence reaches nobody twice.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -168,9 +171,43 @@ def _others(users: list[Any], actor: Actor | None) -> list[Any]:
 # --- what ---------------------------------------------------------------------------------------
 
 
-def notify_new_tasks(case: Any, *, actor: Actor | None = None) -> None:
-    """Tell each unclaimed open task's pool that it reached their queue (batched; once per task)."""
-    for task in active_tasks(case):
+_collecting = threading.local()
+
+
+@contextmanager
+def new_tasks() -> Iterator[list[Task]]:
+    """Collect the tasks created inside the block (viewflow creates them as an action runs a task)."""
+    stack: list[list[Task]] = getattr(_collecting, "stack", None) or []
+    _collecting.stack = stack
+    created: list[Task] = []
+    stack.append(created)
+    try:
+        yield created
+    finally:
+        stack.remove(created)
+
+
+def task_saved(sender: Any, instance: Task, created: bool = False, **kwargs: Any) -> None:
+    """``post_save`` of viewflow's Task (connected in ``CasesConfig.ready``): note new tasks for :func:`new_tasks`."""
+    if created:
+        for collected in getattr(_collecting, "stack", None) or ():
+            collected.append(instance)
+
+
+def notify_new_tasks(case: Any, *, actor: Actor | None = None, tasks: list[Task] | None = None) -> None:
+    """Tell the pool of each new task that it reached their queue (batched; once per task).
+
+    ``tasks``: the tasks the action created (:func:`new_tasks`), of which the ones still open and
+    unclaimed are announced; siblings announced by an earlier action are not asked again. Without
+    it, every open unclaimed task of the case (the dedupe key still reaches nobody twice).
+    """
+    if tasks is None:
+        candidates = active_tasks(case)
+    else:
+        human = [t.pk for t in tasks if t.process_id == case.process_id and _node(t) in nodes.HUMAN_NODES]
+        # Read again: a task created during the action may have been finished by it as well.
+        candidates = list(Task.objects.filter(pk__in=human, status__in=ACTIVE).order_by("pk")) if human else []
+    for task in candidates:
         if task.owner_id is not None:
             continue
         node = _node(task)

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from accounts.models import DeclaredRelative
+from accounts.models import declared_relative_indexes
 from audit.log import record
 from core.errors import Conflict
 from jurisdictions import scope
@@ -82,7 +82,7 @@ def _is_declared_relative(user: Any, subject: Any) -> bool:
     index = getattr(subject, "id_number_hmac", "")
     if not index or not getattr(user, "pk", None):
         return False
-    return DeclaredRelative.objects.filter(user_id=user.pk, id_number_hmac=index).exists()
+    return index in declared_relative_indexes(user.pk)
 
 
 def require_not_own_subject(user: Any, subject: Any, *, action: str) -> None:

@@ -51,16 +51,39 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
     return case
 
 
-def access_task(user: Any, task_id: Any, *, act: bool = True) -> TaskAccess:
-    """A case task the user may see (404 otherwise) and, with ``act``, work on (403 otherwise), with its case."""
+def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False) -> TaskAccess:
+    """A case task the user may see (404 otherwise) and, with ``act``, work on (403 otherwise), with its case.
+
+    ``lock`` (inside the caller's transaction): the case row is locked first and the task row read
+    and locked after it, so that an action completing the task can take both as they are
+    (``locked=``) instead of reading them again.
+    """
     try:
         pk = int(task_id)
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
-    task = Task.objects.select_related("process", "owner").filter(pk=pk, process__case__isnull=False).first()
-    if task is None:
+    if lock:
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("subject").filter(process__task__pk=pk).first()
+        )
+        task = (
+            Task.objects.select_for_update(of=("self",))
+            .select_related("process", "owner")
+            .filter(pk=pk, process_id=case.process_id)
+            .first()
+            if case is not None
+            else None
+        )
+    else:
+        # One query: the task, its owner, its process and the process's case with its subject.
+        task = (
+            Task.objects.select_related("owner", "process__case__subject")
+            .filter(pk=pk, process__case__isnull=False)
+            .first()
+        )
+        case = task.process.case if task is not None else None
+    if task is None or case is None:
         raise Http404(_("Not found."))
-    case = Case.objects.select_related("subject").get(process_id=task.process_id)
     if not may_see(user, case):
         raise Http404(_("Not found."))
     node = task.flow_task.name

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.jobs import enqueue
@@ -68,12 +68,35 @@ def preference_for(user: Any, event: str) -> Preference:
 
 def _claim_key(key: str) -> bool:
     """Record that ``key`` was notified; False when it already was (in this or an earlier transaction)."""
-    try:
-        with transaction.atomic():
-            NotifiedKey.objects.create(key=key)
-    except IntegrityError:
-        return False
-    return True
+    return key in _claim_keys([key])
+
+
+def _claim_keys(keys: list[str]) -> set[str]:
+    """Record that ``keys`` were notified, in one statement; the ones that were not already (in this or
+    an earlier transaction). ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: PostgreSQL and SQLite alike."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return set()
+    ops = connection.ops
+    table, key, created = (ops.quote_name(n) for n in (NotifiedKey._meta.db_table, "key", "created_at"))
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s)"] * len(keys))
+    sql = f"INSERT INTO {table} ({key}, {created}) VALUES {rows} ON CONFLICT ({key}) DO NOTHING RETURNING {key}"  # noqa: S608 (names quoted, values bound)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for k in keys for value in (k, now)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _preferences_for(user_ids: list[int], event: str) -> dict[int, Preference]:
+    """Each user's effective preference for ``event`` (stored rows over the default), in one query."""
+    if not user_ids:
+        return {}
+    found = {
+        row.user_id: Preference(in_app=row.in_app, email=row.email, sms=row.sms, mode=row.mode)
+        for row in PreferenceRow.objects.filter(user_id__in=user_ids, event=event)
+    }
+    default = default_preference(event)
+    return {pk: found.get(pk, default) for pk in user_ids}
 
 
 def phone_key(phone: str) -> str:
@@ -132,17 +155,23 @@ def notify(
     spec = events.spec(event)
     written: list[Delivery] = []
     with transaction.atomic():
-        for user in recipients:
-            if not user.is_active:
-                continue
-            key = f"{dedupe_key}|u{user.pk}"
-            if not _claim_key(key):
-                continue
-            pref = preference_for(user, event)
+        users = {user.pk: user for user in recipients if user.is_active}
+        keys = {pk: f"{dedupe_key}|u{pk}" for pk in users}
+        fresh = _claim_keys(list(keys.values()))  # one statement, however many receivers
+        users = {pk: user for pk, user in users.items() if keys[pk] in fresh}
+        prefs = _preferences_for(list(users), event)
+        wants_sms = [pk for pk in users if prefs[pk].sms]
+        phones = (
+            dict(ContactDetails.objects.filter(user_id__in=wants_sms).values_list("user_id", "sms_phone"))
+            if wants_sms
+            else {}
+        )
+        for pk, user in users.items():
+            key, pref = keys[pk], prefs[pk]
             if pref.in_app:
                 _write_in_app(user, event, context, key, link, division_code)
             held = Held.BATCH if spec.batched else Held.DIGEST if pref.mode == Mode.DIGEST else Held.NONE
-            phone = ContactDetails.objects.filter(user=user).values_list("sms_phone", flat=True).first() or ""
+            phone = phones.get(pk) or ""
             for channel, wanted, address in ((Channel.EMAIL, pref.email, user.email), (Channel.SMS, pref.sms, phone)):
                 if wanted and address:
                     written.append(

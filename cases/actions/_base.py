@@ -31,6 +31,25 @@ def lock(case: Case | int) -> Case:
     return Case.objects.select_for_update().select_related("subject").get(pk=pk)
 
 
+def lock_of_process(process_id: int) -> Case:
+    """The case of a process, locked (a task's case, without reading the process first)."""
+    return Case.objects.select_for_update().select_related("subject").get(process_id=process_id)
+
+
+def locked_task(task: Task, expected_nodes: Iterable[str], *, locked: Case | None = None) -> tuple[Case, Task]:
+    """The case locked and the task read under that lock, checked (409 when it moved on).
+
+    ``locked``: the case as the caller already locked it in this transaction, ``task`` read after
+    that lock (``cases.queries.access_task(..., lock=True)``): nothing is read twice. Without it,
+    both are read here.
+    """
+    if locked is None:
+        case = lock_of_process(task.process_id)
+        return case, fresh_task(task, case, expected_nodes)
+    check_task(task, locked, expected_nodes)
+    return locked, task
+
+
 def node_of(task: Task) -> str:
     return task.flow_task.name
 
@@ -55,11 +74,16 @@ def transition_event(
 def fresh_task(task: Task, case: Case, expected_nodes: Iterable[str]) -> Task:
     """The task re-read under the case lock; 409 when it was completed or cancelled meanwhile."""
     task = Task.objects.select_related("process").get(pk=task.pk)
+    check_task(task, case, expected_nodes)
+    return task
+
+
+def check_task(task: Task, case: Case, expected_nodes: Iterable[str]) -> None:
+    """409 unless ``task`` (read under the case lock) is an open task of this step of ``case``."""
     if task.process_id != case.process_id or node_of(task) not in set(expected_nodes):
         raise Conflict(_("This task does not belong to this step of the case."), current_status=case.status)
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise Conflict(_("This task has already been completed or cancelled."), current_status=case.status)
-    return task
 
 
 def run_task(task: Task, actor: Actor) -> None:

@@ -12,26 +12,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
 
 from accounts.models import Actor, require_staff, staff_or_none
-from audit.log import record
+from audit.log import audited, record
 from core.errors import Conflict
 from letters.actions import do_request_letter
 
 from .. import nodes, policy
 from ..models import BenefitChange, Case, Decision, Kind, Status, VerificationResult, VerificationResultChoice
-from ..notify import notify_case_decided, notify_case_returned, notify_new_tasks
+from ..notify import new_tasks, notify_case_decided, notify_case_returned, notify_new_tasks
+from ..queries import forget_nav_counts
 from ..signals import case_applied
 from ._base import (
     clean_departments,
     enter_stage,
-    fresh_task,
     lock,
+    locked_task,
     node_of,
     pause,
     require_owner_or_free,
@@ -40,11 +40,17 @@ from ._base import (
 )
 
 
-@transaction.atomic
-def do_review_intake(task: Task, *, actor: Actor, departments: Iterable[str] | None = None, note: str = "") -> Case:
+@audited
+def do_review_intake(
+    task: Task,
+    *,
+    actor: Actor,
+    departments: Iterable[str] | None = None,
+    note: str = "",
+    locked: Case | None = None,
+) -> Case:
     """The caseworker's intake review: the departments to ask are settled and verification starts."""
-    case = lock(task.process.case.pk)
-    task = fresh_task(task, case, [nodes.INTAKE])
+    case, task = locked_task(task, [nodes.INTAKE], locked=locked)
     require_owner_or_free(task, actor, case)
     if departments is not None:
         case.departments = clean_departments(departments)
@@ -53,21 +59,26 @@ def do_review_intake(task: Task, *, actor: Actor, departments: Iterable[str] | N
     enter_stage(case, Status.VERIFYING, now=timezone.now())
     case.save()
     transition_event(case, actor=actor, old=old, reason=note, task=task, departments=case.departments)
-    run_task(task, actor)
+    with new_tasks() as created:
+        run_task(task, actor)
     case.refresh_from_db()
     do_request_letter(case, kind="acknowledgement", actor=actor)  # 受理通知书: the intake review passed
-    notify_new_tasks(case, actor=actor)
+    notify_new_tasks(case, actor=actor, tasks=created)
+    forget_nav_counts(getattr(actor, "pk", None))
     return case
 
 
-@transaction.atomic
+@audited
 def do_record_verification(
-    task: Task, *, actor: Actor, result: str, note: str = "", evidence: str = ""
+    task: Task, *, actor: Actor, result: str, note: str = "", evidence: str = "", locked: Case | None = None
 ) -> VerificationResult:
-    """A department liaison's answer: confirmed, disputed or not found, with a note and evidence."""
-    case = lock(task.process.case.pk)
+    """A department liaison's answer: confirmed, disputed or not found, with a note and evidence.
+
+    ``verification.case`` is the case as it is afterwards (pending approval or returned when this
+    answer was the last one of the round).
+    """
     node = node_of(task)
-    task = fresh_task(task, case, nodes.VERIFY_NODES)
+    case, task = locked_task(task, nodes.VERIFY_NODES, locked=locked)
     require_owner_or_free(task, actor, case)
     if case.status != Status.VERIFYING:
         raise TransitionNotAllowed(_("The case is not being verified."), object=case, method=None)
@@ -91,12 +102,16 @@ def do_record_verification(
         obj=case,
         data={"department": department, "result": result, "note": note, "evidence": evidence, "task": node},
     )
-    run_task(task, actor)  # the last one through the join concludes the verification
-    notify_new_tasks(case, actor=actor)  # the approval or correction task, once the join concluded
+    with new_tasks() as created:
+        run_task(task, actor)  # the last one through the join concludes the verification
+    if any(node_of(t) in (nodes.APPROVE, nodes.CORRECT) for t in created):
+        case.refresh_from_db()  # concluded: pending approval, or returned for correction
+    notify_new_tasks(case, actor=actor, tasks=created)  # the approval or correction task, once concluded
+    forget_nav_counts(getattr(actor, "pk", None))
     return verification
 
 
-@transaction.atomic
+@audited
 def do_conclude_verification(case: Case) -> Case:
     """After the join (flow node): all confirmed → pending approval; any dispute → back to the caseworker."""
     case = lock(case)
@@ -119,7 +134,7 @@ def do_conclude_verification(case: Case) -> Case:
     return case
 
 
-@transaction.atomic
+@audited
 def do_decide(
     task: Task,
     *,
@@ -129,13 +144,13 @@ def do_decide(
     legal_basis: str = "",
     partly: bool = False,
     approved_amount: decimal.Decimal | None = None,
+    locked: Case | None = None,
 ) -> Case:
     """The approver's decision: approve (wholly or partly), reject, or return for correction.
 
     Approval runs the database update and the close in this same transaction.
     """
-    case = lock(task.process.case.pk)
-    task = fresh_task(task, case, [nodes.APPROVE])
+    case, task = locked_task(task, [nodes.APPROVE], locked=locked)
     require_owner_or_free(task, actor, case)
     found = policy.refusal(actor, case, approving=True)
     if found:
@@ -167,7 +182,8 @@ def do_decide(
     transition_event(
         case, actor=actor, old=old, reason=reasons, task=task, decision=decision, legal_basis=legal_basis, partly=partly
     )
-    run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
+    with new_tasks() as created:
+        run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
     case.refresh_from_db()
     # No decision without its letter: a failed request rolls the decision back with it.
     if decision == Decision.APPROVE:
@@ -178,17 +194,24 @@ def do_decide(
         do_request_letter(case, kind="correction", actor=actor, details={"reasons": reasons})
     if decision == Decision.RETURN:
         notify_case_returned(case, reason=reasons, actor=actor)
-        notify_new_tasks(case, actor=actor)
+        notify_new_tasks(case, actor=actor, tasks=created)
     else:
         notify_case_decided(case, actor=actor)
+    forget_nav_counts(getattr(actor, "pk", None))
     return case
 
 
-@transaction.atomic
-def do_resubmit_case(task: Task, *, actor: Actor, note: str = "", departments: Iterable[str] | None = None) -> Case:
+@audited
+def do_resubmit_case(
+    task: Task,
+    *,
+    actor: Actor,
+    note: str = "",
+    departments: Iterable[str] | None = None,
+    locked: Case | None = None,
+) -> Case:
     """The caseworker corrected a returned case; verification runs again and the SLA clock resumes."""
-    case = lock(task.process.case.pk)
-    task = fresh_task(task, case, [nodes.CORRECT])
+    case, task = locked_task(task, [nodes.CORRECT], locked=locked)
     require_owner_or_free(task, actor, case)
     if not note.strip():
         raise ValidationError({"note": _("Say what was corrected.")})
@@ -201,13 +224,15 @@ def do_resubmit_case(task: Task, *, actor: Actor, note: str = "", departments: I
     case.sla_remaining_days = None
     case.save()
     transition_event(case, actor=actor, old=old, reason=note, task=task)
-    run_task(task, actor)
+    with new_tasks() as created:
+        run_task(task, actor)
     case.refresh_from_db()
-    notify_new_tasks(case, actor=actor)
+    notify_new_tasks(case, actor=actor, tasks=created)
+    forget_nav_counts(getattr(actor, "pk", None))
     return case
 
 
-@transaction.atomic
+@audited
 def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     """Apply an approved case to the register (flow node), with provenance "approved case N"."""
     from subjects import actions as subject_actions
@@ -263,7 +288,7 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     return case
 
 
-@transaction.atomic
+@audited
 def do_close_case(case: Case, *, actor: Actor) -> Case:
     """Close an applied or rejected case (flow node)."""
     case = lock(case)
@@ -275,18 +300,24 @@ def do_close_case(case: Case, *, actor: Actor) -> Case:
     return case
 
 
-def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any]) -> Case:
+def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: Case | None = None) -> Case:
     """Complete ``task`` with the decision fields of its step (the caller checked the task policy).
 
     ``data``: intake and correction: ``departments``, ``note``; approval: ``decision``,
     ``reasons``, ``legal_basis``, ``partly``, ``approved_amount``; verification: ``result``,
-    ``note``, ``evidence``. Returns the case as it is afterwards.
+    ``note``, ``evidence``. ``locked``: the case, locked by the caller in its transaction, the
+    task read after that (``cases.queries.access_task(..., lock=True)``). Returns the case as it
+    is afterwards.
     """
     node = node_of(task)
     if node == nodes.INTAKE:
-        return do_review_intake(task, actor=actor, departments=data.get("departments"), note=data.get("note", ""))
+        return do_review_intake(
+            task, actor=actor, departments=data.get("departments"), note=data.get("note", ""), locked=locked
+        )
     if node == nodes.CORRECT:
-        return do_resubmit_case(task, actor=actor, note=data.get("note", ""), departments=data.get("departments"))
+        return do_resubmit_case(
+            task, actor=actor, note=data.get("note", ""), departments=data.get("departments"), locked=locked
+        )
     if node == nodes.APPROVE:
         if not data.get("decision"):
             raise ValidationError({"decision": _("Choose approve, reject or return.")})
@@ -298,10 +329,16 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any]) -> Case:
             legal_basis=data.get("legal_basis", ""),
             partly=bool(data.get("partly")),
             approved_amount=data.get("approved_amount"),
+            locked=locked,
         )
     if not data.get("result"):
         raise ValidationError({"result": _("Choose confirmed, disputed or not found.")})
     verification = do_record_verification(
-        task, actor=actor, result=data["result"], note=data.get("note", ""), evidence=data.get("evidence", "")
+        task,
+        actor=actor,
+        result=data["result"],
+        note=data.get("note", ""),
+        evidence=data.get("evidence", ""),
+        locked=locked,
     )
-    return Case.objects.get(pk=verification.case_id)
+    return verification.case

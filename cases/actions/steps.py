@@ -1,53 +1,69 @@
-"""Who holds a task: claim, release, reassign (the caller checked ``cases.policy``)."""
+"""Who holds a task: claim, release, reassign (the caller checked ``cases.policy``).
+
+A claim is one conditional UPDATE of the task row ("set the owner where there is none and the
+task is open"): of two people claiming at once exactly one wins, and it takes no case lock.
+Completing a task locks the case and the task row (``cases.queries.access_task(lock=True)``
+or the action itself), so a claim never slips in between a completion's check and its work.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Actor
-from audit.log import record
+from audit.log import audited, record
 from core.errors import Conflict
 
 from ..models import Case
 from ..notify import notify_task_assigned
-from ._base import lock, node_of
+from ..queries import forget_nav_counts
+from ._base import lock_of_process, node_of
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 
 def _lock_task(task: Task) -> tuple[Case, Task]:
-    case = lock(task.process.case.pk)
+    case = lock_of_process(task.process_id)
     task = Task.objects.select_related("process").get(pk=task.pk)
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise Conflict(_("This task has already been completed or cancelled."), current_status=case.status)
     return case, task
 
 
-@transaction.atomic
-def do_claim_task(task: Task, *, actor: Actor) -> Task:
-    case, task = _lock_task(task)
-    if task.owner_id is not None:
-        if task.owner_id == getattr(actor, "pk", None):
+@audited
+def do_claim_task(task: Task, *, actor: Actor, case: Case | None = None) -> Task:
+    """Give ``task`` to ``actor`` if nobody holds it (``case``: the task's case, as the caller read it)."""
+    now = timezone.now()
+    claimed = Task.objects.filter(pk=task.pk, owner__isnull=True, status__in=OPEN).update(
+        owner=actor, status=STATUS.ASSIGNED, assigned=now
+    )
+    if case is None:
+        case = Case.objects.get(process_id=task.process_id)
+    if not claimed:
+        current = Task.objects.filter(pk=task.pk).values_list("owner_id", "status").first()
+        if current is None or current[1] not in OPEN:
+            raise Conflict(_("This task has already been completed or cancelled."), current_status=case.status)
+        if current[0] == getattr(actor, "pk", None):
             return task
         raise Conflict(_("Someone else claimed this task first."), current_status=case.status)
-    task.owner = actor
-    task.status = STATUS.ASSIGNED
-    task.assigned = timezone.now()
-    task.save(update_fields=["owner", "status", "assigned"])
+    task.owner, task.status, task.assigned = actor, STATUS.ASSIGNED, now
     record(event_type="task.claimed", actor=actor, obj=case, data={"task": task.pk, "node": node_of(task)})
+    forget_nav_counts(getattr(actor, "pk", None))
     return task
 
 
-@transaction.atomic
+@audited
 def do_release_task(task: Task, *, actor: Actor) -> Task:
     case, task = _lock_task(task)
     if task.owner_id is None:
         raise Conflict(_("This task is not claimed."), current_status=case.status)
     previous = task.owner.username if task.owner else ""
+    previous_id = task.owner_id
     task.owner = None
     task.status = STATUS.NEW
     task.assigned = None
@@ -58,14 +74,16 @@ def do_release_task(task: Task, *, actor: Actor) -> Task:
         obj=case,
         data={"task": task.pk, "node": node_of(task), "owner": previous},
     )
+    forget_nav_counts(getattr(actor, "pk", None), previous_id)
     return task
 
 
-@transaction.atomic
+@audited
 def do_reassign_task(task: Task, *, actor: Actor, to_user: Any) -> Task:
     """A supervisor gives the task to someone (the caller checked they may work on it)."""
     case, task = _lock_task(task)
     previous = task.owner.username if task.owner else ""
+    previous_id = task.owner_id
     task.owner = to_user
     task.status = STATUS.ASSIGNED
     task.assigned = timezone.now()
@@ -77,4 +95,5 @@ def do_reassign_task(task: Task, *, actor: Actor, to_user: Any) -> Task:
         data={"task": task.pk, "node": node_of(task), "from": previous, "to": to_user.username},
     )
     notify_task_assigned(task, case=case, to_user=to_user, actor=actor)
+    forget_nav_counts(getattr(actor, "pk", None), to_user.pk, previous_id)
     return task
