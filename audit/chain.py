@@ -93,8 +93,8 @@ def append(event: AuditEvent) -> AuditEvent:
 
     An action that records events in two provinces locks two heads; two such actions
     taking them in opposite orders can deadlock, and PostgreSQL then aborts one of them
-    (it fails cleanly and can be retried). Calling record() late in an action keeps
-    the head locks short.
+    (it fails cleanly and can be retried). Audited actions (``audit.log.deferred``) append
+    through :func:`append_many` at their end, which keeps the head locks short.
     """
     event.division_code = event.division_code or ""
     event.chain = chain_for(event.division_code)

@@ -412,7 +412,7 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     access = queries.access_task(request.user, pk)
     policy.require_may_claim(request.user, access)
-    actions.do_claim_task(access.task, actor=request.user)
+    actions.do_claim_task(access.task, actor=request.user, case=access.case)
     messages.success(request, _("Task claimed."))
     return redirect(request.POST.get("next") or _url("cases:task", access.task.pk))
 

@@ -1,0 +1,133 @@
+"""What one workflow step costs and holds (issue 17): announcements, claims, the audit chain head."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from audit import chain
+from audit.log import deferred, record
+from audit.models import AuditEvent
+from cases import actions
+from cases.models import Case
+from cases.notify import CaseEvent
+from core.errors import Conflict
+from notifications.models import Notification, NotifiedKey
+from notifications.outbox import notify
+from tests.cases.conftest import open_task
+
+
+def test_a_verification_that_does_not_conclude_announces_nothing(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User, liaison_ca: User
+) -> None:
+    case = walk.intake(file_case())
+    keys = NotifiedKey.objects.count()
+    walk.verify(case, department="public_security")  # the civil affairs task is still open and unclaimed
+    assert NotifiedKey.objects.count() == keys  # the sibling was announced once, at the intake review
+    assert Notification.objects.filter(recipient=liaison_ca, event=CaseEvent.TASK_QUEUED).count() == 1
+
+
+def test_the_last_verification_announces_the_approval_task_it_created(
+    file_case: Callable[..., Case], walk: Any, approver: User
+) -> None:
+    case = walk.verify_all(walk.intake(file_case()))
+    [item] = Notification.objects.filter(recipient=approver, event=CaseEvent.TASK_QUEUED)
+    assert item.context["step"] == "approve" and item.context["case"] == case.number
+
+
+def test_notification_keys_are_claimed_in_one_statement_for_many_receivers(make_user: Callable[..., User]) -> None:
+    people = [make_user(f"receiver{i}", "caseworker") for i in range(4)]
+    with CaptureQueriesContext(connection) as ctx:
+        notify(event=CaseEvent.CASE_DECIDED, recipients=people, context={"case": "X", "outcome": ""}, dedupe_key="k:1")
+    key_writes = [q for q in ctx.captured_queries if "notifications_notifiedkey" in q["sql"]]
+    assert len(key_writes) == 1
+    assert Notification.objects.filter(event=CaseEvent.CASE_DECIDED).count() == 4
+    notify(event=CaseEvent.CASE_DECIDED, recipients=people, context={"case": "X", "outcome": ""}, dedupe_key="k:1")
+    assert Notification.objects.filter(event=CaseEvent.CASE_DECIDED).count() == 4  # nobody twice
+
+
+def test_a_claim_is_one_conditional_update_of_the_task(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User
+) -> None:
+    case = walk.intake(file_case())
+    task = open_task(case, "verify_public_security")
+    with CaptureQueriesContext(connection) as ctx:
+        actions.do_claim_task(task, actor=liaison_ps, case=case)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert any("viewflow_task" in sql and "owner_id" in sql and "IS NULL" in sql for sql in writes)
+    assert not any("FOR UPDATE" in q["sql"] and "cases_case" in q["sql"] for q in ctx.captured_queries)
+    task.refresh_from_db()
+    assert task.owner_id == liaison_ps.pk
+
+
+def test_a_second_claim_of_a_claimed_task_is_a_conflict(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User, make_user: Callable[..., User]
+) -> None:
+    other = make_user("liaison_ps2", "liaison", department="public_security")
+    task = open_task(walk.intake(file_case()), "verify_public_security")
+    actions.do_claim_task(task, actor=liaison_ps)
+    actions.do_claim_task(task, actor=liaison_ps)  # one's own claim again: nothing happens
+    with pytest.raises(Conflict):
+        actions.do_claim_task(task, actor=other)
+    assert AuditEvent.objects.filter(event_type="task.claimed").count() == 1
+
+
+def test_an_audited_action_locks_the_chain_head_last(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User
+) -> None:
+    case = walk.intake(file_case())
+    with CaptureQueriesContext(connection) as ctx:
+        walk.verify(case, department="public_security")
+    statements = [q["sql"] for q in ctx.captured_queries]
+    head = [i for i, sql in enumerate(statements) if "audit_chainhead" in sql]
+    other_writes = [
+        i for i, sql in enumerate(statements) if sql.startswith(("INSERT", "UPDATE")) and "audit_" not in sql
+    ]
+    assert head and other_writes and min(head) > max(other_writes)
+    assert chain.verify_all().ok
+
+
+def test_events_of_a_rolled_back_savepoint_are_not_appended(db: Any) -> None:
+    with deferred():
+        record(event_type="test.kept", actor=None)
+        try:
+            with transaction.atomic():
+                record(event_type="test.undone", actor=None)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        record(event_type="test.kept_too", actor=None)
+    assert list(AuditEvent.objects.order_by("seq").values_list("event_type", flat=True)) == [
+        "test.kept",
+        "test.kept_too",
+    ]
+    assert chain.verify_all().ok
+
+
+def test_a_failed_audited_action_leaves_no_event(db: Any) -> None:
+    with pytest.raises(RuntimeError), deferred():
+        record(event_type="test.lost", actor=None)
+        raise RuntimeError
+    assert not AuditEvent.objects.exists()
+
+
+def test_deferred_events_chain_exactly_like_immediate_ones(db: Any) -> None:
+    record(event_type="test.before", actor=None, division_code="440106")
+    with deferred():
+        first = record(event_type="test.one", actor=None, division_code="440106")
+        record(event_type="test.other_province", actor=None, division_code="110101")
+        record(event_type="test.two", actor=None, division_code="440106")
+    record(event_type="test.after", actor=None, division_code="440106")
+    assert first.pk is not None and first.seq == 2
+    assert list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("event_type", flat=True)) == [
+        "test.before",
+        "test.one",
+        "test.two",
+        "test.after",
+    ]
+    assert chain.verify_all().ok
