@@ -49,7 +49,7 @@ class RowCompare(Expression):
         if not columns or len(columns) != len(values):
             raise ValueError("A row comparison needs as many values as columns.")
         super().__init__(output_field=models.BooleanField())
-        self.columns = [F(c) if isinstance(c, str) else c for c in columns]
+        self.columns: list[Any] = [F(c) if isinstance(c, str) else c for c in columns]
         self.op = op
         self.values = list(values)
 
@@ -72,13 +72,13 @@ class RowCompare(Expression):
         clone.columns = [c.resolve_expression(query, allow_joins, reuse, summarize, for_save) for c in self.columns]
         return clone
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:  # type: ignore[override]
         left, right, params_left, params_right = [], [], [], []
         for column, value in zip(self.columns, self.values, strict=True):
             sql, params = compiler.compile(column)
             left.append(sql)
             params_left.extend(params)
-            target = column.output_field
+            target: Any = column.output_field
             right.append("%s")
             params_right.append(target.get_db_prep_value(target.get_prep_value(value), connection, prepared=True))
         return f"({', '.join(left)}) {self.op} ({', '.join(right)})", params_left + params_right
@@ -145,7 +145,7 @@ def decode(sort: Sort, model: type[models.Model], cursor: str) -> tuple[Any, int
         if not sort.nullable:
             raise BadCursor(cursor)
         return None, pk
-    target = model._meta.get_field(sort.column)
+    target: Any = model._meta.get_field(sort.column)
     try:
         if isinstance(target, models.DateTimeField):
             value: Any = datetime.datetime.fromisoformat(text)
@@ -176,7 +176,8 @@ def paginate(qs: QuerySet[M], sort: Sort, *, after: str = "", before: str = "", 
             previous=encode(sort, rows[0]) if more and rows else "",
         )
     start: tuple[Any, int] | None = decode(sort, model, after) if after else None
-    rows = _read(qs, sort, *(start or (None, None)), size + 1, reverse=False, from_start=start is None)
+    first: tuple[Any, Any] = start if start is not None else (None, None)
+    rows = _read(qs, sort, first[0], first[1], size + 1, reverse=False, from_start=start is None)
     more = len(rows) > size
     rows = rows[:size]
     return Page(
