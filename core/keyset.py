@@ -72,7 +72,7 @@ class RowCompare(Expression):
         clone.columns = [c.resolve_expression(query, allow_joins, reuse, summarize, for_save) for c in self.columns]
         return clone
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:  # type: ignore[override]
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         left, right, params_left, params_right = [], [], [], []
         for column, value in zip(self.columns, self.values, strict=True):
             sql, params = compiler.compile(column)
