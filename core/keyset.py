@@ -19,6 +19,8 @@ ISO 8601 for date-times. They are opaque to clients, but stable: the API's first
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -225,3 +227,32 @@ def _read(
             rows += list(filled.order_by(*sort.order(reverse=True))[: limit - len(rows)])
         return rows
     return list(filled.filter(sort.beyond(value, pk, reverse=True)).order_by(*sort.order(reverse=True))[:limit])
+
+
+# --- totals -------------------------------------------------------------------------------------
+
+TOTAL_TTL = 60  # seconds a count above county level is reused
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list has: exactly, or as counted up to ``TOTAL_TTL`` seconds ago ("约 N")."""
+
+    count: int
+    exact: bool
+
+
+def total(qs: QuerySet[Any], *, exact: bool, key: Sequence[Any] = ()) -> Total:
+    """The count of ``qs``: live when ``exact``, else from the shared cache under ``key`` (what
+    the rows depend on: the list, the viewer's scope, the filters), counted again when stale."""
+    if exact:
+        return Total(qs.count(), True)
+    from django.core.cache import cache
+
+    digest = hashlib.sha256(json.dumps([str(k) for k in key], ensure_ascii=False).encode()).hexdigest()[:32]
+    cache_key = f"laurel:list-total:{qs.model._meta.label_lower}:{digest}"
+    count = cache.get(cache_key)
+    if count is None:
+        count = qs.count()
+        cache.set(cache_key, count, TOTAL_TTL)
+    return Total(int(count), False)
