@@ -105,7 +105,7 @@ def test_the_export_equals_the_filtered_screen(people: list[Subject], caseworker
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     else:
         sheet = load_workbook(io.BytesIO(content), read_only=True).active
-        rows = [[str(c) for c in r] for r in sheet.iter_rows(values_only=True)]  # type: ignore[union-attr]
+        rows = [[str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
     assert [int(r[0]) for r in rows[1:]] == ids_on(html)
     assert AuditEvent.objects.filter(event_type="subject.exported", data__format=fmt).count() == 1
 
