@@ -27,7 +27,16 @@ from core.national_id import blind_index, checked
 
 from . import couriers
 from .homes import home_division
-from .models import Actor, ApiToken, DeclaredRelative, EnrolmentCode, InitialPasswordLink, User, staff_or_none
+from .models import (
+    Actor,
+    ApiToken,
+    DeclaredRelative,
+    EnrolmentCode,
+    InitialPasswordLink,
+    ListPreference,
+    User,
+    staff_or_none,
+)
 
 INITIAL_LINK_LIFETIME = dt.timedelta(days=3)
 
@@ -545,3 +554,34 @@ def do_remove_relative(relative: DeclaredRelative, *, actor: Actor) -> None:
         division_code=home_division(user),
         data={"username": user.username, "relation": relation},
     )
+
+
+# --- remembered list filters ------------------------------------------------------------------
+
+
+def remembered_list(user: Any, list_name: str) -> dict[str, str]:
+    """The filters ``user`` last chose on ``list_name`` (empty when none)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    row = ListPreference.objects.filter(user=user, list_name=list_name).values_list("params", flat=True).first()
+    return dict(row) if isinstance(row, dict) else {}
+
+
+@transaction.atomic
+def do_remember_list(user: User, list_name: str, params: dict[str, str], *, actor: Actor) -> bool:
+    """Keep ``params`` as ``user``'s filters for ``list_name`` (empty values dropped); True if they changed.
+
+    A convenience of the user's own screen, not a change to anyone's data or rights: like
+    marking notifications read, it is not an audit event. Only the user themselves sets it.
+    """
+    if staff_or_none(actor) != user:
+        raise NotFound(_("Not found."))
+    wanted = {str(k): str(v) for k, v in sorted(params.items()) if v not in ("", None)}
+    row = ListPreference.objects.select_for_update().filter(user=user, list_name=list_name).first()
+    if row is not None and row.params == wanted:
+        return False
+    if not wanted:
+        ListPreference.objects.filter(user=user, list_name=list_name).delete()
+        return row is not None
+    ListPreference.objects.update_or_create(user=user, list_name=list_name, defaults={"params": wanted})
+    return True

@@ -148,6 +148,27 @@ class DeclaredRelative(models.Model):
         return f"{self.user} · {self.relation}"
 
 
+class ListPreference(models.Model):
+    """The filters and order a user last chose on one list (the case list, the register, ...).
+
+    Only structured filters are kept: free-text searches (which may hold a full ID number)
+    never are. Written by ``accounts.actions.do_remember_list``.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="list_preferences", on_delete=models.CASCADE)
+    list_name = models.CharField(_("list"), max_length=32)
+    params = models.JSONField(_("filters"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("remembered list filters")
+        verbose_name_plural = _("remembered list filters")
+        constraints = [models.UniqueConstraint(fields=["user", "list_name"], name="list_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.list_name}"
+
+
 # Who performs an action: a member of staff, an anonymous visitor (a public page), or nobody (the
 # system: scheduled jobs, commands). Actions take ``actor: Actor`` rather than ``Any``, and store
 # ``staff_or_none(actor)`` where a row remembers who did it.

@@ -32,6 +32,7 @@ EVENT_LABELS = {
     "case.access_granted": _("Case shared as an exception"),
     "case.access_ended": _("Case exception ended"),
     "case.filed": _("Case filed"),
+    "case.exported": _("Cases exported"),
     "case.transition": _("Case status changed"),
     "case.verified": _("Department verification recorded"),
     "case.applied": _("Decision applied to the register"),

@@ -44,7 +44,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = EventSearchForm(request.GET or None)
     person_form = PersonSearchForm(request.POST if request.method == "POST" else None)
     rows: list[dict[str, str]] = []
-    next_before = None
+    next_before: int | None = None
+    prev_after: int | None = None
     filters: dict[str, Any] | None
     if person_form.is_bound:
         # A full ID number travels by POST only (never in a URL or a log); newest page only.
@@ -59,14 +60,26 @@ def search(request: HttpRequest) -> HttpResponse:
         filters = form.filters() if form.is_bound else {}
         events = queries.search(request.user, filters)
         before = _cursor(request, "before")
-        if before is not None:
-            events = events.filter(id__lt=before)
-        page = list(events[: PAGE_SIZE + 1])
-        if len(page) > PAGE_SIZE:
-            page = page[:PAGE_SIZE]
-            next_before = page[-1].pk
+        after = _cursor(request, "after")
+        if after is not None and before is None:
+            # Newer events: the page just above ``after`` (read upwards on the id index), shown newest first.
+            page = list(events.filter(id__gt=after).order_by("id")[: PAGE_SIZE + 1])
+            if len(page) > PAGE_SIZE:
+                page = page[:PAGE_SIZE]
+                prev_after = page[-1].pk
+            page.reverse()
+            next_before = page[-1].pk if page else after + 1
+        else:
+            if before is not None:
+                events = events.filter(id__lt=before)
+            page = list(events[: PAGE_SIZE + 1])
+            if len(page) > PAGE_SIZE:
+                page = page[:PAGE_SIZE]
+                next_before = page[-1].pk
+            if before is not None and page:
+                prev_after = page[0].pk
         rows = queries.event_rows(page)
-    query = _query_without(request.GET, "before")
+    query = _query_without(request.GET, "before", "after")
     return render(
         request,
         "audit_ui/search.html",
@@ -79,7 +92,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "searched": filters is not None,
             "query": query,
             "next_before": next_before,
-            "paged": "before" in request.GET,
+            "prev_after": prev_after,
+            "paged": "before" in request.GET or "after" in request.GET,
         },
     )
 

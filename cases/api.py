@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -25,6 +25,7 @@ from accounts.models import User
 from audit import log as audit_log
 from core.errors import Conflict, NotFound
 from core.filters import cleaned_filters, filter_parameters
+from core.keyset import BadCursor
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
@@ -267,7 +268,7 @@ class CompleteSerializer(serializers.Serializer):
 # --- cases ------------------------------------------------------------------------------------
 
 
-def _filters(params: Any) -> tuple[queries.CaseFilters, str]:
+def _filters(params: Any) -> tuple[queries.CaseFilters, dict[str, str]]:
     values = cleaned_filters(CaseFilterSet, params)
     filters = queries.CaseFilters(
         status=values["status"] or "",
@@ -278,12 +279,20 @@ def _filters(params: Any) -> tuple[queries.CaseFilters, str]:
         assignee=values["assignee"] or "",
         search=values["q"] or "",
     )
-    return filters, values["after"] or ""
+    paging = {
+        "sort": values["sort"] or queries.DEFAULT_CASE_SORT,
+        "after": values["after"] or "",
+        "before": values["before"] or "",
+    }
+    return filters, paging
 
 
 class CaseListPageSerializer(serializers.Serializer):
     results = CaseListSerializer(many=True)
     next = serializers.CharField(allow_null=True, help_text="Cursor for the next page (`after`), or null.")
+    previous = serializers.CharField(
+        allow_null=True, help_text="Cursor for the previous page (`before`), or null on the first page."
+    )
 
 
 class CaseListView(APIView):
@@ -291,9 +300,21 @@ class CaseListView(APIView):
         operation_id="v1_cases_list", parameters=filter_parameters(CaseFilterSet), responses=CaseListPageSerializer
     )
     def get(self, request: Request) -> Response:
-        filters, after = _filters(request.query_params)
-        rows, cursor = queries.keyset_page(queries.as_rows(queries.case_list(request.user, filters)), after=after)
-        return Response({"results": [_list_row(cast(dict[str, Any], row)) for row in rows], "next": cursor or None})
+        filters, paging = _filters(request.query_params)
+        qs = queries.as_rows(queries.case_list(request.user, filters))
+        try:
+            page = queries.case_page(qs, sort=paging["sort"], after=paging["after"], before=paging["before"])
+        except BadCursor:
+            if paging["before"]:
+                raise ValidationError({"before": [_("This is not a cursor of this list.")]}) from None
+            page = queries.case_page(qs, sort=paging["sort"])  # as ever: a stale `after` starts again
+        return Response(
+            {
+                "results": [_list_row(cast(dict[str, Any], row)) for row in page.rows],
+                "next": page.next or None,
+                "previous": page.previous or None,
+            }
+        )
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
     def post(self, request: Request) -> Response:

@@ -9,7 +9,7 @@ from jurisdictions.models import Department
 
 from . import nodes
 from .models import Case, Kind, Status
-from .queries import SORTS
+from .queries import CASE_SORTS, DEFAULT_CASE_SORT, SORTS
 
 
 def stage_choices() -> list[tuple[str, str]]:
@@ -29,7 +29,13 @@ class CaseFilterSet(django_filters.FilterSet):
     township = django_filters.CharFilter(max_length=12, label="Division code of the case.")
     assignee = django_filters.CharFilter(max_length=150, label="Username holding an open task.")
     q = django_filters.CharFilter(max_length=40, label="Case number, subject name or full ID number.")
+    sort = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in CASE_SORTS],
+        label=f"Order (default `{DEFAULT_CASE_SORT}`): `filed`, `number` or `due` (cases without a due date last), "
+        "`-` for descending. Cursors belong to the order they were given in.",
+    )
     after = django_filters.CharFilter(max_length=80, label="Cursor from the previous page's `next`.")
+    before = django_filters.CharFilter(max_length=80, label="Cursor from a page's `previous`: the page before it.")
 
     class Meta:
         model = Case

@@ -15,6 +15,7 @@ from jurisdictions.models import Department
 
 from . import nodes
 from .models import BenefitChange, Channel, Decision, Kind, Stage, Status, VerificationResultChoice
+from .queries import CASE_SORTS
 
 
 def _benefit_choices() -> list[tuple[str, Any]]:
@@ -163,6 +164,11 @@ class CaseFilterForm(forms.Form):
     township = forms.CharField(label=_("Township code"), max_length=12, required=False)
     assignee = forms.CharField(label=_("Assignee (username)"), max_length=150, required=False)
     q = forms.CharField(label=_("Case number, name or full ID number"), max_length=40, required=False)
+    sort = forms.ChoiceField(
+        label=pgettext_lazy("list", "Order"),
+        choices=lambda: [(key, sort.label) for key, sort in CASE_SORTS.items()],
+        required=False,
+    )
 
 
 class SlaRuleForm(forms.Form):

@@ -190,6 +190,15 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
             models.Index(fields=["city_code", "-created_at", "-id"], name="case_city_list_idx"),
             models.Index(fields=["province_code", "-created_at", "-id"], name="case_province_list_idx"),
             models.Index(fields=["division", "-created_at", "-id"], name="case_division_list_idx"),
+            # One keyset index per sort of the case list (cases.queries.CASE_SORTS) and scope level.
+            models.Index(fields=["county_code", "number", "id"], name="case_county_number_idx"),
+            models.Index(fields=["city_code", "number", "id"], name="case_city_number_idx"),
+            models.Index(fields=["province_code", "number", "id"], name="case_province_number_idx"),
+            models.Index(fields=["division", "number", "id"], name="case_division_number_idx"),
+            models.Index(fields=["county_code", "due_at", "id"], name="case_county_due_idx"),
+            models.Index(fields=["city_code", "due_at", "id"], name="case_city_due_idx"),
+            models.Index(fields=["province_code", "due_at", "id"], name="case_province_due_idx"),
+            models.Index(fields=["division", "due_at", "id"], name="case_division_due_idx"),
             models.Index(fields=["subject", "kind", "status"], name="case_subject_kind_idx"),
         ]
 

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +18,15 @@ from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from core import cache as shared_cache
+from core.keyset import BadCursor, Page, Sort, Total, paginate, total
 from jurisdictions import scope
-from jurisdictions.perms import SUPERVISE
+from jurisdictions.perms import SUPERVISE, VIEW
 
 from . import nodes
 from .models import OPEN_STATUSES, Attachment, Case, CaseGrant, Status
@@ -357,22 +358,41 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
     return qs.order_by("-created_at", "-id")
 
 
+# The orders the case list offers (page column headers, the API's ``sort``), each backed by its
+# keyset indexes on (county_code | city_code | province_code | division, column, id).
+CASE_SORTS: dict[str, Sort] = {
+    s.key: s
+    for s in (
+        Sort("-filed", "created_at", descending=True, label=pgettext_lazy("sort", "Newest filed first")),
+        Sort("filed", "created_at", label=pgettext_lazy("sort", "Oldest filed first")),
+        Sort("number", "number", label=pgettext_lazy("sort", "Case number, ascending")),
+        Sort("-number", "number", descending=True, label=pgettext_lazy("sort", "Case number, descending")),
+        Sort("due", "due_at", nullable=True, label=pgettext_lazy("sort", "Due soonest first")),
+        Sort("-due", "due_at", descending=True, nullable=True, label=pgettext_lazy("sort", "Due latest first")),
+    )
+}
+DEFAULT_CASE_SORT = "-filed"
+
+
+def case_page(
+    qs: QuerySet[Case], *, sort: str = DEFAULT_CASE_SORT, after: str = "", before: str = "", size: int = 50
+) -> Page[Case]:
+    """One page of the case list in ``sort`` order, after ``after`` or before ``before`` (row-value keyset)."""
+    return paginate(qs, CASE_SORTS[sort], after=after, before=before, size=size)
+
+
 def keyset_page(qs: QuerySet[Case], *, after: str = "", size: int = 50) -> tuple[list[Case], str]:
-    """One page after the cursor ``"<created_at iso>|<id>"``; returns the rows and the next cursor."""
-    if after:
-        try:
-            stamp, _sep, raw_id = after.rpartition("|")
-            created = datetime.datetime.fromisoformat(stamp)
-            last_id = int(raw_id)
-        except ValueError:
-            created, last_id = None, 0
-        if created is not None:
-            qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = list(qs[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].pk}" if more and rows else ""
-    return rows, cursor
+    """One page after the cursor ``"<created_at iso>|<id>"`` (newest first); the rows and the next cursor."""
+    try:
+        page = case_page(qs, after=after, size=size)
+    except BadCursor:
+        page = case_page(qs, size=size)
+    return page.rows, page.next
+
+
+def case_total(user: Any, filters: CaseFilters, qs: QuerySet[Case]) -> Total:
+    """The number of cases the list holds: exact for a county or below, cached above it."""
+    return total(qs, exact=scope.within_county(user), key=("cases", scope.codes_with(user, VIEW), filters))
 
 
 def related_open_case_statuses() -> list[str]:

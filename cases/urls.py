@@ -5,6 +5,7 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("export.<str:fmt>", views.case_export, name="export"),
     path("new/", views.file_case, name="file"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/assign/", views.bulk_assign, name="bulk_assign"),

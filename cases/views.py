@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,10 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.actions import do_remember_list, remembered_list
 from accounts.models import User
+from audit.log import common_division, record
+from core.keyset import BadCursor
 from core.pages import apply_errors, domain_errors_as_pages
+from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
 from jurisdictions import scope
-from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE
+from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE, VIEW
 
 from . import actions, forms, nodes, policy, queries, sla, storage
 from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage, Status
@@ -34,10 +38,18 @@ PAGE_SIZE = 50
 # --- lists ------------------------------------------------------------------------------------
 
 
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    form = forms.CaseFilterForm(request.GET or None)
+# The case list remembers these filters per user (accounts.ListPreference); the free-text search
+# is never kept (it may be a full ID number).
+CASE_LIST = "cases"
+REMEMBERED = ("status", "kind", "stage", "overdue", "township", "assignee", "sort")
+EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_LIMIT = 100_000
+
+
+def _case_filters(request: HttpRequest, params: QueryDict) -> tuple[forms.CaseFilterForm, queries.CaseFilters, str]:
+    form = forms.CaseFilterForm(params or None)
     filters = queries.CaseFilters()
+    sort = queries.DEFAULT_CASE_SORT
     if form.is_valid():
         data = form.cleaned_data
         filters = queries.CaseFilters(
@@ -49,23 +61,136 @@ def case_list(request: HttpRequest) -> HttpResponse:
             assignee=data["assignee"],
             search=data["q"],
         )
-    rows, cursor = queries.keyset_page(
-        queries.case_list(request.user, filters), after=request.GET.get("after", ""), size=PAGE_SIZE
-    )
-    params = request.GET.copy()
-    params.pop("after", None)
+        sort = data["sort"] or sort
+    return form, filters, sort
+
+
+def _remembered_params(request: HttpRequest) -> tuple[QueryDict, dict[str, str]]:
+    """The list's query: the request's own, or (a bare visit) the filters the user last chose."""
+    saved = remembered_list(request.user, CASE_LIST)
+    params: QueryDict = request.GET
+    if not params and saved:
+        params = QueryDict(mutable=True)
+        params.update(saved)
+    return params, saved
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("reset"):
+        do_remember_list(request.user, CASE_LIST, {}, actor=request.user)  # type: ignore[arg-type]
+        return redirect("cases:list")
+    params, saved = _remembered_params(request)
+    form, filters, sort = _case_filters(request, params)
+    if request.GET and form.is_valid():
+        wanted = {k: str(v) for k in REMEMBERED if (v := form.cleaned_data[k]) not in ("", None, False)}
+        if wanted != saved:
+            do_remember_list(request.user, CASE_LIST, wanted, actor=request.user)  # type: ignore[arg-type]
+    qs = queries.case_list(request.user, filters)
+    try:
+        page = queries.case_page(
+            qs, sort=sort, after=params.get("after", ""), before=params.get("before", ""), size=PAGE_SIZE
+        )
+    except BadCursor:
+        page = queries.case_page(qs, sort=sort, size=PAGE_SIZE)
+    query = params.copy()
+    for name in ("after", "before", "reset"):
+        query.pop(name, None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
     flag = sla.flagger()
     return render(
         request,
         "cases/case_list.html",
         {
             "form": form,
-            "rows": [(case, flag(case)) for case in rows],
-            "next_cursor": cursor,
-            "params": params.urlencode(),
+            "rows": [(case, flag(case)) for case in page.rows],
+            "page": page,
+            "sort": sort,
+            "headers": _sort_headers(sort),
+            "total": queries.case_total(request.user, filters, qs),
+            "params": query.urlencode(),
+            "params_without_sort": without_sort.urlencode(),
+            "remembered": bool(saved),
             "may_file": bool(scope.codes_with(request.user, HANDLE_CASES)),
         },
     )
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the sort a click asks for, and how the list is sorted by it now."""
+    headers = {}
+    for column, first in (("number", "number"), ("due", "due"), ("filed", "-filed")):
+        other = first[1:] if first.startswith("-") else f"-{first}"
+        if current in (first, other):
+            state = "descending" if current.startswith("-") else "ascending"
+            headers[column] = {"sort": other if current == first else first, "state": state}
+        else:
+            headers[column] = {"sort": first, "state": "none"}
+    return headers
+
+
+def _export_rows(qs: Any, sort: str) -> Any:
+    """Every row of the list in its screen order, read page by page along the keyset (never OFFSET)."""
+    after = ""
+    sent = 0
+    while sent < EXPORT_LIMIT:
+        page = queries.case_page(qs, sort=sort, after=after, size=min(2000, EXPORT_LIMIT - sent))
+        for case in page.rows:
+            yield [
+                case.number,
+                case.get_kind_display(),
+                case.title,
+                case.subject.name,
+                case.division.name,
+                case.get_status_display(),
+                timezone.localtime(case.due_at).strftime("%Y-%m-%d") if case.due_at else "",
+                timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+        sent += len(page.rows)
+        if not page.next:
+            return
+        after = page.next
+
+
+@login_required
+def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The filtered case list (every page, in the screen's order) as CSV (streamed) or XLSX. Audited."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("Not found."))
+    # The same reading of the query as the screen's (invalid filters list everything there too).
+    _form, filters, sort = _case_filters(request, request.GET)
+    qs = queries.case_list(request.user, filters)
+    header = [
+        _("Case number"),
+        _("Kind"),
+        _("Title"),
+        _("Person"),
+        _("Division"),
+        _("Status"),
+        _("Due"),
+        _("Filed"),
+    ]
+    record(
+        event_type="case.exported",
+        actor=request.user,
+        object_type="cases.case",
+        division_code=common_division(scope.codes_with(request.user, VIEW)),
+        data={
+            "format": fmt,
+            "filters": {k: v for k, v in request.GET.items() if k not in ("q", "after", "before")},
+            "searched": bool(filters.search),
+            "limit": EXPORT_LIMIT,
+        },
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response: HttpResponseBase
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(header, _export_rows(qs, sort)), content_type=CSV_TYPE)
+    else:
+        response = FileResponse(xlsx_file(header, _export_rows(qs, sort), title=_("Cases")), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{fmt}"'
+    return response
 
 
 @login_required

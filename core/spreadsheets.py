@@ -6,7 +6,10 @@ one list of dangerous prefixes, including the full-width forms Chinese input met
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -22,3 +25,45 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and is_formula_like(value):
         return "'" + value
     return value
+
+
+# --- exports of lists ---------------------------------------------------------------------------
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """A CSV file as lines to stream: a byte-order mark (spreadsheet programs then read Chinese
+    correctly), the header, the rows; every cell made safe."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow([safe_cell(str(h)) for h in header])
+    for row in rows:
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+def xlsx_file(header: Iterable[Any], rows: Iterable[Iterable[Any]], *, title: str) -> IO[bytes]:
+    """An XLSX workbook of one sheet, written row by row (openpyxl's write-only mode) to a temporary
+    file that spills to disk when large; every cell made safe, control characters dropped."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(value: Any) -> Any:
+        value = safe_cell(value)
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([clean(str(h)) for h in header])
+    for row in rows:
+        sheet.append([clean(cell) for cell in row])
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned open, closed by the response
+    workbook.save(out)
+    out.seek(0)
+    return out

@@ -134,6 +134,13 @@ def can_see(user: Any, division_code: str) -> bool:
     return has_perm_at(user, VIEW, division_code)
 
 
+def within_county(user: Any, codename: str = VIEW) -> bool:
+    """Whether every division where the user holds ``codename`` is a county or below (exact list
+    totals are cheap there; above it lists show a cached count)."""
+    codes = codes_with(user, codename)
+    return all(len(code) >= 6 for code in codes)
+
+
 def scope_q(user: Any, *, codename: str = VIEW, prefix: str = "", division_field: str = "division_id") -> Q:
     """A filter over a :class:`~jurisdictions.models.Located` model for the user's subtree(s).
 

@@ -33,11 +33,13 @@ def _division_param(request: HttpRequest) -> Division:
     return queries.access_subtree(request.user, code)
 
 
-def _crumbs(division: Division) -> list[Division]:
-    from jurisdictions.scope import ancestors_of
+def _crumbs(user: Any, division: Division) -> list[Division]:
+    """The ancestors of ``division`` the user may open (``queries.access_subtree``): a county user's
+    breadcrumbs start at their county, never at a province page that would answer 404."""
+    from jurisdictions.scope import ancestors_of, can_see
 
     found = ancestors_of([division.code])
-    return [found[c] for c in division.ancestor_codes if c in found and c != division.code]
+    return [found[c] for c in division.ancestor_codes if c in found and c != division.code and can_see(user, c)]
 
 
 @login_required
@@ -96,7 +98,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "reports/dashboard.html",
         {
             "division": division,
-            "crumbs": _crumbs(division),
+            "crumbs": _crumbs(request.user, division),
             "tables": built,
             "as_of": as_of,
             "cache_minutes": dashboard.cache_seconds(division) // 60,
@@ -141,7 +143,7 @@ def period(request: HttpRequest, key: str) -> HttpResponse:
         {
             "period": the_period,
             "division": division,
-            "crumbs": _crumbs(division),
+            "crumbs": _crumbs(request.user, division),
             "expected": expected,
             "late_count": sum(1 for e in expected if e.late and not e.submitted),
             "compile_here": compile_here,

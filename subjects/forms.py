@@ -201,8 +201,11 @@ class SearchForm(forms.Form):
     category = forms.ChoiceField(label=_("category"), required=False, choices=[("", _("All")), *Category.choices])
     status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("All")), *SubjectStatus.choices])
     township = forms.ChoiceField(label=_("township"), required=False)
+    sort = forms.ChoiceField(label=pgettext_lazy("list", "Order"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        from .queries import SUBJECT_SORTS
+
         super().__init__(*args, **kwargs)
         q = Q(pk__in=[])
         for code in scope.codes_with(user, "view_jurisdiction"):
@@ -212,6 +215,7 @@ class SearchForm(forms.Form):
             Division.objects.filter(q, level=Level.TOWNSHIP).order_by("code").values_list("code", "name")[:500]
         )
         self.fields["township"].choices = [("", _("All")), *((c, f"{n} ({c})") for c, n in townships)]  # type: ignore[attr-defined]
+        self.fields["sort"].choices = [(k, s.label) for k, s in SUBJECT_SORTS.items()]  # type: ignore[attr-defined]
 
 
 class BenefitForm(forms.Form):

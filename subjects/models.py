@@ -404,7 +404,11 @@ class Subject(Located):
             models.Index(fields=["city_code", "-created_at", "-id"], name="subject_city_idx"),
             models.Index(fields=["province_code", "-created_at", "-id"], name="subject_province_idx"),
             models.Index(fields=["county_code", "category", "status"], name="subject_county_cat_idx"),
-            models.Index(fields=["county_code", "name"], name="subject_county_name_idx"),
+            # The register's name order (subjects.queries.SUBJECT_SORTS) by scope level; the
+            # county one also serves exact-name lookups, as the (county_code, name) index did.
+            models.Index(fields=["county_code", "name", "id"], name="subject_county_name_id_idx"),
+            models.Index(fields=["city_code", "name", "id"], name="subject_city_name_id_idx"),
+            models.Index(fields=["province_code", "name", "id"], name="subject_province_name_id_idx"),
             models.Index(fields=["division"], name="subject_division_idx"),
         ]
         constraints = [models.UniqueConstraint(fields=["id_number_hmac"], name="subject_id_number_hmac_uniq")]

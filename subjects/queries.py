@@ -7,9 +7,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from core.keyset import Sort, Total, total
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
+from jurisdictions.perms import VIEW
 
 from . import ids
 from .models import Benefit, DuplicateFlag, ImportBatch, Subject
@@ -159,3 +162,21 @@ def _display(obj: Any, field: Any) -> Any:
     if field.choices and value not in (None, ""):
         return dict(field.flatchoices).get(value, value)
     return value
+
+
+# The orders of the register (column headers), each on its keyset indexes by scope level.
+SUBJECT_SORTS: dict[str, Sort] = {
+    s.key: s
+    for s in (
+        Sort("-registered", "created_at", descending=True, label=pgettext_lazy("sort", "Newest registered first")),
+        Sort("registered", "created_at", label=pgettext_lazy("sort", "Oldest registered first")),
+        Sort("name", "name", label=pgettext_lazy("sort", "Name, ascending")),
+        Sort("-name", "name", descending=True, label=pgettext_lazy("sort", "Name, descending")),
+    )
+}
+DEFAULT_SUBJECT_SORT = "-registered"
+
+
+def search_total(user: Any, filters: dict[str, Any], qs: QuerySet[Subject]) -> Total:
+    """How many people the search finds: exact for a county or below, cached above it."""
+    return total(qs, exact=scope.within_county(user), key=("subjects", scope.codes_with(user, VIEW), filters))

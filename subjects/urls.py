@@ -8,6 +8,7 @@ app_name = "subjects"
 urlpatterns = [
     path("", views.search, name="search"),
     path("export.csv", views.export, name="export"),
+    path("export.<str:fmt>", views.export, name="export_as"),
     path("new/", views.create, name="create"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("<int:subject_id>/", views.detail, name="detail"),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +18,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from audit.log import record
+from accounts.actions import do_remember_list, remembered_list
+from audit.log import common_division, record
 from audit.models import AuditEvent
+from core.keyset import BadCursor, paginate
 from core.pages import apply_errors
-from core.spreadsheets import safe_cell
+from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
 from jurisdictions import scope
 from jurisdictions.models import Division
+from jurisdictions.perms import VIEW
 
 from . import queries
 from .actions import AlreadyRegistered, do_add_benefit, do_register_subject, do_reveal_id_number, do_update_subject
@@ -39,16 +42,36 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
     apply_errors(form, exc, default_field="id_number")
 
 
-def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject]:
+SUBJECT_LIST = "subjects"
+# Remembered per user (accounts.ListPreference): never the name or the ID number searched for.
+REMEMBERED = ("category", "status", "township", "sort")
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _search_filters(form: SearchForm) -> dict[str, str]:
     data = form.cleaned_data if form.is_valid() else {}
-    return queries.search(
-        request.user,
-        id_number=data.get("id_number", ""),
-        name=data.get("name", ""),
-        category=data.get("category", ""),
-        township=data.get("township", ""),
-        status=data.get("status", ""),
-    )
+    return {k: data.get(k, "") for k in ("id_number", "name", "category", "township", "status")}
+
+
+def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject]:
+    return queries.search(request.user, **_search_filters(form))
+
+
+def _sort_of(form: SearchForm) -> str:
+    sort = form.cleaned_data.get("sort") if form.is_valid() else ""
+    return sort or queries.DEFAULT_SUBJECT_SORT
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str]]:
+    headers = {}
+    for column, first in (("name", "name"), ("registered", "-registered")):
+        other = first[1:] if first.startswith("-") else f"-{first}"
+        if current in (first, other):
+            state = "descending" if current.startswith("-") else "ascending"
+            headers[column] = {"sort": other if current == first else first, "state": state}
+        else:
+            headers[column] = {"sort": first, "state": "none"}
+    return headers
 
 
 @sensitive_post_parameters("id_number")
@@ -56,91 +79,117 @@ def _search_queryset(request: HttpRequest, form: SearchForm) -> QuerySet[Subject
 @never_cache
 def search(request: HttpRequest) -> HttpResponse:
     """GET search. A full ID number typed here stays out of the URL: the form posts it."""
-    source = request.POST if request.method == "POST" else request.GET
+    if request.GET.get("reset"):
+        do_remember_list(request.user, SUBJECT_LIST, {}, actor=request.user)  # type: ignore[arg-type]
+        return redirect("subjects:search")
+    saved = remembered_list(request.user, SUBJECT_LIST)
+    source: QueryDict = request.POST if request.method == "POST" else request.GET
+    if request.method != "POST" and not source and saved:
+        source = QueryDict(mutable=True)
+        source.update(saved)
     form = SearchForm(source or None, user=request.user)
-    qs = _search_queryset(request, form).order_by("-created_at", "-id")
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        cursor = Subject.objects.filter(pk=int(after)).values("created_at", "id").first()
-        if cursor:
-            qs = qs.filter(
-                Q(created_at__lt=cursor["created_at"]) | Q(created_at=cursor["created_at"], id__lt=cursor["id"])
-            )
-    page = list(qs[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    if request.method != "POST" and request.GET and form.is_valid():
+        wanted = {k: str(v) for k in REMEMBERED if (v := form.cleaned_data.get(k))}
+        if wanted != saved:
+            do_remember_list(request.user, SUBJECT_LIST, wanted, actor=request.user)  # type: ignore[arg-type]
+    sort = _sort_of(form)
+    qs = _search_queryset(request, form)
+    try:
+        page = paginate(
+            qs,
+            queries.SUBJECT_SORTS[sort],
+            after=source.get("after", ""),
+            before=source.get("before", ""),
+            size=PAGE_SIZE,
+        )
+    except BadCursor:
+        page = paginate(qs, queries.SUBJECT_SORTS[sort], size=PAGE_SIZE)
     query = source.copy()
-    query.pop("after", None)
-    query.pop("csrfmiddlewaretoken", None)
-    query.pop("id_number", None)  # never carried into a link
+    for name in ("after", "before", "reset", "csrfmiddlewaretoken", "id_number"):  # never an ID number in a link
+        query.pop(name, None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
     can_create = bool(scope.codes_with(request.user, HANDLE))
+    filters = _search_filters(form)
     return render(
         request,
         "subjects/search.html",
         {
             "form": form,
-            "subjects": page,
-            "next_after": page[-1].pk if has_more else None,
+            "subjects": page.rows,
+            "page": page,
+            "headers": _sort_headers(sort),
+            "total": queries.search_total(request.user, filters, qs),
             "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "remembered": bool(saved),
             "can_create": can_create,
             "searched_by_id": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("id_number")),
         },
     )
 
 
+def _export_rows(qs: QuerySet[Subject], sort: str) -> Any:
+    """Every person of the search in the screen's order, read along the keyset (never OFFSET)."""
+    after, sent = "", 0
+    while sent < EXPORT_LIMIT:
+        page = paginate(qs, queries.SUBJECT_SORTS[sort], after=after, size=min(2000, EXPORT_LIMIT - sent))
+        for s in page.rows:
+            yield [
+                s.pk,
+                s.name,
+                s.id_number_masked,
+                s.get_sex_display(),
+                s.birth_date.isoformat() if s.birth_date else "",
+                s.get_category_display(),
+                s.get_status_display(),
+                s.division.name,
+                s.get_employment_display(),
+            ]
+        sent += len(page.rows)
+        if not page.next:
+            return
+        after = page.next
+
+
 @login_required
-def export(request: HttpRequest) -> StreamingHttpResponse:
-    """The search results as CSV: masked ID numbers, formula-like cells neutralised, recorded."""
+def export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The search results, in the screen's order, as CSV (streamed) or XLSX: masked ID numbers,
+    formula-like cells neutralised, recorded."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("Not found."))
     form = SearchForm(request.GET or None, user=request.user)
-    qs = _search_queryset(request, form).order_by("county_code", "id")
-    columns = [
-        ("id", pgettext("subject", "Record")),
-        ("name", pgettext("person", "Name")),
-        ("id_number_masked", _("ID number (masked)")),
-        ("sex", _("Sex")),
-        ("birth_date", _("Birth date")),
-        ("category", _("Category")),
-        ("status", _("Status")),
-        ("division", _("Household registration")),
-        ("employment", _("Employment status")),
+    qs = _search_queryset(request, form)
+    sort = _sort_of(form)
+    header = [
+        pgettext("subject", "Record"),
+        pgettext("person", "Name"),
+        _("ID number (masked)"),
+        _("Sex"),
+        _("Birth date"),
+        _("Category"),
+        _("Status"),
+        _("Household registration"),
+        _("Employment status"),
     ]
     record(
         event_type="subject.exported",
         actor=request.user,
         object_type="subjects.subject",
-        data={"filters": {k: v for k, v in request.GET.items() if k != "id_number"}, "limit": EXPORT_LIMIT},
+        division_code=common_division(scope.codes_with(request.user, VIEW)),
+        data={
+            "format": fmt,
+            "filters": {k: v for k, v in request.GET.items() if k != "id_number"},
+            "limit": EXPORT_LIMIT,
+        },
     )
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def rows() -> Any:
-        yield "\ufeff"  # Excel opens UTF-8 CSV correctly only with a BOM
-        yield writer.writerow([label for _key, label in columns])
-        for s in qs.select_related("division")[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    safe_cell(v)
-                    for v in (
-                        s.pk,
-                        s.name,
-                        s.id_number_masked,
-                        s.get_sex_display(),
-                        s.birth_date,
-                        s.get_category_display(),
-                        s.get_status_display(),
-                        s.division.name,
-                        s.get_employment_display(),
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="subjects-{stamp}.csv"'
+    response: HttpResponseBase
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(header, _export_rows(qs, sort)), content_type=CSV_TYPE)
+    else:
+        response = FileResponse(xlsx_file(header, _export_rows(qs, sort), title=_("Subjects")), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="subjects-{stamp}.{fmt}"'
     return response
 
 

@@ -202,6 +202,23 @@ def test_results_page_backwards_by_id(
     assert second.context["next_before"] is None
 
 
+def test_results_page_forwards_again_to_newer_events(
+    web_as: WebAs, auditor: User, case_history: list[AuditEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client = web_as(auditor)
+    first = client.get("/audit/", {"object_id": "41"})
+    assert first.context["prev_after"] is None
+    second = client.get("/audit/", {"object_id": "41", "before": first.context["next_before"]})
+    third = client.get("/audit/", {"object_id": "41", "before": second.context["next_before"]})
+    assert [row["id"] for row in third.context["rows"]] == [str(case_history[0].pk)]
+    back = client.get("/audit/", {"object_id": "41", "after": third.context["prev_after"]})
+    assert back.context["rows"] == second.context["rows"]
+    assert back.context["next_before"] == second.context["next_before"]
+    top = client.get("/audit/", {"object_id": "41", "after": back.context["prev_after"]})
+    assert top.context["rows"] == first.context["rows"] and top.context["prev_after"] is None
+
+
 def test_a_csv_export_contains_exactly_what_the_screen_shows(
     web_as: WebAs, auditor: User, case_history: list[AuditEvent]
 ) -> None:

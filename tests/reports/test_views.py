@@ -67,6 +67,27 @@ def test_county_user_cannot_open_a_neighbours_or_the_citys_dashboard(populated: 
     assert client.get(reverse("reports:dashboard"), {"division": "nonsense"}).status_code == 404
 
 
+def test_breadcrumbs_offer_only_the_divisions_the_user_may_open(
+    populated: Any, approver_a: User, city_supervisor: User, period: Any
+) -> None:
+    import re
+
+    for user, division in ((approver_a, COUNTY_A), (city_supervisor, COUNTY_A), (city_supervisor, CITY)):
+        client = client_for(user)
+        for page in (reverse("reports:dashboard"), reverse("reports:period", args=[period.key])):
+            body = client.get(page, {"division": division}).content.decode()
+            trail = re.search(r'<p class="breadcrumbs">(.*?)</p>', body, re.S)
+            assert trail is not None
+            for href in re.findall(r'href="([^"]+)"', trail.group(1)):
+                assert client.get(href.replace("&amp;", "&")).status_code == 200, (user, href)
+    county_trail = client_for(approver_a).get(reverse("reports:dashboard")).context["crumbs"]
+    assert county_trail == []  # 广东省 and 广州市 would answer 404 to a county approver
+    assert [
+        d.code
+        for d in client_for(city_supervisor).get(reverse("reports:dashboard"), {"division": COUNTY_A}).context["crumbs"]
+    ] == [CITY]
+
+
 def test_csv_download_is_formula_safe_and_audited(
     make_subject: Callable[..., Subject], city_supervisor: User, approver_a: User
 ) -> None:
