@@ -16,4 +16,4 @@ os.environ.setdefault("LAUREL_ID_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWxhdXJlbC1pZC1l
 os.environ.setdefault("LAUREL_ID_BLIND_INDEX_KEY", "laurel-test-only-blind-index-key-0123456789")
 # The audit trigger refuses TRUNCATE; Django flushes between transactional tests with it.
 os.environ.setdefault("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", "1")
-os.environ.setdefault("LAUREL_LETTER_VERIFY_BASE_URL", "https://laurel.test.invalid")
+os.environ.setdefault("LAUREL_PUBLIC_BASE_URL", "https://laurel.test.invalid")
