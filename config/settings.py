@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "accounts.middleware.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Not found / not allowed as friendly pages inside the layout, in development too (config.errors).
+    "config.errors.FriendlyErrorPagesMiddleware",
     # Axes last, as its documentation requires: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -237,6 +239,7 @@ LAUREL_SESSION_ABSOLUTE_SECONDS = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # --- Security headers -------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
