@@ -47,9 +47,7 @@ def test_a_domain_refusal_raised_by_a_page_is_the_403_page_with_its_reason(rf: A
 
     request = rf.get("/somewhere/")
     request.user = caseworker
-    response = FriendlyErrorPagesMiddleware(HttpResponse).process_exception(
-        request, Forbidden("只有审批人可以审批。")
-    )
+    response = FriendlyErrorPagesMiddleware(HttpResponse).process_exception(request, Forbidden("只有审批人可以审批。"))
     assert response is not None
     page = assert_friendly(response, 403, "无权操作")
     assert "只有审批人可以审批。" in page
