@@ -15,6 +15,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The demo runs in development mode: DEBUG on, demo users exempt from two-factor sign-in.
 demo: export DEBUG ?= 1
 demo: export LAUREL_2FA_EXEMPT_DEMO_USERS ?= 1
+# Letters' QR codes and emails' links point at the port the demo serves on (LAUREL_PUBLIC_BASE_URL).
+demo: export PORT := $(PORT)
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

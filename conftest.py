@@ -18,4 +18,4 @@ os.environ.setdefault("LAUREL_ID_BLIND_INDEX_KEY", "laurel-test-only-blind-index
 os.environ.setdefault("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", "1")
 # The shared cache: local memory unless a run sets a Redis of its own (never a database others use).
 os.environ.setdefault("LAUREL_CACHE_URL", "locmem://")
-os.environ.setdefault("LAUREL_LETTER_VERIFY_BASE_URL", "https://laurel.test.invalid")
+os.environ.setdefault("LAUREL_PUBLIC_BASE_URL", "https://laurel.test.invalid")

@@ -24,10 +24,19 @@ def _benefit_choices() -> list[tuple[str, Any]]:
     return [("", "—"), *BenefitType.choices]
 
 
+# Longest texts the forms take (the model's TextFields have no limit of their own): an over-long
+# text is a field error, never a server error or a page nobody can read.
+SHORT_TEXT = 2_000
+TEXT = 5_000
+LONG_TEXT = 20_000
+
+
 class FileCaseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, validators=[no_invisible_characters])
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=LONG_TEXT
+    )
     channel = forms.ChoiceField(label=_("Intake channel"), choices=Channel.choices)
     departments = forms.MultipleChoiceField(
         label=_("Departments to verify"),
@@ -58,8 +67,11 @@ class FileCaseForm(forms.Form):
         label=_("Corrections (one per line: field=proposed value)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=TEXT,
     )
-    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    evidence = forms.CharField(
+        label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
+    )
     contested_case = forms.CharField(label=_("Contested case number"), max_length=24, required=False)
     duplicate_action = forms.ChoiceField(
         choices=[("", ""), ("link", "link"), ("continue", "continue")], required=False, widget=forms.HiddenInput
@@ -101,13 +113,15 @@ class IntakeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT)
 
 
 class VerificationForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=VerificationResultChoice.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT)
+    evidence = forms.CharField(
+        label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
+    )
 
 
 class DecisionForm(forms.Form):
@@ -120,12 +134,16 @@ class DecisionForm(forms.Form):
     approved_amount = forms.DecimalField(
         label=_("Approved monthly amount (if different)"), max_digits=10, decimal_places=2, required=False
     )
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
+    )
 
 
 class ResubmitForm(forms.Form):
-    note = forms.CharField(label=_("What was corrected"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("What was corrected"), widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT)
     departments = forms.MultipleChoiceField(
         label=_("Departments to verify"),
         choices=Department.choices,
@@ -135,7 +153,9 @@ class ResubmitForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the withdrawal"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"), widget=forms.Textarea(attrs={"rows": 2}), max_length=SHORT_TEXT
+    )
 
 
 class ReassignForm(forms.Form):
@@ -212,6 +232,7 @@ class CaseGrantForm(forms.Form):
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Who asked, and for what (for example: verify the public-security record)."),
+        max_length=SHORT_TEXT,
     )
     starts_on = forms.DateField(
         label=_("Starts on"),

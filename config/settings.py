@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "accounts.middleware.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Not found / not allowed as friendly pages inside the layout, in development too (config.errors).
+    "config.errors.FriendlyErrorPagesMiddleware",
     # Axes last, as its documentation requires: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -266,6 +268,7 @@ LAUREL_SESSION_ABSOLUTE_SECONDS = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # --- Security headers -------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -469,9 +472,15 @@ LAUREL_LETTER_SIGNING_CERT = Path(os.environ.get("LAUREL_LETTER_SIGNING_CERT", _
 LAUREL_LETTER_SIGNING_KEY_PASSPHRASE = os.environ.get("LAUREL_LETTER_SIGNING_KEY_PASSPHRASE", "")
 # Rendered PDFs (never served directly: only through the permission-checked download).
 LAUREL_LETTER_DIR = Path(os.environ.get("LAUREL_LETTER_DIR", MEDIA_ROOT / "letters"))
-# Public address printed in each letter's QR code (…/letters/verify/<code>/); required in production.
-LAUREL_LETTER_VERIFY_BASE_URL = os.environ.get(
-    "LAUREL_LETTER_VERIFY_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+# The one public base URL of this install: each letter's QR code prints
+# <base>/letters/verify/<code>/ and emails link to <base>/…. Required in production; in development
+# it follows PORT, the port `make demo` serves on. (LAUREL_LETTER_VERIFY_BASE_URL and LAUREL_SITE_URL,
+# its former names, are still read.)
+LAUREL_PUBLIC_BASE_URL = (
+    os.environ.get("LAUREL_PUBLIC_BASE_URL")
+    or os.environ.get("LAUREL_LETTER_VERIFY_BASE_URL")
+    or os.environ.get("LAUREL_SITE_URL")
+    or (f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else "")
 ).rstrip("/")
 
 # --- Notifications and background jobs ---------------------------------------------------------
@@ -499,8 +508,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "laurel@localhost")
-# Links in emails; Message-IDs (the receiver's duplicate filter) use this domain.
-LAUREL_SITE_URL = os.environ.get("LAUREL_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# Links in emails start with LAUREL_PUBLIC_BASE_URL; Message-IDs (the receiver's duplicate filter) use this domain.
 LAUREL_NOTIFY_MESSAGE_ID_DOMAIN = os.environ.get("LAUREL_NOTIFY_MESSAGE_ID_DOMAIN", "laurel.notifications")
 # SMS gateway (notifications/sms.py): the file backend writes var/sms.log; production sets the
 # HTTP adapter "notifications.sms.HttpSmsGateway" with its URL and token.

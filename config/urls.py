@@ -42,6 +42,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views.elder_mode, name="elder_mode"),
     path("accounts/", include(accounts_patterns)),
     path("divisions/", include("jurisdictions.urls")),
     path("staff/", include("jurisdictions.staff_urls")),
@@ -57,7 +58,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
-handler404 = "config.views.not_found"
+# Chinese error pages in a standalone layout; JSON under /api/ (config.errors).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
 
 # A database outage answers 503 with Retry-After (JSON on the API); other errors stay 500.
 handler500 = "core.outage.server_error"

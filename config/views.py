@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from jurisdictions.scope import ancestors_of
 
@@ -37,12 +39,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"rows": rows, "roles": {m.role for m in memberships}})
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404: JSON under ``/api/`` (as the API's schema declares), the page elsewhere."""
-    if request.path.startswith("/api/"):
-        from django.utils.translation import gettext as _
+# Elder-friendly mode (适老化): large text and high contrast, for anyone, signed in or not. It is
+# remembered in this cookie for a year (the browser's choice, like the language switcher's).
+ELDER_COOKIE = "laurel_elder"
 
-        return JsonResponse({"detail": _("Not found.")}, status=404)
-    from django.views.defaults import page_not_found
 
-    return page_not_found(request, exception)
+@require_POST
+def elder_mode(request: HttpRequest) -> HttpResponse:
+    """Turn the elder-friendly mode on (``elder=1``) or off, then go back to the page it was asked from."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if request.POST.get("elder") == "1":
+        response.set_cookie(
+            ELDER_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure()
+        )
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    return response

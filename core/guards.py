@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -85,9 +87,15 @@ class HostileInputMiddleware:
         if "\x00" in language or not check_for_language(language):
             language = settings.LANGUAGE_CODE
         with translation.override(language):
-            reason = refusal(request)
+            try:
+                reason = refusal(request)
+            except RequestDataTooBig:
+                # Larger than DATA_UPLOAD_MAX_MEMORY_SIZE (file parts not counted): 413, in Chinese.
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": _("The request is too large.")}, status=413)
+                return render(request, "413.html", status=413)
+            if reason is not None and not request.path.startswith("/api/"):
+                return render(request, "400.html", {"message": reason}, status=400)
         if reason is None:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": reason}, status=400)
-        return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
+        return JsonResponse({"detail": reason}, status=400)

@@ -98,11 +98,10 @@ def letterhead_for(division_code: str) -> dict[str, Any]:
 
 
 def verify_url(code: str) -> str:
-    base = settings.LAUREL_LETTER_VERIFY_BASE_URL
+    base = settings.LAUREL_PUBLIC_BASE_URL
     if not base:
         raise ImproperlyConfigured(
-            "LAUREL_LETTER_VERIFY_BASE_URL is not set: letters print it in their QR code "
-            "(e.g. https://laurel.example.gov.cn)."
+            "LAUREL_PUBLIC_BASE_URL is not set: letters print it in their QR code (e.g. https://laurel.example.gov.cn)."
         )
     return f"{base}/letters/verify/{code.replace('-', '')}/"
 

@@ -92,7 +92,7 @@ def compose(delivery: Delivery) -> tuple[str, str]:
             parts.append("\n".join(lines))
     if delivery.link:
         with translation.override(delivery.language):
-            parts.append(_("Open: %(link)s") % {"link": settings.LAUREL_SITE_URL.rstrip("/") + delivery.link})
+            parts.append(_("Open: %(link)s") % {"link": settings.LAUREL_PUBLIC_BASE_URL.rstrip("/") + delivery.link})
     return title, "\n\n".join(parts)
 
 

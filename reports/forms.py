@@ -22,8 +22,12 @@ class PeriodForm(forms.Form):
 
 
 class AnalysisForm(forms.Form):
-    analysis = forms.CharField(label=_("Analysis"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    analysis = forms.CharField(
+        label=_("Analysis"), widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=20_000
+    )
 
 
 class ReturnForm(forms.Form):
-    comments = forms.CharField(label=_("What must be corrected"), widget=forms.Textarea(attrs={"rows": 4}))
+    comments = forms.CharField(
+        label=_("What must be corrected"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5_000
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -89,6 +90,9 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+GRIEVANCES_MAX_LENGTH = 5_000
+
+
 class SubjectForm(forms.ModelForm):
     id_number = forms.CharField(
         label=_("national ID number"),
@@ -132,6 +136,12 @@ class SubjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["name"].label = PERSON_NAME
+        # The model's TextField has no limit: an over-long text is a field error, not a server error.
+        grievances = self.fields["grievances"]
+        assert isinstance(grievances, forms.CharField)
+        grievances.max_length = GRIEVANCES_MAX_LENGTH
+        grievances.validators.append(MaxLengthValidator(GRIEVANCES_MAX_LENGTH))
+        grievances.widget.attrs["maxlength"] = str(GRIEVANCES_MAX_LENGTH)
         divisions = household_divisions(user)
         self.fields["division"].queryset = divisions  # type: ignore[attr-defined]
         self.fields["division"].label = _("household registration (county or township)")

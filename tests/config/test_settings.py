@@ -113,3 +113,41 @@ def test_an_empty_environment_gets_the_configuration_error_not_a_django_internal
         "Laurel configuration error: SECRET_KEY is not set. Production (DEBUG off) needs a long random "
         "SECRET_KEY in the environment; for development set DEBUG=1."
     )
+
+
+def _public_base_url(env: dict[str, str]) -> str:
+    code = "from django.conf import settings; print(settings.LAUREL_PUBLIC_BASE_URL)"
+    unset = ("LAUREL_PUBLIC_BASE_URL", "LAUREL_LETTER_VERIFY_BASE_URL", "LAUREL_SITE_URL", "PORT")
+    env = {**{k: v for k, v in os.environ.items() if k not in unset}, **env}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); {code}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_public_base_url_follows_the_port_the_demo_serves_on(tmp_path: Path) -> None:
+    env = {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "PORT": "8123"}
+    assert _public_base_url(env) == "http://127.0.0.1:8123"
+
+
+def test_the_configured_public_base_url_wins_and_letters_and_emails_use_it(tmp_path: Path, settings) -> None:
+    env = {**production_env(tmp_path), "LAUREL_PUBLIC_BASE_URL": "https://laurel.example.gov.cn/", "PORT": "8123"}
+    assert _public_base_url(env) == "https://laurel.example.gov.cn"
+    from letters.content import verify_url
+
+    settings.LAUREL_PUBLIC_BASE_URL = "https://yb.example.gov.cn"
+    assert verify_url("ABCDE-FGHJK") == "https://yb.example.gov.cn/letters/verify/ABCDEFGHJK/"
+
+
+def test_production_has_no_public_base_url_until_one_is_configured(tmp_path: Path) -> None:
+    assert _public_base_url({**production_env(tmp_path), "PORT": "8123"}) == ""

@@ -49,10 +49,10 @@ def test_nul_in_a_query_parameter_is_400(api_as: Any, caseworker: Any) -> None:
     assert response.status_code == 400
 
 
-def test_nul_in_a_form_field_of_the_sign_in_page_is_400_in_plain_text() -> None:
+def test_nul_in_a_form_field_of_the_sign_in_page_is_the_400_page_with_the_reason() -> None:
     response = Client().post("/accounts/login/", {"username": "admin\x00", "password": "x"})
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Type"].startswith("text/html")
     assert NUL_MESSAGE in response.content.decode()
 
 

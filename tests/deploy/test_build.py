@@ -121,7 +121,7 @@ def test_the_readme_production_steps_serve_chinese_pages_and_static_files_throug
         "LAUREL_VAR_DIR": str(tree / "var"),
         "LAUREL_ID_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1pbnN0YWxsLXRlc3Qta2V5LTAwMDA=",
         "LAUREL_ID_BLIND_INDEX_KEY": "production-install-test-blind-index-key-000",
-        "LAUREL_LETTER_VERIFY_BASE_URL": "https://laurel.test.invalid",
+        "LAUREL_PUBLIC_BASE_URL": "https://laurel.test.invalid",
         "LAUREL_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
     }

@@ -44,7 +44,7 @@ def _letter_settings(settings: Any, tmp_path: Path, signing_pair: tuple[Path, Pa
     settings.LAUREL_LETTER_DIR = tmp_path / "letters"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LAUREL_LETTER_SIGNING_KEY, settings.LAUREL_LETTER_SIGNING_CERT = signing_pair
-    settings.LAUREL_LETTER_VERIFY_BASE_URL = "https://laurel.example.gov.cn"
+    settings.LAUREL_PUBLIC_BASE_URL = "https://laurel.example.gov.cn"
 
 
 needs_pdftotext = pytest.mark.skipif(

@@ -73,7 +73,7 @@ def db_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]
             "LAUREL_LETTER_DIR": str(settings.LAUREL_LETTER_DIR),
             "LAUREL_LETTER_SIGNING_KEY": str(settings.LAUREL_LETTER_SIGNING_KEY),
             "LAUREL_LETTER_SIGNING_CERT": str(settings.LAUREL_LETTER_SIGNING_CERT),
-            "LAUREL_LETTER_VERIFY_BASE_URL": settings.LAUREL_LETTER_VERIFY_BASE_URL,
+            "LAUREL_PUBLIC_BASE_URL": settings.LAUREL_PUBLIC_BASE_URL,
             "LAUREL_SMS_BACKEND": sms_backend,
             "LAUREL_SMS_LOG": str(settings.LAUREL_SMS_LOG),
             "LAUREL_NOTIFY_CLAIM_LEASE_SECONDS": "2",

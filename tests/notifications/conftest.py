@@ -56,7 +56,7 @@ def _redis(request: pytest.FixtureRequest) -> Iterator[None]:
 def _sms_log(settings: Any, tmp_path: Path) -> Path:
     settings.LAUREL_SMS_BACKEND = "notifications.sms.FileSmsGateway"
     settings.LAUREL_SMS_LOG = tmp_path / "sms.log"
-    settings.LAUREL_SITE_URL = "https://laurel.example"
+    settings.LAUREL_PUBLIC_BASE_URL = "https://laurel.example"
     return settings.LAUREL_SMS_LOG
 
 
