@@ -1,5 +1,9 @@
 """In a real browser: the account menu's token page lists and revokes tokens, and a security
-administrator issues an enrolment code (screenshots in var/browser-accounts/)."""
+administrator issues an enrolment code (screenshots in var/screenshots/accounts/).
+
+It shares the live server and browser fixtures of tests/cases/test_browser.py and runs in the same
+process as the other browser walks (see the ``browser`` fixture there for why that once failed).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from accounts.models import ApiToken
 from tests.cases.conftest import restore_demo_divisions
 from tests.cases.test_browser import CHROMIUM, browser, page_as, server  # noqa: F401  (fixtures)
 
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "browser-accounts"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "accounts"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -255,3 +255,32 @@ def test_another_countys_staff_relatives_are_404(
     assert api.post(url, {"relation": "父亲", "id_number": STAFF_ID}, format="json").status_code == 404
     assert api.delete(f"{url}{relative.pk}/").status_code == 404
     assert api_as(sysadmin_b).get(url).status_code == 200
+
+
+def test_a_membership_not_yet_started_or_ended_gives_no_access(
+    api_as: Api, security_a: Any, placed: Callable[..., Any]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    person = placed("person", None, COUNTY_A)
+    day0 = timezone.localdate() + dt.timedelta(days=10)
+    start, end = day0 + dt.timedelta(days=1), day0 + dt.timedelta(days=3)
+
+    def at(day: dt.date) -> Any:
+        return freeze_time(dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone()))
+
+    with at(day0):
+        granted = api_as(security_a).post(
+            f"/api/v1/staff/{person.pk}/memberships/",
+            {"division": COUNTY_A, "role": "caseworker", "starts_on": start.isoformat(), "ends_on": end.isoformat()},
+            format="json",
+        )
+        assert granted.status_code == 201 and granted.json()["in_force"] is False
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 404  # not started yet
+    with at(start):
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 200
+    with at(end):
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 404  # ended that day
