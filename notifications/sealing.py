@@ -101,5 +101,7 @@ def wipe(delivery_ids: list[int], *, skip_waiting: bool) -> int:
 def wipe_expired(now: datetime.datetime | None = None) -> int:
     """Wipe every sealed secret whose time is over (from the outbox sweep); waiting rows are skipped."""
     now = now or timezone.now()
-    rows = Delivery.objects.filter(context__has_key=SEALED).values_list("pk", "context")
+    # Only rows not sent yet can still hold one (sending wipes it): the status index keeps this cheap.
+    waiting = Delivery.objects.filter(status__in=[*WAITING, DeliveryStatus.SENDING], context__has_key=SEALED)
+    rows = waiting.values_list("pk", "context")
     return wipe([pk for pk, context in rows if expired(context, now)], skip_waiting=True)
