@@ -223,6 +223,24 @@ def do_reactivate_user(user: User, *, actor: Actor) -> User:
     return locked
 
 
+@transaction.atomic
+def do_drop_superuser(user: User, *, actor: Actor) -> User:
+    """Take Django's superuser and admin-site flags from an account (they bypass every role check)."""
+    locked = _lock(user)
+    if not (locked.is_superuser or locked.is_staff):
+        return locked
+    locked.is_superuser = locked.is_staff = False
+    locked.save(update_fields=["is_superuser", "is_staff"])
+    record(
+        event_type="user.superuser_dropped",
+        actor=actor,
+        obj=locked,
+        division_code=home_division(locked),
+        data={"username": locked.username},
+    )
+    return locked
+
+
 def is_locked_out(user: User) -> bool:
     """Whether django-axes currently refuses this username's sign-ins (from some address)."""
     from axes.models import AccessAttempt

@@ -3,7 +3,9 @@ and staff administration for the system and security administrators.
 
 Staff: ``GET/POST /api/v1/staff/``, ``GET/PATCH /api/v1/staff/{id}/`` (edit, deactivate,
 reactivate, unlock, a new sign-in link), ``GET/POST /api/v1/staff/{id}/memberships/``,
-``POST /api/v1/memberships/{id}/end/``. Every object goes through ``jurisdictions.queries``
+``POST /api/v1/memberships/{id}/end/``, and the close relatives a member of staff declared (the
+recusal rule): ``GET/POST /api/v1/staff/{id}/relatives/``, ``DELETE /api/v1/staff/{id}/relatives/{rid}/``.
+Every object goes through ``jurisdictions.queries``
 (404 outside the administrator's subtree, 403 for the other administrator's work) and every
 change is one audited action.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import actions as account_actions
+from accounts.models import DeclaredRelative
 from core.errors import Forbidden
 
 from . import actions, queries, scope
@@ -305,3 +309,54 @@ class MembershipEndView(APIView):
         serializer.is_valid(raise_exception=True)
         ended = actions.do_end_membership(membership, actor=request.user, ends_on=serializer.validated_data["ends_on"])
         return Response(StaffMembershipSerializer(ended).data)
+
+
+# --- declared close relatives (the recusal rule) ------------------------------------------------
+
+
+class RelativeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    relation = serializers.CharField()
+    declared_at = serializers.DateTimeField()
+    recorded_by = serializers.CharField(source="recorded_by.username", allow_null=True, default=None)
+
+
+class RelativeCreateSerializer(serializers.Serializer):
+    relation = serializers.CharField(max_length=32, help_text="How the person is related, e.g. 配偶, 父亲.")
+    id_number = serializers.CharField(
+        max_length=24, help_text="The relative's national ID number; only its blind index is kept (recusal rule)."
+    )
+
+
+class StaffRelativesView(APIView):
+    """The close relatives a member of staff declared: never their ID numbers, only how they are related."""
+
+    @extend_schema(responses={200: RelativeSerializer(many=True), 404: ERRORS[404]})
+    def get(self, request: Request, pk: int) -> Response:
+        staff = queries.access_staff(request.user, pk)
+        relatives = staff.declared_relatives.select_related("recorded_by").order_by("declared_at", "pk")
+        return Response(RelativeSerializer(relatives, many=True).data)
+
+    @extend_schema(request=RelativeCreateSerializer, responses={201: RelativeSerializer, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        staff = queries.access_staff(request.user, pk, codename=MANAGE_STAFF)
+        serializer = RelativeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        relative = account_actions.do_declare_relative(
+            staff,
+            id_number=serializer.validated_data["id_number"],
+            relation=serializer.validated_data["relation"],
+            actor=request.user,
+        )
+        return Response(RelativeSerializer(relative).data, status=status.HTTP_201_CREATED)
+
+
+class StaffRelativeDetailView(APIView):
+    @extend_schema(responses={204: None, 403: ERRORS[403], 404: ERRORS[404]})
+    def delete(self, request: Request, pk: int, relative_id: int) -> Response:
+        staff = queries.access_staff(request.user, pk, codename=MANAGE_STAFF)
+        relative: DeclaredRelative | None = staff.declared_relatives.filter(pk=relative_id).first()
+        if relative is None:
+            raise Http404(_("Not found."))
+        account_actions.do_remove_relative(relative, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

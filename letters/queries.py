@@ -1,7 +1,10 @@
 """Reading letters, always through the jurisdiction scope.
 
 ``access_letter``: 404 outside the user's jurisdiction (a letter sits in its case's division),
-403 when visible but the action is not allowed there. ``letter_by_code`` serves the public
+403 when visible but the action is not allowed there. A letter is one of its case's documents:
+whoever the case source (``letters.kinds.access_case``) lets see the case outside their
+jurisdiction — a per-case exception grant in force — may read and download its letters too,
+and nothing more (any action is 403); when the grant ends, so does the access. ``letter_by_code`` serves the public
 verification page and reveals only issued letters.
 """
 
@@ -27,6 +30,10 @@ def access_letter(user: Any, letter_id: Any, *, codename: str | None = None) -> 
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
     letter = Letter.objects.select_related("case", "division", "supersedes").filter(pk=pk).first()
+    if letter is not None and not scope.can_see(user, letter.division_id):
+        # Outside the jurisdiction: only the case's own access rule may open it (404 otherwise).
+        kinds.access_case(user, letter.case_id, codename=codename)
+        return letter
     scope.access_located(user, letter, codename=codename)
     assert letter is not None
     return letter

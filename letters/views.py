@@ -174,7 +174,7 @@ def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @conflicts_as_409
 def supersede(request: HttpRequest, pk: int) -> HttpResponse:
     letter = queries.access_letter(request.user, pk)
-    scope.require_perm(request.user, queries.supersede_codename(letter), letter.division_id)
+    letter = queries.access_letter(request.user, pk, codename=queries.supersede_codename(letter))
     form = SupersedeForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(m) for errs in form.errors.values() for m in errs))

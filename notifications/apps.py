@@ -16,6 +16,10 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import PeriodicJob, register_periodic
 
+        from . import initial_links
+
+        initial_links.register()  # texts a new account's one-time link (accounts.couriers)
+
         minute = datetime.timedelta(minutes=1)
         register_periodic(PeriodicJob("sweep_outbox", "notifications.tasks.sweep_outbox", every=minute))
         register_periodic(

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.jobs import enqueue
 
-from . import events, sms
+from . import events, sealing, sms
 from .models import Channel, Delivery, DeliveryStatus, Held
 
 # Outcomes returned by deliver_one (job results, handy in logs and tests).
@@ -96,6 +96,10 @@ def compose(delivery: Delivery) -> tuple[str, str]:
     return title, "\n\n".join(parts)
 
 
+class SecretGone(Exception):
+    """The row's sealed secret expired or cannot be opened: the message is skipped, not retried."""
+
+
 def send(delivery: Delivery) -> None:
     """Hand one message to its channel; raises on failure."""
     if delivery.channel == Channel.EMAIL:
@@ -108,7 +112,12 @@ def send(delivery: Delivery) -> None:
         )
         email.send(fail_silently=False)
     elif delivery.channel == Channel.SMS:
-        text = events.render_sms(delivery.event, delivery.context, delivery.language)
+        secrets = None
+        if sealing.is_sealed(delivery.context):
+            secrets = sealing.open_sealed(delivery.context)
+            if secrets is None:
+                raise SecretGone
+        text = events.render_sms(delivery.event, delivery.context, delivery.language, secrets=secrets)
         sms.gateway().send(delivery.address, text, message_id=message_id(delivery))
     else:
         raise ValueError(f"no sender for channel {delivery.channel!r}")
@@ -131,7 +140,11 @@ def record_failure(delivery: Delivery, error: str, now: datetime.datetime | None
 
 
 def record_sent(delivery: Delivery, now: datetime.datetime | None = None) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=now or timezone.now())
+    """Mark the row sent; a sealed secret it carried (``notifications.sealing``) is wiped at once."""
+    changes: dict[str, Any] = {"status": DeliveryStatus.SENT, "sent_at": now or timezone.now()}
+    if sealing.is_sealed(delivery.context):
+        changes["context"] = sealing.wiped(delivery.context)
+    Delivery.objects.filter(pk=delivery.pk).update(**changes)
 
 
 def deliver_one(delivery_id: int) -> str:
@@ -141,6 +154,10 @@ def deliver_one(delivery_id: int) -> str:
         return SKIPPED
     try:
         send(delivery)
+    except SecretGone:
+        sealing.wipe([delivery.pk], skip_waiting=False)
+        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SKIPPED, claimed_at=None)
+        return SKIPPED
     except Exception as exc:
         return record_failure(delivery, f"{type(exc).__name__}: {exc}")
     record_sent(delivery)
@@ -148,8 +165,12 @@ def deliver_one(delivery_id: int) -> str:
 
 
 def sweep(now: datetime.datetime | None = None, limit: int = 1000) -> int:
-    """Enqueue deliveries that no job is going to pick up: lost enqueues, due retries, expired claims."""
+    """Enqueue deliveries that no job is going to pick up: lost enqueues, due retries, expired claims.
+
+    Sealed secrets whose time is over are wiped first (``notifications.sealing``).
+    """
     now = now or timezone.now()
+    sealing.wipe_expired(now)
     grace = datetime.timedelta(seconds=settings.LAUREL_NOTIFY_SWEEP_GRACE_SECONDS)
     due = Delivery.objects.filter(
         Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now - grace)

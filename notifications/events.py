@@ -107,9 +107,16 @@ def render(event: str, context: dict[str, Any], language: str) -> tuple[str, str
         return _fill(found.title, context, found.format), _fill(found.body, context, found.format)
 
 
-def render_sms(event: str, context: dict[str, Any], language: str) -> str:
-    """The SMS text: fixed wording, no personal details (and no placeholders at all)."""
+def render_sms(event: str, context: dict[str, Any], language: str, *, secrets: dict[str, str] | None = None) -> str:
+    """The SMS text: fixed wording, no personal details (and no placeholders at all).
+
+    The one exception is a sealed secret (``notifications.sealing``: a one-time sign-in link),
+    opened by the worker just before sending and filled into its placeholder here, with the
+    context's plain values (such as when the link expires).
+    """
     with translation.override(language):
+        if secrets:
+            return str(spec(event).sms) % _Blank({**context, **secrets})
         return str(spec(event).sms)
 
 

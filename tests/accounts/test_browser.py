@@ -1,9 +1,12 @@
 """In a real browser: the account menu's token page lists and revokes tokens, and a security
-administrator issues an enrolment code (screenshots in var/browser-accounts/)."""
+administrator issues an enrolment code (screenshots in var/screenshots/accounts/).
+
+It shares the live server and browser fixtures of tests/cases/test_browser.py and runs in the same
+process as the other browser walks (see the ``browser`` fixture there for why that once failed).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,52 +16,19 @@ from django.db import connection
 from accounts.actions import do_issue_api_token
 from accounts.models import ApiToken
 from tests.cases.conftest import restore_demo_divisions
-from tests.cases.test_browser import CHROMIUM, browser, page_as  # noqa: F401  (a fixture)
+from tests.cases.test_browser import CHROMIUM, browser, page_as, server  # noqa: F401  (fixtures)
 
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "browser-accounts"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "accounts"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="browser walks run on PostgreSQL only"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-    # Run in the same process as tests/cases/test_browser.py, the second of the two finds its
-    # database session ended (not yet understood); run it on its own until that is fixed.
-    pytest.mark.skipif(
-        os.environ.get("LAUREL_BROWSER_ACCOUNTS") != "1",
-        reason="set LAUREL_BROWSER_ACCOUNTS=1 (runs alone: see the comment above)",
-    ),
 ]
 
 
-@pytest.fixture
-def server() -> Any:
-    """A live server for this test only; afterwards the database sessions its request threads left
-    are ended — all but the test's own, whose id is taken before the browser starts."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-
-    connection.close()  # a browser test before this one may have ended the session it held
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        own = cursor.fetchone()[0]
-    thread = LiveServerThread("localhost", StaticFilesHandler, connections_override={}, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://localhost:{thread.port}"
-    thread.terminate()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
-            [own],
-        )
-
-
 def test_a_user_revokes_a_token_and_an_administrator_issues_an_enrolment_code(
-    server: str,
+    server: str,  # noqa: F811
     browser: Any,  # noqa: F811
     make_user: Any,
 ) -> None:

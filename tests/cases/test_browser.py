@@ -58,8 +58,13 @@ def browser() -> Any:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             yield browser
             browser.close()
-            # The ORM may have opened a session of its own inside Playwright's event loop: close it
-            # here, or the live server's clean-up ends it under the next browser test's feet.
+            # Inside ``sync_playwright()`` the test runs beside a running asyncio loop, in a greenlet
+            # with its own contextvars; Django keeps connections in an asgiref ``Local``, so ORM calls
+            # made there open a second database session (another connection object, another
+            # backend pid) that outlives the block. Left open, the ``server`` fixture's clean-up
+            # terminates it while Django still holds it, and the next browser walk in the same
+            # process fails on a closed connection (and the test database cannot be dropped).
+            # Close those sessions here, inside the loop's context, before the server's clean-up.
             from django.db import connections
 
             connections.close_all()

@@ -256,3 +256,69 @@ def test_recusal_refuses_a_case_about_a_declared_close_relative(
     do_declare_relative(caseworker, id_number=number, relation="岳父", actor=None)
     with pytest.raises(PermissionDenied):
         policy.require_not_own_subject(caseworker, father, action="file")
+
+
+@pytest.fixture
+def letters_issued(settings: Any, tmp_path_factory: pytest.TempPathFactory, cases: Any) -> tuple[Any, Any]:
+    """The acknowledgement letters of both cases, issued (rendered, signed)."""
+    from letters.certs import make_self_signed
+    from letters.models import Letter, Status
+    from letters.tasks import render_letter
+
+    folder = tmp_path_factory.mktemp("grant-letter-keys")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    make_self_signed(key, cert, common_name="Laurel test letter signing")
+    settings.LAUREL_LETTER_DIR = folder / "letters"
+    settings.MEDIA_ROOT = folder / "media"
+    settings.LAUREL_LETTER_SIGNING_KEY, settings.LAUREL_LETTER_SIGNING_CERT = key, cert
+    settings.LAUREL_LETTER_VERIFY_BASE_URL = "https://laurel.example.gov.cn"
+    issued = []
+    for case in cases:
+        letter = Letter.objects.get(case=case, kind="acknowledgement")
+        render_letter.call(letter.pk)
+        letter.refresh_from_db()
+        assert letter.status == Status.ISSUED, letter.error
+        issued.append(letter)
+    return issued[0], issued[1]
+
+
+def test_a_grant_opens_the_cases_letters_and_documents_and_ending_it_closes_them_at_once(
+    api_as: Callable[[Any], Any], liaison_b: Any, security_a: Any, cases: Any, letters_issued: Any
+) -> None:
+    shared, _other = cases
+    mine, theirs = letters_issued
+    [doc] = shared.attachments.all()
+    [their_doc] = _other.attachments.all()
+    web, api = Client(), api_as(liaison_b)
+    web.force_login(liaison_b)
+    assert web.get(f"/letters/{mine.pk}/pdf").status_code == 404  # no grant yet
+    given = grant(shared, liaison_b, security_a)
+
+    # The case page leads to its letters; the letter and its PDF open, in pages and API.
+    assert f'href="/letters/cases/{shared.pk}/"' in web.get(f"/cases/{shared.pk}/").content.decode()
+    assert mine.number in web.get(f"/letters/cases/{shared.pk}/").content.decode()
+    assert web.get(f"/letters/{mine.pk}/").status_code == 200
+    pdf = web.get(f"/letters/{mine.pk}/pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert [row["id"] for row in api.get(f"/api/v1/cases/{shared.pk}/letters/").json()] == [mine.pk]
+    assert api.get(f"/api/v1/letters/{mine.pk}/").status_code == 200
+    assert api.get(f"/api/v1/letters/{mine.pk}/pdf").status_code == 200
+    assert web.get(f"/cases/attachments/{doc.pk}/").status_code == 200
+    assert AuditEvent.objects.filter(event_type="letter.downloaded", actor_username="liaison_b").count() == 2
+
+    # Nothing else: not the other case's letter, not the scoped letter lists, no action on the letter.
+    assert web.get(f"/letters/{theirs.pk}/").status_code == 404
+    assert web.get(f"/letters/{theirs.pk}/pdf").status_code == 404
+    assert api.get(f"/api/v1/letters/{theirs.pk}/pdf").status_code == 404
+    assert web.get(f"/cases/attachments/{their_doc.pk}/").status_code == 404
+    assert mine.number not in web.get("/letters/undelivered/").content.decode()
+    dispatched = web.post(f"/letters/{mine.pk}/dispatch/", {"method": "post", "date": "2026-01-05"})
+    assert dispatched.status_code == 403 and not mine.dispatches.exists()
+    assert web.post(f"/letters/{mine.pk}/supersede/", {"reason": "更正"}).status_code == 403
+
+    actions.do_end_case_grant(given, actor=security_a)
+    assert web.get(f"/letters/{mine.pk}/").status_code == 404
+    assert web.get(f"/letters/{mine.pk}/pdf").status_code == 404
+    assert api.get(f"/api/v1/letters/{mine.pk}/pdf").status_code == 404
+    assert api.get(f"/api/v1/cases/{shared.pk}/letters/").status_code == 404
+    assert web.get(f"/cases/attachments/{doc.pk}/").status_code == 404

@@ -65,3 +65,17 @@ def test_the_demo_has_a_system_administrator_apart_from_the_security_administrat
 
     listed = {u.username for u in staff_for(sysadmin)}
     assert {"caseworker", "approver", "admin", "sysadmin"} <= listed and "caseworker_b" not in listed
+
+
+def test_no_demo_login_is_a_django_superuser_so_none_bypasses_the_three_administrators() -> None:
+    from django.contrib import admin as admin_site
+
+    seed()
+    User.objects.filter(username="admin").update(is_superuser=True, is_staff=True)  # as an older demo made it
+    seed()
+    assert not User.objects.filter(is_superuser=True).exists() and not User.objects.filter(is_staff=True).exists()
+    admin = User.objects.get(username="admin")
+    assert scope.has_perm_at(admin, "grant_roles", "440106") and not scope.has_perm_at(admin, "manage_staff", "440106")
+    request = RequestFactory().get("/admin/")
+    request.user = admin
+    assert not admin_site.site.has_permission(request)  # the Django admin site stays shut to every demo login

@@ -216,7 +216,7 @@ def test_creating_staff_places_the_account_and_issues_a_one_time_link(make_user:
         actor=system,
         link_for=link,
     )
-    assert url.startswith("http://testserver/accounts/welcome/") and texted is False
+    assert url.startswith("http://testserver/accounts/welcome/") and texted is True  # a phone is on file
     assert StaffProfile.objects.get(user=user).division_id == COUNTY_A
     assert user.phone == "13800138000" and user.must_change_password and not user.has_usable_password()
     assert user.id_number_hmac == blind_index(STAFF_ID)

@@ -108,7 +108,6 @@ def first_sign_in(browser: Any, link: str, step: str) -> Any:  # noqa: F811
 def test_a_county_office_is_staffed_in_the_browser(server: str, browser: Any, office: dict[str, Any]) -> None:  # noqa: F811
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.actions import do_issue_enrolment_code
     from accounts.models import User
     from tests.accounts.conftest import code_for
 
@@ -122,9 +121,9 @@ def test_a_county_office_is_staffed_in_the_browser(server: str, browser: Any, of
     assert "李小丽" in page.inner_text("#staff-list") and "尚未登录" in page.inner_text("#staff-list")
     shot(page, "03-sysadmin-staff-list")
 
-    page = page_as(browser, office["admin"], base)
-    grant(page, base, "李小丽", "caseworker", "04")
-    grant(page, base, "赵小兵", "approver", "05")
+    admin_page = page_as(browser, office["admin"], base)
+    grant(admin_page, base, "李小丽", "caseworker", "04")
+    grant(admin_page, base, "赵小兵", "approver", "05")
 
     page = first_sign_in(browser, links["xiaoli"], "06")
     page.wait_for_url(f"{base}/")
@@ -137,8 +136,15 @@ def test_a_county_office_is_staffed_in_the_browser(server: str, browser: Any, of
 
     page = first_sign_in(browser, links["xiaozhao"], "08")
     page.wait_for_url("**/accounts/two-factor/**")
+    shot(page, "08c-approver-asked-for-an-enrolment-code")
     # Enrolling needs a one-time enrolment code from the security administrator (issue 15).
-    _enrolment, enrolment_code = do_issue_enrolment_code(User.objects.get(username="xiaozhao"), actor=office["admin"])
+    admin_page.goto(f"{base}/")
+    admin_page.click("text=注册码")
+    admin_page.fill("#id_username", "xiaozhao")
+    admin_page.click("button:has-text('签发注册码')")
+    admin_page.wait_for_load_state()
+    enrolment_code = admin_page.inner_text("main .notice code")
+    shot(admin_page, "08d-admin-issues-the-enrolment-code")
     page.fill("#id_enrolment_code", enrolment_code)
     page.click("main button.primary")
     page.wait_for_selector("#id_token")

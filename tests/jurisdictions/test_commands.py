@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -63,3 +64,9 @@ def test_grant_membership_takes_dates() -> None:
     user = User.objects.get(username="wang")
     assert not scope.can_see(user, COUNTY_A)
     assert Membership.objects.get(user=user).ends_on == dt.date(2001, 1, 1)
+
+
+def test_create_staff_links_to_the_configured_site_for_the_text_message(settings: Any) -> None:
+    settings.LAUREL_SITE_URL = "https://laurel.example.gov.cn/"
+    output = run("create_staff", "zhang", "--name", "张三", "--division", "440106", "--phone", "13800138000")
+    assert "https://laurel.example.gov.cn/accounts/welcome/" in output and "texted" in output

@@ -205,3 +205,82 @@ def test_the_audit_administrator_reads_every_administrators_actions_and_changes_
     assert {("user.created", "sysadmin_a"), ("membership.granted", "security_a")} <= seen
     assert api_as(auditor).get("/api/v1/staff/").status_code == 403
     assert new_staff(api_as(auditor), username="other").status_code == 403
+
+
+def test_the_system_administrator_declares_and_removes_a_close_relative_through_the_api(
+    api_as: Api, sysadmin_a: Any, security_a: Any, placed: Callable[..., Any]
+) -> None:
+    from accounts.models import DeclaredRelative
+
+    person = placed("person", Role.APPROVER, COUNTY_A)
+    api = api_as(sysadmin_a)
+    url = f"/api/v1/staff/{person.pk}/relatives/"
+    assert api.get(url).json() == []
+    bad = api.post(url, {"relation": "", "id_number": "123"}, format="json")
+    assert bad.status_code == 400 and "relation" in bad.json()
+    bad = api.post(url, {"relation": "父亲", "id_number": "110105194912310021"}, format="json")
+    assert bad.status_code == 400 and "校验码" in bad.json()["id_number"][0]
+    assert not DeclaredRelative.objects.exists()
+
+    created = api.post(url, {"relation": "父亲", "id_number": STAFF_ID}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert body["relation"] == "父亲" and body["recorded_by"] == "sysadmin_a"
+    assert STAFF_ID not in created.content.decode() and blind_index(STAFF_ID) not in created.content.decode()
+    assert DeclaredRelative.objects.get(user=person).id_number_hmac == blind_index(STAFF_ID)
+    assert api.post(url, {"relation": "父亲", "id_number": STAFF_ID}, format="json").status_code == 400  # twice
+    # The security administrator sees them but records none (the system administrator's work).
+    assert [r["relation"] for r in api_as(security_a).get(url).json()] == ["父亲"]
+    assert api_as(security_a).post(url, {"relation": "母亲", "id_number": STAFF_ID}, format="json").status_code == 403
+    assert api_as(security_a).delete(f"{url}{body['id']}/").status_code == 403
+    event = AuditEvent.objects.get(event_type="user.relative_declared")
+    assert event.actor_username == "sysadmin_a" and STAFF_ID not in str(event.data)
+
+    assert api.delete(f"{url}{body['id']}/").status_code == 204
+    assert api.delete(f"{url}{body['id']}/").status_code == 404
+    assert not DeclaredRelative.objects.exists()
+    assert AuditEvent.objects.filter(event_type="user.relative_removed", actor_username="sysadmin_a").exists()
+
+
+def test_another_countys_staff_relatives_are_404(
+    api_as: Api, sysadmin_a: Any, sysadmin_b: Any, placed: Callable[..., Any]
+) -> None:
+    from accounts.actions import do_declare_relative
+
+    theirs = placed("theirs", Role.APPROVER, COUNTY_B)
+    relative = do_declare_relative(theirs, id_number=STAFF_ID, relation="配偶", actor=sysadmin_b)
+    api = api_as(sysadmin_a)
+    url = f"/api/v1/staff/{theirs.pk}/relatives/"
+    assert api.get(url).status_code == 404
+    assert api.post(url, {"relation": "父亲", "id_number": STAFF_ID}, format="json").status_code == 404
+    assert api.delete(f"{url}{relative.pk}/").status_code == 404
+    assert api_as(sysadmin_b).get(url).status_code == 200
+
+
+def test_a_membership_not_yet_started_or_ended_gives_no_access(
+    api_as: Api, security_a: Any, placed: Callable[..., Any]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    person = placed("person", None, COUNTY_A)
+    day0 = timezone.localdate() + dt.timedelta(days=10)
+    start, end = day0 + dt.timedelta(days=1), day0 + dt.timedelta(days=3)
+
+    def at(day: dt.date) -> Any:
+        return freeze_time(dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone()))
+
+    with at(day0):
+        granted = api_as(security_a).post(
+            f"/api/v1/staff/{person.pk}/memberships/",
+            {"division": COUNTY_A, "role": "caseworker", "starts_on": start.isoformat(), "ends_on": end.isoformat()},
+            format="json",
+        )
+        assert granted.status_code == 201 and granted.json()["in_force"] is False
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 404  # not started yet
+    with at(start):
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 200
+    with at(end):
+        assert api_as(person).get(f"/api/v1/divisions/{COUNTY_A}/").status_code == 404  # ended that day

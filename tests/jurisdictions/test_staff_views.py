@@ -152,3 +152,13 @@ def test_the_system_administrator_records_a_declared_close_relative(
     assert STAFF_ID not in web.get(f"/staff/{person.pk}/").content.decode()
     assert web.post(f"/staff/{person.pk}/relatives/{relative.pk}/remove/").status_code == 302
     assert not DeclaredRelative.objects.exists()
+
+
+def test_ending_the_last_security_administrator_is_refused_on_the_page_in_chinese(
+    web_as: Web, security_a: Any, placed: Callable[..., Any]
+) -> None:
+    ministry = placed("ministry", Role.ADMIN, "CN")
+    mine = Membership.objects.get(user=security_a)
+    response = web_as(ministry).post(f"/staff/memberships/{mine.pk}/end/")
+    assert response.status_code == 409 and "最后一名安全管理员" in response.content.decode()
+    assert Membership.objects.get(pk=mine.pk).ends_on is None

@@ -12,11 +12,13 @@ from notifications.models import Preference
 from subjects.apps import IMPORT_FINISHED
 
 
-def test_every_app_registered_its_events_and_only_the_digest_is_not_a_preference() -> None:
+def test_every_app_registered_its_events_and_only_the_digest_and_the_sign_in_link_are_not_preferences() -> None:
+    from notifications.initial_links import EVENT as INITIAL_LINK
+
     registered = set(events.codes())
-    assert {*CaseEvent.values, IMPORT_FINISHED, CROSSCHECK_FINISHED, events.DIGEST} <= registered
+    assert {*CaseEvent.values, IMPORT_FINISHED, CROSSCHECK_FINISHED, events.DIGEST, INITIAL_LINK} <= registered
     assert events.DIGEST not in events.preference_events()
-    assert set(events.preference_events()) == registered - {events.DIGEST}
+    assert set(events.preference_events()) == registered - {events.DIGEST, INITIAL_LINK}
 
 
 def test_the_model_choices_come_from_the_registry() -> None:

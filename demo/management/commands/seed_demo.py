@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.actions import do_create_staff_user, do_set_password
+from accounts.actions import do_create_staff_user, do_drop_superuser, do_set_password
 from accounts.models import User
 from jurisdictions.actions import do_grant_membership, do_place_staff
 from jurisdictions.models import Department, Division, Role
@@ -45,16 +45,13 @@ class Command(BaseCommand):
         for username, full_name, role, department, code in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = do_create_staff_user(
-                    username,
-                    password=password,
-                    full_name=full_name,
-                    is_demo=True,
-                    is_superuser=(role == Role.ADMIN),
-                    actor=None,
-                )
-            elif not user.check_password(password):
-                do_set_password(user, password=password, actor=None)
+                # Nobody is a Django superuser: a superuser would pass every check and reach /admin/,
+                # beside the separation of the three administrators (admin: security, sysadmin: system).
+                user = do_create_staff_user(username, password=password, full_name=full_name, is_demo=True, actor=None)
+            else:
+                if not user.check_password(password):
+                    do_set_password(user, password=password, actor=None)
+                do_drop_superuser(user, actor=None)  # an older demo made ``admin`` a superuser
             division = Division.objects.get(code=code)
             do_place_staff(user, division=division, actor=None)
             do_grant_membership(user, division=division, role=role, department=department, actor=None)

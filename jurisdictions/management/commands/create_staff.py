@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -32,14 +33,16 @@ class Command(BaseCommand):
         parser.add_argument("--phone", default="", help="Mobile phone (the link is also texted to it).")
         parser.add_argument("--staff-id", default="", help="National ID number (only its blind index is kept).")
         parser.add_argument(
-            "--base-url", default="http://127.0.0.1:8000", help="Where the site is served, for the printed link."
+            "--base-url",
+            default="",
+            help="Where the site is served, for the printed and texted link (default: LAUREL_SITE_URL).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         division = Division.objects.filter(code=normalise_code(options["division"])).first()
         if division is None:
             raise CommandError(f"unknown division {options['division']!r}; run load_divisions first")
-        base = options["base_url"].rstrip("/")
+        base = (options["base_url"] or settings.LAUREL_SITE_URL or "http://127.0.0.1:8000").rstrip("/")
         try:
             user, url, texted = do_create_staff(
                 division=division,
