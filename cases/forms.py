@@ -14,7 +14,17 @@ from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 
 from . import nodes
-from .models import BenefitChange, Channel, Decision, Kind, Stage, Status, VerificationResultChoice
+from .models import (
+    BenefitChange,
+    Channel,
+    Decision,
+    IntakeDecision,
+    Kind,
+    MissingItem,
+    Stage,
+    Status,
+    VerificationResultChoice,
+)
 
 
 def _benefit_choices() -> list[tuple[str, Any]]:
@@ -94,19 +104,60 @@ class FileCaseForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
+    """Intake review: accept (受理), return for correction (补正) or refuse to accept (不予受理).
+
+    The fields of each choice are shown in their own group (``GROUPS``); the action checks
+    what the chosen one needs and answers with field errors.
+    """
+
+    # Not required: a form posted without it (older clients) accepts, as intake review did before.
+    intake_decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=IntakeDecision.choices,
+        widget=forms.RadioSelect,
+        initial=IntakeDecision.ACCEPT,
+        required=False,
+    )
     departments = forms.MultipleChoiceField(
         label=_("Departments to verify"),
         choices=Department.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    missing = forms.MultipleChoiceField(
+        label=_("What is missing"), choices=MissingItem.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    other = forms.CharField(
+        label=_("Other items (one per line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    days = forms.IntegerField(label=_("Days to correct"), min_value=1, max_value=60, initial=15, required=False)
+    reasons = forms.CharField(
+        label=_("Reasons for refusing"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+    GROUPS = (
+        (IntakeDecision.ACCEPT, ("departments", "note")),
+        (IntakeDecision.CORRECT, ("missing", "other", "days")),
+        (IntakeDecision.REFUSE, ("reasons", "legal_basis")),
+    )
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The fields of each choice, under the choice's label (for the template)."""
+        return [
+            {"code": code, "label": IntakeDecision(code).label, "fields": [self[name] for name in names]}
+            for code, names in self.GROUPS
+        ]
 
 
 class VerificationForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=VerificationResultChoice.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reply = forms.FileField(label=_("The department's reply document (PDF, JPEG or PNG)"), required=False)
 
 
 class DecisionForm(forms.Form):
@@ -119,8 +170,33 @@ class DecisionForm(forms.Form):
     approved_amount = forms.DecimalField(
         label=_("Approved monthly amount (if different)"), max_digits=10, decimal_places=2, required=False
     )
+    findings = forms.CharField(
+        label=_("Findings (经查明)"),
+        help_text=_("The facts as the bureau established them, in the bureau's words; printed in the decision letter."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+    )
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    effective_on = forms.DateField(
+        label=_("Effective from"),
+        help_text=_("Empty: the requested start, or the decision date if that is earlier."),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        required=False,
+    )
+    retroactive_reason = forms.CharField(
+        label=_("Reason for a start before the decision date"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") in (Decision.APPROVE, Decision.REJECT) and not data.get("findings", "").strip():
+            self.add_error("findings", _("Write what the bureau found (经查明) before approving or rejecting."))
+        return data
 
 
 class ResubmitForm(forms.Form):

@@ -45,8 +45,16 @@ def _issued(case: Case, kind: str) -> Letter:
     return letter
 
 
-def test_cases_registers_its_four_kinds_of_letter_with_their_rules() -> None:
-    assert [code for code, _ in kinds.choices()] == ["acknowledgement", "correction", "approval", "rejection"]
+def test_cases_registers_its_five_kinds_of_letter_with_their_rules() -> None:
+    assert [code for code, _ in kinds.choices()] == [
+        "acknowledgement",
+        "correction",
+        "approval",
+        "rejection",
+        "non_acceptance",
+    ]
+    assert kinds.title_of("non_acceptance") == "不予受理告知书"
+    assert kinds.get("non_acceptance").one_in_force_among == ("non_acceptance",)
     assert [code for code, _ in kinds.requestable_choices()] == ["acknowledgement", "correction"]
     for code, requestable in (("acknowledgement", True), ("correction", True), ("approval", False)):
         assert RequestLetterForm({"kind": code, "days": 15}).is_valid() is requestable, code
@@ -83,7 +91,7 @@ def test_a_decision_letter_needs_the_matching_decision(file_case: Callable[..., 
     with pytest.raises(ValidationError) as caught:
         case_letters.case_snapshot(case, {"reasons": " "}, kind="correction")
     assert "reasons" in caught.value.message_dict
-    case = walk.decide(walk.verify_all(case), "approve")
+    case = walk.decide(walk.verify_all(case), "approve", retroactive_reason="自申请当月起追溯发放")
     part = case_letters.case_snapshot(case, {}, kind="approval")
     assert part["decision"]["lines"] == ["批准你的申请。自2026年1月1日起享受国家补助，每月发放人民币350.00元。"]
     assert part["case"]["number"] == case.number and part["subject"]["name_masked"] == "张*"
