@@ -142,6 +142,7 @@ def file_case(request: HttpRequest) -> HttpResponse:
     form = forms.FileCaseForm(
         request.POST if request.method == "POST" else None,
         initial={"kind": request.GET.get("kind", Kind.BENEFIT_CLAIM)},
+        subject=subject,
     )
     duplicates: list[Case] = []
     if request.method == "POST" and form.is_valid():
