@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -14,7 +17,17 @@ from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 
 from . import nodes
-from .models import BenefitChange, Channel, Decision, Kind, Stage, Status, VerificationResultChoice
+from .models import (
+    BenefitChange,
+    Channel,
+    Decision,
+    IntakeDecision,
+    Kind,
+    MissingItem,
+    Stage,
+    Status,
+    VerificationResultChoice,
+)
 from .queries import CASE_SORTS
 
 
@@ -62,13 +75,11 @@ class FileCaseForm(forms.Form):
     benefit_start = forms.DateField(
         label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    benefit_id = forms.IntegerField(label=_("Benefit to end (number)"), required=False)
-    corrections = forms.CharField(
-        label=_("Corrections (one per line: field=proposed value)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=TEXT,
+    benefit_id = forms.TypedChoiceField(
+        label=_("Benefit to end"), choices=(), coerce=int, empty_value=None, required=False
     )
+    # Older pages posted corrections typed as "field=value" lines; still read, no longer shown.
+    corrections = forms.CharField(widget=forms.HiddenInput, required=False)
     evidence = forms.CharField(
         label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
     )
@@ -77,11 +88,48 @@ class FileCaseForm(forms.Form):
         choices=[("", ""), ("link", "link"), ("continue", "continue")], required=False, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, subject: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["benefit_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _benefit_choices()
+        ending = self.fields["benefit_id"]
+        assert isinstance(ending, forms.ChoiceField)
+        ending.choices = [("", "—"), *_current_benefit_choices(subject)]
+        # The corrections: a field of the person's record chosen by its name, and the new value.
+        names = correction_field_choices()
+        for n in range(1, CORRECTION_ROWS + 1):
+            self.fields[f"correction_field_{n}"] = forms.ChoiceField(
+                label=_("Correction %(n)d: field") % {"n": n}, choices=[("", "—"), *names], required=False
+            )
+            self.fields[f"correction_value_{n}"] = forms.CharField(
+                label=_("Correction %(n)d: correct value") % {"n": n}, max_length=200, required=False
+            )
+        order = [name for name in self.fields if not name.startswith("correction_")]
+        at = order.index("corrections")
+        rows = [f"correction_{part}_{n}" for n in range(1, CORRECTION_ROWS + 1) for part in ("field", "value")]
+        self.order_fields(order[:at] + rows + order[at:])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen: dict[str, Any] = {}
+        for n in range(1, CORRECTION_ROWS + 1):
+            name = data.get(f"correction_field_{n}") or ""
+            raw = (data.get(f"correction_value_{n}") or "").strip()
+            if not name:
+                if raw:
+                    self.add_error(f"correction_field_{n}", _("Choose the field this value corrects."))
+                continue
+            if name in chosen:
+                self.add_error(f"correction_field_{n}", _("This field is already corrected above."))
+                continue
+            try:
+                chosen[name] = clean_correction_value(name, raw)
+            except forms.ValidationError as exc:
+                self.add_error(f"correction_value_{n}", exc)
+        if chosen:
+            data["corrections"] = {**(data.get("corrections") or {}), **chosen}
+        return data
 
     def clean_corrections(self) -> dict[str, str]:
         raw = self.cleaned_data.get("corrections", "").strip()
@@ -106,14 +154,123 @@ class FileCaseForm(forms.Form):
         return result
 
 
+CORRECTION_ROWS = 3
+
+
+def _current_benefit_choices(subject: Any) -> list[tuple[int, str]]:
+    """The person's benefits being paid now, as "type · amount · since" (the benefit to end)."""
+    if subject is None:
+        return []
+    from subjects.models import BenefitStatus
+
+    rows = subject.benefits.filter(status=BenefitStatus.ACTIVE).order_by("start", "id")
+    return [
+        (
+            b.pk,
+            _("%(type)s · %(amount)s yuan per month · since %(start)s")
+            % {"type": b.get_benefit_type_display(), "amount": b.amount, "start": b.start.isoformat()},
+        )
+        for b in rows
+    ]
+
+
+def correction_field_choices() -> list[tuple[str, Any]]:
+    """The fields of a person's record a correction may change, by their names (sorted as on the record)."""
+    from subjects.models import Subject
+
+    from .actions import correctable_fields
+
+    allowed = correctable_fields()
+    choices: list[tuple[str, Any]] = [("id_number", _("national ID number"))]
+    for field in Subject._meta.concrete_fields:
+        if field.name in allowed and field.name != "id_number":
+            choices.append((field.name, field.verbose_name))
+    return choices
+
+
+def clean_correction_value(name: str, raw: str) -> Any:
+    """The proposed value of field ``name``, checked as the register's own form checks it.
+
+    A choice may be given by its name (城镇户口) or its code; dates as 2026-01-31. Returns a
+    JSON-safe value (text, a code, a date as text, true/false).
+    """
+    from subjects import ids
+    from subjects.models import Subject
+
+    if name == "id_number":
+        return ids.validate(raw).number
+    model_field = Subject._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    choices = getattr(model_field, "choices", None)
+    if choices:
+        by_label = {str(label): code for code, label in choices}
+        raw = by_label.get(raw, raw)
+    if model_field.get_internal_type() == "BooleanField":
+        answers = {"是": True, "否": False, "true": True, "false": False, str(_("Yes")): True, str(_("No")): False}
+        if raw not in answers:
+            raise forms.ValidationError(_("Answer yes or no."))
+        return answers[raw]
+    form_field = model_field.formfield()
+    if form_field is None:  # pragma: no cover - every correctable field has a form field
+        return raw
+    value = form_field.clean(raw)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
 class IntakeForm(forms.Form):
+    """Intake review: accept (受理), return for correction (补正) or refuse to accept (不予受理).
+
+    The fields of each choice are shown in their own group (``GROUPS``); the action checks
+    what the chosen one needs and answers with field errors.
+    """
+
+    # Not required: a form posted without it (older clients) accepts, as intake review did before.
+    intake_decision = forms.ChoiceField(
+        label=_("Intake review decision"),
+        choices=IntakeDecision.choices,
+        widget=forms.RadioSelect,
+        initial=IntakeDecision.ACCEPT,
+        required=False,
+    )
     departments = forms.MultipleChoiceField(
         label=_("Departments to verify"),
         choices=Department.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    missing = forms.MultipleChoiceField(
+        label=_("What is missing"), choices=MissingItem.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    other = forms.CharField(
+        label=_("Other items (one per line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    days = forms.IntegerField(label=_("Days to correct"), min_value=1, max_value=60, initial=15, required=False)
+    reasons = forms.CharField(
+        label=_("Reasons for refusing"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+    GROUPS = (
+        (IntakeDecision.ACCEPT, ("departments", "note")),
+        (IntakeDecision.CORRECT, ("missing", "other", "days")),
+        (IntakeDecision.REFUSE, ("reasons", "legal_basis")),
+    )
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The fields of each choice, under the choice's label (for the template)."""
+        return [
+            {"code": code, "label": IntakeDecision(code).label, "fields": [self[name] for name in names]}
+            for code, names in self.GROUPS
+        ]
 
 
 class VerificationForm(forms.Form):
@@ -122,6 +279,7 @@ class VerificationForm(forms.Form):
     evidence = forms.CharField(
         label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
     )
+    reply = forms.FileField(label=_("The department's reply document (PDF, JPEG or PNG)"), required=False)
 
 
 class DecisionForm(forms.Form):
@@ -134,12 +292,37 @@ class DecisionForm(forms.Form):
     approved_amount = forms.DecimalField(
         label=_("Approved monthly amount (if different)"), max_digits=10, decimal_places=2, required=False
     )
+    findings = forms.CharField(
+        label=_("Findings (经查明)"),
+        help_text=_("The facts as the bureau established them, in the bureau's words; printed in the decision letter."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+    )
     reasons = forms.CharField(
         label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT
     )
     legal_basis = forms.CharField(
         label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
     )
+    effective_on = forms.DateField(
+        label=_("Effective from"),
+        help_text=_("Empty: the requested start, or the decision date if that is earlier."),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        required=False,
+    )
+    retroactive_reason = forms.CharField(
+        label=_("Reason for a start before the decision date"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") in (Decision.APPROVE, Decision.REJECT) and not data.get("findings", "").strip():
+            self.add_error("findings", _("Write what the bureau found (经查明) before approving or rejecting."))
+        return data
 
 
 class ResubmitForm(forms.Form):

@@ -33,6 +33,7 @@ ACKNOWLEDGEMENT = "acknowledgement"
 CORRECTION = "correction"
 APPROVAL = "approval"
 REJECTION = "rejection"
+NON_ACCEPTANCE = "non_acceptance"
 DECISIONS = (APPROVAL, REJECTION)
 
 
@@ -53,6 +54,7 @@ def _require_outcome(case: Case, kind: str) -> None:
     wanted = {
         APPROVAL: (Outcome.APPROVED, Outcome.PARTLY_APPROVED),
         REJECTION: (Outcome.REJECTED,),
+        NON_ACCEPTANCE: (Outcome.NOT_ACCEPTED,),
     }.get(kind)
     if wanted and case.outcome not in wanted:
         raise ValidationError({"kind": _("This case has no matching decision yet, so this letter cannot be issued.")})
@@ -62,7 +64,8 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
     """The decision's facts in the letter's words (Chinese: official documents are in Chinese)."""
 
     decided = timezone.localtime(case.decided_at).date() if case.decided_at else timezone.localdate()
-    effective = case.benefit_start or decided
+    # Decided before effective dates were recorded: the requested start, as those letters said.
+    effective = case.effective_on or case.benefit_start or decided
     amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
     benefit = _label(BenefitType, case.benefit_type) if case.benefit_type else ""
     lines: list[str] = []
@@ -94,9 +97,14 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
             lines.append(f"{verdict}你的申请，本机关将依规定办理。")
     elif kind == REJECTION:
         lines.append("不予批准你的申请。")
+    elif kind == NON_ACCEPTANCE:
+        lines.append("不予受理你的申请。")
     return {
         "outcome": case.outcome,
         "lines": lines,
+        # The facts as the bureau established them (经查明), in its own words; never the applicant's account.
+        "findings": case.findings,
+        "retroactive_reason": case.retroactive_reason if kind == APPROVAL else "",
         "reasons": case.outcome_reasons,
         "legal_basis": case.legal_basis,
         "decided_on": chinese_date(decided),
@@ -151,6 +159,10 @@ def rejection_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
     return case_snapshot(case, details, kind=REJECTION)
 
 
+def non_acceptance_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=NON_ACCEPTANCE)
+
+
 def decision_letter_issued(letter: Letter) -> None:
     """Text the person served that the decision letter is ready (when a phone is on file)."""
 
@@ -200,6 +212,15 @@ def register() -> None:
             snapshot=rejection_snapshot,
             one_in_force_among=DECISIONS,
             supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=NON_ACCEPTANCE,
+            label=gettext_lazy("Refusal to accept"),
+            title="不予受理告知书",
+            template="letters/pdf/non_acceptance.html",
+            snapshot=non_acceptance_snapshot,
+            one_in_force_among=(NON_ACCEPTANCE,),
             on_issued=decision_letter_issued,
         ),
     ):

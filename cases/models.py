@@ -73,6 +73,31 @@ class Outcome(models.TextChoices):
     PARTLY_APPROVED = "partly_approved", _("Partly approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Refused at intake review (不予受理): never verified nor decided on its merits.
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+
+
+class IntakeDecision(models.TextChoices):
+    """What the caseworker decides at intake review."""
+
+    ACCEPT = "accept", _("Accept the application")
+    CORRECT = "correct", _("Return for correction of the application")
+    REFUSE = "refuse", _("Refuse to accept")
+    # Forwarding to another competent body (转送) belongs to the grievance routing actions:
+    # once they exist, their choice is added here and dispatched in cases.actions.do_complete_task.
+
+
+class MissingItem(models.TextChoices):
+    """What an application commonly lacks (the checklist of a return for correction, 补正)."""
+
+    APPLICATION_FORM = "application_form", _("The signed application form")
+    ID_CARD = "id_card", _("A copy of the resident identity card")
+    HOUSEHOLD_REGISTER = "household_register", _("A copy of the household register")
+    DISCHARGE_CERTIFICATE = "discharge_certificate", _("The discharge or demobilisation certificate")
+    DISABILITY_CERTIFICATE = "disability_certificate", _("The disability certificate")
+    INCOME_PROOF = "income_proof", _("Proof of income or living conditions")
+    BANK_ACCOUNT = "bank_account", _("The bank account for payments")
+    AGENT_AUTHORISATION = "agent_authorisation", _("The agent's written authorisation")
 
 
 class BenefitChange(models.TextChoices):
@@ -147,6 +172,11 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_reasons = models.TextField(_("reasons"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
+    # Written by the decider in the bureau's voice (经查明), never the applicant's own account.
+    findings = models.TextField(_("findings"), blank=True)
+    # The decision takes effect on this day; before the decision date only with a stated reason.
+    effective_on = models.DateField(_("effective from"), null=True, blank=True)
+    retroactive_reason = models.TextField(_("reason for the retroactive start"), blank=True)
     approved_amount = models.DecimalField(
         _("approved monthly amount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
@@ -229,14 +259,30 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
     def finish_verification(self) -> None:
         """Every department confirmed (or had nothing against it)."""
 
-    @transition(field=status, source=[Status.VERIFYING, Status.PENDING_APPROVAL], target=Status.RETURNED)
+    @transition(
+        field=status, source=[Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL], target=Status.RETURNED
+    )
     def return_for_correction(self) -> None:
-        """A disputed verification or the approver sends the case back to the caseworker."""
+        """Intake review (补正), a disputed verification or the approver sends the case back to the caseworker."""
+
+    @transition(field=status, source=Status.SUBMITTED, target=Status.REJECTED)
+    def refuse(self) -> None:
+        """Intake review refuses to accept the application (不予受理); the case is then closed."""
+        self.outcome = Outcome.NOT_ACCEPTED
+
+    @property
+    def returned_at_intake(self) -> bool:
+        """Returned before any verification started: once corrected, it goes back to intake review."""
+        return self.status == Status.RETURNED and self.verification_round == 0
 
     @transition(field=status, source=Status.RETURNED, target=Status.VERIFYING)
     def resubmit(self) -> None:
         """The caseworker corrected the case; the departments verify again."""
         self.verification_round += 1
+
+    @transition(field=status, source=Status.RETURNED, target=Status.SUBMITTED)
+    def resubmit_for_intake(self) -> None:
+        """The caseworker supplied what intake review found missing; intake review looks again."""
 
     @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.APPROVED)
     def approve(self, *, partly: bool = False) -> None:
@@ -345,6 +391,15 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # A department's reply document, attached by its liaison with the verification result.
+    verification = models.ForeignKey(
+        VerificationResult,
+        verbose_name=_("verification result"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -353,6 +408,14 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
 
 
 class CaseGrant(models.Model):

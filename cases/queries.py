@@ -397,3 +397,18 @@ def case_total(user: Any, filters: CaseFilters, qs: QuerySet[Case]) -> Total:
 
 def related_open_case_statuses() -> list[str]:
     return [str(s) for s in OPEN_STATUSES if s != Status.REJECTED]
+
+
+def person_summary(subject: Any) -> dict[str, Any]:
+    """The person a task decides on, as a summary (not the whole register record): who they are,
+    their age, category and status, service period, and the benefits being paid now."""
+    from subjects.models import BenefitStatus
+
+    today = timezone.localdate()
+    birth = subject.birth_date
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)) if birth else None
+    return {
+        "subject": subject,
+        "age": age,
+        "benefits": list(subject.benefits.filter(status=BenefitStatus.ACTIVE).order_by("start", "id")),
+    }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attach"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/preview/", views.attachment_preview, name="attachment_preview"),
     path("settings/sla/", views.sla_settings, name="sla"),
     path("settings/calendar/", views.calendar_settings, name="calendar"),
     path("tasks/<int:pk>/", views.task_form, name="task"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import do_remember_list, remembered_list
@@ -265,6 +267,7 @@ def file_case(request: HttpRequest) -> HttpResponse:
     form = forms.FileCaseForm(
         request.POST if request.method == "POST" else None,
         initial={"kind": request.GET.get("kind", Kind.BENEFIT_CLAIM)},
+        subject=subject,
     )
     duplicates: list[Case] = []
     if request.method == "POST" and form.is_valid():
@@ -374,7 +377,9 @@ def _detail_context(user: Any, case: Case, grant_form: forms.CaseGrantForm | Non
         "case": case,
         "flag": sla.flag(case),
         "tasks": _task_rows(user, case),
-        "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
+        "verifications": case.verifications.select_related("verified_by")
+        .prefetch_related("replies")
+        .order_by("round", "department"),
         "attachments": case.attachments.select_related("uploaded_by"),
         "steps": stepper(case),
         "timeline": queries.timeline(case),
@@ -400,7 +405,9 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
         "cases/case_print.html",
         {
             "case": case,
-            "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
+            "verifications": case.verifications.select_related("verified_by")
+            .prefetch_related("replies")
+            .order_by("round", "department"),
             "timeline": queries.timeline(case),
         },
     )
@@ -501,8 +508,11 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     task, case, node = access.task, access.case, access.node
     policy.require_may_complete(request.user, access, action="open")
     form_class = _task_form_class(node)
-    initial = {"departments": case.departments} if node in (nodes.INTAKE, nodes.CORRECT) else {}
-    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    initial: dict[str, Any] = {"departments": case.departments} if node in (nodes.INTAKE, nodes.CORRECT) else {}
+    if node == nodes.APPROVE and case.benefit_start:
+        initial["effective_on"] = case.benefit_start  # the requested start: before today only with a reason
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, request.FILES if posted else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -524,11 +534,23 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "label": nodes.label(node),
             "node": node,
-            "shows_verifications": node in (nodes.APPROVE, nodes.CORRECT),
             "form": form,
-            "verifications": case.verifications.select_related("verified_by").order_by("round", "department"),
+            **decision_material(case),
         },
     )
+
+
+def decision_material(case: Case) -> dict[str, Any]:
+    """What every task form shows so that nobody decides blind: the person's summary, the earlier
+    verification results with the departments' reply documents, and the case's documents."""
+    attachments = list(case.attachments.select_related("uploaded_by", "verification"))
+    return {
+        "person": queries.person_summary(case.subject),
+        "verifications": case.verifications.select_related("verified_by")
+        .prefetch_related("replies")
+        .order_by("round", "department"),
+        "attachments": attachments,
+    }
 
 
 @login_required
@@ -593,6 +615,25 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Document attached."))
     return redirect("cases:detail", case.pk)
+
+
+@login_required
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})  # type: ignore[arg-type]  # django-csp types views without URL args
+def attachment_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A document shown inside a page of this site (an image, or a PDF in a frame): same access
+    check as the download, served inline; only the site's own pages may frame it."""
+    attachment = queries.access_attachment(request.user, pk)
+    actions.do_record_download(attachment, actor=request.user, via="preview")
+    response = FileResponse(
+        storage.open_stored(attachment.storage_name),
+        content_type=attachment.content_type,
+        as_attachment=False,
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -10,7 +10,10 @@ objects the letters are about (``cases``: ``Letter.case``) fills this registry i
   refuses a case that cannot have this letter), which kinds are issued once per case, who may
   request or correct it, and what happens when it is issued;
 - ``register_case_source(CaseSource(access=..., lock=...))``: how the per-case pages and API
-  find a case the user may see, and how an action locks one.
+  find a case the user may see, and how an action locks one;
+- ``register_document_source(lookup)``: documents that are not letters about a case but are
+  numbered, sealed, signed and verified the same way (``reports``: the reports a county or a
+  province submits up the chain), so that the public verification page finds them too.
 
 Nothing here imports a higher app: the registry is filled from above.
 """
@@ -135,3 +138,38 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Any:
 def lock_case(case_id: int) -> Any:
     """The case ``case_id``, row-locked in the current transaction."""
     return case_source().lock(case_id)
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """What the public verification page shows of a document issued outside ``Letter``.
+
+    ``addressee``: to whom it was sent (a masked name, or the body a report went up to).
+    ``superseded_by``: the number of the document that replaced it, if any.
+    """
+
+    number: str
+    title: str
+    bureau: str
+    issued_on: str
+    addressee: str
+    sha256: str
+    superseded_by: str = ""
+
+
+_document_sources: list[Callable[[str], IssuedDocument | None]] = []
+
+
+def register_document_source(lookup: Callable[[str], IssuedDocument | None]) -> None:
+    """Let the verification page find another app's documents by code (from its ``AppConfig.ready()``)."""
+    if lookup not in _document_sources:
+        _document_sources.append(lookup)
+
+
+def find_document(code: str) -> IssuedDocument | None:
+    """The registered apps' document with this (normalised) verification code, if any."""
+    for lookup in _document_sources:
+        found = lookup(code)
+        if found is not None:
+            return found
+    return None

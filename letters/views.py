@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -254,8 +254,18 @@ def letterhead_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """Public (no sign-in): enough to confirm a letter is authentic, nothing more."""
-    letter = queries.letter_by_code(code)
+    """Public (no sign-in): enough to confirm a letter is authentic, nothing more.
+
+    A code that is no letter's may be another registered document's (``kinds.find_document``:
+    a submitted report), shown on the same page.
+    """
+    try:
+        letter = queries.letter_by_code(code)
+    except Http404:
+        document = kinds.find_document(queries.normalise_code(code))
+        if document is None:
+            raise
+        return render(request, "letters/verify_document.html", {"document": document})
     snapshot = letter.snapshot
     superseded_by = getattr(letter, "superseded_by", None) if letter.superseded_at else None
     return render(

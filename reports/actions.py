@@ -25,7 +25,7 @@ from jurisdictions.models import Division, Level
 
 from . import queries, snapshots
 from .models import PeriodKind, Report, ReportDocument, ReportingPeriod, ReportStatus
-from .pdf import render_report_pdf
+from .pdf import issue_frame, render_report_pdf, signer_name_or_blank
 
 
 def _division(division: Division | str) -> Division:
@@ -209,14 +209,23 @@ def do_submit_report(report: Report, *, actor: Actor) -> Report:
     report.submitted_at = now
     report.save()
     number = report.documents.count() + 1
-    pdf = render_report_pdf(report, pdf_context(report))
+    # Issued like a letter: numbered (文号), sealed, signed, verifiable by its code.
+    frame = issue_frame(report, on=timezone.localdate())
+    pdf = render_report_pdf(report, {**pdf_context(report), "issue": frame})
     digest = hashlib.sha256(pdf).hexdigest()
     document = ReportDocument(
-        report=report, number=number, sha256=digest, signed_by=staff_or_none(actor), signed_at=now
+        report=report,
+        number=number,
+        sha256=digest,
+        signed_by=staff_or_none(actor),
+        signed_at=now,
+        document_number=frame["number"],
+        verification_code=frame["code"],
+        signer=signer_name_or_blank(pdf),
     )
     document.file.save(f"{report.pk}-{number}.pdf", ContentFile(pdf), save=False)
     document.save()
-    _audit("report.submitted", report, actor, document=number, sha256=digest)
+    _audit("report.submitted", report, actor, document=number, sha256=digest, number=frame["number"])
     return report
 
 

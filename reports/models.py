@@ -170,6 +170,10 @@ class ReportDocument(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("signed off by"), on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField(_("signed at"))
+    # Issued like a letter (letters' machinery): 文号, verification code, the bureau's digital signature.
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    verification_code = models.CharField(_("verification code"), max_length=16, null=True, blank=True, unique=True)
+    signer = models.CharField(_("signed by (certificate)"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("report document")
@@ -179,3 +183,19 @@ class ReportDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} #{self.number}"
+
+
+class ReportCounter(models.Model):
+    """The last report document number (文号) issued per division and year; locked while numbering."""
+
+    division_code = models.CharField(_("division code"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("report number counter")
+        verbose_name_plural = _("report number counters")
+        constraints = [models.UniqueConstraint(fields=["division_code", "year"], name="report_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.division_code}-{self.year}: {self.last}"

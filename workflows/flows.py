@@ -1,6 +1,7 @@
 """The case process: who works on a case next, and when.
 
-Intake review by a caseworker → one verification task per department the case needs
+Intake review by a caseworker (accept; return for correction, back to the caseworker and
+then to intake review again; refuse to accept, closed) → one verification task per department the case needs
 (parallel; one View node per department with a ``case=`` condition, since viewflow 2.4
 has no ``Split(data_source=...)``) → join → the verification is concluded (all confirmed:
 approval; any dispute: back to the caseworker) → approval by a county approver →
@@ -50,7 +51,14 @@ class CaseFlow(flow.Flow):
     lock_impl = lock.SelectForUpdateLock(nowait=False)
 
     start = flow.StartHandle(this.start_case).Next(this.intake)
-    intake = flow.View(not_served).Next(this.needs_verification)
+    intake = flow.View(not_served).Next(this.after_intake)
+    # Accepted: verification; returned for correction (补正): the caseworker; refused (不予受理): closed.
+    after_intake = (
+        flow.Switch()
+        .Case(this.needs_verification, lambda a: case_of(a).status == Status.VERIFYING)
+        .Case(this.correct, lambda a: case_of(a).status == Status.RETURNED)
+        .Default(this.close)
+    )
     needs_verification = flow.If(lambda a: bool(case_of(a).departments)).Then(this.split).Else(this.conclude)
     split = (
         flow.Split()
@@ -76,7 +84,13 @@ class CaseFlow(flow.Flow):
     after_verification = (
         flow.Switch().Case(this.approve, lambda a: case_of(a).status == Status.PENDING_APPROVAL).Default(this.correct)
     )
-    correct = flow.View(not_served).Next(this.needs_verification)
+    correct = flow.View(not_served).Next(this.after_correction)
+    # Corrected after intake review: intake review again; after a verification or the approver: verify again.
+    after_correction = (
+        flow.Switch()
+        .Case(this.intake, lambda a: case_of(a).status == Status.SUBMITTED)
+        .Default(this.needs_verification)
+    )
     approve = flow.View(not_served).Next(this.after_decision)
     after_decision = (
         flow.Switch()

@@ -1,8 +1,9 @@
 """Every write to a case goes through here, by sub-area.
 
 - :mod:`.filing`: file a case (numbering, kind rules, duplicates, starting its process), withdraw it;
-- :mod:`.decisions`: the steps' work (intake review, verification, decision, correction) and the
-  automatic nodes after them; :func:`do_complete_task` dispatches a task's fields to its step;
+- :mod:`.decisions`: the steps' work (intake review: accept, return for correction, refuse;
+  verification, decision, correction) and the automatic nodes after them;
+  :func:`do_complete_task` dispatches a task's fields to its step;
 - :mod:`.steps`: who holds a task (claim, release, reassign);
 - :mod:`.sla`: SLA rules, the working-day calendar, escalation and the periodic SLA scan;
 - :mod:`.attachments`: documents (stored by ``cases.storage``);
@@ -25,8 +26,12 @@ from .decisions import (
     do_conclude_verification,
     do_decide,
     do_record_verification,
+    do_refuse_intake,
     do_resubmit_case,
+    do_return_at_intake,
     do_review_intake,
+    effective_date,
+    missing_lines,
 )
 from .filing import (
     KIND_FIELDS,
@@ -62,13 +67,17 @@ __all__ = [
     "do_reassign_task",
     "do_record_download",
     "do_record_verification",
+    "do_refuse_intake",
     "do_release_task",
     "do_resubmit_case",
+    "do_return_at_intake",
     "do_review_intake",
     "do_set_calendar_day",
     "do_set_sla_rule",
     "do_transition",
     "do_withdraw_case",
+    "effective_date",
+    "missing_lines",
     "number_case",
     "open_cases_like",
     "scan_sla",

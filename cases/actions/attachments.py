@@ -13,7 +13,7 @@ from accounts.models import Actor, require_staff
 from audit.log import record
 
 from .. import storage
-from ..models import Attachment, Case
+from ..models import Attachment, Case, VerificationResult
 from ._base import lock
 
 
@@ -22,8 +22,13 @@ def _too_large(limit: int) -> ValidationError:
 
 
 @transaction.atomic
-def do_add_attachment(case: Case, *, upload: Any, actor: Actor) -> Attachment:
-    """Store an uploaded document under a random name with its SHA-256 (PDF, JPEG, PNG; size-limited)."""
+def do_add_attachment(
+    case: Case, *, upload: Any, actor: Actor, verification: VerificationResult | None = None
+) -> Attachment:
+    """Store an uploaded document under a random name with its SHA-256 (PDF, JPEG, PNG; size-limited).
+
+    ``verification``: the department's verification result this document is the reply of.
+    """
     limit = settings.LAUREL_ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise _too_large(limit)
@@ -45,21 +50,19 @@ def do_add_attachment(case: Case, *, upload: Any, actor: Actor) -> Attachment:
         sha256=stored.sha256,
         storage_name=stored.storage_name,
         uploaded_by=require_staff(actor),
+        verification=verification,
     )
-    record(
-        event_type="attachment.added",
-        actor=actor,
-        obj=case,
-        data={"attachment": attachment.pk, "name": name, "sha256": attachment.sha256, "size": stored.size},
-    )
+    data: dict[str, Any] = {"attachment": attachment.pk, "name": name, "sha256": attachment.sha256, "size": stored.size}
+    if verification is not None:
+        data["department"] = verification.department
+    record(event_type="attachment.added", actor=actor, obj=case, data=data)
     return attachment
 
 
 @transaction.atomic
-def do_record_download(attachment: Attachment, *, actor: Actor) -> None:
-    record(
-        event_type="attachment.downloaded",
-        actor=actor,
-        obj=attachment.case,
-        data={"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256},
-    )
+def do_record_download(attachment: Attachment, *, actor: Actor, via: str = "") -> None:
+    """Audit one reading of a document (``via``: "preview" when shown inside a page, e.g. a task form)."""
+    data: dict[str, Any] = {"attachment": attachment.pk, "name": attachment.original_name, "sha256": attachment.sha256}
+    if via:
+        data["via"] = via
+    record(event_type="attachment.downloaded", actor=actor, obj=attachment.case, data=data)

@@ -7,12 +7,13 @@ API and the pages both call it).
 
 from __future__ import annotations
 
+import datetime
 import decimal
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.models import Task
@@ -23,7 +24,17 @@ from core.errors import Conflict
 from letters.actions import do_request_letter
 
 from .. import nodes, policy
-from ..models import BenefitChange, Case, Decision, Kind, Status, VerificationResult, VerificationResultChoice
+from ..models import (
+    BenefitChange,
+    Case,
+    Decision,
+    IntakeDecision,
+    Kind,
+    MissingItem,
+    Status,
+    VerificationResult,
+    VerificationResultChoice,
+)
 from ..notify import new_tasks, notify_case_decided, notify_case_returned, notify_new_tasks
 from ..queries import forget_nav_counts
 from ..signals import case_applied
@@ -38,6 +49,7 @@ from ._base import (
     run_task,
     transition_event,
 )
+from .attachments import do_add_attachment
 
 
 @audited
@@ -68,14 +80,113 @@ def do_review_intake(
     return case
 
 
+def missing_lines(missing: Iterable[str], other: str = "") -> list[str]:
+    """The checklist of a return for correction as the letter words it (Chinese), one item a line."""
+    with translation.override("zh-hans"):
+        lines = [str(MissingItem(code).label) for code in missing]
+    lines += [line.strip() for line in other.splitlines() if line.strip()]
+    return [f"{n}. {line}" for n, line in enumerate(lines, 1)]
+
+
+@audited
+def do_return_at_intake(
+    task: Task,
+    *,
+    actor: Actor,
+    missing: Iterable[str] = (),
+    other: str = "",
+    days: int | None = None,
+    locked: Case | None = None,
+) -> Case:
+    """Intake review returns the application for correction (补正), with the list of what is missing.
+
+    The SLA clock stops; the caseworker's correction task opens; the 补正通知书 is issued. Once
+    corrected (:func:`do_resubmit_case`), the case comes back to intake review.
+    """
+    case, task = locked_task(task, [nodes.INTAKE], locked=locked)
+    require_owner_or_free(task, actor, case)
+    missing = list(dict.fromkeys(missing))
+    unknown = [code for code in missing if code not in MissingItem.values]
+    if unknown:
+        raise ValidationError({"missing": _("Unknown item: %(codes)s") % {"codes": ", ".join(unknown)}})
+    if not missing and not other.strip():
+        raise ValidationError({"missing": _("Tick what is missing, or describe it under other items.")})
+    if days is not None and not 1 <= days <= 60:
+        raise ValidationError({"days": _("Give between 1 and 60 days to correct.")})
+    lines = missing_lines(missing, other)
+    old = case.status
+    now = timezone.now()
+    case.return_for_correction()
+    pause(case, now)
+    case.save()
+    reason = "\n".join(lines)
+    transition_event(
+        case, actor=actor, old=old, reason=reason, task=task, intake=IntakeDecision.CORRECT, missing=missing
+    )
+    with new_tasks() as created:
+        run_task(task, actor)
+    case.refresh_from_db()
+    details: dict[str, Any] = {"reasons": reason}
+    if days is not None:
+        details["days"] = days
+    do_request_letter(case, kind="correction", actor=actor, details=details)  # 补正通知书
+    notify_case_returned(case, reason=reason, actor=actor)
+    notify_new_tasks(case, actor=actor, tasks=created)
+    forget_nav_counts(getattr(actor, "pk", None))
+    return case
+
+
+@audited
+def do_refuse_intake(task: Task, *, actor: Actor, reasons: str, legal_basis: str, locked: Case | None = None) -> Case:
+    """Intake review refuses to accept the application (不予受理), with reasons and legal basis.
+
+    The case is closed at once and the 不予受理告知书 is issued (with the person's appeal rights).
+    """
+    case, task = locked_task(task, [nodes.INTAKE], locked=locked)
+    require_owner_or_free(task, actor, case)
+    errors = {}
+    if not reasons.strip():
+        errors["reasons"] = _("Give the reasons for refusing to accept the application.")
+    if not legal_basis.strip():
+        errors["legal_basis"] = _("Give the legal basis for refusing to accept the application.")
+    if errors:
+        raise ValidationError(errors)
+    old = case.status
+    case.refuse()
+    case.outcome_reasons = reasons.strip()
+    case.legal_basis = legal_basis.strip()
+    case.decided_by = staff_or_none(actor)
+    case.decided_at = timezone.now()
+    case.due_at = None
+    case.save()
+    transition_event(
+        case, actor=actor, old=old, reason=reasons, task=task, intake=IntakeDecision.REFUSE, legal_basis=legal_basis
+    )
+    run_task(task, actor)  # → closed
+    case.refresh_from_db()
+    do_request_letter(case, kind="non_acceptance", actor=actor)  # 不予受理告知书
+    notify_case_decided(case, actor=actor)
+    forget_nav_counts(getattr(actor, "pk", None))
+    return case
+
+
 @audited
 def do_record_verification(
-    task: Task, *, actor: Actor, result: str, note: str = "", evidence: str = "", locked: Case | None = None
+    task: Task,
+    *,
+    actor: Actor,
+    result: str,
+    note: str = "",
+    evidence: str = "",
+    reply: Any = None,
+    locked: Case | None = None,
 ) -> VerificationResult:
     """A department liaison's answer: confirmed, disputed or not found, with a note and evidence.
 
-    ``verification.case`` is the case as it is afterwards (pending approval or returned when this
-    answer was the last one of the round).
+    ``reply``: the department's reply document (an uploaded PDF, JPEG or PNG), stored as an
+    attachment of the case linked to this result, so that the approver sees it. ``verification.case``
+    is the case as it is afterwards (pending approval or returned when this answer was the last one
+    of the round).
     """
     node = node_of(task)
     case, task = locked_task(task, nodes.VERIFY_NODES, locked=locked)
@@ -96,6 +207,11 @@ def do_record_verification(
         evidence=evidence,
         verified_by=require_staff(actor),
     )
+    if reply is not None:
+        try:
+            do_add_attachment(case, upload=reply, actor=actor, verification=verification)
+        except ValidationError as exc:
+            raise ValidationError({"reply": exc.messages}) from None
     record(
         event_type="case.verified",
         actor=actor,
@@ -145,9 +261,17 @@ def do_decide(
     partly: bool = False,
     approved_amount: decimal.Decimal | None = None,
     locked: Case | None = None,
+    findings: str = "",
+    effective_on: datetime.date | None = None,
+    retroactive_reason: str = "",
 ) -> Case:
     """The approver's decision: approve (wholly or partly), reject, or return for correction.
 
+    ``findings`` (经查明) are the facts as the bureau established them, in its own words; the
+    letter prints them (the pages require them for an approval or a rejection; an API client
+    that sends none gets a letter without that paragraph). ``effective_on``: the day the
+    approval takes effect (default: the requested start, else the decision date); a day before
+    the decision date needs ``retroactive_reason`` (补发 from a stated month), else a field error.
     Approval runs the database update and the close in this same transaction.
     """
     case, task = locked_task(task, [nodes.APPROVE], locked=locked)
@@ -161,8 +285,11 @@ def do_decide(
         raise ValidationError({"reasons": _("Give the reasons for rejecting or returning the case.")})
     if partly and not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for approving only in part.")})
-    old = case.status
     now = timezone.now()
+    if decision == Decision.APPROVE:
+        case.effective_on = effective_date(case, effective_on, retroactive_reason, decided_on=timezone.localdate())
+        case.retroactive_reason = retroactive_reason.strip() if case.effective_on < timezone.localdate() else ""
+    old = case.status
     if decision == Decision.APPROVE:
         case.approve(partly=partly)
         if approved_amount is not None:
@@ -175,12 +302,23 @@ def do_decide(
     if decision != Decision.RETURN:
         case.outcome_reasons = reasons
         case.legal_basis = legal_basis
+        case.findings = findings.strip()
         case.decided_by = staff_or_none(actor)
         case.decided_at = now
         case.due_at = None
     case.save()
     transition_event(
-        case, actor=actor, old=old, reason=reasons, task=task, decision=decision, legal_basis=legal_basis, partly=partly
+        case,
+        actor=actor,
+        old=old,
+        reason=reasons,
+        task=task,
+        decision=decision,
+        legal_basis=legal_basis,
+        partly=partly,
+        findings=case.findings,
+        effective_on=case.effective_on,
+        retroactive_reason=case.retroactive_reason,
     )
     with new_tasks() as created:
         run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
@@ -201,6 +339,30 @@ def do_decide(
     return case
 
 
+def effective_date(
+    case: Case, effective_on: datetime.date | None, retroactive_reason: str, *, decided_on: datetime.date
+) -> datetime.date:
+    """The day an approval takes effect: never before the decision date unless the decision says why.
+
+    Not given: the requested start, but not before the decision date without a stated reason.
+    Given before the decision date without a reason: a field error.
+    """
+    effective = effective_on or case.benefit_start or decided_on
+    if effective < decided_on and not retroactive_reason.strip():
+        if effective_on is None:
+            return decided_on
+        raise ValidationError(
+            {
+                "effective_on": _(
+                    "The effective date (%(date)s) is before the decision date (%(today)s): give the reason "
+                    "for the retroactive start, or choose a date from the decision date on."
+                )
+                % {"date": effective.isoformat(), "today": decided_on.isoformat()}
+            }
+        )
+    return effective
+
+
 @audited
 def do_resubmit_case(
     task: Task,
@@ -210,7 +372,10 @@ def do_resubmit_case(
     departments: Iterable[str] | None = None,
     locked: Case | None = None,
 ) -> Case:
-    """The caseworker corrected a returned case; verification runs again and the SLA clock resumes."""
+    """The caseworker corrected a returned case and the SLA clock resumes.
+
+    Returned at intake review: intake review again; otherwise verification runs again.
+    """
     case, task = locked_task(task, [nodes.CORRECT], locked=locked)
     require_owner_or_free(task, actor, case)
     if not note.strip():
@@ -218,9 +383,12 @@ def do_resubmit_case(
     if departments is not None:
         case.departments = clean_departments(departments)
     old = case.status
-    case.resubmit()
+    if case.returned_at_intake:
+        case.resubmit_for_intake()  # back to intake review, which found something missing
+    else:
+        case.resubmit()
     remaining = case.sla_remaining_days
-    enter_stage(case, Status.VERIFYING, now=timezone.now(), days=remaining)
+    enter_stage(case, case.status, now=timezone.now(), days=remaining)
     case.sla_remaining_days = None
     case.save()
     transition_event(case, actor=actor, old=old, reason=note, task=task)
@@ -250,7 +418,7 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
                 subject,
                 benefit_type=case.benefit_type,
                 amount=amount,
-                start=case.benefit_start or timezone.localdate(),
+                start=case.effective_on or case.benefit_start or timezone.localdate(),
                 actor=actor,
                 provenance=provenance,
                 source_ref=case.number,
@@ -267,7 +435,7 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
                 )
             subject_actions.do_end_benefit(
                 ending,
-                end=case.benefit_start or timezone.localdate(),
+                end=case.effective_on or case.benefit_start or timezone.localdate(),
                 reason=case.outcome_reasons or case.title,
                 actor=actor,
                 provenance=provenance,
@@ -303,14 +471,37 @@ def do_close_case(case: Case, *, actor: Actor) -> Case:
 def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: Case | None = None) -> Case:
     """Complete ``task`` with the decision fields of its step (the caller checked the task policy).
 
-    ``data``: intake and correction: ``departments``, ``note``; approval: ``decision``,
-    ``reasons``, ``legal_basis``, ``partly``, ``approved_amount``; verification: ``result``,
-    ``note``, ``evidence``. ``locked``: the case, locked by the caller in its transaction, the
-    task read after that (``cases.queries.access_task(..., lock=True)``). Returns the case as it
-    is afterwards.
+    ``data``: intake: ``intake_decision`` (``accept``, the default for older clients;
+    ``correct`` with ``missing``, ``other``, ``days``; ``refuse`` with ``reasons``,
+    ``legal_basis``), ``departments``, ``note``; correction: ``departments``, ``note``;
+    approval: ``decision``, ``reasons``, ``legal_basis``, ``partly``, ``approved_amount``,
+    ``findings``, ``effective_on``, ``retroactive_reason``; verification: ``result``, ``note``,
+    ``evidence``, ``reply`` (the department's reply document, an uploaded file). ``locked``: the
+    case, locked by the caller in its transaction, the task read after that
+    (``cases.queries.access_task(..., lock=True)``). Returns the case as it is afterwards.
     """
     node = node_of(task)
     if node == nodes.INTAKE:
+        intake = data.get("intake_decision") or IntakeDecision.ACCEPT
+        if intake == IntakeDecision.CORRECT:
+            return do_return_at_intake(
+                task,
+                actor=actor,
+                missing=data.get("missing") or (),
+                other=data.get("other", ""),
+                days=data.get("days"),
+                locked=locked,
+            )
+        if intake == IntakeDecision.REFUSE:
+            return do_refuse_intake(
+                task,
+                actor=actor,
+                reasons=data.get("reasons", ""),
+                legal_basis=data.get("legal_basis", ""),
+                locked=locked,
+            )
+        if intake != IntakeDecision.ACCEPT:
+            raise ValidationError({"intake_decision": _("Choose accept, return for correction or refuse.")})
         return do_review_intake(
             task, actor=actor, departments=data.get("departments"), note=data.get("note", ""), locked=locked
         )
@@ -330,6 +521,9 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
             partly=bool(data.get("partly")),
             approved_amount=data.get("approved_amount"),
             locked=locked,
+            findings=data.get("findings", "") or "",
+            effective_on=data.get("effective_on"),
+            retroactive_reason=data.get("retroactive_reason", "") or "",
         )
     if not data.get("result"):
         raise ValidationError({"result": _("Choose confirmed, disputed or not found.")})
@@ -340,5 +534,6 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
         note=data.get("note", ""),
         evidence=data.get("evidence", ""),
         locked=locked,
+        reply=data.get("reply"),
     )
     return verification.case

@@ -67,3 +67,28 @@ def benefit_label(value: str) -> Any:
         return BenefitType(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def correction_rows(corrections: Any) -> list[tuple[Any, Any]]:
+    """A data correction's fields by their names on the record, each with its proposed value
+    (a choice by its name); a field the record does not know is shown as recorded."""
+    from subjects.models import Subject
+
+    rows: list[tuple[Any, Any]] = []
+    for name, value in dict(corrections or {}).items():
+        if name == "id_number":  # shown masked, like every ID number on a page
+            from subjects.ids import mask
+
+            rows.append((_("national ID number"), mask(str(value)) if len(str(value)) == 18 else "***"))
+            continue
+        try:
+            field = Subject._meta.get_field(name)
+        except Exception:
+            rows.append((name, value))
+            continue
+        shown = dict(getattr(field, "choices", None) or {}).get(value, value)
+        if value is True or value is False:
+            shown = _("Yes") if value else _("No")
+        rows.append((getattr(field, "verbose_name", name), shown))
+    return rows

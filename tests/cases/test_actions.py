@@ -281,7 +281,7 @@ def test_ending_a_benefit_through_a_case(file_case, walk, subject):
     case = file_case(
         benefit_type="dibao", benefit_change="end", benefit_id=benefit.pk, benefit_start=dt.date(2026, 3, 1)
     )
-    walk.decide(walk.verify_all(walk.intake(case)))
+    walk.decide(walk.verify_all(walk.intake(case)), retroactive_reason="自2026年3月起已不符合享受条件")
     benefit.refresh_from_db()
     assert benefit.end == dt.date(2026, 3, 1)
     assert benefit.source_ref == case.number

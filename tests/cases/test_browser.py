@@ -158,6 +158,7 @@ def test_caseworker_liaison_and_approver_take_a_claim_to_the_database_in_the_bro
     assert "待审批" in page.inner_text("#case-status")
     page.click("#open-tasks >> text=办理")
     page.check("input[name=decision][value=approve]")
+    page.fill("#id_findings", "经核查，申请人系退役士兵，现无固定收入，符合享受条件。")
     page.fill("#id_legal_basis", "《军人抚恤优待条例》")
     page.click("#task-form button[type=submit]")
     page.wait_for_url("**/cases/inbox/")

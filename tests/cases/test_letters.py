@@ -3,6 +3,8 @@ decision letter says, and the text to the person served when a decision letter i
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,11 @@ def _letter_settings(settings: Any, tmp_path: Path, signing_pair: tuple[Path, Pa
     settings.LAUREL_PUBLIC_BASE_URL = "https://laurel.example.gov.cn"
 
 
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"
+)
+
+
 def _issued(case: Case, kind: str) -> Letter:
     letter = Letter.objects.get(case=case, kind=kind)
     render_letter.call(letter.pk)
@@ -45,8 +52,16 @@ def _issued(case: Case, kind: str) -> Letter:
     return letter
 
 
-def test_cases_registers_its_four_kinds_of_letter_with_their_rules() -> None:
-    assert [code for code, _ in kinds.choices()] == ["acknowledgement", "correction", "approval", "rejection"]
+def test_cases_registers_its_five_kinds_of_letter_with_their_rules() -> None:
+    assert [code for code, _ in kinds.choices()] == [
+        "acknowledgement",
+        "correction",
+        "approval",
+        "rejection",
+        "non_acceptance",
+    ]
+    assert kinds.title_of("non_acceptance") == "不予受理告知书"
+    assert kinds.get("non_acceptance").one_in_force_among == ("non_acceptance",)
     assert [code for code, _ in kinds.requestable_choices()] == ["acknowledgement", "correction"]
     for code, requestable in (("acknowledgement", True), ("correction", True), ("approval", False)):
         assert RequestLetterForm({"kind": code, "days": 15}).is_valid() is requestable, code
@@ -83,7 +98,7 @@ def test_a_decision_letter_needs_the_matching_decision(file_case: Callable[..., 
     with pytest.raises(ValidationError) as caught:
         case_letters.case_snapshot(case, {"reasons": " "}, kind="correction")
     assert "reasons" in caught.value.message_dict
-    case = walk.decide(walk.verify_all(case), "approve")
+    case = walk.decide(walk.verify_all(case), "approve", retroactive_reason="自申请当月起追溯发放")
     part = case_letters.case_snapshot(case, {}, kind="approval")
     assert part["decision"]["lines"] == ["批准你的申请。自2026年1月1日起享受国家补助，每月发放人民币350.00元。"]
     assert part["case"]["number"] == case.number and part["subject"]["name_masked"] == "张*"
@@ -109,3 +124,86 @@ def test_an_acknowledgement_sends_no_text(file_case: Callable[..., Case], walk: 
     walk.intake(case)
     _issued(case, "acknowledgement")
     assert not Delivery.objects.filter(channel=Channel.SMS).exists()
+
+
+def _pdf_text(letter: Letter) -> str:
+    from django.conf import settings
+
+    from tests.letters.test_rendering import _flat, pdf_text
+
+    return _flat(pdf_text(Path(settings.LAUREL_LETTER_DIR) / letter.file_name))
+
+
+@needs_pdftotext
+def test_the_correction_notice_of_an_intake_review_lists_what_is_missing(
+    file_case: Callable[..., Case], caseworker: Any
+) -> None:
+    from cases import actions
+
+    from .conftest import open_task
+
+    case = file_case()
+    actions.do_return_at_intake(
+        open_task(case, "intake"), actor=caseworker, missing=["household_register"], other="近期免冠照片", days=10
+    )
+    text = _pdf_text(_issued(case, "correction"))
+    for expected in ("补正通知书", "1.户口簿复印件", "2.近期免冠照片", "自收到本通知书之日起10日内"):
+        assert expected in text, expected
+
+
+@needs_pdftotext
+def test_the_refusal_notice_gives_the_reasons_legal_basis_and_appeal_rights(
+    file_case: Callable[..., Case], caseworker: Any
+) -> None:
+    from cases import actions
+
+    from .conftest import open_task
+
+    case = file_case()
+    actions.do_refuse_intake(
+        open_task(case, "intake"),
+        actor=caseworker,
+        reasons="申请事项已由人民法院受理。",
+        legal_basis="《信访工作条例》第三十二条",
+    )
+    text = _pdf_text(_issued(case, "non_acceptance"))
+    for expected in (
+        "不予受理告知书",
+        "本机关决定不予受理",
+        "申请事项已由人民法院受理",
+        "《信访工作条例》第三十二条",
+        "申请行政复议",
+    ):
+        assert expected in text, expected
+
+
+@needs_pdftotext
+def test_the_decision_letter_prints_the_bureaus_findings_not_the_applicants_account(
+    file_case: Callable[..., Case], walk: Any
+) -> None:
+    case = walk.verify_all(walk.intake(file_case(description="我家里很困难，请照顾。")))
+    walk.decide(
+        case,
+        "approve",
+        findings="经核查，申请人系退役士兵，现无固定收入。",
+        effective_on=dt.date(2026, 1, 1),
+        retroactive_reason="自申请当月起追溯发放",
+    )
+    text = _pdf_text(_issued(case, "approval"))
+    assert "经查明：经核查，申请人系退役士兵，现无固定收入。" in text
+    assert "我家里很困难" not in text
+    assert "本决定自2026年1月1日起生效（追溯至该日，理由：自申请当月起追溯发放）" in text
+
+
+@needs_pdftotext
+def test_an_old_letter_snapshot_without_findings_still_renders_the_facts_it_had(
+    file_case: Callable[..., Case], walk: Any
+) -> None:
+    case = walk.decide(walk.verify_all(walk.intake(file_case(description="申请人所述情况。"))), "approve")
+    letter = Letter.objects.get(case=case, kind="approval")
+    snapshot = dict(letter.snapshot)
+    snapshot["decision"] = {
+        k: v for k, v in snapshot["decision"].items() if k not in ("findings", "retroactive_reason")
+    }
+    Letter.objects.filter(pk=letter.pk).update(snapshot=snapshot)
+    assert "经查明：申请人所述情况。" in _pdf_text(_issued(case, "approval"))

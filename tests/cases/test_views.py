@@ -63,7 +63,10 @@ def test_caseworker_liaison_and_approver_walk_a_claim_through_the_pages(
     approve = open_task(case, "approve")
     form = client.get(f"/cases/tasks/{approve.pk}/").content.decode()
     assert "批准" in form
-    response = client.post(f"/cases/tasks/{approve.pk}/", {"decision": "approve", "legal_basis": "条例"})
+    response = client.post(
+        f"/cases/tasks/{approve.pk}/",
+        {"decision": "approve", "legal_basis": "条例", "findings": "经核查，申请人符合条件。"},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.CLOSED

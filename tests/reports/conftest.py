@@ -36,9 +36,20 @@ def _stub_pdf(request: Any, monkeypatch: Any) -> None:
         monkeypatch.setattr("reports.actions.render_report_pdf", lambda report, context: b"%PDF-1.7 stub")
 
 
+@pytest.fixture(scope="session")
+def report_signing_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    from letters.certs import make_self_signed
+
+    folder = tmp_path_factory.mktemp("report-keys")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    make_self_signed(key, cert, common_name="Laurel test report signing")
+    return key, cert
+
+
 @pytest.fixture
-def real_pdf() -> None:
-    """Request this fixture to render real PDFs with WeasyPrint."""
+def real_pdf(settings: Any, report_signing_pair: tuple[Any, Any]) -> None:
+    """Request this fixture to render real PDFs with WeasyPrint, signed with a test key."""
+    settings.LAUREL_LETTER_SIGNING_KEY, settings.LAUREL_LETTER_SIGNING_CERT = report_signing_pair
 
 
 @pytest.fixture
