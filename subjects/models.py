@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.summary import SummaryDelta
 from core.validators import no_invisible_characters
 from jurisdictions.models import Division, Located
 
@@ -567,3 +568,26 @@ class ImportBatch(Located):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+
+class SubjectCount(SummaryDelta):
+    """Subjects per division × category × status × completeness, as insert-only signed deltas.
+
+    Written by every change of a counted attribute in its own transaction (``subjects.summary``),
+    summed by the dashboards (``reports``), folded by the ``compact_subject_counts`` job.
+    """
+
+    category = models.CharField(max_length=32)
+    status = models.CharField(max_length=16)
+    complete = models.BooleanField()
+    confirmed = models.BooleanField()
+
+    KEY_FIELDS = ("category", "status", "complete", "confirmed")
+
+    class Meta:
+        verbose_name = _("subject count")
+        verbose_name_plural = _("subject counts")
+        indexes = [
+            models.Index(fields=["parent"], name="subjectcount_parent_idx"),
+            models.Index(fields=["code"], name="subjectcount_code_idx"),
+        ]
