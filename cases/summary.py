@@ -19,7 +19,7 @@ the action's transaction. The ``compact_case_counts`` job folds rows and moves d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models.signals import post_delete, post_init, post_save
@@ -123,11 +123,12 @@ def provinces() -> list[str]:
 def rebuild(progress: Any = None) -> int:
     """Replace the counts with a live count of every case, a province at a time; rows written."""
 
-    def part(province: str) -> dict[tuple[Located, Key], int]:
-        rows = Case.objects.filter(province_code=province).order_by().values_list(*_ATTRS)
-        return count(rows.iterator(chunk_size=20_000))
+    def parts() -> Iterator[tuple[str, dict[tuple[Located, Key], int]]]:
+        for province in provinces():
+            rows = Case.objects.filter(province_code=province).order_by().values_list(*_ATTRS)
+            yield province, count(rows.iterator(chunk_size=20_000))
 
-    return summary.rebuild(CaseCount, provinces(), part, progress)
+    return summary.rebuild(CaseCount, parts(), progress)
 
 
 def fold_old_days(today: dt.date | None = None) -> Any:

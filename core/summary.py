@@ -22,6 +22,8 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from core import bulk
+
 NATION = "CN"
 # Dates older than the longest window a figure looks at are folded into this one day.
 SENTINEL_DAY = dt.date(1970, 1, 1)
@@ -79,14 +81,21 @@ def write(
             continue
         for parent, code in levels(located):
             rows[(parent, code, key)] += n
-    objects = [
-        model(parent=parent, code=code, n=n, **dict(zip(names, key, strict=True)))
+    return _insert(model, names, rows)
+
+
+def _insert(model: type[SummaryDelta], names: tuple[str, ...], rows: Mapping[tuple[str, str, Key], int]) -> int:
+    """Insert ``{(parent, code, key): n}`` (zeros skipped): ``COPY`` when many, else one ``INSERT``."""
+    records = [
+        {"parent": parent, "code": code, "n": n, **dict(zip(names, key, strict=True))}
         for (parent, code, key), n in rows.items()
         if n
     ]
-    if objects:
-        model.objects.bulk_create(objects, batch_size=1000)  # type: ignore[attr-defined]
-    return len(objects)
+    if len(records) > 200 and bulk.uses_copy():
+        bulk.append(model, records)
+    elif records:
+        model.objects.bulk_create([model(**r) for r in records], batch_size=1000)  # type: ignore[attr-defined]
+    return len(records)
 
 
 def _columns(model: type[SummaryDelta]) -> list[str]:
@@ -128,13 +137,8 @@ def compact(model: type[SummaryDelta], *, fold: Callable[[Key], Key] | None = No
                     sums[(parent, code, key_t)] += n
                     removed += 1
                 start += chunk
-        objects = [
-            model(parent=parent, code=code, n=n, **dict(zip(model.KEY_FIELDS, key, strict=True)))
-            for (parent, code, key), n in sums.items()
-            if n
-        ]
-        model.objects.bulk_create(objects, batch_size=1000)  # type: ignore[attr-defined]
-    return removed - len(objects)
+        kept = _insert(model, model.KEY_FIELDS, sums)
+    return removed - kept
 
 
 def lock_for_rebuild(model: type[SummaryDelta]) -> None:
@@ -146,21 +150,20 @@ def lock_for_rebuild(model: type[SummaryDelta]) -> None:
 
 def rebuild(
     model: type[SummaryDelta],
-    parts: Iterable[str],
-    count_part: Callable[[str], Mapping[tuple[Located, Key], int]],
+    parts: Iterable[tuple[str, Mapping[tuple[Located, Key], int]]],
     progress: Callable[[str], None] | None = None,
 ) -> int:
-    """Replace every row of ``model`` with the live count, ``parts`` (provinces) one by one; rows written.
+    """Replace every row of ``model`` with the live count given as ``(part, counts)``; rows written.
 
     One transaction with the delta table locked against writers, so the result is exactly the
-    live count at commit.
+    live count at commit. ``progress`` is called with each part (a province) once written.
     """
     written = 0
     with transaction.atomic():
         lock_for_rebuild(model)
         model.objects.all().delete()  # type: ignore[attr-defined]
-        for part in parts:
-            written += write(model, count_part(part))
+        for part, counts in parts:
+            written += write(model, counts)
             if progress is not None:
                 progress(part)
     return written

@@ -23,5 +23,5 @@ def do_rebuild_summaries(*, actor: Actor | None, progress: Callable[[str], None]
         "subjects": subject_summary.rebuild(progress),
         "cases": case_summary.rebuild(progress),
     }
-    record(event_type="reports.summaries_rebuilt", actor=actor, data=written)
+    record(event_type="report.summaries_rebuilt", actor=actor, data=written)
     return written

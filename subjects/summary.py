@@ -116,9 +116,8 @@ def connect() -> None:
 # --- Bulk paths ---------------------------------------------------------------------------
 
 
-def count(queryset: QuerySet[Subject]) -> dict[tuple[Located, Key], int]:
-    """The subjects of ``queryset`` counted by county and key (one ``GROUP BY``)."""
-    rows = (
+def _grouped(queryset: QuerySet[Subject]) -> Any:
+    return (
         queryset.order_by()
         .annotate(
             _complete=ExpressionWrapper(COMPLETE_Q, output_field=BooleanField()),
@@ -127,11 +126,34 @@ def count(queryset: QuerySet[Subject]) -> dict[tuple[Located, Key], int]:
         .values_list("province_code", "city_code", "county_code", "category", "status", "_complete", "_confirmed")
         .annotate(n=Count("id"))
     )
+
+
+def _add(out: dict[tuple[Located, Key], int], row: tuple[Any, ...]) -> None:
+    province, city, county, category, status, complete, confirmed, n = row
+    item = ((province, city, county), (category, status, bool(complete), bool(confirmed)))
+    out[item] = out.get(item, 0) + int(n)
+
+
+def count(queryset: QuerySet[Subject]) -> dict[tuple[Located, Key], int]:
+    """The subjects of ``queryset`` counted by county and key (one ``GROUP BY``)."""
     out: dict[tuple[Located, Key], int] = {}
-    for province, city, county, category, status, complete, confirmed, n in rows:
-        entry_ = ((province, city, county), (category, status, bool(complete), bool(confirmed)))
-        out[entry_] = out.get(entry_, 0) + int(n)
+    for row in _grouped(queryset):
+        _add(out, row)
     return out
+
+
+def count_by_province() -> Iterator[tuple[str, dict[tuple[Located, Key], int]]]:
+    """The whole register counted in one scan, handed out a province at a time."""
+    current: str | None = None
+    out: dict[tuple[Located, Key], int] = {}
+    for row in _grouped(Subject.objects.all()).order_by("province_code").iterator(chunk_size=20_000):
+        if row[0] != current:
+            if current is not None:
+                yield current, out
+            current, out = row[0], {}
+        _add(out, row)
+    if current is not None:
+        yield current, out
 
 
 def _count_many(field: str, values: list[Any]) -> dict[tuple[Located, Key], int]:
@@ -169,10 +191,8 @@ def provinces() -> list[str]:
 
 
 def rebuild(progress: Any = None) -> int:
-    """Replace the counts with a live count of the register, a province at a time; rows written."""
-    return summary.rebuild(
-        SubjectCount, provinces(), lambda p: count(Subject.objects.filter(province_code=p)), progress
-    )
+    """Replace the counts with a live count of the register (one scan); rows written."""
+    return summary.rebuild(SubjectCount, count_by_province(), progress)
 
 
 def compact() -> int:

@@ -138,7 +138,10 @@ class Register:
         alive = [s for s in self.on_file() if s.status == SubjectStatus.ACTIVE]
         if alive:
             subject_actions.do_update_subject(
-                self.rng.choice(alive), changes={"status": SubjectStatus.DECEASED}, provenance="department_verification", actor=None
+                self.rng.choice(alive),
+                changes={"status": SubjectStatus.DECEASED},
+                provenance="department_verification",
+                actor=None,
             )
 
     def transfer(self) -> None:
