@@ -21,6 +21,9 @@ Django's test client (URL routing, scope, every query, tables, charts, template)
   request reads them); floor: that same bare live ``GROUP BY``, so ``ratio`` is the page's cost
   as a share of the live count's SQL alone (goal: ≤ 20 ms whatever N);
 - ``reports_summary_sql_province``: the summary page's own SQL run bare (floor: the live SQL);
+- ``reports_figures_province`` (``_live``): the dashboard's figures without the page
+  (``reports.dashboard.build``: every query and fold, no template or charts), from the summaries
+  (and live); floor: the live SQL;
 - ``reports_summary_api_province``: ``GET /api/v1/reports/summary/?division=44`` (summaries);
 - ``reports_dashboard_nation``: a national supervisor (``CN``), from the summaries;
 - ``..._cached``: the dashboards with the default 5-minute cache of figures, once warm.
@@ -37,6 +40,7 @@ import secrets
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +304,16 @@ def _time_page(client: Any, url: str) -> tuple[float, list[str]]:
     return statistics.median(times), captured
 
 
+def _time_call(call: Any) -> float:
+    call()  # warm-up
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def _time_bare(statements: list[str]) -> float:
     from django.db import connection
 
@@ -357,7 +371,11 @@ def main() -> None:
     from django.core.cache import cache
     from django.test import Client
 
+    from jurisdictions.models import Division
     from reports.actions_summaries import do_rebuild_summaries
+    from reports.dashboard import build
+
+    first = "reports_dashboard_province"
 
     _prepare_schema()
     users = _users()
@@ -391,8 +409,12 @@ def main() -> None:
             value, statements = _time_page(client_for(code), url)
             live_floor[name] = _time_bare(_aggregates(statements))
             _line(f"{name}_live", value, live_floor[name], n)
-        # The summary path, uncached: every request reads the summary tables.
+        # The figures alone (every query and fold of the dashboard, no template): live, then summaries.
+        figures_44 = partial(build, users["44"], Division.objects.get(code="44"))
+        _line("reports_figures_province_live", _time_call(figures_44), live_floor[first], n)
         settings.LAUREL_REPORTS_FROM_SUMMARIES = True
+        _line("reports_figures_province", _time_call(figures_44), live_floor[first], n)
+        # The summary path, uncached: every request reads the summary tables.
         for name, code, url in (
             ("reports_dashboard_province", "44", "/reports/dashboard/?division=44"),
             ("reports_summary_api_province", "44", "/api/v1/reports/summary/?division=44"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
-from core.summary import SummaryDelta
+from core.summary import Counted, SummaryDelta
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department, Located
 
@@ -103,7 +103,10 @@ class CaseCounter(models.Model):
         return f"{self.county_code}-{self.year}: {self.last}"
 
 
-class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
+class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
+    # What the dashboards' counts depend on (cases.summary writes a delta when one changes).
+    COUNTED_ATTRS = ("division_id", "status", "created_at", "due_at", "paused_at", "decided_at")
+
     number = models.CharField(_("case number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     subject = models.ForeignKey(

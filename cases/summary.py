@@ -43,8 +43,7 @@ TIMED_STATUSES = (Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL)
 # Longest look-back of a figure: 12 weeks of throughput from a Monday, the 90+ age band, a month.
 HORIZON_DAYS = 100
 
-_ATTRS = ("division_id", "status", "created_at", "due_at", "paused_at", "decided_at")
-_SNAPSHOT = "_laurel_count_facts"
+_ATTRS = Case.COUNTED_ATTRS
 
 
 def _day(at: dt.datetime | None) -> dt.date | None:
@@ -75,29 +74,25 @@ def facts(
     return {(located, key): 1 for key in out}
 
 
-def facts_of(case: Any) -> dict[tuple[Located, Key], int]:
-    return facts(*(getattr(case, a) for a in _ATTRS))
-
-
 def _remember(sender: Any, instance: Case, **kwargs: Any) -> None:
-    loaded = instance.__dict__
-    if instance.pk is not None and all(a in loaded for a in _ATTRS):
-        setattr(instance, _SNAPSHOT, facts_of(instance))
+    summary.remember(instance)
 
 
 def _saved(sender: Any, instance: Case, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    after = facts_of(instance)
+    values = summary.counted_values(instance)
+    before = instance.__dict__.get(summary.SNAPSHOT)
     if created:
-        summary.write(CaseCount, after)
-    elif hasattr(instance, _SNAPSHOT):
-        summary.write(CaseCount, summary.diff(getattr(instance, _SNAPSHOT), after))
-    setattr(instance, _SNAPSHOT, after)
+        summary.write(CaseCount, facts(*values))
+    elif before is not None and before != values:
+        summary.write(CaseCount, summary.diff(facts(*before), facts(*values)))
+    instance.__dict__[summary.SNAPSHOT] = values
 
 
 def _deleted(sender: Any, instance: Case, **kwargs: Any) -> None:
-    summary.write(CaseCount, summary.diff(getattr(instance, _SNAPSHOT, facts_of(instance)), {}))
+    values = instance.__dict__.get(summary.SNAPSHOT, summary.counted_values(instance))
+    summary.write(CaseCount, summary.diff(facts(*values), {}))
 
 
 def connect() -> None:

@@ -46,6 +46,48 @@ class SummaryDelta(models.Model):
         abstract = True
 
 
+SNAPSHOT = "_laurel_counted"
+
+
+class Counted(models.Model):
+    """A model whose saves write summary deltas: it remembers its counted values as loaded.
+
+    ``COUNTED_ATTRS`` are the attributes the deltas depend on. The app's summary module keeps
+    ``instance.__dict__[SNAPSHOT]`` (set on load by ``post_init``, on save by ``post_save``);
+    a refresh from the database takes the refreshed values as the new starting point.
+    """
+
+    COUNTED_ATTRS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def refresh_from_db(self, using: Any = None, fields: Any = None, from_queryset: Any = None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        before = self.__dict__.get(SNAPSHOT)
+        if fields is None or before is None:
+            remember(self)
+            return
+        names = set(fields)
+        refreshed = [a in names or a.removesuffix("_id") in names for a in self.COUNTED_ATTRS]
+        self.__dict__[SNAPSHOT] = tuple(
+            now if fresh else old for fresh, old, now in zip(refreshed, before, counted_values(self), strict=True)
+        )
+
+
+def counted_values(instance: Any) -> tuple[Any, ...]:
+    return tuple(getattr(instance, a) for a in instance.COUNTED_ATTRS)
+
+
+def remember(instance: Any) -> None:
+    """Note the counted values as they are in the database (cheap: runs for every row loaded)."""
+    loaded = instance.__dict__
+    if instance.pk is not None and all(a in loaded for a in instance.COUNTED_ATTRS):
+        loaded[SNAPSHOT] = counted_values(instance)
+    else:
+        loaded.pop(SNAPSHOT, None)
+
+
 def levels(located: Located) -> list[tuple[str, str]]:
     """``(parent, code)`` of each level a row counts at: province, city, county (those present)."""
     province, city, county = located

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.summary import SummaryDelta
+from core.summary import Counted, SummaryDelta
 from core.validators import no_invisible_characters
 from jurisdictions.models import Division, Located
 
@@ -286,7 +286,7 @@ HISTORY_EXCLUDE = [
     exclude=HISTORY_EXCLUDE,
     model_name="SubjectHistory",
 )
-class Subject(Located):
+class Subject(Counted, Located):
     """A person served (服务对象). ``division`` is the place of household registration (户籍)."""
 
     # Overrides of Located's columns: the composite indexes in Meta serve every jurisdiction
@@ -297,6 +297,18 @@ class Subject(Located):
     province_code = models.CharField(max_length=2, editable=False)
     city_code = models.CharField(max_length=4, editable=False, blank=True)
     county_code = models.CharField(max_length=6, editable=False, blank=True)
+    # What the dashboards' counts depend on (subjects.summary writes a delta when one changes).
+    COUNTED_ATTRS = (
+        "division_id",
+        "category",
+        "status",
+        "ethnicity",
+        "political_affiliation",
+        "hukou_address",
+        "service_start",
+        "confirmed_at",
+        "confirmed_by",
+    )
     # Basic information (个人基本信息).
     name = models.CharField(pgettext_lazy("person", "name"), max_length=64, validators=[no_invisible_characters])
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
@@ -36,18 +37,7 @@ COMPLETE_Q = (
 )
 CONFIRMED_Q = Q(confirmed_at__isnull=False) & ~Q(confirmed_by="")
 
-_ATTRS = (
-    "division_id",
-    "category",
-    "status",
-    "ethnicity",
-    "political_affiliation",
-    "hukou_address",
-    "service_start",
-    "confirmed_at",
-    "confirmed_by",
-)
-_SNAPSHOT = "_laurel_count_key"
+_ATTRS = Subject.COUNTED_ATTRS
 
 
 def is_complete(subject: Any) -> bool:
@@ -80,30 +70,31 @@ def _entries(*items: tuple[Located, Key] | None) -> dict[tuple[Located, Key], in
     return out
 
 
+def _entry_of(values: tuple[Any, ...]) -> tuple[Located, Key] | None:
+    return entry(SimpleNamespace(**dict(zip(_ATTRS, values, strict=True))))
+
+
 def _remember(sender: Any, instance: Subject, **kwargs: Any) -> None:
-    # A row loaded with some counted column deferred has no snapshot: post_save reads it back.
-    loaded = instance.__dict__
-    if instance.pk is not None and all(a in loaded for a in _ATTRS):
-        setattr(instance, _SNAPSHOT, entry(instance))
+    # A row loaded with a counted column deferred has no snapshot, and its save writes no delta:
+    # every action loads whole rows (the random-sequence test would catch one that did not).
+    summary.remember(instance)
 
 
 def _saved(sender: Any, instance: Subject, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    after = entry(instance)
+    values = summary.counted_values(instance)
+    before = instance.__dict__.get(summary.SNAPSHOT)
     if created:
-        before = None
-    elif hasattr(instance, _SNAPSHOT):
-        before = getattr(instance, _SNAPSHOT)
-    else:  # pragma: no cover - every action loads whole rows; a partial load costs one query
-        before = None
-    if created or hasattr(instance, _SNAPSHOT):
-        summary.write(SubjectCount, summary.diff(_entries(before), _entries(after)))
-    setattr(instance, _SNAPSHOT, after)
+        summary.write(SubjectCount, _entries(_entry_of(values)))
+    elif before is not None and before != values:
+        summary.write(SubjectCount, summary.diff(_entries(_entry_of(before)), _entries(_entry_of(values))))
+    instance.__dict__[summary.SNAPSHOT] = values
 
 
 def _deleted(sender: Any, instance: Subject, **kwargs: Any) -> None:
-    summary.write(SubjectCount, summary.diff(_entries(getattr(instance, _SNAPSHOT, entry(instance))), {}))
+    values = instance.__dict__.get(summary.SNAPSHOT, summary.counted_values(instance))
+    summary.write(SubjectCount, summary.diff(_entries(_entry_of(values)), {}))
 
 
 def connect() -> None:

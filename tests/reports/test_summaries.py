@@ -247,15 +247,16 @@ class Register:
 
     def run(self, actions: int, check_every: int) -> None:
         menu: list[tuple[Callable[[], None], int]] = [
-            (self.register, 16),
-            (self.edit, 12),
-            (self.die, 4),
-            (self.transfer, 5),
-            (self.merge, 4),
-            (self.import_file, 3),
-            (self.file_case, 14),
-            (self.step, 34),
-            (self.time_passes, 5),
+            # Case steps cost ten times a register action: enough of them to reach every stage.
+            (self.register, 22),
+            (self.edit, 18),
+            (self.die, 6),
+            (self.transfer, 9),
+            (self.merge, 6),
+            (self.import_file, 2),
+            (self.file_case, 8),
+            (self.step, 20),
+            (self.time_passes, 6),
             (self.compact, 3),
         ]
         choices, weights = zip(*menu, strict=True)
