@@ -79,6 +79,7 @@ EVENT_LABELS = {
     "report.approved": _("Report approved"),
     "report.returned": _("Report returned"),
     "report.exported": _("Report table downloaded"),
+    "report.summaries_rebuilt": _("Dashboard summary tables recounted"),
     "sla.rule_changed": _("Time-limit rule changed"),
     "calendar.changed": _("Working calendar changed"),
     "settings.changed": _("Settings changed"),

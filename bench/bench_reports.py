@@ -1,4 +1,4 @@
-"""Benchmark: a province's dashboard (and the nation's) at 1M and 10M subjects, on PostgreSQL.
+"""Benchmark: a province's dashboard (and the nation's) from the summary tables, against a live GROUP BY.
 
     .venv/bin/python bench/bench_reports.py      # LAUREL_BENCH_REPORTS_SUBJECTS=100000 for a quick run
 
@@ -7,21 +7,28 @@ a PostgreSQL database (``LAUREL_BENCH_REPORTS_DATABASE_URL``, default
 ``postgresql://postgres@127.0.0.1:5432/laurel_bench_reports``, created if missing, migrated,
 the real division tree loaded) is refilled set-based with ``INSERT ... SELECT generate_series``:
 N subjects, 20 % of them in 广东省 (44) and the rest spread over every other county; one case
-per five subjects in mixed stages and ages; one discrepancy per hundred subjects. Then ANALYZE.
+per five subjects in mixed stages and ages; one discrepancy per hundred subjects. Then ANALYZE,
+and ``rebuild_summaries`` (the fill bypasses the actions that keep the summary tables; its
+time is printed).
 
-Timed, median of ``LAUREL_BENCH_REPORTS_REPEAT`` (default 5) after one warm-up:
-- ``reports_dashboard_province``: ``GET /reports/dashboard/?division=44`` as a province
-  supervisor through Django's test client (URL routing, scope, every aggregate query, tables,
-  charts, template) — the server time of the page;
-- ``reports_dashboard_nation``: the same for a national supervisor (``CN``: every row);
-- ``reports_summary_api_province``: ``GET /api/v1/reports/summary/?division=44``;
-- ``..._cached``: the dashboards with the default 5-minute cache of figures above the county,
-  once warm (the floor stays the bare aggregate SQL: the ratio is the saving).
+Timed, median of ``LAUREL_BENCH_REPORTS_REPEAT`` (default 5) after one warm-up, each page through
+Django's test client (URL routing, scope, every query, tables, charts, template):
 
-The uncached figures are the cost of a cache miss (every request with caching off).
+- ``reports_dashboard_province_live``: ``GET /reports/dashboard/?division=44`` as a province
+  supervisor counting live (``LAUREL_REPORTS_FROM_SUMMARIES = False``, no cache) — the floor is
+  the page's aggregate SQL run bare (the live ``GROUP BY`` over the register);
+- ``reports_dashboard_province``: the same page from the summary tables, uncached (every
+  request reads them); floor: that same bare live ``GROUP BY``, so ``ratio`` is the page's cost
+  as a share of the live count's SQL alone (goal: ≤ 20 ms whatever N);
+- ``reports_summary_sql_province``: the summary page's own SQL run bare (floor: the live SQL);
+- ``reports_figures_province`` (``_live``): the dashboard's figures without the page
+  (``reports.dashboard.build``: every query and fold, no template or charts), from the summaries
+  (and live); floor: the live SQL;
+- ``reports_summary_api_province``: ``GET /api/v1/reports/summary/?division=44`` (summaries);
+- ``reports_dashboard_nation``: a national supervisor (``CN``), from the summaries;
+- ``..._cached``: the dashboards with the default 5-minute cache of figures, once warm.
 
-The floor of each is the same SQL the page ran (captured), executed bare through a cursor:
-``ratio`` is what Django, Python and the template add on top of the database's own work.
+Each size prints the load average and the row counts (register and summary tables) it ran on.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import secrets
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +304,16 @@ def _time_page(client: Any, url: str) -> tuple[float, list[str]]:
     return statistics.median(times), captured
 
 
+def _time_call(call: Any) -> float:
+    call()  # warm-up
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def _time_bare(statements: list[str]) -> float:
     from django.db import connection
 
@@ -312,7 +330,7 @@ def _time_bare(statements: list[str]) -> float:
 
 def _aggregates(statements: list[str]) -> list[str]:
     """The page's reporting queries (what a bare implementation would also have to run)."""
-    wanted = ("subjects_subject", "cases_case", "crosscheck_discrepancy")
+    wanted = ("subjects_subject", "cases_case", "crosscheck_discrepancy")  # and their summary tables
     return [s for s in statements if s.lstrip().upper().startswith("SELECT") and any(t in s for t in wanted)]
 
 
@@ -324,45 +342,98 @@ def _line(name: str, value_s: float, floor_s: float, n: int) -> None:
     )
 
 
+def _counts() -> str:
+    from django.db import connection
+
+    tables = (
+        "subjects_subject",
+        "cases_case",
+        "crosscheck_discrepancy",
+        "subjects_subjectcount",
+        "cases_casecount",
+    )
+    with connection.cursor() as cur:
+        parts = []
+        for table in tables:
+            cur.execute(f"SELECT count(*) FROM {table}")
+            parts.append(f"{table}={cur.fetchone()[0]}")
+    return " ".join(parts)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
     _setup_django()
     from django.conf import settings
     from django.core.cache import cache
     from django.test import Client
 
+    from jurisdictions.models import Division
+    from reports.actions_summaries import do_rebuild_summaries
+    from reports.dashboard import build
+
+    first = "reports_dashboard_province"
+
     _prepare_schema()
     users = _users()
     for n in SIZES:
         seconds = _fill(n, users["44"].pk)
+        started = time.perf_counter()
+        written = do_rebuild_summaries(actor=None)
+        rebuilt = time.perf_counter() - started
         print(
             f"# {n} subjects ({int(n * PROVINCE_SHARE)} in 44), {n // 5} cases, {n // 100} discrepancies "
-            f"loaded in {seconds:.0f} s",
+            f"loaded in {seconds:.0f} s; summaries rebuilt in {rebuilt:.1f} s ({written})",
             flush=True,
         )
-        floors = {}
-        settings.LAUREL_REPORTS_CACHE_SECONDS = 0  # every request aggregates
+        print(f"# rows: {_counts()}", flush=True)
+        print(f"# {_load()}", flush=True)
+
+        def client_for(code: str) -> Any:
+            client = Client()
+            client.force_login(users[code])
+            return client
+
+        # The live count (what every request cost before the summary tables): its bare SQL is the floor.
+        settings.LAUREL_REPORTS_CACHE_SECONDS = 0
+        settings.LAUREL_REPORTS_FROM_SUMMARIES = False
+        live_floor = {}
         for name, code, url in (
             ("reports_dashboard_province", "44", "/reports/dashboard/?division=44"),
             ("reports_summary_api_province", "44", "/api/v1/reports/summary/?division=44"),
             ("reports_dashboard_nation", "CN", "/reports/dashboard/?division=CN"),
         ):
-            client = Client()
-            client.force_login(users[code])
-            value, statements = _time_page(client, url)
-            floors[name] = _time_bare(_aggregates(statements))
-            _line(name, value, floors[name], n)
-        # The default: figures above the county cached for 5 minutes per scope (a hit; the floor
-        # is still the bare aggregate SQL, so the ratio is the saving).
+            value, statements = _time_page(client_for(code), url)
+            live_floor[name] = _time_bare(_aggregates(statements))
+            _line(f"{name}_live", value, live_floor[name], n)
+        # The figures alone (every query and fold of the dashboard, no template): live, then summaries.
+        figures_44 = partial(build, users["44"], Division.objects.get(code="44"))
+        _line("reports_figures_province_live", _time_call(figures_44), live_floor[first], n)
+        settings.LAUREL_REPORTS_FROM_SUMMARIES = True
+        _line("reports_figures_province", _time_call(figures_44), live_floor[first], n)
+        # The summary path, uncached: every request reads the summary tables.
+        for name, code, url in (
+            ("reports_dashboard_province", "44", "/reports/dashboard/?division=44"),
+            ("reports_summary_api_province", "44", "/api/v1/reports/summary/?division=44"),
+            ("reports_dashboard_nation", "CN", "/reports/dashboard/?division=CN"),
+        ):
+            value, statements = _time_page(client_for(code), url)
+            _line(name, value, live_floor[name], n)
+            if name == "reports_dashboard_province":
+                _line("reports_summary_sql_province", _time_bare(_aggregates(statements)), live_floor[name], n)
+        # The default: figures above the county cached for 5 minutes per scope (a hit).
         settings.LAUREL_REPORTS_CACHE_SECONDS = 300
         cache.clear()
         for name, code, url in (
             ("reports_dashboard_province", "44", "/reports/dashboard/?division=44"),
             ("reports_dashboard_nation", "CN", "/reports/dashboard/?division=CN"),
         ):
-            client = Client()
-            client.force_login(users[code])
-            value, _statements = _time_page(client, url)
-            _line(f"{name}_cached", value, floors[name], n)
+            value, _statements = _time_page(client_for(code), url)
+            _line(f"{name}_cached", value, live_floor[name], n)
+        print(f"# {_load()}", flush=True)
 
 
 if __name__ == "__main__":

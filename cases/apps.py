@@ -23,6 +23,14 @@ class CasesConfig(AppConfig):
             )
         )
 
+        # The dashboards' case counts: every save writes its delta; the deltas are folded here.
+        from . import summary
+
+        summary.connect()
+        register_periodic(
+            PeriodicJob("compact_case_counts", "cases.tasks.compact_case_counts", every=datetime.timedelta(minutes=10))
+        )
+
         # The letters of a case (kinds, their content, how letters reach a case): letters.kinds.
         from . import letters
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from core.summary import Counted, SummaryDelta
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department, Located
 
@@ -127,7 +128,10 @@ class CaseCounter(models.Model):
         return f"{self.county_code}-{self.year}: {self.last}"
 
 
-class Case(ConcurrentTransitionMixin, FSMModelMixin, Located):
+class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
+    # What the dashboards' counts depend on (cases.summary writes a delta when one changes).
+    COUNTED_ATTRS = ("division_id", "status", "created_at", "due_at", "paused_at", "decided_at")
+
     number = models.CharField(_("case number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     subject = models.ForeignKey(
@@ -468,3 +472,27 @@ class CaseGrant(models.Model):
 
     def in_force(self, today: datetime.date) -> bool:
         return self.ended_at is None and self.starts_on <= today < self.ends_on
+
+
+class CaseCount(SummaryDelta):
+    """Case figures per division as insert-only signed deltas (``cases.summary`` says what each counts).
+
+    ``fact`` is what a row counts: a case in a stage since the day it was filed (its age), a
+    case whose stage clock runs until a due day, a case filed on a day, a case decided on a day.
+    Written by every save of a case in its transaction, summed by the dashboards, folded by
+    the ``compact_case_counts`` job.
+    """
+
+    fact = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, blank=True)
+    day = models.DateField(null=True)
+
+    KEY_FIELDS = ("fact", "status", "day")
+
+    class Meta:
+        verbose_name = _("case count")
+        verbose_name_plural = _("case counts")
+        indexes = [
+            models.Index(fields=["parent"], name="casecount_parent_idx"),
+            models.Index(fields=["code"], name="casecount_code_idx"),
+        ]

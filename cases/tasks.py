@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
+from . import summary
 from .actions.sla import scan_sla as scan
 
 
@@ -12,3 +13,9 @@ from .actions.sla import scan_sla as scan
 def scan_sla(slot: str) -> dict[str, int]:
     """Remind of approaching due dates, announce overdue steps and escalate them to supervisors."""
     return scan(timezone.now())
+
+
+@task()
+def compact_case_counts(slot: str = "") -> int:
+    """Fold the dashboards' case count deltas into one row per key (``cases.summary``)."""
+    return summary.compact()

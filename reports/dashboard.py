@@ -4,12 +4,13 @@ The filter is always the user's scope **and** the requested subtree, so even a m
 caller cannot count rows outside the user's jurisdiction. Each table costs one or two
 aggregate queries; an export computes only the table asked for.
 
-Above the county (city, province, nation) the figures are cached for
+Above the county (city, province, nation) the subject and case figures are read from the
+summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size);
+the problem figures count discrepancies live, and a county counts everything live. Above the
+county the figures are also cached for
 ``settings.LAUREL_REPORTS_CACHE_SECONDS`` (default 300; 0 turns caching off), keyed by the
 division **and** the user's jurisdiction grants, so people with the same scope share them and
-nobody gets figures computed for another scope. At 10M subjects a province's figures take
-seconds to aggregate (see README "Reports"); counties are always live. Pages say when the
-figures were computed.
+nobody gets figures computed for another scope. Pages say when the figures were computed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, Level
 from jurisdictions.roles import VIEW
 
-from . import figures, tables
+from . import figures, summaries, tables
 from .tables import Table
 
 
@@ -41,6 +42,18 @@ def child_names(codes: Iterable[str]) -> dict[str, str]:
 
 
 CACHE_VERSION = 1
+
+
+def uses_summaries(user: Any, division: Division) -> bool:
+    """Whether ``division``'s figures come from the summary tables (``reports.summaries``).
+
+    Above the county, when the user sees the whole subtree (the dashboard's entry points check
+    this already; a narrower grant falls back to the live count of what the user may see).
+    ``settings.LAUREL_REPORTS_FROM_SUMMARIES = False`` counts live everywhere.
+    """
+    if not getattr(settings, "LAUREL_REPORTS_FROM_SUMMARIES", True):
+        return False
+    return division.level < Level.COUNTY and scope.can_see(user, division.code)
 
 
 def cache_seconds(division: Division) -> int:
@@ -85,15 +98,21 @@ def build_with_time(
         return value
 
     column = figures.child_column(division.code)
+    code = division.code
+    from_summaries = uses_summaries(user, division)
 
     def breakdown() -> Any:
-        # One scan of the subtree's subjects feeds the category, collection and children tables.
+        # One read feeds the category, collection and children tables.
+        if from_summaries:
+            return once("subjects", lambda: summaries.subject_breakdown(code, column))
         return once("subjects", lambda: figures.subject_breakdown(q, column))
 
     def collection() -> Any:
         return figures.fold_collection(breakdown())
 
     def cases() -> Any:
+        if from_summaries:
+            return once("cases", lambda: summaries.open_cases(code, now))
         return once("cases", lambda: figures.open_cases(q, now))
 
     def problems() -> Any:
@@ -115,11 +134,18 @@ def build_with_time(
     if "sla" in wanted:
         result.append(tables.sla_table(figures.fold_sla(cases())))
     if "throughput" in wanted:
-        result.append(tables.throughput_table(once("throughput", lambda: figures.throughput(q, now))))
+        if from_summaries:
+            weekly = once("throughput", lambda: summaries.throughput(code, now))
+        else:
+            weekly = once("throughput", lambda: figures.throughput(q, now))
+        result.append(tables.throughput_table(weekly))
     if "period" in wanted:
         today = timezone.localdate()
         month_start = today.replace(day=1)
-        in_month = once(f"period-{month_start}", lambda: figures.cases_in_period(q, month_start, today))
+        if from_summaries:
+            in_month = once(f"period-{month_start}", lambda: summaries.cases_in_period(code, month_start, today))
+        else:
+            in_month = once(f"period-{month_start}", lambda: figures.cases_in_period(q, month_start, today))
         table = tables.period_table(in_month)
         table.title = f"{table.title} ({month_start:%Y-%m-%d} – {today:%Y-%m-%d})"
         result.append(table)
@@ -128,8 +154,13 @@ def build_with_time(
 
 def summary(user: Any, division: Division) -> dict[str, Any]:
     """The API summary: counts by category, status and case stage for the subtree."""
-    q = live_q(user, division.code)
-    subjects = figures.subject_counts(q)
+    if uses_summaries(user, division):
+        subjects = figures.fold_subjects(summaries.subject_breakdown(division.code))
+        by_stage = summaries.case_stage_counts(division.code)
+    else:
+        q = live_q(user, division.code)
+        subjects = figures.subject_counts(q)
+        by_stage = figures.case_stage_counts(q)
     return {
         "division": division.code,
         "name": division.name,
@@ -139,5 +170,5 @@ def summary(user: Any, division: Division) -> dict[str, Any]:
             "by_category": subjects["by_category"],
             "by_status": subjects["by_status"],
         },
-        "cases": {"by_stage": figures.case_stage_counts(q)},
+        "cases": {"by_stage": by_stage},
     }

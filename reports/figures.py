@@ -32,10 +32,12 @@ from django.db.models import Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from cases import summary as case_summary
 from cases.models import Case, Status
 from crosscheck.models import LIVE_STATUSES, Discrepancy, DiscrepancyStatus
 from jurisdictions.models import Level, level_of_code
-from subjects.models import FAMILY_CATEGORIES, Subject, SubjectStatus
+from subjects import summary as subject_summary
+from subjects.models import Subject, SubjectStatus
 
 # The column that names a division's children, by the division's level.
 CHILD_COLUMN = {
@@ -46,24 +48,13 @@ CHILD_COLUMN = {
 }
 _OWN_COLUMN = {Level.PROVINCE: "province_code", Level.CITY: "city_code", Level.COUNTY: "county_code"}
 
-COMPLETE_Q = (
-    ~Q(ethnicity="")
-    & ~Q(political_affiliation="")
-    & ~Q(hukou_address="")
-    & (Q(category__in=sorted(FAMILY_CATEGORIES)) | Q(service_start__isnull=False))
-)
-CONFIRMED_Q = Q(confirmed_at__isnull=False) & ~Q(confirmed_by="")
-
-BACKLOG_STATUSES = (
-    Status.SUBMITTED,
-    Status.VERIFYING,
-    Status.PENDING_APPROVAL,
-    Status.RETURNED,
-    Status.APPROVED,
-)
-TIMED_STATUSES = (Status.SUBMITTED, Status.VERIFYING, Status.PENDING_APPROVAL)
+# The definitions live with the data (and its summary tables): subjects.summary, cases.summary.
+COMPLETE_Q = subject_summary.COMPLETE_Q
+CONFIRMED_Q = subject_summary.CONFIRMED_Q
+BACKLOG_STATUSES = case_summary.BACKLOG_STATUSES
+TIMED_STATUSES = case_summary.TIMED_STATUSES
 DECIDED_STATUSES = (Status.APPROVED, Status.REJECTED, Status.APPLIED, Status.CLOSED)
-# Upper bounds (days since filing) of the age bands; the last band is open-ended.
+# Upper bounds (calendar days since the local day of filing) of the age bands; the last is open-ended.
 AGE_BANDS = (7, 30, 90)
 AGE_BAND_KEYS = ("0-7", "8-30", "31-90", "90+")
 THROUGHPUT_WEEKS = 12
@@ -163,8 +154,17 @@ def subject_counts(q: Q) -> dict[str, Any]:
 # --- Cases --------------------------------------------------------------------------------
 
 
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _age_band(now: dt.datetime) -> SqlCase:
-    whens = [When(created_at__gte=now - dt.timedelta(days=days), then=Value(i)) for i, days in enumerate(AGE_BANDS)]
+    """Band ``i`` when filed at most ``AGE_BANDS[i]`` calendar days before today (local days)."""
+    today = timezone.localdate(now)
+    whens = [
+        When(created_at__gte=_local_midnight(today - dt.timedelta(days=days)), then=Value(i))
+        for i, days in enumerate(AGE_BANDS)
+    ]
     return SqlCase(*whens, default=Value(len(AGE_BANDS)), output_field=IntegerField())
 
 
@@ -172,9 +172,11 @@ def open_cases(q: Q, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """One scan of the subtree's open cases: ``{"status", "band", "n", "timed", "overdue"}`` rows.
 
     ``timed``: the stage clock runs (a due date, not paused, in a timed stage); ``overdue``:
-    and it is past. :func:`fold_backlog` and :func:`fold_sla` read these rows.
+    and its due day is past (due dates are the end of a local day). :func:`fold_backlog` and
+    :func:`fold_sla` read these rows.
     """
     now = now or timezone.now()
+    start_of_today = _local_midnight(timezone.localdate(now))
     running = Q(status__in=TIMED_STATUSES, due_at__isnull=False, paused_at__isnull=True)
     rows = (
         Case.objects.filter(q, status__in=BACKLOG_STATUSES)
@@ -184,7 +186,7 @@ def open_cases(q: Q, now: dt.datetime | None = None) -> list[dict[str, Any]]:
         .annotate(
             n=Count("id"),
             timed=Count("id", filter=running),
-            overdue=Count("id", filter=running & Q(due_at__lt=now)),
+            overdue=Count("id", filter=running & Q(due_at__lt=start_of_today)),
         )
     )
     return [dict(row) for row in rows]

@@ -28,3 +28,12 @@ class SubjectsConfig(AppConfig):
         register_periodic(
             PeriodicJob("sweep_imports", "subjects.tasks.sweep_imports", every=datetime.timedelta(minutes=5))
         )
+        # The dashboards' subject counts: every save writes its delta; the deltas are folded here.
+        from . import summary
+
+        summary.connect()
+        register_periodic(
+            PeriodicJob(
+                "compact_subject_counts", "subjects.tasks.compact_subject_counts", every=datetime.timedelta(minutes=10)
+            )
+        )

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.summary import Counted, SummaryDelta
 from core.validators import no_invisible_characters
 from jurisdictions.models import Division, Located
 
@@ -285,7 +286,7 @@ HISTORY_EXCLUDE = [
     exclude=HISTORY_EXCLUDE,
     model_name="SubjectHistory",
 )
-class Subject(Located):
+class Subject(Counted, Located):
     """A person served (服务对象). ``division`` is the place of household registration (户籍)."""
 
     # Overrides of Located's columns: the composite indexes in Meta serve every jurisdiction
@@ -296,6 +297,18 @@ class Subject(Located):
     province_code = models.CharField(max_length=2, editable=False)
     city_code = models.CharField(max_length=4, editable=False, blank=True)
     county_code = models.CharField(max_length=6, editable=False, blank=True)
+    # What the dashboards' counts depend on (subjects.summary writes a delta when one changes).
+    COUNTED_ATTRS = (
+        "division_id",
+        "category",
+        "status",
+        "ethnicity",
+        "political_affiliation",
+        "hukou_address",
+        "service_start",
+        "confirmed_at",
+        "confirmed_by",
+    )
     # Basic information (个人基本信息).
     name = models.CharField(pgettext_lazy("person", "name"), max_length=64, validators=[no_invisible_characters])
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), editable=False)
@@ -571,3 +584,26 @@ class ImportBatch(Located):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+
+class SubjectCount(SummaryDelta):
+    """Subjects per division × category × status × completeness, as insert-only signed deltas.
+
+    Written by every change of a counted attribute in its own transaction (``subjects.summary``),
+    summed by the dashboards (``reports``), folded by the ``compact_subject_counts`` job.
+    """
+
+    category = models.CharField(max_length=32)
+    status = models.CharField(max_length=16)
+    complete = models.BooleanField()
+    confirmed = models.BooleanField()
+
+    KEY_FIELDS = ("category", "status", "complete", "confirmed")
+
+    class Meta:
+        verbose_name = _("subject count")
+        verbose_name_plural = _("subject counts")
+        indexes = [
+            models.Index(fields=["parent"], name="subjectcount_parent_idx"),
+            models.Index(fields=["code"], name="subjectcount_code_idx"),
+        ]

@@ -271,6 +271,7 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
     from core import bulk
     from jurisdictions.models import Located
 
+    from . import summary
     from .models import Benefit, Subject
 
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
@@ -297,9 +298,10 @@ def insert(rows: list[dict[str, Any]], *, seed: int = 0, provenance: str = "case
         )
     attnames = [f.attname for f in Subject._meta.concrete_fields if f.attname != "id"]
     with transaction.atomic():
-        inserted = bulk.insert_new(
-            Subject, [{a: getattr(o, a) for a in attnames} for o in objects], unique="id_number_hmac"
-        )
+        with summary.track(hmacs=[o.id_number_hmac for o in objects]):
+            inserted = bulk.insert_new(
+                Subject, [{a: getattr(o, a) for a in attnames} for o in objects], unique="id_number_hmac"
+            )
         new = Subject.objects.filter(id_number_hmac__in=list(inserted)).values_list("id", "birth_date")
         benefits = []
         for subject_id, birth in new:

@@ -11,6 +11,7 @@ from django_tasks import task
 
 from jurisdictions import scope
 
+from . import summary
 from .actions.imports import do_requeue_lost_imports, run_import_batch
 from .models import ImportBatch
 
@@ -34,3 +35,9 @@ def import_batch(batch_id: int) -> str:
 def sweep_imports(slot: str = "") -> int:
     """Queue again the uploaded batches whose job may be lost (see ``do_requeue_lost_imports``)."""
     return do_requeue_lost_imports()
+
+
+@task()
+def compact_subject_counts(slot: str = "") -> int:
+    """Fold the dashboards' subject count deltas into one row per key (``subjects.summary``)."""
+    return summary.compact()

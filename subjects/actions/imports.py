@@ -42,7 +42,7 @@ from core.jobs import enqueue
 from core.readers import UnreadableFile, file_sha256
 from jurisdictions.models import Division, Located
 from notifications.outbox import notify
-from subjects import ids
+from subjects import ids, summary
 from subjects.apps import IMPORT_FINISHED
 from subjects.importer import (
     CREATING_SOURCES,
@@ -291,7 +291,9 @@ def _insert(run: ImportRun, rows: list[ParsedRow]) -> int:
         item["id_number_hmac"] = row.hmac
         item["id_number_masked"] = ids.mask(row.number18)
         records.append(item)
-    inserted = bulk.insert_new(Subject, records, unique="id_number_hmac")
+    hmacs = [r.hmac for r in rows]
+    with summary.track(hmacs=hmacs):  # the dashboards' counts, aggregated per chunk
+        inserted = bulk.insert_new(Subject, records, unique="id_number_hmac")
     for row in rows:
         if row.hmac not in inserted:  # lost a race with a concurrent registration
             run.reader.reject(
@@ -320,7 +322,8 @@ def _update(run: ImportRun, updates: list[tuple[ParsedRow, dict[str, Any], dict[
         values["updated_at"] = run.now
         values["import_batch_id"] = run.batch.pk
         changes[current["id"]] = values
-    bulk.update_rows(Subject, changes)
+    with summary.track(ids=list(changes)):  # the dashboards' counts, aggregated per chunk
+        bulk.update_rows(Subject, changes)
 
 
 @transaction.atomic
