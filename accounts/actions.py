@@ -280,7 +280,8 @@ def do_issue_initial_link(user: User, *, actor: Actor, link_for: couriers.LinkBu
     Earlier unused links of the account stop working; the password becomes unusable and must be
     chosen at first sign-in. ``link_for(token)`` makes the absolute URL (the entry point knows the
     host). The URL is returned once to show to the administrator, and handed to the registered
-    couriers (a text message when a phone is on file); it is never stored or audited.
+    couriers (``notifications`` texts it when a phone is on file, sealed in its outbox row only
+    until sent: ``notifications.sealing``); it is never stored in clear or audited.
     """
     locked = _lock(user)
     if not locked.is_active:
