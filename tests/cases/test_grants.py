@@ -299,7 +299,7 @@ def test_a_grant_opens_the_cases_letters_and_documents_and_ending_it_closes_them
     assert mine.number in web.get(f"/letters/cases/{shared.pk}/").content.decode()
     assert web.get(f"/letters/{mine.pk}/").status_code == 200
     pdf = web.get(f"/letters/{mine.pk}/pdf")
-    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert pdf.status_code == 200 and pdf.getvalue().startswith(b"%PDF")
     assert [row["id"] for row in api.get(f"/api/v1/cases/{shared.pk}/letters/").json()] == [mine.pk]
     assert api.get(f"/api/v1/letters/{mine.pk}/").status_code == 200
     assert api.get(f"/api/v1/letters/{mine.pk}/pdf").status_code == 200

@@ -61,7 +61,8 @@ def test_the_liaison_uploads_the_reply_on_the_verification_form(client, file_cas
         f"/cases/tasks/{task.pk}/", {"result": "confirmed", "reply": SimpleUploadedFile("复函.png", PNG)}
     )
     assert response.status_code == 302
-    assert Attachment.objects.get().verification.department == "public_security"
+    verification = Attachment.objects.get().verification
+    assert verification is not None and verification.department == "public_security"
 
 
 def test_a_bad_reply_file_on_the_form_is_a_chinese_field_error(client, file_case, walk, liaison_ps):

@@ -67,6 +67,6 @@ def test_grant_membership_takes_dates() -> None:
 
 
 def test_create_staff_links_to_the_configured_site_for_the_text_message(settings: Any) -> None:
-    settings.LAUREL_SITE_URL = "https://laurel.example.gov.cn/"
+    settings.LAUREL_PUBLIC_BASE_URL = "https://laurel.example.gov.cn/"
     output = run("create_staff", "zhang", "--name", "张三", "--division", "440106", "--phone", "13800138000")
     assert "https://laurel.example.gov.cn/accounts/welcome/" in output and "texted" in output

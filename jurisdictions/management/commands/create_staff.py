@@ -35,14 +35,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url",
             default="",
-            help="Where the site is served, for the printed and texted link (default: LAUREL_SITE_URL).",
+            help="Where the site is served, for the printed and texted link (default: LAUREL_PUBLIC_BASE_URL).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         division = Division.objects.filter(code=normalise_code(options["division"])).first()
         if division is None:
             raise CommandError(f"unknown division {options['division']!r}; run load_divisions first")
-        base = (options["base_url"] or settings.LAUREL_SITE_URL or "http://127.0.0.1:8000").rstrip("/")
+        base = (options["base_url"] or settings.LAUREL_PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
         try:
             user, url, texted = do_create_staff(
                 division=division,
