@@ -26,7 +26,8 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_create_staff_prints_the_one_time_link_and_grant_membership_gives_the_role() -> None:
+def test_create_staff_prints_the_one_time_link_and_grant_membership_gives_the_role(settings: Any) -> None:
+    settings.LAUREL_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     output = run("create_staff", "zhang", "--name", "张三", "--division", "440106", "--staff-id", STAFF_ID)
     assert "http://127.0.0.1:8000/accounts/welcome/" in output and STAFF_ID not in output
     user = User.objects.get(username="zhang")
