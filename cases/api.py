@@ -32,7 +32,17 @@ from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
 
 from . import actions, nodes, policy, queries
 from .filters import CaseFilterSet, TaskFilterSet
-from .models import FREE_TRANSITIONS, BenefitChange, Case, Channel, Decision, Kind, VerificationResultChoice
+from .models import (
+    FREE_TRANSITIONS,
+    BenefitChange,
+    Case,
+    Channel,
+    Decision,
+    IntakeDecision,
+    Kind,
+    MissingItem,
+    VerificationResultChoice,
+)
 
 T = TypeVar("T")
 
@@ -263,6 +273,20 @@ class CompleteSerializer(serializers.Serializer):
         allow_null=True,
         max_length=len(Department.choices),
     )
+    # Intake review: accept (the default), return for correction, or refuse to accept.
+    intake_decision = serializers.ChoiceField(choices=IntakeDecision.choices, required=False)
+    missing = serializers.ListField(
+        child=serializers.ChoiceField(choices=MissingItem.choices),
+        required=False,
+        max_length=len(MissingItem.choices),
+        help_text="Return for correction: what the application lacks.",
+    )
+    other = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+    days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=60)
+    # Approval: the bureau's findings (经查明) and the effective date.
+    findings = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LIMIT)
+    effective_on = serializers.DateField(required=False, allow_null=True)
+    retroactive_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
 
 
 # --- cases ------------------------------------------------------------------------------------

@@ -288,7 +288,9 @@ def do_decide(
     now = timezone.now()
     if decision == Decision.APPROVE:
         case.effective_on = effective_date(case, effective_on, retroactive_reason, decided_on=timezone.localdate())
-        case.retroactive_reason = retroactive_reason.strip() if case.effective_on < timezone.localdate() else ""
+        case.retroactive_reason = (
+            (retroactive_reason.strip() or case.title) if case.effective_on < timezone.localdate() else ""
+        )
     old = case.status
     if decision == Decision.APPROVE:
         case.approve(partly=partly)
@@ -344,13 +346,16 @@ def effective_date(
 ) -> datetime.date:
     """The day an approval takes effect: never before the decision date unless the decision says why.
 
-    Not given: the requested start, but not before the decision date without a stated reason.
-    Given before the decision date without a reason: a field error.
+    Not given: the requested start, but not before the decision date without a stated reason
+    (a benefit granted from then on) — except the end of a benefit, which stops from the day the
+    person ceased to qualify (a death recorded by the cross-check): its reason is the case's own
+    grounds (the case's title). Given before the decision date without a reason:
+    a field error.
     """
     effective = effective_on or case.benefit_start or decided_on
     if effective < decided_on and not retroactive_reason.strip():
         if effective_on is None:
-            return decided_on
+            return effective if case.benefit_change == BenefitChange.END else decided_on
         raise ValidationError(
             {
                 "effective_on": _(

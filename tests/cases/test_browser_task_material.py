@@ -109,3 +109,32 @@ def test_the_approver_sees_the_documents_inside_the_approval_task(
     page.locator("#task-documents").screenshot(path=str(SHOTS / "02-documents-inline.png"))
     page.screenshot(path=str(SHOTS / "03-approval-task-full.png"), full_page=True)
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+
+
+def test_the_caseworker_returns_an_application_for_correction_at_intake_in_the_browser(
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    people: dict[str, Any],  # noqa: F811
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    case = actions.do_file_case(
+        people["subject"],
+        kind=Kind.BENEFIT_CLAIM,
+        title="申请定期抚恤补助",
+        actor=people["caseworker"],
+        departments=["public_security"],
+        duplicate_action="continue",
+        **BENEFIT_FIELDS,
+    )
+    page = page_as(browser, people["caseworker"], server)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{server}/cases/{case.pk}/")
+    page.click("#open-tasks >> text=办理")
+    page.check("input[name=intake_decision][value=correct]")
+    page.check("input[name=missing][value=household_register]")
+    page.fill("#id_other", "近期免冠照片")
+    page.locator("#task-form").screenshot(path=str(SHOTS / "04-intake-return-for-correction.png"))
+    page.click("#task-form button[type=submit]")
+    page.wait_for_url("**/cases/inbox/")
+    case.refresh_from_db()
+    assert case.status == Status.RETURNED

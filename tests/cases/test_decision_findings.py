@@ -120,3 +120,35 @@ def test_the_approval_form_refuses_a_past_date_without_a_reason_with_a_field_err
         )
     assert response.status_code == 200
     assert "追溯" in response.context["form"].errors["effective_on"][0]
+
+
+def test_ending_a_benefit_from_a_past_day_keeps_that_day_with_the_cases_grounds_as_the_reason(
+    file_case, walk, approver, subject
+):
+    from subjects.actions import do_add_benefit
+
+    benefit = do_add_benefit(
+        subject,
+        benefit_type="dibao",
+        amount="500",
+        start=dt.date(2020, 1, 1),
+        actor=None,
+        provenance="caseworker_entry",
+    )
+    with freeze_time(DECISION_DAY):
+        case = walk.verify_all(
+            walk.intake(
+                file_case(
+                    benefit_type="dibao",
+                    benefit_change="end",
+                    benefit_id=benefit.pk,
+                    benefit_start=dt.date(2025, 12, 5),
+                )
+            )
+        )
+        case = actions.do_decide(
+            open_task(case, "approve"), actor=approver, decision="approve", findings="经核查属实。"
+        )
+    assert case.effective_on == dt.date(2025, 12, 5) and case.retroactive_reason == case.title
+    benefit.refresh_from_db()
+    assert benefit.end == dt.date(2025, 12, 5)

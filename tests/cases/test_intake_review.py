@@ -161,3 +161,27 @@ def test_the_outsider_gets_404_on_the_intake_form(client, caseworker_b, file_cas
     logged_in(client, caseworker_b)
     assert client.get(f"/cases/tasks/{task.pk}/").status_code == 404
     assert client.post(f"/cases/tasks/{task.pk}/", {"intake_decision": "refuse"}).status_code == 404
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def test_the_api_returns_an_application_for_correction_and_older_clients_still_accept(caseworker, file_case, api_as):
+    returned, accepted = file_case(), file_case()
+    response = api_as(caseworker).post(
+        f"/api/v1/tasks/{open_task(returned, 'intake').pk}/complete/",
+        {"intake_decision": "correct", "missing": ["id_card"]},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json()["status"] == Status.RETURNED
+    response = api_as(caseworker).post(f"/api/v1/tasks/{open_task(accepted, 'intake').pk}/complete/", {}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == Status.VERIFYING
+
+
+def test_the_api_answers_a_refusal_without_reasons_with_400_field_messages(caseworker, file_case, api_as):
+    case = file_case()
+    response = api_as(caseworker).post(
+        f"/api/v1/tasks/{open_task(case, 'intake').pk}/complete/", {"intake_decision": "refuse"}, format="json"
+    )
+    assert response.status_code == 400
+    assert {"reasons", "legal_basis"} <= set(response.json())
