@@ -14,7 +14,7 @@ Timed:
   one step sent (the last verification of a case, which concludes the join).
 - ``case_list_html_<N>`` / ``case_list_api_<N>``: the caseworker's case list (``/cases/``,
   ``/api/v1/cases/``; first page of 50, county scope) with N cases in the table, milliseconds
-  (median of 20, caches warm); floor: a minimal authenticated Django view running the bare page
+  (median of 30 interleaved rounds, caches warm); floor: a minimal authenticated Django view running the bare page
   SQL (the "Django floor"); ``bare_ratio`` against the bare SQL alone; ``statements`` per request.
 
 ``LAUREL_BENCH_CASES_ONLY=workflow`` or ``list`` runs one half.
@@ -293,14 +293,18 @@ def _floor_urls() -> Any:
     return module
 
 
-def _median_ms(fn: Any, n: int = 20) -> float:
-    fn()  # warm
-    samples = []
+def _medians_ms(fns: dict[str, Any], n: int = 30) -> dict[str, float]:
+    """Median milliseconds of each function, measured in interleaved rounds (a shared machine's load
+    changes under a run: interleaving keeps the ratios between them fair)."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()  # warm
     for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def bench_case_list(people: dict, subject_ids: list[int]) -> None:
@@ -329,10 +333,15 @@ def bench_case_list(people: dict, subject_ids: list[int]) -> None:
                 cursor.fetchall()
 
         with override_settings(ROOT_URLCONF=_floor_urls()):
-            html_ms = _median_ms(lambda: get("/cases/"))
-            api_ms = _median_ms(lambda: get("/api/v1/cases/"))
-            django_ms = _median_ms(lambda: get("/bench-floor/"))
-            bare_ms = _median_ms(bare)
+            ms = _medians_ms(
+                {
+                    "html": lambda: get("/cases/"),
+                    "api": lambda: get("/api/v1/cases/"),
+                    "django": lambda: get("/bench-floor/"),
+                    "bare": bare,
+                }
+            )
+            html_ms, api_ms, django_ms, bare_ms = ms["html"], ms["api"], ms["django"], ms["bare"]
             html_n = _statements(lambda: get("/cases/"))[1]
             api_n = _statements(lambda: get("/api/v1/cases/"))[1]
             floor_n = _statements(lambda: get("/bench-floor/"))[1]
