@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import crypto
@@ -138,10 +138,39 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
                 event.seq, event.prev_hash = seq, prev_hash
                 event.occurred_at = timezone.now()  # under the lock: time never runs backwards along a chain
                 event.hash = prev_hash = event_hash(_values_of(event))
-            AuditEvent.objects.bulk_create(batch)
             head.seq, head.hash = seq, prev_hash
-            head.save(update_fields=["seq", "hash"])
+            if connection.vendor == "postgresql":
+                _insert_and_move_head(batch, head)
+            else:
+                AuditEvent.objects.bulk_create(batch)
+                head.save(update_fields=["seq", "hash"])
     return events
+
+
+def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
+    """PostgreSQL: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names)
+        f"VALUES {', '.join([row] * len(batch))} RETURNING id) "
+        f"UPDATE {quote(ChainHead._meta.db_table)} SET seq = %s, hash = %s WHERE chain = %s "
+        "RETURNING (SELECT array_agg(id ORDER BY id) FROM ins)"
+    )
+    params: list[Any] = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
+    params += [head.seq, head.hash, head.chain]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    ids = found[0] if found else None
+    if not ids or len(ids) != len(batch):
+        raise RuntimeError(f"audit chain {head.chain}: the head did not move with its events")
+    for event, pk in zip(batch, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 @dataclass

@@ -14,7 +14,7 @@ Timed:
   one step sent (the last verification of a case, which concludes the join).
 - ``case_list_html_<N>`` / ``case_list_api_<N>``: the caseworker's case list (``/cases/``,
   ``/api/v1/cases/``; first page of 50, county scope) with N cases in the table, milliseconds
-  (median of 20, caches warm); floor: a minimal authenticated Django view running the bare page
+  (median of 30 interleaved rounds, caches warm); floor: a minimal authenticated Django view running the bare page
   SQL (the "Django floor"); ``bare_ratio`` against the bare SQL alone; ``statements`` per request.
 
 ``LAUREL_BENCH_CASES_ONLY=workflow`` or ``list`` runs one half.
@@ -167,13 +167,9 @@ def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
     # Statements of one step: a first verification, and the last one of a case (the join concludes).
     counts = [_statements(lambda pk=pk, c=c: step(pk, c))[1] for pk, c in probe]
     log(f"workflow: statements per step {counts} (first verification {counts[0]}, last {counts[-1]})")
-    started = time.perf_counter()
-    for pk, client in tasks:
-        step(pk, client)
-    steps_per_s = len(tasks) / (time.perf_counter() - started)
-
-    # Floor: per step, two bare transactions: claim (lock the task row, set its owner) and complete
-    # (lock the case, a django-fsm-2 transition, save), on fresh submitted cases.
+    # Floor: per step, two bare transactions: claim (a conditional UPDATE of the task row) and complete
+    # (lock the case, a django-fsm-2 transition, save), on fresh submitted cases. Timed in turns with
+    # the steps, so that a shared machine's changing load weighs on both alike.
     fresh = [
         actions.do_file_case(
             Subject.objects.get(pk=subject_ids[i % len(subject_ids)]),
@@ -191,15 +187,25 @@ def bench_workflow_step(people: dict, subject_ids: list[int]) -> None:
     )
     pairs = [(c.pk, intakes[c.process_id]) for c in fresh]
     floor_user = people["bench_caseworker"].pk
-    started = time.perf_counter()
-    for case_pk, task_pk in pairs:
+
+    def floor_step(case_pk: int, task_pk: int) -> None:
         with transaction.atomic():
             Task.objects.filter(pk=task_pk, owner__isnull=True).update(owner_id=floor_user, status="ASSIGNED")
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=case_pk)
             case.start_verification()
             case.save()
-    floor = len(pairs) / (time.perf_counter() - started)
+
+    product_s = floor_s = 0.0
+    for (pk, client), (case_pk, task_pk) in zip(tasks, pairs, strict=True):
+        started = time.perf_counter()
+        step(pk, client)
+        product_s += time.perf_counter() - started
+        started = time.perf_counter()
+        floor_step(case_pk, task_pk)
+        floor_s += time.perf_counter() - started
+    steps_per_s = len(tasks) / product_s
+    floor = len(pairs) / floor_s
     # Steps per second: the floor is the faster one, so the ratio reported is floor / value.
     print(
         f"BENCH name=case_workflow_step value={steps_per_s:.3f} unit=steps/s floor={floor:.3f} "
@@ -293,14 +299,18 @@ def _floor_urls() -> Any:
     return module
 
 
-def _median_ms(fn: Any, n: int = 20) -> float:
-    fn()  # warm
-    samples = []
+def _medians_ms(fns: dict[str, Any], n: int = 30) -> dict[str, float]:
+    """Median milliseconds of each function, measured in interleaved rounds (a shared machine's load
+    changes under a run: interleaving keeps the ratios between them fair)."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()  # warm
     for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def bench_case_list(people: dict, subject_ids: list[int]) -> None:
@@ -329,10 +339,15 @@ def bench_case_list(people: dict, subject_ids: list[int]) -> None:
                 cursor.fetchall()
 
         with override_settings(ROOT_URLCONF=_floor_urls()):
-            html_ms = _median_ms(lambda: get("/cases/"))
-            api_ms = _median_ms(lambda: get("/api/v1/cases/"))
-            django_ms = _median_ms(lambda: get("/bench-floor/"))
-            bare_ms = _median_ms(bare)
+            ms = _medians_ms(
+                {
+                    "html": lambda: get("/cases/"),
+                    "api": lambda: get("/api/v1/cases/"),
+                    "django": lambda: get("/bench-floor/"),
+                    "bare": bare,
+                }
+            )
+            html_ms, api_ms, django_ms, bare_ms = ms["html"], ms["api"], ms["django"], ms["bare"]
             html_n = _statements(lambda: get("/cases/"))[1]
             api_n = _statements(lambda: get("/api/v1/cases/"))[1]
             floor_n = _statements(lambda: get("/bench-floor/"))[1]

@@ -301,12 +301,20 @@ ROW_FIELDS = (
 )
 
 
+# What a page's list row carries besides (``cases.views.case_list``).
+PAGE_ROW_FIELDS = (*ROW_FIELDS, "paused_at", "division__name")
+
+
 class ListRow(dict[str, Any]):
     """A list row as a dictionary that also answers ``row.pk`` and ``row.created_at`` (what a cursor reads)."""
 
     @property
     def pk(self) -> Any:
         return self["id"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.get("status") in OPEN_STATUSES
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -321,9 +329,9 @@ class _ListRowIterable(ValuesIterable):
             yield ListRow(row)
 
 
-def as_rows(qs: QuerySet[Case]) -> QuerySet[Any]:
-    """``qs`` (a :func:`case_list`) read as :class:`ListRow` dictionaries of :data:`ROW_FIELDS`."""
-    rows = qs.values(*ROW_FIELDS)
+def as_rows(qs: QuerySet[Case], fields: tuple[str, ...] = ROW_FIELDS) -> QuerySet[Any]:
+    """``qs`` (a :func:`case_list`) read as :class:`ListRow` dictionaries of ``fields``."""
+    rows = qs.values(*fields)
     rows._iterable_class = _ListRowIterable
     return rows
 

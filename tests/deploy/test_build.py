@@ -124,6 +124,8 @@ def test_the_readme_production_steps_serve_chinese_pages_and_static_files_throug
         "LAUREL_PUBLIC_BASE_URL": "https://laurel.test.invalid",
         "LAUREL_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
+        # Two web processes share one cache (check --deploy warns otherwise); the CI's cache database.
+        "LAUREL_CACHE_URL": "redis://127.0.0.1:6379/6",
     }
     steps = readme_production_steps((tree / "README.md").read_text(encoding="utf-8"))
     built = subprocess.run(
