@@ -22,8 +22,8 @@ import secrets
 import statistics
 import sys
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(s) for s in os.environ.get("LAUREL_BENCH_CASES_SIZES", "100000,1000000").split(",") if s.strip()]
