@@ -359,6 +359,45 @@ def bench_case_list(people: dict, subject_ids: list[int]) -> None:
                 f"bare_ratio={value / bare_ms:.1f} {extra}",
                 flush=True,
             )
+        bench_case_list_depth(client, rows)
+
+
+def bench_case_list_depth(client: Any, rows: int) -> None:
+    """The page at 90 % depth of the county's list (the row-value keyset predicate, an index
+    condition), against the same page's bare SQL."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at, id FROM cases_case WHERE county_code = %s ORDER BY created_at DESC, id DESC "
+            "OFFSET %s LIMIT 1",
+            [COUNTY, int(rows * 0.9)],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return
+    stamp, pk = found
+    cursor_text = f"{stamp.isoformat()}|{pk}"
+    client.get("/cases/", {"after": cursor_text})  # warm
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        response = client.get("/cases/", {"after": cursor_text})
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    floor_samples = []
+    with connection.cursor() as cursor:
+        for _ in range(20):
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
+                "WHERE c.county_code = %s AND (c.created_at, c.id) < (%s, %s) "
+                "ORDER BY c.created_at DESC, c.id DESC LIMIT 51",
+                [COUNTY, stamp, pk],
+            )
+            cursor.fetchall()
+            floor_samples.append((time.perf_counter() - started) * 1000)
+    bench(f"case_list_depth90_{rows}", statistics.median(samples), "ms", statistics.median(floor_samples))
 
 
 def main() -> int:

@@ -134,6 +134,12 @@ SORTS = {
     "waiting": ("created", "id"),  # oldest first: longest waiting
     "due": ("process__case__due_at", "id"),
 }
+# The same orders for paging the inbox pages along the keyset. "waiting" reads the index
+# (owner_id, created, id) on viewflow's task table (migration 0005); "due" follows the case.
+TASK_SORTS: dict[str, Sort] = {
+    "waiting": Sort("waiting", "created"),
+    "due": Sort("due", "process__case__due_at", nullable=True),
+}
 
 
 def my_tasks(user: Any, *, sort: str = "waiting") -> QuerySet[Task]:

@@ -26,7 +26,7 @@ from accounts.actions import do_remember_list, remembered_list
 from accounts.models import User
 from audit.log import common_division, record
 from core import labels
-from core.keyset import BadCursor
+from core.keyset import BadCursor, paginate
 from core.pages import apply_errors, domain_errors_as_pages
 from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
 from jurisdictions import scope
@@ -258,16 +258,34 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         which = "mine"
         tasks = queries.my_tasks(request.user, sort=sort)
+    order = queries.TASK_SORTS.get(sort, queries.TASK_SORTS["waiting"])
+    try:
+        page = paginate(
+            tasks, order, after=request.GET.get("after", ""), before=request.GET.get("before", ""), size=PAGE_SIZE
+        )
+    except BadCursor:
+        page = paginate(tasks, order, size=PAGE_SIZE)
     rows = []
     flag = sla.flagger()
-    for task in tasks[:200]:
+    for task in page.rows:
         case = task.process.case
         rows.append({"task": task, "case": case, "label": nodes.label(task.flow_task.name), "flag": flag(case)})
     supervising = bool(scope.codes_with(request.user, SUPERVISE))
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "cases/inbox.html",
-        {"rows": rows, "scope": which, "sort": sort, "supervising": supervising, "filter_form": filter_form},
+        {
+            "rows": rows,
+            "scope": which,
+            "sort": sort,
+            "supervising": supervising,
+            "filter_form": filter_form,
+            "page": page,
+            "params": query.urlencode(),
+        },
     )
 
 

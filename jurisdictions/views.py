@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import actions as account_actions
 from core.errors import Forbidden
+from core.keyset import BadCursor, Sort, paginate
 from core.pages import apply_errors, domain_errors_as_pages
 
 from . import actions, forms, queries, scope
@@ -51,6 +52,11 @@ def _require_staff_administrator(user: Any) -> None:
         raise Forbidden(_("Only system and security administrators manage staff."))
 
 
+# Staff by username, paged along the keyset (the accounts' unique username index), never by OFFSET.
+STAFF_ORDER = Sort("username", "username")
+STAFF_PAGE_SIZE = 50
+
+
 @login_required
 @domain_errors_as_pages
 def staff_list(request: HttpRequest) -> HttpResponse:
@@ -60,13 +66,18 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     staff = queries.staff_for(
         user, search=params.get("q", ""), division=params.get("division", ""), active=params.get("active", "")
     )
-    paginator = Paginator(staff, 50)
-    page = paginator.get_page(params.get("page"))
+    try:
+        page = paginate(
+            staff, STAFF_ORDER, after=params.get("after", ""), before=params.get("before", ""), size=STAFF_PAGE_SIZE
+        )
+    except BadCursor:
+        page = paginate(staff, STAFF_ORDER, size=STAFF_PAGE_SIZE)
     return render(
         request,
         "jurisdictions/staff_list.html",
         {
             "page": page,
+            "query": urlencode({k: params.get(k, "") for k in ("q", "division", "active")}),
             "q": params.get("q", ""),
             "active": params.get("active", ""),
             "division_filter": params.get("division", ""),

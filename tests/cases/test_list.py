@@ -293,3 +293,39 @@ def test_on_postgresql_each_sort_reads_its_index_with_the_row_comparison(
         sort, "case_county_due_idx"
     ), plan
     assert "ROW(" in scan.group(2) and "county_code" in scan.group(2), plan
+
+
+# --- the inbox ---------------------------------------------------------------------------------
+
+
+def task_cases_on(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/cases/\d+/">([^<]+)</a></td>', html)
+
+
+@pytest.mark.parametrize("sort", ["waiting", "due"])
+def test_the_team_queue_pages_forwards_and_back_in_its_order(
+    client: Any, caseworker: User, cases: list[Case], sort: str, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("cases.views.PAGE_SIZE", 4)
+    logged_in(client, caseworker)
+    first = client.get("/cases/inbox/", {"scope": "queue", "sort": sort}).content.decode()
+    assert link(first, "page-previous") is None
+    second = client.get("/cases/inbox/" + str(link(first, "page-next"))).content.decode()
+    assert link(second, "page-next") is None
+    wanted = (
+        [c.number for c in cases]  # intake tasks created in filing order
+        if sort == "waiting"
+        else expected_numbers(cases, "due")
+    )
+    assert task_cases_on(first) + task_cases_on(second) == wanted
+    back = client.get("/cases/inbox/" + str(link(second, "page-previous"))).content.decode()
+    assert task_cases_on(back) == task_cases_on(first)
+
+
+def test_another_countys_queue_shows_none_of_these_tasks(
+    client: Any, caseworker_b: User, cases: list[Case], other_county_case: Case
+) -> None:
+    logged_in(client, caseworker_b)
+    for sort in ("waiting", "due"):
+        html = client.get("/cases/inbox/", {"scope": "queue", "sort": sort}).content.decode()
+        assert task_cases_on(html) == [other_county_case.number]

@@ -43,8 +43,9 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def test_the_case_list_is_declared_as_the_paginated_object_it_returns(schema: dict[str, Any]) -> None:
     declared = schema["paths"]["/api/v1/cases/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     page = resolve(schema, declared)
-    assert page["type"] == "object" and set(page["properties"]) == {"results", "next"}
+    assert page["type"] == "object" and set(page["properties"]) == {"results", "next", "previous"}
     assert page["properties"]["next"].get("nullable") is True
+    assert page["properties"]["previous"].get("nullable") is True
 
 
 def test_every_operation_declares_its_error_statuses(schema: dict[str, Any]) -> None:

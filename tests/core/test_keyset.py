@@ -149,3 +149,27 @@ def test_on_postgresql_the_row_comparison_is_an_index_condition(users: list[User
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "Index Cond: (ROW(date_joined, id) < ROW(" in plan, plan
     assert "Filter" not in plan, plan
+
+
+def test_an_exact_total_counts_live_and_a_cached_one_is_reused(users: list[User]) -> None:
+    from django.core.cache import cache
+
+    from core.keyset import Total, total
+
+    cache.clear()
+    assert total(User.objects.all(), exact=True) == Total(11, True)
+    assert total(User.objects.all(), exact=False, key=("k",)) == Total(11, False)
+    User.objects.create(username="late")
+    assert total(User.objects.all(), exact=True) == Total(12, True)
+    assert total(User.objects.all(), exact=False, key=("k",)) == Total(11, False)  # counted within the TTL
+    assert total(User.objects.all(), exact=False, key=("other",)) == Total(12, False)
+
+
+def test_an_exact_total_past_its_cap_becomes_the_cached_count(users: list[User]) -> None:
+    from django.core.cache import cache
+
+    from core.keyset import Total, total
+
+    cache.clear()
+    assert total(User.objects.all(), exact=True, key=("capped",), cap=5) == Total(11, False)
+    assert total(User.objects.filter(username__in=["u01", "u02"]), exact=True, cap=5) == Total(2, True)

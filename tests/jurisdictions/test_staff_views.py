@@ -162,3 +162,28 @@ def test_ending_the_last_security_administrator_is_refused_on_the_page_in_chines
     response = web_as(ministry).post(f"/staff/memberships/{mine.pk}/end/")
     assert response.status_code == 409 and "最后一名安全管理员" in response.content.decode()
     assert Membership.objects.get(pk=mine.pk).ends_on is None
+
+
+def test_the_staff_list_pages_by_username_both_ways_without_offset(
+    web_as: Web, sysadmin_a: Any, placed: Callable[..., User], monkeypatch: Any
+) -> None:
+    for n in range(5):
+        placed(f"staff{n}", "caseworker", COUNTY_A)
+    monkeypatch.setattr("jurisdictions.views.STAFF_PAGE_SIZE", 2)
+    web = web_as(sysadmin_a)
+
+    def names(html: str) -> list[str]:
+        return re.findall(r"<td data-raw>([^<]+)</td>", html)
+
+    def link(html: str, anchor: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)"[^>]*id="{anchor}"', html)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    pages = [web.get("/staff/").content.decode()]
+    while following := link(pages[-1], "page-next"):
+        pages.append(web.get("/staff/" + following).content.decode())
+    seen = [name for html in pages for name in names(html)]
+    assert seen == sorted(seen) and {f"staff{n}" for n in range(5)} <= set(seen)
+    assert "page=" not in "".join(pages)
+    back = web.get("/staff/" + str(link(pages[-1], "page-previous"))).content.decode()
+    assert names(back) == names(pages[-2])
