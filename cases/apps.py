@@ -27,3 +27,8 @@ class CasesConfig(AppConfig):
         from . import letters
 
         letters.register()
+
+        # The workbench's panels, the person's page's cases and the quick search (core.panels).
+        from . import workbench
+
+        workbench.register()

@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.file_case, name="file"),
+    path("new/person/", views.choose_subject, name="choose_subject"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/assign/", views.bulk_assign, name="bulk_assign"),
     path("shared/", views.shared_list, name="shared"),

@@ -28,3 +28,8 @@ class SubjectsConfig(AppConfig):
         register_periodic(
             PeriodicJob("sweep_imports", "subjects.tasks.sweep_imports", every=datetime.timedelta(minutes=5))
         )
+
+        # The workbench's quick search finds people (core.panels).
+        from . import workbench
+
+        workbench.register()

@@ -63,3 +63,11 @@ def benefit_label(value: str) -> Any:
         return BenefitType(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def person_visible_to(case: Any, user: Any) -> bool:
+    """Whether ``user`` may open the case's person (not when the case is only shared with them)."""
+    from jurisdictions import scope
+
+    return scope.can_see(user, case.subject.division_id)
