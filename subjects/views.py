@@ -226,6 +226,18 @@ def _label(name: str) -> str:
     return capfirst(str(getattr(field, "verbose_name", name)))
 
 
+def _day(entry: dict[str, Any]) -> str:
+    """The local calendar day of a provenance entry's moment (stored as an ISO timestamp)."""
+    raw = str(entry.get("at", ""))
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        return raw[:10]
+    if timezone.is_naive(moment):
+        return moment.date().isoformat()
+    return timezone.localtime(moment).date().isoformat()
+
+
 def provenance_line(subject: Subject, names: list[str]) -> list[dict[str, Any]]:
     """Where a group's values came from: one entry per distinct (source, reference, day), with the
     fields it covers when the group has more than one source."""
@@ -236,11 +248,7 @@ def provenance_line(subject: Subject, names: list[str]) -> list[dict[str, Any]]:
         entry = subject.provenance_of("serviceman" if name == "serviceman_id_number" else name)
         if not entry:
             continue
-        key = (
-            str(labels.get(entry.get("source", ""), entry.get("source", ""))),
-            entry.get("ref", ""),
-            entry.get("at", "")[:10],
-        )
+        key = (str(labels.get(entry.get("source", ""), entry.get("source", ""))), entry.get("ref", ""), _day(entry))
         groups.setdefault(key, []).append(_label(name))
     several = len(groups) > 1
     return [
