@@ -112,3 +112,12 @@ def test_no_new_case_button_for_who_may_not_file_and_no_person_page_for_an_outsi
     outsider: Any = client_for(caseworker_b)
     assert outsider.get(reverse("subjects:detail", args=[subject.pk])).status_code == 404
     assert outsider.get(reverse("cases:file"), {"subject": subject.pk}).status_code == 404
+
+
+def test_the_case_page_names_proposed_corrections_by_the_persons_field_labels(
+    caseworker: User, file_case: Callable[..., Case]
+) -> None:
+    case = file_case("data_correction")  # proposes phone=13800138000
+    page = client_for(caseworker).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "联系电话 → 13800138000" in page
+    assert "phone →" not in page
