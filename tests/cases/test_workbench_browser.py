@@ -57,11 +57,7 @@ def office(make_user: Any) -> dict[str, Any]:
 def page_as(browser: Any, user: Any, base: str) -> Any:  # noqa: F811
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     context.add_cookies([session_cookie(user, base)])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.console_errors = errors
-    return page
+    return context.new_page()
 
 
 def shot(page: Any, name: str) -> None:
