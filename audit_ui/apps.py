@@ -7,3 +7,9 @@ class AuditUiConfig(AppConfig):
 
     name = "audit_ui"
     verbose_name = _("Audit workspace")
+
+    def ready(self) -> None:
+        # The auditor's workbench panel (core.panels).
+        from . import workbench
+
+        workbench.register()

@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "subject.benefit_added": _("Benefit added"),
     "subject.benefit_ended": _("Benefit ended"),
     "subject.id_revealed": _("ID number revealed"),
+    "subject.looked_up": _("Person looked up by full ID number"),
     "subject.exported": _("People exported"),
     "subject.import_opened": _("Import started"),
     "subject.import_batch": _("People imported"),

@@ -58,3 +58,7 @@ class CasesConfig(AppConfig):
         from .notify import task_saved
 
         post_save.connect(task_saved, sender=Task, dispatch_uid="laurel_case_task_created")
+        # The workbench's panels, the person's page's cases and the quick search (core.panels).
+        from . import workbench
+
+        workbench.register()

@@ -349,6 +349,18 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Document (PDF, JPEG or PNG)"))
 
 
+class ChooseSubjectForm(forms.Form):
+    """Whom a new case is about: a name (listed by GET) or a full ID number (posted, never in a URL)."""
+
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=64, required=False)
+    id_number = forms.CharField(
+        label=_("Full ID number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *Status.choices], required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All")), *Kind.choices], required=False)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,10 +112,10 @@ def access_attachment(user: Any, attachment_id: Any) -> Attachment:
 # --- lists -----------------------------------------------------------------------------------
 
 
-def _workable_q(user: Any) -> Q:
-    """Tasks of nodes the user may work on, in the part of the tree where they may."""
+def _workable_q(user: Any, among: Iterable[str] = HUMAN_NODES) -> Q:
+    """Tasks of nodes (``among`` the human steps) the user may work on, in the part of the tree where they may."""
     q = Q(pk__in=[])
-    for node in HUMAN_NODES:
+    for node in among:
         codename = nodes.codename_for(node)
         if scope.codes_with(user, codename):
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
@@ -361,7 +361,8 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
     if filters.overdue:
         qs = qs.filter(due_at__lt=timezone.now(), paused_at__isnull=True, status__in=OPEN_STATUSES)
     if filters.township:
-        qs = qs.filter(division_id=filters.township)
+        # A township, or a whole county (the supervisor's overdue counts link to one county's list).
+        qs = qs.filter(Q(division_id=filters.township) | Q(county_code=filters.township))
     if filters.assignee:
         qs = qs.filter(
             process__task__owner__username=filters.assignee,

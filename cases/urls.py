@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("export.<str:fmt>", views.case_export, name="export"),
     path("new/", views.file_case, name="file"),
+    path("new/person/", views.choose_subject, name="choose_subject"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/assign/", views.bulk_assign, name="bulk_assign"),
     path("shared/", views.shared_list, name="shared"),

@@ -19,7 +19,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import do_remember_list, remembered_list
@@ -318,6 +320,40 @@ def _url(name: str, *args: Any) -> str:
 
 
 # --- filing -----------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("id_number")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose_subject(request: HttpRequest) -> HttpResponse:
+    """ "New case" from the case list or the workbench: first find the person (by name, or by full ID
+    number sent by POST and matched through the blind index, the look-up recorded)."""
+    from subjects import queries as subject_queries
+    from subjects.actions import do_record_id_lookup
+
+    if not scope.codes_with(request.user, HANDLE_CASES):
+        raise PermissionDenied(_("Only a caseworker can file a case."))
+    form = forms.ChooseSubjectForm(request.POST if request.method == "POST" else (request.GET or None))
+    people: list[Any] = []
+    by_id = False
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        found = subject_queries.subjects_for(request.user).none()
+        if request.method == "POST" and data["id_number"].strip():
+            by_id = True
+            found = subject_queries.lookup(request.user, data["id_number"])
+        elif data["name"].strip():
+            found = subject_queries.search(request.user, name=data["name"])
+        people = list(found.select_related("division").order_by("name", "id")[:PAGE_SIZE])
+        if by_id:
+            do_record_id_lookup(people, actor=request.user, where="file_case")
+    handle = {p.pk for p in people if scope.has_perm_at(request.user, HANDLE_CASES, p.division_id)}
+    return render(
+        request,
+        "cases/choose_subject.html",
+        {"form": form, "people": people, "may_file": handle, "by_id": by_id, "searched": form.is_bound},
+    )
 
 
 @login_required

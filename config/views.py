@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core import panels
 from jurisdictions.scope import ancestors_of
 
 
@@ -25,8 +29,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+class QuickSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Case number, name or full ID number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+@sensitive_post_parameters("q")
 @login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
+    """The workbench (工作台): the panels the apps register for the user's roles (``core.panels``).
+
+    The quick search is posted (a full ID number never appears in a URL, a log or the history);
+    its results are the sections the apps register for ``core.panels.SEARCH``.
+    """
+    form = QuickSearchForm(request.POST if request.method == "POST" else None)
+    results = []
+    searched = form.is_bound and form.is_valid()
+    if searched:
+        results = panels.render(panels.SEARCH, request, term=form.cleaned_data["q"])
+        form = QuickSearchForm()  # the term (perhaps a full ID number) is not echoed into the page
     memberships = list(request.user.memberships.select_related("division"))  # type: ignore[union-attr]
     divisions = ancestors_of(m.division_id for m in memberships)
     rows = [
@@ -36,7 +62,19 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for m in memberships
     ]
-    return render(request, "home.html", {"rows": rows, "roles": {m.role for m in memberships}})
+    return render(
+        request,
+        "home.html",
+        {
+            "rows": rows,
+            "roles": {m.role for m in memberships},
+            "form": form,
+            "searched": searched,
+            "results": results,
+            "actions": panels.render(panels.WORKBENCH_ACTIONS, request),
+            "panels": [] if results else panels.render(panels.WORKBENCH, request),
+        },
+    )
 
 
 # Elder-friendly mode (适老化): large text and high contrast, for anyone, signed in or not. It is

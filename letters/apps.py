@@ -16,3 +16,8 @@ class LettersConfig(AppConfig):
         register_periodic(
             PeriodicJob("requeue_letters", "letters.tasks.requeue_pending", every=datetime.timedelta(minutes=10))
         )
+
+        # The person's letters on their page (core.panels).
+        from . import workbench
+
+        workbench.register()

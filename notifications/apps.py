@@ -39,3 +39,8 @@ class NotificationsConfig(AppConfig):
         register_periodic(
             PeriodicJob("prune_scheduled_runs", "notifications.tasks.prune_scheduled_runs", daily_at=datetime.time(3))
         )
+
+        # The workbench's unread notifications (core.panels).
+        from . import workbench
+
+        workbench.register()

@@ -37,3 +37,8 @@ class SubjectsConfig(AppConfig):
                 "compact_subject_counts", "subjects.tasks.compact_subject_counts", every=datetime.timedelta(minutes=10)
             )
         )
+
+        # The workbench's quick search finds people (core.panels).
+        from . import workbench
+
+        workbench.register()

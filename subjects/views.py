@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.actions import do_remember_list, remembered_list
 from audit.log import common_division, record
 from audit.models import AuditEvent
+from core import panels
 from core.keyset import BadCursor, paginate
 from core.pages import apply_errors
 from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
@@ -31,7 +34,7 @@ from jurisdictions.perms import VIEW
 from . import queries
 from .actions import AlreadyRegistered, do_add_benefit, do_register_subject, do_reveal_id_number, do_update_subject
 from .forms import HANDLE, BenefitForm, RevealForm, SearchForm, SubjectForm, sections_of
-from .models import TRACKED_FIELDS, Provenance, Subject
+from .models import BenefitStatus, Provenance, Subject
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -201,6 +204,7 @@ HISTORY_LABELS = {
     "subject.benefit_added": gettext_lazy("Benefit added"),
     "subject.benefit_ended": gettext_lazy("Benefit ended"),
     "subject.id_revealed": gettext_lazy("ID number revealed"),
+    "subject.looked_up": gettext_lazy("Person looked up by full ID number"),
     "subject.generated": gettext_lazy("Synthetic people generated"),
     "subject.import_batch": gettext_lazy("People imported"),
     "subject.merged": gettext_lazy("Duplicate record merged into this one"),
@@ -208,37 +212,121 @@ HISTORY_LABELS = {
 }
 
 
-def _provenance_rows(subject: Subject) -> dict[str, dict[str, Any]]:
+# The person's page, in groups; each group's provenance is shown once, on one line.
+DETAIL_SECTIONS = [
+    (
+        "identity",
+        gettext_lazy("Basic information"),
+        [
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "political_affiliation",
+            "category",
+            "status",
+        ],
+    ),
+    ("contact", gettext_lazy("Household registration and contact"), ["division", "hukou_address", "phone"]),
+    (
+        "service",
+        gettext_lazy("Service record"),
+        ["service_start", "service_end", "rank_class", "service_unit", "service_number"],
+    ),
+    (
+        "living",
+        gettext_lazy("Living conditions"),
+        ["resettlement", "employment", "employer", "owns_home", "housing_tenure", "floor_area"],
+    ),
+    ("grievances", gettext_lazy("Grievances"), ["grievances"]),
+    ("family", gettext_lazy("Family of a serviceman"), ["serviceman_name", "serviceman_status", "relation"]),
+    (
+        "confirmation",
+        gettext_lazy("Signature confirmation"),
+        ["confirmed_by", "confirmed_at", "confirmation_method", "collection_point"],
+    ),
+]
+
+
+def age_on(birth_date: datetime.date, today: datetime.date) -> int:
+    """Completed years of age on ``today``."""
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def _value(subject: Subject, name: str) -> Any:
+    if name == "id_number":
+        return subject.id_number_masked
+    if name in ("division", "collection_point"):
+        division = getattr(subject, name)
+        return division.name if division is not None else None
+    display = getattr(subject, f"get_{name}_display", None)
+    return display() if display else getattr(subject, name)
+
+
+# Labels that read better on the person's page than the model's own.
+DETAIL_LABELS = {"division": gettext_lazy("Household registration")}
+
+
+def _label(name: str) -> str:
+    if name in DETAIL_LABELS:
+        return str(DETAIL_LABELS[name])
+    field = Subject._meta.get_field("id_number_masked" if name == "id_number" else name)
+    return capfirst(str(getattr(field, "verbose_name", name)))
+
+
+def _day(entry: dict[str, Any]) -> str:
+    """The local calendar day of a provenance entry's moment (stored as an ISO timestamp)."""
+    raw = str(entry.get("at", ""))
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        return raw[:10]
+    if timezone.is_naive(moment):
+        return moment.date().isoformat()
+    return timezone.localtime(moment).date().isoformat()
+
+
+def provenance_line(subject: Subject, names: list[str]) -> list[dict[str, Any]]:
+    """Where a group's values came from: one entry per distinct (source, reference, day), with the
+    fields it covers when the group has more than one source."""
     labels = dict(Provenance.choices)
-    rows = {}
-    for field in TRACKED_FIELDS:
-        entry = subject.provenance_of(field)
-        if entry:
-            rows[field] = {**entry, "source": labels.get(entry.get("source", ""), entry.get("source", ""))}
-    return rows
+    filled = [n for n in names if _value(subject, n) not in (None, "")] or names
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for name in filled:
+        entry = subject.provenance_of("serviceman" if name == "serviceman_id_number" else name)
+        if not entry:
+            continue
+        key = (str(labels.get(entry.get("source", ""), entry.get("source", ""))), entry.get("ref", ""), _day(entry))
+        groups.setdefault(key, []).append(_label(name))
+    several = len(groups) > 1
+    return [
+        {"source": source, "ref": ref, "day": day, "fields": fields if several else []}
+        for (source, ref, day), fields in groups.items()
+    ]
+
+
+def _sections(subject: Subject) -> list[dict[str, Any]]:
+    sections = []
+    for key, title, names in DETAIL_SECTIONS:
+        rows = [{"name": n, "label": _label(n), "value": _value(subject, n)} for n in names]
+        if key == "identity":
+            age = age_on(subject.birth_date, timezone.localdate())
+            rows.insert(4, {"name": "age", "label": _("Age"), "value": _("%(years)d years") % {"years": age}})
+        if key == "family" and not subject.is_family and all(r["value"] in (None, "") for r in rows):
+            continue
+        sections.append({"key": key, "title": title, "rows": rows, "provenance": provenance_line(subject, names)})
+    return sections
 
 
 @login_required
 @never_cache
 def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
     subject = queries.access_subject(request.user, subject_id)
-    provenance = _provenance_rows(subject)
-    sections = []
-    form = SubjectForm(instance=subject, user=request.user)
-    for title, fields in sections_of(form):
-        rows = []
-        for bound in fields:
-            name = bound.name
-            if name in ("source", "serviceman_id_number"):
-                continue
-            if name == "id_number":
-                value: Any = subject.id_number_masked
-            else:
-                display = getattr(subject, f"get_{name}_display", None)
-                value = display() if display else getattr(subject, name)
-            rows.append({"name": name, "label": bound.label, "value": value, "provenance": provenance.get(name)})
-        sections.append((title, rows))
-    field_labels = {bound.name: str(bound.label) for bound in form}
+    field_labels = {
+        f.name: capfirst(str(f.verbose_name)) for f in Subject._meta.get_fields() if hasattr(f, "verbose_name")
+    }
+    field_labels["id_number"] = _label("id_number")
     history = [
         {
             "at": e.occurred_at,
@@ -255,19 +343,25 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
         .select_related("actor")
         .order_by("-id")[:50]
     ]
+    benefits = list(queries.benefits_of(subject))
+    sections = _sections(subject)
     return render(
         request,
         "subjects/detail.html",
         {
             "subject": subject,
-            "sections": sections,
-            "benefits": queries.benefits_of(subject),
+            "identity": sections[0],
+            "sections": sections[1:],
+            "current_benefits": [b for b in benefits if b.status != BenefitStatus.ENDED],
+            "ended_benefits": [b for b in benefits if b.status == BenefitStatus.ENDED],
             "related": queries.related_people(subject, request.user),
             "history": history,
             "field_history": queries.field_history(subject),
             "can_edit": scope.has_perm_at(request.user, HANDLE, subject.division_id),
             "can_reveal": queries.can_reveal(request.user, subject),
             "reveal_form": RevealForm(),
+            "actions": panels.render(panels.SUBJECT_ACTIONS, request, subject=subject),
+            "panels": panels.render(panels.SUBJECT, request, subject=subject),
         },
     )
 

@@ -92,3 +92,26 @@ def correction_rows(corrections: Any) -> list[tuple[Any, Any]]:
             shown = _("Yes") if value else _("No")
         rows.append((getattr(field, "verbose_name", name), shown))
     return rows
+
+
+@register.filter
+def person_visible_to(case: Any, user: Any) -> bool:
+    """Whether ``user`` may open the case's person (not when the case is only shared with them)."""
+    from jurisdictions import scope
+
+    return scope.can_see(user, case.subject.division_id)
+
+
+@register.filter
+def person_field_label(name: str) -> str:
+    """A person's field by its label ("phone" → 联系电话) in proposed corrections."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.text import capfirst
+
+    from subjects.models import Subject
+
+    try:
+        field = Subject._meta.get_field("id_number_masked" if name == "id_number" else name)
+    except FieldDoesNotExist:
+        return name
+    return str(capfirst(getattr(field, "verbose_name", name)))

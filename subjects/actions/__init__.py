@@ -476,3 +476,30 @@ def do_reveal_id_number(subject: Subject, *, actor: Actor, reason: str) -> str:
         data={"id_number": subject.id_number_masked, "reason": reveal.reason, "reveal": reveal.pk},
     )
     return number
+
+
+@transaction.atomic
+def do_record_id_lookup(found: list[Subject], *, actor: Actor, where: str) -> None:
+    """A search by full ID number: who looked up whom (masked) and from which page. Never the number.
+
+    One event per person found; a search that found nobody is recorded too, under the
+    searcher's home division (``accounts.homes``), so that auditors see fishing for numbers.
+    """
+    from accounts.homes import home_division
+
+    for subject in found:
+        record(
+            event_type="subject.looked_up",
+            actor=actor,
+            obj=subject,
+            data={"id_number": subject.id_number_masked, "where": where},
+        )
+    if not found:
+        staff = staff_or_none(actor)
+        record(
+            event_type="subject.looked_up",
+            actor=actor,
+            object_type="subjects.subject",
+            division_code=home_division(staff) if staff is not None else "",
+            data={"found": 0, "where": where},
+        )
