@@ -11,7 +11,9 @@ subjects"):
   cells that differ; empty cells never erase what is on file. The same file twice changes
   nothing (and a file whose SHA-256 was already imported from the same source is skipped).
 - Every rejected row is reported (row number, column, reason) in an error file; good rows
-  are written whatever happens to bad ones.
+  are written whatever happens to bad ones. The report is **streamed** (:class:`ErrorSink`):
+  each rejection is written to a spool file as it is found and only a count stays in memory,
+  so a file of a million bad rows costs no more memory than one of a thousand.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import TextChoices
 from django.utils import timezone, translation
@@ -308,6 +312,74 @@ class ParsedRow:
     values: dict[str, Any]
 
 
+_BOM = "\ufeff".encode()
+
+
+class ErrorSink:
+    """The error report, written as rejections come: CSV (UTF-8 with BOM) of row, column, value, reason.
+
+    Only the number of errors is kept in memory. ``path`` is a spool file that outlives the
+    process (a resumed import truncates it to ``offset``, the bytes committed with its last
+    chunk, and appends); without a path, an anonymous temporary file.
+    """
+
+    def __init__(self, path: Path | None = None, *, offset: int = 0, count: int = 0) -> None:
+        self.path = path
+        self.count = count
+        self._file: IO[bytes]
+        if path is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+            offset = 0
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._file = os.fdopen(fd, "r+b")
+        self._file.truncate(offset)
+        self._file.seek(offset)
+        if offset == 0:
+            self.count = 0
+            self._write([_("Row"), _("Column"), _("Value"), _("Reason")], bom=True)
+
+    def _write(self, cells: list[Any], *, bom: bool = False) -> None:
+        line = io.StringIO()
+        csv.writer(line).writerow(cells)
+        self._file.write((_BOM if bom else b"") + line.getvalue().encode("utf-8"))
+
+    def append(self, error: RowError) -> None:
+        self._write([error.row, safe_cell(error.column), safe_cell(error.value), safe_cell(error.reason)])
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def commit_point(self) -> int:
+        """Flush to disk and return the file's length: where a resumed run starts appending."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
+    def report(self) -> IO[bytes]:
+        """The whole report so far, from its beginning (for storing once the import is done)."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def close(self, *, delete: bool = False) -> None:
+        self._file.close()
+        if delete and self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+class _Muted(ErrorSink):
+    """A sink that writes nothing: re-reading rows a previous run already reported."""
+
+    def __init__(self) -> None:
+        self.path, self.count = None, 0
+
+    def append(self, error: RowError) -> None:
+        self.count += 1
+
+
 @dataclass
 class Counts:
     processed: int = 0
@@ -315,7 +387,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorSink = field(default_factory=ErrorSink)
 
 
 class RowReader:
@@ -325,12 +397,14 @@ class RowReader:
     rejected rows and their errors (the writer adds its own through :meth:`reject`).
     """
 
-    def __init__(self, source: str, *, scope_codes: list[str] | None, now: dt.datetime) -> None:
+    def __init__(
+        self, source: str, *, scope_codes: list[str] | None, now: dt.datetime, errors: ErrorSink | None = None
+    ) -> None:
         self.source = ImportSource(source)
         self.scope_codes = scope_codes
         self.now = now
         self.today = timezone.localdate(now)  # the users' calendar day (Asia/Shanghai), not UTC's
-        self.counts = Counts()
+        self.counts = Counts(errors=errors) if errors is not None else Counts()
         self.choices = _choice_lookup()
         self.divisions = dict(Division.objects.filter(level__gte=3).values_list("code", "level"))
         self.known_prefixes = ids._known_division_prefixes()
@@ -359,6 +433,22 @@ class RowReader:
                 chunk = []
         if chunk:
             yield len(chunk), self.check(chunk)
+
+    def skip(self, rows: Iterator[tuple[int, list[str] | None]], count: int) -> None:
+        """Read past the first ``count`` rows, which a previous run already wrote and reported.
+
+        They are checked again with their errors muted, only so that a later row repeating one
+        of them is still reported as the same person; the counts are left as they were.
+        """
+        counts, self.counts = self.counts, Counts(errors=_Muted())
+        try:
+            for _done in range(count):
+                item = next(rows, None)
+                if item is None:
+                    break
+                self._clean(*item)
+        finally:
+            self.counts = counts
 
     def check(self, chunk: list[tuple[int, list[str] | None]]) -> list[ParsedRow]:
         good: list[ParsedRow] = []
@@ -515,13 +605,3 @@ class RowReader:
             self.reject(number, column.key, _("This division is outside your jurisdiction."), code)
             return None
         return code
-
-
-def error_report(errors: list[RowError]) -> bytes:
-    """The rejected rows as CSV (UTF-8 with BOM): row, column, value, reason. Cells made formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
-    for error in errors:
-        writer.writerow([error.row, safe_cell(error.column), safe_cell(error.value), safe_cell(error.reason)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
