@@ -310,6 +310,7 @@ class ParsedRow:
     hmac: str
     number18: str
     values: dict[str, Any]
+    token: str = ""  # the encrypted number, when a parallel checker already made it
 
 
 _BOM = "\ufeff".encode()
@@ -370,6 +371,18 @@ class ErrorSink:
             self.path.unlink(missing_ok=True)
 
 
+class _Collected(ErrorSink):
+    """A chunk's errors kept in a list, in a checker process, to be sent back with its rows."""
+
+    def __init__(self) -> None:
+        self.path, self.count = None, 0
+        self.items: list[RowError] = []
+
+    def append(self, error: RowError) -> None:
+        self.items.append(error)
+        self.count += 1
+
+
 class _Muted(ErrorSink):
     """A sink that writes nothing: re-reading rows a previous run already reported."""
 
@@ -414,6 +427,10 @@ class RowReader:
         self._codes: dict[str, str] = {}
         self._plan: list[tuple[int, Column, str, bool]] = []
         self.estimated_rows = 0
+        # Whether _clean checks repeats itself (one process), or accept() does it in the parent
+        # after checker processes parsed the rows (the seen-set must be one for the whole file).
+        self.dedupe = True
+        self.dedupe_late = False
 
     def rows(self, path: Path) -> Iterator[tuple[int, list[str] | None]]:
         """Open ``path`` and map its header; raises :class:`core.readers.UnreadableFile` for unusable files."""
@@ -456,7 +473,50 @@ class RowReader:
             row = self._clean(number, cells)
             if row is not None:
                 good.append(row)
-        return good
+        return self.accept(good)
+
+    def parse(self, chunk: list[tuple[int, list[str] | None]]) -> tuple[list[ParsedRow], list[RowError], int]:
+        """The stateless part of :meth:`check`, run in a checker process: (good rows with their number
+        encrypted, errors, rejected count). The parent passes the good rows to :meth:`accept`."""
+        counts, self.counts = self.counts, Counts(errors=_Collected())
+        self.dedupe = False
+        try:
+            good = [row for number, cells in chunk if (row := self._clean(number, cells)) is not None]
+            collected = self.counts.errors
+            assert isinstance(collected, _Collected)
+            errors, rejected = collected.items, self.counts.rejected
+        finally:
+            self.counts, self.dedupe = counts, True
+        for row, token in zip(good, ids.encrypt_many(r.number18 for r in good), strict=True):
+            row.token = token
+        return good, errors, rejected
+
+    def take(self, errors: list[RowError], rejected: int) -> None:
+        """Record what a checker process rejected (into this run's streamed report)."""
+        for error in errors:
+            self.counts.errors.append(error)
+        self.counts.rejected += rejected
+
+    def accept(self, good: list[ParsedRow]) -> list[ParsedRow]:
+        """``good`` without the rows repeating a person seen earlier in the file (each reported)."""
+        if not self.dedupe_late:
+            return good
+        kept: list[ParsedRow] = []
+        for row in good:
+            key = int(row.hmac[:16], 16)
+            first = self.seen.get(key)
+            if first is not None:
+                self.reject(
+                    row.number,
+                    "id_number",
+                    _("The same person as row %(row)s of this file.") % {"row": first},
+                    row.number18,
+                )
+                self.counts.rejected += 1
+                continue
+            self.seen[key] = row.number
+            kept.append(row)
+        return kept
 
     def _map_header(self, header: list[str]) -> dict[int, Column]:
         by_header = {h: c for c in COLUMNS for h in c.headers}
@@ -538,6 +598,8 @@ class RowReader:
             self.counts.rejected += 1
             return None
         hmac_hex = self.indexer(info.number)
+        if not self.dedupe:
+            return ParsedRow(number, hmac_hex, info.number, values)
         key = int(hmac_hex[:16], 16)
         first = self.seen.get(key)
         if first is not None:

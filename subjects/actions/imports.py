@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
+import multiprocessing
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +59,7 @@ from subjects.importer import (
     Counts,
     ErrorSink,
     ParsedRow,
+    RowError,
     RowReader,
 )
 from subjects.models import DuplicateFlag, ImportBatch, ImportSource, ImportStatus, Subject
@@ -298,7 +302,10 @@ def _existing(hmacs: list[str]) -> dict[str, dict[str, Any]]:
 def _insert(run: ImportRun, rows: list[ParsedRow]) -> int:
     if not rows:
         return 0
-    tokens = ids.encrypt_many(r.number18 for r in rows)
+    missing = [r for r in rows if not r.token]  # made by the checker processes when there are some
+    for row, token in zip(missing, ids.encrypt_many(r.number18 for r in missing), strict=True):
+        row.token = token
+    tokens = [r.token for r in rows]
     user = run.user()
     fixed = {  # the same for every row: rendered once for COPY
         key: bulk.constant(value)
@@ -486,13 +493,60 @@ def _run(
         now=now,
         county_names=dict(Division.objects.filter(level=3).values_list("code", "name")),
     )
-    for read, good in reader.chunks(rows, size or settings.LAUREL_IMPORT_BATCH_SIZE):
+    chunk_size = size or settings.LAUREL_IMPORT_BATCH_SIZE
+    workers = settings.LAUREL_IMPORT_WORKERS
+    checked = _checked_in_parallel(reader, rows, chunk_size, workers) if workers else reader.chunks(rows, chunk_size)
+    for read, good in checked:
         do_import_rows(run, good, read=read)
         if progress:
             progress(read)
     done = do_finish_import_batch(batch, claim=claim, counts=reader.counts, actor=actor)
     reader.counts.errors.close(delete=True)  # stored with the batch now
     return done
+
+
+_CHECKER: RowReader | None = None  # the run's reader, inherited by the forked checker processes
+
+
+def _parse_chunk(chunk: list[tuple[int, list[str] | None]]) -> tuple[list[ParsedRow], list[RowError], int]:
+    assert _CHECKER is not None
+    return _CHECKER.parse(chunk)
+
+
+def _checked_in_parallel(
+    reader: RowReader, rows: Iterator[tuple[int, list[str] | None]], size: int, workers: int
+) -> Iterator[tuple[int, list[ParsedRow]]]:
+    """(rows read, good rows) per chunk, as :meth:`RowReader.chunks`, with the cells checked,
+    the numbers indexed and encrypted by ``workers`` forked processes.
+
+    Chunks are handed out in file order and taken back in file order, at most two per process
+    in flight (the file is never read ahead further). The parent keeps what must be one for
+    the whole file: the repeated-person check and the streamed error report. The processes
+    never touch the database (they inherit the reader with its lookup tables).
+    """
+    global _CHECKER
+    _CHECKER = reader
+    reader.dedupe_late = True
+    pending: deque[tuple[int, Any]] = deque()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        try:
+            chunk: list[tuple[int, list[str] | None]] = []
+            for item in itertools.chain(rows, [None]):
+                if item is not None:
+                    chunk.append(item)
+                    if len(chunk) < size:
+                        continue
+                if chunk:
+                    pending.append((len(chunk), pool.apply_async(_parse_chunk, (chunk,))))
+                    chunk = []
+                while pending and (len(pending) >= 2 * workers or item is None):
+                    read, result = pending.popleft()
+                    good, errors, rejected = result.get()
+                    reader.take(errors, rejected)
+                    yield read, reader.accept(good)
+        finally:
+            _CHECKER = None
+            reader.dedupe_late = False
 
 
 def error_spool(batch: ImportBatch) -> Path:
