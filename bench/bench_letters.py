@@ -13,7 +13,8 @@ one case, and N "return for correction" letters requested through ``do_request_l
   with the same single FontConfiguration and PDF/A-3b variant — the same rendering, none of
   the rest.
 
-Prints one ``BENCH`` line per figure (rate, peak RSS, CPU per letter) with the bare figure
+Prints one ``BENCH`` line per figure (rate, peak RSS, RSS after the warm-up
+letter and after the last, CPU per letter) with the bare figure
 as ``floor`` and ``ratio=value/floor``.
 """
 
@@ -58,6 +59,14 @@ def _django() -> None:
 
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _rss_mib() -> float:
+    """Resident memory now (not the peak): ``VmRSS`` from ``/proc/self/status``."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def setup(workdir: Path) -> None:
@@ -118,17 +127,23 @@ def child_letters(workdir: Path) -> dict[str, float]:
     from letters.tasks import render_letter
 
     letter_ids = json.loads((workdir / "ids.json").read_text())
+    render_letter.call(letter_ids[0])  # warm-up: fonts, templates, key (not timed)
+    rss_before = _rss_mib()
     start, cpu = time.perf_counter(), time.process_time()
-    for letter_id in letter_ids:
+    for letter_id in letter_ids[1:]:
         render_letter.call(letter_id)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    rss_after = _rss_mib()
+    timed = len(letter_ids) - 1
     issued = Letter.objects.filter(pk__in=letter_ids, status=Status.ISSUED)
     sizes = [size or 0 for size in issued.values_list("size", flat=True)]
     assert len(sizes) == len(letter_ids), "not every letter was issued"
     return {
-        "rate": len(letter_ids) / elapsed,
-        "cpu": cpu / len(letter_ids),
+        "rate": timed / elapsed,
+        "cpu": cpu / timed,
         "peak": _peak_mib(),
+        "rss_before": rss_before,
+        "rss_after": rss_after,
         "size": sum(sizes) / len(sizes) / 1024,
     }
 
@@ -140,12 +155,21 @@ def child_bare(workdir: Path) -> dict[str, float]:
     html = (workdir / "letter.html").read_text()
     count = len(json.loads((workdir / "ids.json").read_text()))
     config = FontConfiguration()
+    HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b")  # warm-up, as for the letters
+    rss_before = _rss_mib()
     size = 0
     start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(count):
+    for _ in range(count - 1):
         size = len(HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b"))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"rate": count / elapsed, "cpu": cpu / count, "peak": _peak_mib(), "size": size / 1024}
+    return {
+        "rate": (count - 1) / elapsed,
+        "cpu": cpu / (count - 1),
+        "peak": _peak_mib(),
+        "rss_before": rss_before,
+        "rss_after": _rss_mib(),
+        "size": size / 1024,
+    }
 
 
 def _run_child(kind: str, workdir: Path) -> dict[str, float]:
@@ -180,8 +204,15 @@ def main() -> None:
         value, floor = letters[key], bare[key]
         print(f"BENCH name={name} value={value:.3f} unit={unit} floor={floor:.3f} ratio={value / floor:.2f}")
 
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; letters {COUNT} (1 warm-up, not timed)")
+    print(
+        f"RSS letters {letters['rss_before']:.0f} -> {letters['rss_after']:.0f} MiB; "
+        f"bare WeasyPrint {bare['rss_before']:.0f} -> {bare['rss_after']:.0f} MiB"
+    )
     line(f"letters_per_second_per_worker_n{COUNT}", "rate", "letters/s")
     line(f"letter_peak_rss_n{COUNT}", "peak", "MiB")
+    line(f"letter_rss_before_n{COUNT}", "rss_before", "MiB")
+    line(f"letter_rss_after_n{COUNT}", "rss_after", "MiB")
     line("letter_cpu_seconds_each", "cpu", "s")
     line("letter_pdf_size", "size", "KiB")
 

@@ -16,8 +16,13 @@ Timed, per size N in ``LAUREL_BENCH_SUBJECTS_ROWS`` (default ``100000,1000000``)
   trailing blank line), so nothing may be skipped: every row is read, validated, looked up by
   blind index and compared, and nothing is written.
 
-The floor of each is a bare ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` of the same file into
-an unindexed table of text columns, in the same run: ``ratio`` is the import's rate over COPY's.
+Each import runs with 0, 1 and 2 checker processes (``LAUREL_BENCH_SUBJECTS_WORKERS``; 0 = all in
+the job's process, N = N forked processes parse, check and encrypt while the job writes).
+
+Two floors, measured in the same run: a bare ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` of the
+same file into an unindexed table of text columns (``subjects_import_<N>_workers<W>``), and the
+physical ceiling: ``COPY`` of the imported rows, already validated, encrypted and rendered, back
+into the emptied registry with all its indexes (``..._vs_indexed``; the goal is ≥ 0.5 of it).
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(s) for s in os.environ.get("LAUREL_BENCH_SUBJECTS_ROWS", "100000,1000000").split(",") if s.strip()]
+# Checker processes (LAUREL_IMPORT_WORKERS) to run the import with: 0 = all in one process.
+WORKERS = [int(s) for s in os.environ.get("LAUREL_BENCH_SUBJECTS_WORKERS", "0,1,2").split(",") if s.strip()]
+# Also time re-importing the same rows unchanged (LAUREL_BENCH_SUBJECTS_REIMPORT=0 to skip).
+REIMPORT = os.environ.get("LAUREL_BENCH_SUBJECTS_REIMPORT", "1") == "1"
 DATABASE_URL = os.environ.get(
     "LAUREL_BENCH_SUBJECTS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/laurel_bench_subjects"
 )
@@ -116,10 +125,37 @@ def copy_floor(path: Path) -> float:
     return rows / elapsed
 
 
-def run_import(path: Path) -> tuple[float, object]:
+def indexed_floor() -> float:
+    """Rows per second of COPY of the imported rows (already validated, encrypted, rendered) back
+    into the emptied, fully indexed registry: the physical ceiling of any import."""
+    import io
+
+    from django.db import connection
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.copy("COPY subjects_subject TO STDOUT") as copy:
+            for data in copy:
+                buffer.write(data)
+        cursor.execute("SELECT count(*) FROM subjects_subject")
+        rows = cursor.fetchone()[0]
+        empty_registry()
+        start = time.perf_counter()
+        with cursor.copy("COPY subjects_subject FROM STDIN") as copy:
+            view = buffer.getbuffer()
+            for offset in range(0, len(view), 1 << 20):
+                copy.write(view[offset : offset + (1 << 20)])
+        elapsed = time.perf_counter() - start
+    return rows / elapsed
+
+
+def run_import(path: Path, workers: int = 0) -> tuple[float, object]:
+    from django.conf import settings
+
     from subjects.actions.imports import run_import_batch
     from subjects.models import ImportBatch
 
+    settings.LAUREL_IMPORT_WORKERS = workers
     batch = ImportBatch(division_id="CN", source="county", file_name=path.name)
     batch.save()
     start = time.perf_counter()
@@ -137,25 +173,49 @@ def main() -> None:
     setup_django()
     from subjects.models import Subject
 
+    failed = False
     for rows in SIZES:
         path = csv_file(rows)
         empty_registry()
         floor = copy_floor(path)
-        log(f"{rows} rows: COPY floor {floor:.0f} rows/s; importing ...")
-        rate, batch = run_import(path)
-        assert batch.status == "done", batch.message  # type: ignore[attr-defined]
-        created = batch.created_count  # type: ignore[attr-defined]
-        log(f"  import {rate:.0f} rows/s ({created} created, {batch.rejected_count} rejected)")  # type: ignore[attr-defined]
-        assert Subject.objects.count() == created == rows, (created, rows)
-        print(bench_line(f"subjects_import_{rows}", rate, floor), flush=True)
-        again = path.with_name(path.stem + "-again.csv")
-        again.write_bytes(path.read_bytes() + b"\n")
-        floor_again = copy_floor(path)
-        rate_again, batch_again = run_import(again)
-        again.unlink()
-        assert batch_again.unchanged_count == rows, batch_again.message  # type: ignore[attr-defined]
-        log(f"  re-import unchanged {rate_again:.0f} rows/s")
-        print(bench_line(f"subjects_reimport_unchanged_{rows}", rate_again, floor_again), flush=True)
+        load = os.getloadavg()
+        log(f"{rows} rows: COPY floor {floor:.0f} rows/s; load average {load[0]:.2f}")
+        indexed = 0.0
+        for workers in WORKERS:
+            empty_registry()
+            rate, batch = run_import(path, workers)
+            created = batch.created_count  # type: ignore[attr-defined]
+            rejected = batch.rejected_count  # type: ignore[attr-defined]
+            if batch.status != "done" or Subject.objects.count() != created or created != rows:  # type: ignore[attr-defined]
+                log(f"  FAILED with {workers} workers: {batch.status} {batch.message} {created}/{rows}")  # type: ignore[attr-defined]
+                failed = True
+                continue
+            if not indexed:
+                indexed = indexed_floor()  # leaves the registry empty
+                print(
+                    f"# {rows} rows, load average {load[0]:.2f} {load[1]:.2f}: raw COPY {floor:.0f} rows/s, "
+                    f"COPY of the rendered rows into the indexed registry {indexed:.0f} rows/s",
+                    flush=True,
+                )
+                print(bench_line(f"subjects_import_indexed_floor_{rows}", indexed, floor), flush=True)
+            log(f"  import, {workers} checker processes: {rate:.0f} rows/s ({created} created, {rejected} rejected)")
+            print(bench_line(f"subjects_import_{rows}_workers{workers}", rate, floor), flush=True)
+            print(bench_line(f"subjects_import_{rows}_workers{workers}_vs_indexed", rate, indexed), flush=True)
+        if REIMPORT and not failed:
+            empty_registry()
+            run_import(path, max(WORKERS))
+            again = path.with_name(path.stem + "-again.csv")
+            again.write_bytes(path.read_bytes() + b"\n")
+            rate_again, batch_again = run_import(again, max(WORKERS))
+            again.unlink()
+            if batch_again.unchanged_count != rows:  # type: ignore[attr-defined]
+                log(f"  FAILED re-import: {batch_again.message}")  # type: ignore[attr-defined]
+                failed = True
+            else:
+                log(f"  re-import unchanged {rate_again:.0f} rows/s")
+                print(bench_line(f"subjects_reimport_unchanged_{rows}", rate_again, floor), flush=True)
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

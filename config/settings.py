@@ -419,6 +419,9 @@ if len(LAUREL_ID_BLIND_INDEX_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured("LAUREL_ID_BLIND_INDEX_KEY is too short: use at least 32 random characters.")
 # Rows per batch in the bulk import (validate, encrypt, HMAC, COPY, upsert).
 LAUREL_IMPORT_BATCH_SIZE = env_int("LAUREL_IMPORT_BATCH_SIZE", 5000)
+# Checker processes an import forks to parse, check and encrypt its chunks while the job's own
+# process writes (0: all in the job's process). README "Importing subjects".
+LAUREL_IMPORT_WORKERS = env_int("LAUREL_IMPORT_WORKERS", 0)
 # Largest file the web upload accepts (bytes); the command line has no limit.
 LAUREL_IMPORT_MAX_UPLOAD_BYTES = env_int("LAUREL_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 

@@ -3,8 +3,9 @@
 Shared by the subject import and the cross-check loader. Three shapes:
 
 - :func:`append`: plain rows into a table (``COPY ... FROM STDIN`` straight into it);
-- :func:`insert_new`: rows that may already exist (a unique column): ``COPY`` into a temporary
-  staging table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` — returns
+- :func:`insert_new`: rows that may already exist (a unique column): ``COPY`` of only the supplied
+  columns into a temporary staging table (the others take their defaults in the statement),
+  then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` — returns
   the keys actually inserted, so the caller can report the rows that lost a race;
 - :func:`update_rows`: each row's own changed columns: ``COPY`` into a staging table, then one
   ``UPDATE ... FROM`` (a NULL keeps the current value: a bulk update never clears a column).
@@ -121,20 +122,28 @@ def insert_new(model: type[models.Model], records: list[dict[str, Any]], *, uniq
         return set(manager.filter(**lookup).values_list(unique, flat=True)) - before
     defaults = _defaults(model)
     column = next(c for a, c, _d in defaults if a == unique)
-    names = ", ".join(f'"{c}"' for _a, c, _d in defaults)
     table = model._meta.db_table
     stage = f"{table}_stage"
-    lines = ["\t".join(copy_text(item.get(attname, default)) for attname, _c, default in defaults) for item in records]
+    # Staged with only the supplied columns: the others take their default in the INSERT.
+    supplied = set().union(*(item.keys() for item in records))
+    staged = [(a, c, d) for a, c, d in defaults if a in supplied]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    absent = [(c, fields[a].get_db_prep_save(d, connection)) for a, c, d in defaults if a not in supplied]
+    staged_names = ", ".join(f'"{c}"' for _a, c, _d in staged)
+    names = ", ".join([*(f'"{c}"' for _a, c, _d in staged), *(f'"{c}"' for c, _v in absent)])
+    select = ", ".join([*(f'"{c}"' for _a, c, _d in staged), *("%s" for _c, _v in absent)])
+    lines = ["\t".join(copy_text(item.get(attname, default)) for attname, _c, default in staged) for item in records]
     with connection.cursor() as cursor:
-        create = f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS SELECT {names} FROM "{table}"'  # noqa: S608
-        cursor.execute(create + " WITH NO DATA")
-        _copy_lines(cursor, f'"{stage}"', names, lines)
+        cursor.execute(f'DROP TABLE IF EXISTS "{stage}"')
+        create = f'CREATE TEMP TABLE "{stage}" ON COMMIT DROP AS SELECT {staged_names} FROM "{table}" WITH NO DATA'  # noqa: S608
+        cursor.execute(create)
+        _copy_lines(cursor, f'"{stage}"', staged_names, lines)
         cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{stage}" '  # noqa: S608
-            f'ON CONFLICT ("{column}") DO NOTHING RETURNING "{column}"'
+            f'INSERT INTO "{table}" ({names}) SELECT {select} FROM "{stage}" '  # noqa: S608
+            f'ON CONFLICT ("{column}") DO NOTHING RETURNING "{column}"',
+            [v for _c, v in absent],
         )
         inserted = {key for (key,) in cursor.fetchall()}
-        cursor.execute(f'TRUNCATE "{stage}"')
     return inserted
 
 

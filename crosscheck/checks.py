@@ -6,10 +6,13 @@ the only vendor difference in the SQL is how a date becomes a month number
 (:func:`_month_index`). PostgreSQL also gets :func:`tune_session` and fresh statistics on the
 hit table. Nothing here loops over rows in Python.
 
-After the checks, :func:`merge` folds the hits into discrepancies in three statements:
-refresh the live ones seen again, insert the new ones (never a second live one for the same
-subject, kind and field), and close the live ones of the checked (department, kind) pairs
-that were not seen again.
+Every hit carries its subject's division codes (from the check's own join with the register).
+After the checks, :func:`merge` folds the hits into discrepancies in two statements: one
+``INSERT ... ON CONFLICT ... DO UPDATE ... WHERE`` (values changed) that opens the new ones
+(never a second live one for the same subject, kind and field: the partial unique index) and
+refreshes only the live ones whose values changed, and one that closes the live ones of the
+checked (department, kind) pairs that were not seen again. The same SQL runs on PostgreSQL and
+SQLite (3.35+: upsert with a partial-index target, ``RETURNING``).
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ D = "crosscheck_discrepancy"
 
 HIT_COLUMNS = (
     "run_id, subject_id, kind, field, severity, department, registry_value, dataset_value, "
-    "batch_id, death_date, months_overpaid, amount_overpaid"
+    "batch_id, death_date, months_overpaid, amount_overpaid, division_id, province_code, city_code, county_code"
 )
+# The subject's division codes, appended to every hit (the merge inserts them without a join).
+CODES = ", s.division_id, s.province_code, s.city_code, s.county_code"
 VETERAN_CATEGORIES = tuple(sorted(c.value for c in Category if c not in FAMILY_CATEGORIES))
 RUN_LOCK_KEY = 7_420_001  # advisory lock serialising runs (any constant unique in the project)
 MANDATORY_TEXT_FIELDS = ("ethnicity", "hukou_address")
@@ -171,44 +176,47 @@ class Checker:
         first_unowed = f"(CASE WHEN {start_month} > {death_month} + 1 THEN {start_month} ELSE {death_month} + 1 END)"
         months = f"(CASE WHEN %s - {first_unowed} + 1 > 0 THEN %s - {first_unowed} + 1 ELSE 0 END)"
         # The registry's people in the death batches, once each (the earliest death recorded),
-        # kept in a temporary table: one blind-index join serves both checks, and only these
-        # few rows then meet the benefits (through their index). On PostgreSQL, CREATE TABLE AS
-        # may run the join in parallel (INSERT ... SELECT may not).
+        # with their division codes, kept in a temporary table: one blind-index join serves both
+        # checks. Then one probe of the benefits (through their subject index) for all of them
+        # decides each person's kind: receiving an active benefit, or merely still on file as
+        # alive. On PostgreSQL, CREATE TABLE AS may run the join in parallel (INSERT ... SELECT
+        # may not).
         self._exec("DROP TABLE IF EXISTS crosscheck_tmp_deaths", [])
         self._exec(
             f"CREATE TEMPORARY TABLE crosscheck_tmp_deaths AS "
             f"SELECT s.id AS subject_id, s.status AS status, MIN(r.event_date) AS event_date, "
-            f"MIN(r.batch_id) AS batch_id "
+            f"MIN(r.batch_id) AS batch_id{CODES} "
             f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
-            f"WHERE {rows_sql} AND {scope} GROUP BY s.id, s.status",
+            f"WHERE {rows_sql} AND {scope} "
+            f"GROUP BY s.id, s.status, s.division_id, s.province_code, s.city_code, s.county_code",
             [*rows_params, *scope_params],
         )
         if connection.vendor == "postgresql":
             self._exec("ANALYZE crosscheck_tmp_deaths", [])
+        receiving = "COUNT(b.subject_id) > 0"
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
-            f"SELECT %s, m.subject_id, %s, '', %s, %s, m.status, {_as_text('m.event_date')}, m.batch_id, "
-            f"m.event_date, MAX({months}), SUM({months} * b.amount) "
-            f"FROM crosscheck_tmp_deaths m JOIN {B} b ON b.subject_id = m.subject_id AND b.status = 'active' "
-            f"GROUP BY m.subject_id, m.status, m.event_date, m.batch_id",
+            f"SELECT %s, m.subject_id, CASE WHEN {receiving} THEN %s ELSE %s END, "
+            f"CASE WHEN {receiving} THEN '' ELSE 'status' END, CASE WHEN {receiving} THEN %s ELSE %s END, "
+            f"%s, m.status, {_as_text('m.event_date')}, m.batch_id, m.event_date, "
+            f"CASE WHEN {receiving} THEN MAX({months}) END, CASE WHEN {receiving} THEN SUM({months} * b.amount) END, "
+            f"m.division_id, m.province_code, m.city_code, m.county_code "
+            f"FROM crosscheck_tmp_deaths m LEFT JOIN {B} b ON b.subject_id = m.subject_id AND b.status = 'active' "
+            f"GROUP BY m.subject_id, m.status, m.event_date, m.batch_id, m.division_id, m.province_code, "
+            f"m.city_code, m.county_code "
+            f"HAVING {receiving} OR m.status <> 'deceased'",
             [
                 self.plan.run_id,
                 Kind.DECEASED_RECEIVING,
+                Kind.DECEASED_ON_FILE,
                 Severity.CRITICAL,
+                Severity.HIGH,
                 dept,
                 as_of_month,
                 as_of_month,
                 as_of_month,
                 as_of_month,
             ],
-        )
-        self._exec(
-            f"INSERT INTO {H} ({HIT_COLUMNS}) "
-            f"SELECT %s, m.subject_id, %s, 'status', %s, %s, m.status, {_as_text('m.event_date')}, m.batch_id, "
-            f"m.event_date, NULL, NULL "
-            f"FROM crosscheck_tmp_deaths m WHERE m.status <> 'deceased' "
-            f"AND NOT EXISTS (SELECT 1 FROM {B} b WHERE b.subject_id = m.subject_id AND b.status = 'active')",
-            [self.plan.run_id, Kind.DECEASED_ON_FILE, Severity.HIGH, dept],
         )
         self._exec("DROP TABLE crosscheck_tmp_deaths", [])
 
@@ -219,7 +227,7 @@ class Checker:
         scope, scope_params = self._subject_scope(coverage=batch.coverage_code)
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
-            f"SELECT %s, s.id, %s, 'division', %s, %s, s.county_code, '', %s, NULL, NULL, NULL "
+            f"SELECT %s, s.id, %s, 'division', %s, %s, s.county_code, '', %s, NULL, NULL, NULL{CODES} "
             f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' "
             f"AND NOT EXISTS (SELECT 1 FROM {R} r WHERE {rows_sql} AND r.id_hmac = s.id_number_hmac)",
             [self.plan.run_id, Kind.NOT_IN_HUKOU, Severity.HIGH, dept, batch.pk, *scope_params, *rows_params],
@@ -248,7 +256,7 @@ class Checker:
         for field_name, condition, registry, dataset, kind, severity in comparisons:
             self._exec(
                 f"INSERT INTO {H} ({HIT_COLUMNS}) "
-                f"SELECT %s, s.id, %s, %s, %s, %s, {registry}, {dataset}, r.batch_id, NULL, NULL, NULL "
+                f"SELECT %s, s.id, %s, %s, %s, %s, {registry}, {dataset}, r.batch_id, NULL, NULL, NULL{CODES} "
                 f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
                 f"WHERE {rows_sql} AND {scope} AND {condition}",
                 [self.plan.run_id, kind, field_name, severity, dept, *rows_params, *scope_params],
@@ -266,7 +274,7 @@ class Checker:
         # On file as receiving, but the department does not list the person as receiving it.
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
-            f"SELECT %s, s.id, %s, b.benefit_type, %s, %s, 'receiving', 'not_receiving', %s, NULL, NULL, NULL "
+            f"SELECT %s, s.id, %s, b.benefit_type, %s, %s, 'receiving', 'not_receiving', %s, NULL, NULL, NULL{CODES} "
             f"FROM {B} b JOIN {S} s ON s.id = b.subject_id "
             f"WHERE b.status = 'active' AND b.benefit_type IN {_in(types)} AND {scope} "
             f"AND NOT EXISTS (SELECT 1 FROM {R} r WHERE {rows_sql} AND r.id_hmac = s.id_number_hmac "
@@ -287,7 +295,8 @@ class Checker:
         scope, scope_params = self._subject_scope()
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
-            f"SELECT %s, s.id, %s, r.benefit_type, %s, %s, 'not_receiving', 'receiving', r.batch_id, NULL, NULL, NULL "
+            f"SELECT %s, s.id, %s, r.benefit_type, %s, %s, 'not_receiving', 'receiving', r.batch_id, "
+            f"NULL, NULL, NULL{CODES} "
             f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
             f"WHERE {rows_sql} AND r.receiving = %s AND r.benefit_type IN {_in(types)} AND {scope} "
             f"AND NOT EXISTS (SELECT 1 FROM {B} b WHERE b.subject_id = s.id AND b.status = 'active' "
@@ -312,7 +321,7 @@ class Checker:
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
             f"SELECT %s, s.id, %s, 'owns_home', %s, %s, "
             f"CASE WHEN s.owns_home = %s THEN 'yes' ELSE 'no' END, CASE WHEN r.flag = %s THEN 'yes' ELSE 'no' END, "
-            f"r.batch_id, NULL, NULL, NULL "
+            f"r.batch_id, NULL, NULL, NULL{CODES} "
             f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
             f"WHERE {rows_sql} AND {scope} AND r.flag IS NOT NULL AND s.owns_home IS NOT NULL "
             f"AND r.flag <> s.owns_home",
@@ -337,7 +346,7 @@ class Checker:
             self._exec(
                 f"INSERT INTO {H} ({HIT_COLUMNS}) "
                 f"SELECT %s, s.id, %s, %s, %s, %s, {_as_text('s.' + field_name)}, {_as_text('r.' + row_column)}, "
-                f"r.batch_id, NULL, NULL, NULL "
+                f"r.batch_id, NULL, NULL, NULL{CODES} "
                 f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
                 f"WHERE {rows_sql} AND {scope} AND r.{row_column} IS NOT NULL "
                 f"AND s.{field_name} IS NOT NULL AND r.{row_column} <> s.{field_name}",
@@ -353,9 +362,10 @@ class Checker:
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
             f"SELECT %s, s.id, %s, 'grievances', %s, %s, '', {_as_text('MAX(r.event_date)')}, MAX(r.batch_id), "
-            f"NULL, NULL, NULL "
+            f"NULL, NULL, NULL{CODES} "
             f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
-            f"WHERE {rows_sql} AND {scope} AND s.grievances = '' GROUP BY s.id",
+            f"WHERE {rows_sql} AND {scope} AND s.grievances = '' "
+            f"GROUP BY s.id, s.division_id, s.province_code, s.city_code, s.county_code",
             [self.plan.run_id, Kind.MISSING, Severity.LOW, dept, *rows_params, *scope_params],
         )
 
@@ -368,14 +378,14 @@ class Checker:
         for field_name in MANDATORY_TEXT_FIELDS:
             self._exec(
                 f"INSERT INTO {H} ({HIT_COLUMNS}) "
-                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL "
+                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL{CODES} "
                 f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' AND s.{field_name} = ''",
                 [self.plan.run_id, Kind.MISSING, field_name, Severity.LOW, *scope_params],
             )
         for field_name in MANDATORY_SERVICE_FIELDS:
             self._exec(
                 f"INSERT INTO {H} ({HIT_COLUMNS}) "
-                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL "
+                f"SELECT %s, s.id, %s, %s, %s, '', '', '', NULL, NULL, NULL, NULL{CODES} "
                 f"FROM {S} s WHERE {scope} AND s.status <> 'deceased' AND s.{field_name} IS NULL "
                 f"AND s.category IN {_in(VETERAN_CATEGORIES)}",
                 [self.plan.run_id, Kind.MISSING, field_name, Severity.LOW, *scope_params, *VETERAN_CATEGORIES],
@@ -425,41 +435,36 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {H}")  # fresh statistics for the joins below
-        # 1. Found again with other values (or a correction that did not hold: back to open).
+        # 1. One upsert: a new (subject, kind, field) is inserted with the codes its hit carried;
+        # one found again updates its live discrepancy only when a value changed (or a
+        # correction did not hold: back to open). Unchanged ones are probed through the unique
+        # index and left alone, so a re-run of a stable result costs its join, not a rewrite.
         changed = " OR ".join(
-            [_differs(f"{D}.{c}", f"h.{c}") for c in ("registry_value", "dataset_value", "death_date")]
-            + [_differs(f"{D}.{c}", f"h.{c}") for c in ("months_overpaid", "amount_overpaid")]
+            [_differs(f"{D}.{c}", f"excluded.{c}") for c in ("registry_value", "dataset_value", "death_date")]
+            + [_differs(f"{D}.{c}", f"excluded.{c}") for c in ("months_overpaid", "amount_overpaid")]
             + [f"{D}.status = 'corrected'"]
         )
-        cursor.execute(
-            f"UPDATE {D} SET last_run_id = %s, registry_value = h.registry_value, "
-            f"dataset_value = h.dataset_value, death_date = h.death_date, months_overpaid = h.months_overpaid, "
-            f"amount_overpaid = h.amount_overpaid, "
-            f"status = CASE WHEN {D}.status = 'corrected' THEN 'open' ELSE {D}.status END "
-            f"FROM (SELECT subject_id, kind, field, MAX(registry_value) AS registry_value, "
-            f"MAX(dataset_value) AS dataset_value, MIN(death_date) AS death_date, "
-            f"MAX(months_overpaid) AS months_overpaid, MAX(amount_overpaid) AS amount_overpaid "
-            f"FROM {H} WHERE run_id = %s GROUP BY subject_id, kind, field) h "
-            f"WHERE {D}.subject_id = h.subject_id AND {D}.kind = h.kind AND {D}.field = h.field "
-            f"AND {D}.status IN {_in(live)} AND ({changed})",
-            [run_id, run_id, *live],
-        )
-        # 2. New: one per subject, kind and field.
         cursor.execute(
             f"INSERT INTO {D} (subject_id, kind, field, severity, department, registry_value, dataset_value, "
             f"batch_id, death_date, months_overpaid, amount_overpaid, status, first_run_id, last_run_id, "
             f"division_id, province_code, city_code, county_code, created_at) "
             f"SELECT h.subject_id, h.kind, h.field, MIN(h.severity), MIN(h.department), MAX(h.registry_value), "
             f"MAX(h.dataset_value), MAX(h.batch_id), MIN(h.death_date), MAX(h.months_overpaid), "
-            f"MAX(h.amount_overpaid), 'open', %s, %s, s.division_id, s.province_code, s.city_code, "
-            f"s.county_code, %s "
-            f"FROM {H} h JOIN {S} s ON s.id = h.subject_id WHERE h.run_id = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {D} d WHERE d.subject_id = h.subject_id AND d.kind = h.kind "
-            f"AND d.field = h.field AND d.status IN {_in(live)}) "
-            f"GROUP BY h.subject_id, h.kind, h.field, s.division_id, s.province_code, s.city_code, s.county_code",
-            [run_id, run_id, now, run_id, *live],
+            f"MAX(h.amount_overpaid), 'open', %s, %s, MAX(h.division_id), MAX(h.province_code), "
+            f"MAX(h.city_code), MAX(h.county_code), %s "
+            f"FROM {H} h WHERE h.run_id = %s GROUP BY h.subject_id, h.kind, h.field "
+            # The target repeats the partial index's predicate as literals (constants, so that
+            # PostgreSQL can infer the index; a bound parameter would not prove it).
+            f"ON CONFLICT (subject_id, kind, field) WHERE status IN ('open', 'sent', 'corrected') DO UPDATE SET "
+            f"last_run_id = excluded.last_run_id, registry_value = excluded.registry_value, "
+            f"dataset_value = excluded.dataset_value, death_date = excluded.death_date, "
+            f"months_overpaid = excluded.months_overpaid, amount_overpaid = excluded.amount_overpaid, "
+            f"status = CASE WHEN {D}.status = 'corrected' THEN 'open' ELSE {D}.status END "
+            f"WHERE {changed} "
+            f"RETURNING first_run_id",
+            [run_id, run_id, now, run_id],
         )
-        opened = max(cursor.rowcount, 0)
+        opened = sum(1 for (first,) in cursor.fetchall() if first == run_id)
         # 3. Not found again by a check that ran: closed (confirmed, if it had been sent down).
         closed = 0
         if plan.checked:
@@ -474,11 +479,12 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
                 [run_id, now, *live, *pair_params, *scope_params, run_id],
             )
             closed = max(cursor.rowcount, 0)
-        # What this run found, per county and kind (the run page shows each user their part).
+        # What this run found, per county and kind (the run page shows each user their part):
+        # every key it hit now has one live discrepancy, so the hits (with their codes) say it.
         cursor.execute(
-            f"SELECT county_code, kind, COUNT(*) FROM {D} WHERE status IN {_in(live)} "
-            f"AND EXISTS (SELECT 1 FROM {H} h WHERE {same_key}) GROUP BY county_code, kind",
-            [*live, run_id],
+            f"SELECT county_code, kind, COUNT(*) FROM (SELECT subject_id, kind, field, MAX(county_code) AS county_code "
+            f"FROM {H} WHERE run_id = %s GROUP BY subject_id, kind, field) k GROUP BY county_code, kind",
+            [run_id],
         )
         found: dict[str, dict[str, int]] = {}
         for county, kind, count in cursor.fetchall():

@@ -309,6 +309,12 @@ class RunHit(models.Model):
     death_date = models.DateField(null=True)
     months_overpaid = models.IntegerField(null=True)
     amount_overpaid = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    # The subject's division codes, carried from the check's own join with the register, so the
+    # merge writes new discrepancies without joining the register again.
+    division_id = models.CharField(max_length=12, blank=True)
+    province_code = models.CharField(max_length=2, blank=True)
+    city_code = models.CharField(max_length=4, blank=True)
+    county_code = models.CharField(max_length=6, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["run", "subject_id", "kind", "field"], name="crosscheck_hit_key_idx")]

@@ -11,6 +11,7 @@ outside: images arrive inline as ``data:`` URIs, anything else stops the render.
 from __future__ import annotations
 
 import base64
+import ctypes
 import functools
 import io
 import logging
@@ -182,5 +183,28 @@ def letter_html(snapshot: dict[str, Any]) -> str:
         return render_to_string(kinds.get(snapshot["kind"]).template, context)
 
 
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Give the C heap's free pages back after a letter. Pango, HarfBuzz and cairo allocate and
+    free many small blocks per layout; glibc keeps the freed ones in fragmented arenas, so a
+    worker's resident memory crept up letter after letter (≈1.5 MiB each) although nothing
+    leaked. A trim costs 1–4 ms of CPU (≈1 % of a letter); trimming only every eighth letter
+    left most of the growth."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def letter_pdf(snapshot: dict[str, Any]) -> bytes:
-    return pdf_from_html(letter_html(snapshot))
+    try:
+        return pdf_from_html(letter_html(snapshot))
+    finally:
+        release_memory()

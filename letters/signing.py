@@ -1,9 +1,12 @@
 """PDF signatures on letters (pyHanko): sign with the configured key, check signature and coverage.
 
 The key and certificate are PEM files named by ``LAUREL_LETTER_SIGNING_KEY`` and
-``LAUREL_LETTER_SIGNING_CERT``. Verification trusts the configured certificate (and any
-extra roots given), and requires the signature to cover the whole file: bytes appended
-or changed after signing fail.
+``LAUREL_LETTER_SIGNING_CERT``. Signing is cheap per letter: :class:`KeptKeySigner` parses the
+private key once per process (pyHanko's ``SimpleSigner`` re-parses it from DER on every
+signature), and the signature's space in the file is reserved at a fixed size worked out from
+the certificate chain and key (pyHanko otherwise signs twice: a dry run to size the
+placeholder). Verification trusts the configured certificate (and any extra roots given), and
+requires the signature to cover the whole file: bytes appended or changed after signing fail.
 """
 
 from __future__ import annotations
@@ -24,10 +27,56 @@ def _paths() -> tuple[Path, Path]:
 
 
 _signer_cache: dict[tuple[str, str, float, float], Any] = {}
+# What a CMS signature adds beyond its certificates and the raw signature: signed attributes
+# (content type, digest, signing time, algorithm protection, signing certificate), algorithm
+# identifiers and DER framing. Measured at ~700 bytes; the reserve leaves room to spare.
+_CMS_OVERHEAD = 4096
+
+
+def _kept_key_signer_class() -> type[Any]:
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+
+    class KeptKeySigner(signers.SimpleSigner):
+        """A ``SimpleSigner`` that keeps the parsed private key instead of re-reading its DER per signature.
+
+        The key object is loaded once in :meth:`kept`; only the RSA/EC primitive runs per letter.
+        ``bytes_reserved`` is the fixed hex size of the signature placeholder for this chain.
+        """
+
+        _priv_key: Any = None
+        bytes_reserved: int = 0
+
+        def kept(self) -> KeptKeySigner:
+            self._priv_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            certs = [self.signing_cert, *self.cert_registry]
+            size = sum(len(c.dump()) for c in certs) + self._priv_key.key_size // 8 + _CMS_OVERHEAD
+            self.bytes_reserved = 2 * size  # hex digits in the /Contents string
+            return self
+
+        def sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+            from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+            from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+            from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+            from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+            key = self._priv_key
+            try:
+                mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            except ValueError:
+                mechanism = ""
+            hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+                return bytes(key.sign(data, PKCS1v15(), hash_algo))
+            if mechanism == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
+                return bytes(key.sign(data, signature_algorithm=ECDSA(hash_algo)))
+            return bytes(super().sign_raw(data, digest_algorithm))  # other schemes: pyHanko's own path
+
+    return KeptKeySigner
 
 
 def load_signer() -> Any:
-    """The configured pyHanko signer (cached per process while the files are unchanged)."""
+    """The configured signer, its key parsed once (cached per process while the files are unchanged)."""
     from pyhanko.sign import signers
 
     key, cert = _paths()
@@ -40,9 +89,12 @@ def load_signer() -> Any:
     signer = _signer_cache.get(cache_key)
     if signer is None:
         passphrase = settings.LAUREL_LETTER_SIGNING_KEY_PASSPHRASE.encode() or None
-        signer = signers.SimpleSigner.load(str(key), str(cert), key_passphrase=passphrase)
-        if signer is None:
+        loaded = signers.SimpleSigner.load(str(key), str(cert), key_passphrase=passphrase)
+        if loaded is None:
             raise ImproperlyConfigured(f"The letter signing key {key} or certificate {cert} could not be read.")
+        signer = _kept_key_signer_class()(
+            signing_cert=loaded.signing_cert, signing_key=loaded.signing_key, cert_registry=loaded.cert_registry
+        ).kept()
         _signer_cache.clear()
         _signer_cache[cache_key] = signer
     return signer
@@ -54,7 +106,7 @@ def signer_name() -> str:
 
 
 def sign_pdf(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
-    """``pdf`` with an incremental-update signature over the whole file."""
+    """``pdf`` with an incremental-update signature over the whole file (one signing pass, no dry run)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -62,7 +114,8 @@ def sign_pdf(pdf: bytes, *, reason: str = "", location: str = "") -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", reason=reason or None, location=location or None
     )
-    out = signers.sign_pdf(writer, meta, signer=load_signer())
+    signer = load_signer()
+    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=signer.bytes_reserved)
     return bytes(out.getvalue())
 
 

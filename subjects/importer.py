@@ -11,7 +11,9 @@ subjects"):
   cells that differ; empty cells never erase what is on file. The same file twice changes
   nothing (and a file whose SHA-256 was already imported from the same source is skipped).
 - Every rejected row is reported (row number, column, reason) in an error file; good rows
-  are written whatever happens to bad ones.
+  are written whatever happens to bad ones. The report is **streamed** (:class:`ErrorSink`):
+  each rejection is written to a spool file as it is found and only a count stays in memory,
+  so a file of a million bad rows costs no more memory than one of a thousand.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import TextChoices
 from django.utils import timezone, translation
@@ -306,6 +310,87 @@ class ParsedRow:
     hmac: str
     number18: str
     values: dict[str, Any]
+    token: str = ""  # the encrypted number, when a parallel checker already made it
+
+
+_BOM = "\ufeff".encode()
+
+
+class ErrorSink:
+    """The error report, written as rejections come: CSV (UTF-8 with BOM) of row, column, value, reason.
+
+    Only the number of errors is kept in memory. ``path`` is a spool file that outlives the
+    process (a resumed import truncates it to ``offset``, the bytes committed with its last
+    chunk, and appends); without a path, an anonymous temporary file.
+    """
+
+    def __init__(self, path: Path | None = None, *, offset: int = 0, count: int = 0) -> None:
+        self.path = path
+        self.count = count
+        self._file: IO[bytes]
+        if path is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+            offset = 0
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._file = os.fdopen(fd, "r+b")
+        self._file.truncate(offset)
+        self._file.seek(offset)
+        if offset == 0:
+            self.count = 0
+            self._write([_("Row"), _("Column"), _("Value"), _("Reason")], bom=True)
+
+    def _write(self, cells: list[Any], *, bom: bool = False) -> None:
+        line = io.StringIO()
+        csv.writer(line).writerow(cells)
+        self._file.write((_BOM if bom else b"") + line.getvalue().encode("utf-8"))
+
+    def append(self, error: RowError) -> None:
+        self._write([error.row, safe_cell(error.column), safe_cell(error.value), safe_cell(error.reason)])
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def commit_point(self) -> int:
+        """Flush to disk and return the file's length: where a resumed run starts appending."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
+    def report(self) -> IO[bytes]:
+        """The whole report so far, from its beginning (for storing once the import is done)."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def close(self, *, delete: bool = False) -> None:
+        self._file.close()
+        if delete and self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+class _Collected(ErrorSink):
+    """A chunk's errors kept in a list, in a checker process, to be sent back with its rows."""
+
+    def __init__(self) -> None:
+        self.path, self.count = None, 0
+        self.items: list[RowError] = []
+
+    def append(self, error: RowError) -> None:
+        self.items.append(error)
+        self.count += 1
+
+
+class _Muted(ErrorSink):
+    """A sink that writes nothing: re-reading rows a previous run already reported."""
+
+    def __init__(self) -> None:
+        self.path, self.count = None, 0
+
+    def append(self, error: RowError) -> None:
+        self.count += 1
 
 
 @dataclass
@@ -315,7 +400,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: ErrorSink = field(default_factory=ErrorSink)
 
 
 class RowReader:
@@ -325,12 +410,14 @@ class RowReader:
     rejected rows and their errors (the writer adds its own through :meth:`reject`).
     """
 
-    def __init__(self, source: str, *, scope_codes: list[str] | None, now: dt.datetime) -> None:
+    def __init__(
+        self, source: str, *, scope_codes: list[str] | None, now: dt.datetime, errors: ErrorSink | None = None
+    ) -> None:
         self.source = ImportSource(source)
         self.scope_codes = scope_codes
         self.now = now
         self.today = timezone.localdate(now)  # the users' calendar day (Asia/Shanghai), not UTC's
-        self.counts = Counts()
+        self.counts = Counts(errors=errors) if errors is not None else Counts()
         self.choices = _choice_lookup()
         self.divisions = dict(Division.objects.filter(level__gte=3).values_list("code", "level"))
         self.known_prefixes = ids._known_division_prefixes()
@@ -340,6 +427,10 @@ class RowReader:
         self._codes: dict[str, str] = {}
         self._plan: list[tuple[int, Column, str, bool]] = []
         self.estimated_rows = 0
+        # Whether _clean checks repeats itself (one process), or accept() does it in the parent
+        # after checker processes parsed the rows (the seen-set must be one for the whole file).
+        self.dedupe = True
+        self.dedupe_late = False
 
     def rows(self, path: Path) -> Iterator[tuple[int, list[str] | None]]:
         """Open ``path`` and map its header; raises :class:`core.readers.UnreadableFile` for unusable files."""
@@ -360,13 +451,72 @@ class RowReader:
         if chunk:
             yield len(chunk), self.check(chunk)
 
+    def skip(self, rows: Iterator[tuple[int, list[str] | None]], count: int) -> None:
+        """Read past the first ``count`` rows, which a previous run already wrote and reported.
+
+        They are checked again with their errors muted, only so that a later row repeating one
+        of them is still reported as the same person; the counts are left as they were.
+        """
+        counts, self.counts = self.counts, Counts(errors=_Muted())
+        try:
+            for _done in range(count):
+                item = next(rows, None)
+                if item is None:
+                    break
+                self._clean(*item)
+        finally:
+            self.counts = counts
+
     def check(self, chunk: list[tuple[int, list[str] | None]]) -> list[ParsedRow]:
         good: list[ParsedRow] = []
         for number, cells in chunk:
             row = self._clean(number, cells)
             if row is not None:
                 good.append(row)
-        return good
+        return self.accept(good)
+
+    def parse(self, chunk: list[tuple[int, list[str] | None]]) -> tuple[list[ParsedRow], list[RowError], int]:
+        """The stateless part of :meth:`check`, run in a checker process: (good rows with their number
+        encrypted, errors, rejected count). The parent passes the good rows to :meth:`accept`."""
+        counts, self.counts = self.counts, Counts(errors=_Collected())
+        self.dedupe = False
+        try:
+            good = [row for number, cells in chunk if (row := self._clean(number, cells)) is not None]
+            collected = self.counts.errors
+            assert isinstance(collected, _Collected)
+            errors, rejected = collected.items, self.counts.rejected
+        finally:
+            self.counts, self.dedupe = counts, True
+        for row, token in zip(good, ids.encrypt_many(r.number18 for r in good), strict=True):
+            row.token = token
+        return good, errors, rejected
+
+    def take(self, errors: list[RowError], rejected: int) -> None:
+        """Record what a checker process rejected (into this run's streamed report)."""
+        for error in errors:
+            self.counts.errors.append(error)
+        self.counts.rejected += rejected
+
+    def accept(self, good: list[ParsedRow]) -> list[ParsedRow]:
+        """``good`` without the rows repeating a person seen earlier in the file (each reported)."""
+        if not self.dedupe_late:
+            return good
+        kept: list[ParsedRow] = []
+        for row in good:
+            key = int(row.hmac[:16], 16)
+            first = self.seen.get(key)
+            if first is not None:
+                self.reject(
+                    row.number,
+                    "id_number",
+                    _("The same person as row %(row)s of this file.") % {"row": first},
+                    row.number18,
+                )
+                self.counts.rejected += 1
+                continue
+            self.seen[key] = row.number
+            kept.append(row)
+        return kept
 
     def _map_header(self, header: list[str]) -> dict[int, Column]:
         by_header = {h: c for c in COLUMNS for h in c.headers}
@@ -448,6 +598,8 @@ class RowReader:
             self.counts.rejected += 1
             return None
         hmac_hex = self.indexer(info.number)
+        if not self.dedupe:
+            return ParsedRow(number, hmac_hex, info.number, values)
         key = int(hmac_hex[:16], 16)
         first = self.seen.get(key)
         if first is not None:
@@ -515,13 +667,3 @@ class RowReader:
             self.reject(number, column.key, _("This division is outside your jurisdiction."), code)
             return None
         return code
-
-
-def error_report(errors: list[RowError]) -> bytes:
-    """The rejected rows as CSV (UTF-8 with BOM): row, column, value, reason. Cells made formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
-    for error in errors:
-        writer.writerow([error.row, safe_cell(error.column), safe_cell(error.value), safe_cell(error.reason)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -569,6 +569,9 @@ class ImportBatch(Located):
     # when it stays silent too long (a job lost between commit and enqueue, or a dead worker).
     claim = models.CharField(_("claimed by run"), max_length=32, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Bytes of the streamed error report committed with the last chunk: a run resumed after its
+    # worker died truncates the spool file to this length and appends (no row reported twice).
+    error_offset = models.PositiveBigIntegerField(_("error report bytes committed"), default=0)
 
     class Meta:
         verbose_name = _("import batch")

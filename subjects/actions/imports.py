@@ -9,26 +9,32 @@ PostgreSQL, the ORM's bulk calls elsewhere).
 A run first **claims** its batch (:func:`do_claim_import_batch`: only a pending batch can be
 claimed, under a row lock), and every later write checks the claim in its transaction, so the
 background job is safe to run twice (a duplicate enqueue, or the sweep re-queueing a batch) and
-only one run writes a batch. A batch whose job may have been lost — pending and silent longer
-than :data:`PENDING_GRACE` (the web process died between the commit and the enqueue, or the
-broker was down), or running with no sign of life for :data:`STALE_AFTER` (the worker died) —
-is put back to pending and queued again by :func:`do_requeue_lost_imports` (the periodic
-``sweep_imports`` job); a run that lost its claim stops at its next chunk.
+only one run writes a batch. A run holds its batch under a **lease** renewed by every
+committed chunk. A batch whose job may have been lost — pending and silent longer than
+:data:`PENDING_GRACE` (the web process died between the commit and the enqueue, or the broker
+was down), or running with a lease lapsed for :data:`STALE_AFTER` (the worker died) — is put
+back to pending and queued again by :func:`do_requeue_lost_imports` (the periodic
+``sweep_imports`` job); a run that lost its claim stops at its next chunk, and the new run
+**resumes after the last committed chunk**: progress, counts and the byte length of the
+streamed error report commit with each chunk, so no row is written or reported twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
+import multiprocessing
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -51,9 +57,10 @@ from subjects.importer import (
     REQUIRED_FOR_NEW,
     VALUE_KEYS,
     Counts,
+    ErrorSink,
     ParsedRow,
+    RowError,
     RowReader,
-    error_report,
 )
 from subjects.models import DuplicateFlag, ImportBatch, ImportSource, ImportStatus, Subject
 
@@ -121,8 +128,10 @@ def do_claim_import_batch(batch: ImportBatch, *, sha256: str = "") -> str | None
     """Make the caller's run the owner of the pending ``batch``; returns its claim, or None.
 
     None when the batch is gone, finished, or running under another live claim. On success the
-    batch is running, its progress reset (a run always reads the whole file), its file's
-    ``sha256`` recorded when given, and ``batch`` updated in place.
+    batch is running under a fresh lease, its file's ``sha256`` recorded when given, and
+    ``batch`` updated in place. Its progress is kept: a batch taken from a dead run (see
+    :func:`do_requeue_lost_imports`) resumes after its last committed chunk, with the counts
+    and error report committed with that chunk.
     """
     locked = ImportBatch.objects.select_for_update().filter(pk=batch.pk).first()
     if locked is None or locked.status != ImportStatus.PENDING:
@@ -131,10 +140,22 @@ def do_claim_import_batch(batch: ImportBatch, *, sha256: str = "") -> str | None
     now = timezone.now()
     sha256 = sha256 or locked.sha256
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.RUNNING, claim=claim, heartbeat_at=now, processed_rows=0, sha256=sha256
+        status=ImportStatus.RUNNING, claim=claim, heartbeat_at=now, sha256=sha256
     )
-    batch.status, batch.claim, batch.heartbeat_at, batch.processed_rows = ImportStatus.RUNNING, claim, now, 0
-    batch.sha256 = sha256
+    locked.status, locked.claim, locked.heartbeat_at, locked.sha256 = ImportStatus.RUNNING, claim, now, sha256
+    for name in (
+        "status",
+        "claim",
+        "heartbeat_at",
+        "sha256",
+        "processed_rows",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "error_offset",
+    ):
+        setattr(batch, name, getattr(locked, name))
     return claim
 
 
@@ -184,9 +205,20 @@ def do_import_rows(run: ImportRun, rows: list[ParsedRow], *, read: int) -> None:
     _hold(run.batch, run.claim)
     if rows:
         _write(run, rows)
-    run.reader.counts.processed += read
+    counts = run.reader.counts
+    counts.processed += read
+    # The chunk's rejections are on disk before its rows commit; a resumed run cuts the report
+    # back to this length, so a row is reported exactly once whatever happens after.
+    offset = counts.errors.commit_point()
     ImportBatch.objects.filter(pk=run.batch.pk).update(
-        processed_rows=run.reader.counts.processed, total_rows=run.reader.estimated_rows, heartbeat_at=timezone.now()
+        processed_rows=counts.processed,
+        total_rows=run.reader.estimated_rows,
+        created_count=counts.created,
+        updated_count=counts.updated,
+        unchanged_count=counts.unchanged,
+        rejected_count=counts.rejected,
+        error_offset=offset,
+        heartbeat_at=timezone.now(),
     )
 
 
@@ -270,7 +302,10 @@ def _existing(hmacs: list[str]) -> dict[str, dict[str, Any]]:
 def _insert(run: ImportRun, rows: list[ParsedRow]) -> int:
     if not rows:
         return 0
-    tokens = ids.encrypt_many(r.number18 for r in rows)
+    missing = [r for r in rows if not r.token]  # made by the checker processes when there are some
+    for row, token in zip(missing, ids.encrypt_many(r.number18 for r in missing), strict=True):
+        row.token = token
+    tokens = [r.token for r in rows]
     user = run.user()
     fixed = {  # the same for every row: rendered once for COPY
         key: bulk.constant(value)
@@ -354,7 +389,7 @@ def do_finish_import_batch(batch: ImportBatch, *, claim: str, counts: Counts, ac
     batch.finished_at = timezone.now()
     batch.claim = ""
     if counts.errors:
-        batch.error_file.save(f"import-{batch.pk}-errors.csv", ContentFile(error_report(counts.errors)), save=False)
+        batch.error_file.save(f"import-{batch.pk}-errors.csv", File(counts.errors.report()), save=False)
     batch.save()
     record(
         event_type="subject.import_batch",
@@ -437,11 +472,22 @@ def _run(
         message = _("This file was already imported (batch %(id)s); nothing changed.") % {"id": previous.pk}
         return do_close_import_batch(batch, claim=claim, status=ImportStatus.DONE, message=message)
     now = timezone.now()
-    reader = RowReader(batch.source, scope_codes=scope_codes, now=now)
+    errors = ErrorSink(error_spool(batch), offset=batch.error_offset, count=batch.rejected_count)
+    reader = RowReader(batch.source, scope_codes=scope_codes, now=now, errors=errors)
     try:
         rows = reader.rows(path)
     except UnreadableFile as exc:
+        errors.close(delete=True)
         return do_close_import_batch(batch, claim=claim, status=ImportStatus.FAILED, message=str(exc))
+    if batch.processed_rows:  # resuming after a dead run: its committed chunks stay as they are
+        reader.skip(rows, batch.processed_rows)
+        counts = reader.counts
+        counts.processed, counts.created, counts.updated = (
+            batch.processed_rows,
+            batch.created_count,
+            batch.updated_count,
+        )
+        counts.unchanged, counts.rejected = batch.unchanged_count, batch.rejected_count
     run = ImportRun(
         batch=batch,
         claim=claim,
@@ -450,35 +496,95 @@ def _run(
         now=now,
         county_names=dict(Division.objects.filter(level=3).values_list("code", "name")),
     )
-    for read, good in reader.chunks(rows, size or settings.LAUREL_IMPORT_BATCH_SIZE):
+    chunk_size = size or settings.LAUREL_IMPORT_BATCH_SIZE
+    workers = settings.LAUREL_IMPORT_WORKERS
+    checked = _checked_in_parallel(reader, rows, chunk_size, workers) if workers else reader.chunks(rows, chunk_size)
+    for read, good in checked:
         do_import_rows(run, good, read=read)
         if progress:
             progress(read)
-    return do_finish_import_batch(batch, claim=claim, counts=reader.counts, actor=actor)
+    done = do_finish_import_batch(batch, claim=claim, counts=reader.counts, actor=actor)
+    reader.counts.errors.close(delete=True)  # stored with the batch now
+    return done
+
+
+_CHECKER: RowReader | None = None  # the run's reader, inherited by the forked checker processes
+
+
+def _parse_chunk(chunk: list[tuple[int, list[str] | None]]) -> tuple[list[ParsedRow], list[RowError], int]:
+    assert _CHECKER is not None
+    return _CHECKER.parse(chunk)
+
+
+def _checked_in_parallel(
+    reader: RowReader, rows: Iterator[tuple[int, list[str] | None]], size: int, workers: int
+) -> Iterator[tuple[int, list[ParsedRow]]]:
+    """(rows read, good rows) per chunk, as :meth:`RowReader.chunks`, with the cells checked,
+    the numbers indexed and encrypted by ``workers`` forked processes.
+
+    Chunks are handed out in file order and taken back in file order, at most two per process
+    in flight (the file is never read ahead further). The parent keeps what must be one for
+    the whole file: the repeated-person check and the streamed error report. The processes
+    never touch the database (they inherit the reader with its lookup tables).
+    """
+    global _CHECKER
+    _CHECKER = reader
+    reader.dedupe_late = True
+    pending: deque[tuple[int, Any]] = deque()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        try:
+            chunk: list[tuple[int, list[str] | None]] = []
+            for item in itertools.chain(rows, [None]):
+                if item is not None:
+                    chunk.append(item)
+                    if len(chunk) < size:
+                        continue
+                if chunk:
+                    pending.append((len(chunk), pool.apply_async(_parse_chunk, (chunk,))))
+                    chunk = []
+                while pending and (len(pending) >= 2 * workers or item is None):
+                    read, result = pending.popleft()
+                    good, errors, rejected = result.get()
+                    reader.take(errors, rejected)
+                    yield read, reader.accept(good)
+        finally:
+            _CHECKER = None
+            reader.dedupe_late = False
+
+
+def error_spool(batch: ImportBatch) -> Path:
+    """Where the batch's error report is streamed while it runs (next to the uploaded files, so any
+    worker that can read the upload can resume the report)."""
+    return Path(settings.MEDIA_ROOT) / "subjects" / "import-spool" / f"import-{batch.pk}-errors.csv"
 
 
 @transaction.atomic
 def do_requeue_lost_imports(*, now: dt.datetime | None = None) -> int:
-    """Queue again the uploaded batches whose job may be lost; returns how many.
+    """Recover the batches whose run may be lost; returns how many were queued again or closed.
 
-    Pending and silent for :data:`PENDING_GRACE`, or running and silent for :data:`STALE_AFTER`
-    (its claim is dropped: a run still alive stops at its next chunk). Each goes back to
-    pending with a fresh sign of life, so the next sweep leaves it alone for a while; the job
-    is safe to run twice (the claim). Batches run from the command line (no stored file) are
-    not the sweep's: their process reports its own failure.
+    A run holds its batch under a lease: each committed chunk renews it (``heartbeat_at``),
+    and it lapses :data:`STALE_AFTER` later. Uploaded batches pending and silent for
+    :data:`PENDING_GRACE`, or running with a lapsed lease, go back to pending (the claim
+    dropped: a run still alive stops at its next chunk) and are queued again; the next run
+    resumes after the last committed chunk (:func:`do_claim_import_batch`). Each gets a fresh
+    sign of life, so the next sweep leaves it alone for a while. A command-line batch (no
+    stored file to resume from) whose lease lapsed is closed as failed, its rows kept.
     """
     now = now or timezone.now()
-    silent = (
-        ImportBatch.objects.exclude(file="")
-        .alias(seen=Coalesce("heartbeat_at", "created_at"))
-        .filter(
-            Q(status=ImportStatus.PENDING, seen__lt=now - PENDING_GRACE)
-            | Q(status=ImportStatus.RUNNING, seen__lt=now - STALE_AFTER)
-        )
+    silent = ImportBatch.objects.alias(seen=Coalesce("heartbeat_at", "created_at")).filter(
+        Q(status=ImportStatus.PENDING, seen__lt=now - PENDING_GRACE, file__gt="")
+        | Q(status=ImportStatus.RUNNING, seen__lt=now - STALE_AFTER)
     )
-    queued = 0
+    recovered = 0
     for batch in silent.select_for_update(skip_locked=True).order_by("pk")[:SWEEP_LIMIT]:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.PENDING, claim="", heartbeat_at=now)
-        enqueue(IMPORT_JOB, batch.pk)
-        queued += 1
-    return queued
+        if batch.file:
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.PENDING, claim="", heartbeat_at=now)
+            enqueue(IMPORT_JOB, batch.pk)
+        else:
+            message = _("The process running this import stopped; rows imported so far are kept.")
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportStatus.FAILED, claim="", message=message, finished_at=now
+            )
+            error_spool(batch).unlink(missing_ok=True)
+        recovered += 1
+    return recovered

@@ -83,3 +83,69 @@ def test_make_dev_letter_cert_is_idempotent(tmp_path: Path, settings: Any) -> No
     call_command("make_dev_letter_cert")
     assert settings.LAUREL_LETTER_SIGNING_CERT.read_bytes() == first
     assert settings.LAUREL_LETTER_SIGNING_KEY.stat().st_mode & 0o077 == 0
+
+
+def test_the_signer_parses_its_key_once_and_signs_in_one_pass(
+    letterhead: Any, file_case: Callable[..., Any], issue: Callable[..., Letter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+
+    from letters import signing
+
+    signing._signer_cache.clear()
+    kept = type(signing.load_signer())  # the key is parsed here, once
+    parsed: list[int] = []
+    signed: list[int] = []
+    passes: list[int] = []
+    real_parse, real_sign, real_kept = serialization.load_der_private_key, signers.SimpleSigner.sign_raw, kept.sign_raw
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(1)
+        return real_parse(*args, **kwargs)
+
+    def sign_raw(*args: Any, **kwargs: Any) -> Any:
+        signed.append(1)
+        return real_sign(*args, **kwargs)
+
+    def kept_sign_raw(*args: Any, **kwargs: Any) -> Any:
+        passes.append(1)
+        return real_kept(*args, **kwargs)
+
+    monkeypatch.setattr(serialization, "load_der_private_key", parse)
+    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", sign_raw)
+    monkeypatch.setattr(kept, "sign_raw", kept_sign_raw)
+    first = issue(file_case(), "acknowledgement")
+    second = issue(file_case(), "acknowledgement")
+    assert parsed == []  # no DER re-parsing per signature
+    assert signed == []  # pyHanko's own sign_raw (which re-parses the key) is not used
+    assert len(passes) == 2  # one signing pass per letter: no dry run to size the placeholder
+    from django.conf import settings
+
+    for letter in (first, second):
+        assert check_pdf((Path(settings.LAUREL_LETTER_DIR) / letter.file_name).read_bytes()).ok
+
+
+def test_the_signature_space_is_a_fixed_size_with_room_to_spare() -> None:
+    from letters import signing
+
+    signing._signer_cache.clear()
+    signer = signing.load_signer()
+    raw = signing.sign_pdf(_minimal_pdf())
+    start = raw.index(b"/Contents <") + len(b"/Contents <")
+    contents = raw[start : raw.index(b">", start)]
+    assert len(contents) == signer.bytes_reserved
+    assert contents.rstrip(b"0") and len(contents.rstrip(b"0")) < signer.bytes_reserved // 2
+
+
+def _minimal_pdf() -> bytes:
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter()
+    writer.insert_page(generic.DictionaryObject({generic.NameObject("/Type"): generic.NameObject("/Page")}))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
