@@ -119,5 +119,5 @@ def test_the_case_page_names_proposed_corrections_by_the_persons_field_labels(
 ) -> None:
     case = file_case("data_correction")  # proposes phone=13800138000
     page = client_for(caseworker).get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert '联系电话 → <span data-raw>13800138000</span>' in page
+    assert "联系电话 → <span data-raw>13800138000</span>" in page
     assert "phone →" not in page
