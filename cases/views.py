@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +30,7 @@ from audit.log import common_division, record
 from core import labels
 from core.keyset import BadCursor, paginate
 from core.pages import apply_errors, domain_errors_as_pages
-from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
+from core.spreadsheets import export_response
 from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE, VIEW
 
@@ -188,14 +188,7 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
             "limit": EXPORT_LIMIT,
         },
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response: HttpResponseBase
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(header, _export_rows(qs, sort)), content_type=CSV_TYPE)
-    else:
-        response = FileResponse(xlsx_file(header, _export_rows(qs, sort), title=_("Cases")), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{fmt}"'
-    return response
+    return export_response(fmt, header, _export_rows(qs, sort), name="cases", title=_("Cases"))
 
 
 # The empty filter form is the same for everyone: rendered once per language and process (its

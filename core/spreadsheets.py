@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpResponseBase
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -67,3 +70,21 @@ def xlsx_file(header: Iterable[Any], rows: Iterable[Iterable[Any]], *, title: st
     workbook.save(out)
     out.seek(0)
     return out
+
+
+def export_response(
+    fmt: str, header: Iterable[Any], rows: Iterable[Iterable[Any]], *, name: str, title: str
+) -> HttpResponseBase:
+    """A list export as a download: CSV streamed as the rows are read, or an XLSX workbook;
+    named ``<name>-<local time>.<fmt>``."""
+    from django.http import FileResponse, StreamingHttpResponse
+    from django.utils import timezone
+
+    response: HttpResponseBase
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(header, rows), content_type=CSV_TYPE)
+    else:
+        response = FileResponse(xlsx_file(header, rows, title=title), content_type=XLSX_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    return response

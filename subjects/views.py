@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +26,7 @@ from audit.models import AuditEvent
 from core import panels
 from core.keyset import BadCursor, paginate
 from core.pages import apply_errors
-from core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_lines, xlsx_file
+from core.spreadsheets import export_response
 from jurisdictions import scope
 from jurisdictions.models import Division
 from jurisdictions.perms import VIEW
@@ -186,14 +186,7 @@ def export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
             "limit": EXPORT_LIMIT,
         },
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response: HttpResponseBase
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(header, _export_rows(qs, sort)), content_type=CSV_TYPE)
-    else:
-        response = FileResponse(xlsx_file(header, _export_rows(qs, sort), title=_("Subjects")), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="subjects-{stamp}.{fmt}"'
-    return response
+    return export_response(fmt, header, _export_rows(qs, sort), name="subjects", title=_("Subjects"))
 
 
 # The person's own history in words (the auditor's workspace names every event type).
