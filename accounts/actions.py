@@ -149,6 +149,17 @@ def _lock(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
+def _record_account_event(event_type: str, user: User, *, actor: Actor, **data: Any) -> None:
+    """An account event, recorded under the account's home division with its username."""
+    record(
+        event_type=event_type,
+        actor=actor,
+        obj=user,
+        division_code=home_division(user),
+        data={"username": user.username, **data},
+    )
+
+
 @transaction.atomic
 def do_update_staff_user(
     user: User,
@@ -196,13 +207,7 @@ def do_deactivate_user(user: User, *, actor: Actor) -> User:
     locked.is_active = False
     locked.save(update_fields=["is_active"])
     InitialPasswordLink.objects.filter(user=locked, used_at__isnull=True).update(expires_at=timezone.now())
-    record(
-        event_type="user.deactivated",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.deactivated", locked, actor=actor)
     return locked
 
 
@@ -213,13 +218,7 @@ def do_reactivate_user(user: User, *, actor: Actor) -> User:
         return locked
     locked.is_active = True
     locked.save(update_fields=["is_active"])
-    record(
-        event_type="user.reactivated",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.reactivated", locked, actor=actor)
     return locked
 
 
@@ -231,13 +230,7 @@ def do_drop_superuser(user: User, *, actor: Actor) -> User:
         return locked
     locked.is_superuser = locked.is_staff = False
     locked.save(update_fields=["is_superuser", "is_staff"])
-    record(
-        event_type="user.superuser_dropped",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.superuser_dropped", locked, actor=actor)
     return locked
 
 
@@ -259,13 +252,7 @@ def do_unlock_user(user: User, *, actor: Actor) -> int:
 
     locked = _lock(user)
     cleared = int(reset(username=locked.username) or 0)
-    record(
-        event_type="user.unlocked",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username, "cleared": cleared},
-    )
+    _record_account_event("user.unlocked", locked, actor=actor, cleared=cleared)
     return cleared
 
 
@@ -300,12 +287,12 @@ def do_issue_initial_link(user: User, *, actor: Actor, link_for: couriers.LinkBu
     locked.save(update_fields=["password", "must_change_password"])
     url = link_for(token)
     texted = couriers.deliver_initial_link(locked, url)
-    record(
-        event_type="user.initial_link_issued",
+    _record_account_event(
+        "user.initial_link_issued",
+        locked,
         actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username, "texted": texted, "expires_at": (now + INITIAL_LINK_LIFETIME).isoformat()},
+        texted=texted,
+        expires_at=(now + INITIAL_LINK_LIFETIME).isoformat(),
     )
     return url, texted
 
@@ -339,13 +326,7 @@ def do_use_initial_link(token: str, *, password: str) -> User:
     locked.set_password(password)
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])
-    record(
-        event_type="user.initial_link_used",
-        actor=locked,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.initial_link_used", locked, actor=locked)
     return locked
 
 
@@ -361,13 +342,7 @@ def do_change_own_password(user: Any, *, password: str) -> User:
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])
     user.password, user.must_change_password = locked.password, False
-    record(
-        event_type="user.password_changed",
-        actor=locked,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.password_changed", locked, actor=locked)
     return locked
 
 
@@ -377,13 +352,7 @@ def do_set_password(user: User, *, password: str, actor: User | None) -> None:
     locked.set_password(password)
     locked.save(update_fields=["password"])
     user.password = locked.password
-    record(
-        event_type="user.password_set",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username},
-    )
+    _record_account_event("user.password_set", locked, actor=actor)
 
 
 @transaction.atomic
@@ -552,13 +521,7 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Act
     relative = DeclaredRelative.objects.create(
         user=locked, id_number_hmac=index, relation=relation, recorded_by=staff_or_none(actor)
     )
-    record(
-        event_type="user.relative_declared",
-        actor=actor,
-        obj=locked,
-        division_code=home_division(locked),
-        data={"username": locked.username, "relation": relation},
-    )
+    _record_account_event("user.relative_declared", locked, actor=actor, relation=relation)
     return relative
 
 
@@ -566,13 +529,7 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Act
 def do_remove_relative(relative: DeclaredRelative, *, actor: Actor) -> None:
     user, relation = relative.user, relative.relation
     relative.delete()
-    record(
-        event_type="user.relative_removed",
-        actor=actor,
-        obj=user,
-        division_code=home_division(user),
-        data={"username": user.username, "relation": relation},
-    )
+    _record_account_event("user.relative_removed", user, actor=actor, relation=relation)
 
 
 # --- remembered list filters ------------------------------------------------------------------
