@@ -32,7 +32,14 @@ from jurisdictions.models import Division
 from jurisdictions.perms import VIEW
 
 from . import queries
-from .actions import AlreadyRegistered, do_add_benefit, do_register_subject, do_reveal_id_number, do_update_subject
+from .actions import (
+    AlreadyRegistered,
+    do_add_benefit,
+    do_record_id_lookup,
+    do_register_subject,
+    do_reveal_id_number,
+    do_update_subject,
+)
 from .forms import HANDLE, BenefitForm, RevealForm, SearchForm, SubjectForm, sections_of
 from .models import BenefitStatus, Provenance, Subject
 
@@ -114,6 +121,9 @@ def search(request: HttpRequest) -> HttpResponse:
     without_sort.pop("sort", None)
     can_create = bool(scope.codes_with(request.user, HANDLE))
     filters = _search_filters(form)
+    searched_by_id = bool(form.is_bound and form.is_valid() and form.cleaned_data.get("id_number"))
+    if searched_by_id:  # who looked up whom by full ID number is recorded, found or not
+        do_record_id_lookup(list(page.rows), actor=request.user, where="register_search")
     return render(
         request,
         "subjects/search.html",
@@ -127,7 +137,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "query_without_sort": without_sort.urlencode(),
             "remembered": bool(saved),
             "can_create": can_create,
-            "searched_by_id": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("id_number")),
+            "searched_by_id": searched_by_id,
         },
     )
 

@@ -53,6 +53,21 @@ def test_lookup_by_full_number_is_posted_and_exact(subject_a: Subject, caseworke
     assert subject_a.name not in other
 
 
+
+def test_a_lookup_by_full_number_is_recorded_found_or_not_and_never_with_the_number(
+    subject_a: Subject, caseworker: Any
+) -> None:
+    client = client_for(caseworker)
+    client.post(reverse("subjects:search"), {"id_number": full_number(subject_a)})
+    found = AuditEvent.objects.get(event_type="subject.looked_up")
+    assert found.object_id == str(subject_a.pk) and found.data["where"] == "register_search"
+    assert full_number(subject_a) not in str(found.data)
+    client.post(reverse("subjects:search"), {"id_number": new_id()})
+    missed = AuditEvent.objects.filter(event_type="subject.looked_up").exclude(pk=found.pk).get()
+    assert missed.data["found"] == 0
+    client.get(reverse("subjects:search"), {"name": subject_a.name})  # a search by name is no look-up
+    assert AuditEvent.objects.filter(event_type="subject.looked_up").count() == 2
+
 def test_detail_shows_every_section_masked_with_provenance(subject_a: Subject, caseworker: Any) -> None:
     response = client_for(caseworker).get(reverse("subjects:detail", args=[subject_a.pk]))
     body = response.content.decode()
