@@ -171,7 +171,8 @@ def test_a_claim_goes_from_the_workbench_search_to_the_auditors_trail_by_clicks_
     # The approver: the decision waiting on the workbench, the scan inside the approval task.
     page = watch.page_as(browser, office["approver"], base)
     page.goto(f"{base}/")  # the approver's only typed address
-    assert case.number in page.inner_text("#panel-decisions")
+    decisions = page.inner_text("#panel-decisions")
+    assert case.number in decisions and "赵大勇" in decisions
     shot(page, 9, "approver-workbench")
     page.click(f"#panel-decisions tr:has-text('{case.number}') >> text=打开")
     page.wait_for_selector("#task-form")
