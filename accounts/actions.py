@@ -149,7 +149,7 @@ def _lock(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def _record_account_event(event_type: str, user: User, *, actor: Actor, **data: Any) -> None:
+def _record_account_event(user: User, *, event_type: str, actor: Actor, **data: Any) -> None:
     """An account event, recorded under the account's home division with its username."""
     record(
         event_type=event_type,
@@ -207,7 +207,7 @@ def do_deactivate_user(user: User, *, actor: Actor) -> User:
     locked.is_active = False
     locked.save(update_fields=["is_active"])
     InitialPasswordLink.objects.filter(user=locked, used_at__isnull=True).update(expires_at=timezone.now())
-    _record_account_event("user.deactivated", locked, actor=actor)
+    _record_account_event(locked, event_type="user.deactivated", actor=actor)
     return locked
 
 
@@ -218,7 +218,7 @@ def do_reactivate_user(user: User, *, actor: Actor) -> User:
         return locked
     locked.is_active = True
     locked.save(update_fields=["is_active"])
-    _record_account_event("user.reactivated", locked, actor=actor)
+    _record_account_event(locked, event_type="user.reactivated", actor=actor)
     return locked
 
 
@@ -230,7 +230,7 @@ def do_drop_superuser(user: User, *, actor: Actor) -> User:
         return locked
     locked.is_superuser = locked.is_staff = False
     locked.save(update_fields=["is_superuser", "is_staff"])
-    _record_account_event("user.superuser_dropped", locked, actor=actor)
+    _record_account_event(locked, event_type="user.superuser_dropped", actor=actor)
     return locked
 
 
@@ -252,7 +252,7 @@ def do_unlock_user(user: User, *, actor: Actor) -> int:
 
     locked = _lock(user)
     cleared = int(reset(username=locked.username) or 0)
-    _record_account_event("user.unlocked", locked, actor=actor, cleared=cleared)
+    _record_account_event(locked, event_type="user.unlocked", actor=actor, cleared=cleared)
     return cleared
 
 
@@ -288,8 +288,8 @@ def do_issue_initial_link(user: User, *, actor: Actor, link_for: couriers.LinkBu
     url = link_for(token)
     texted = couriers.deliver_initial_link(locked, url)
     _record_account_event(
-        "user.initial_link_issued",
         locked,
+        event_type="user.initial_link_issued",
         actor=actor,
         texted=texted,
         expires_at=(now + INITIAL_LINK_LIFETIME).isoformat(),
@@ -326,7 +326,7 @@ def do_use_initial_link(token: str, *, password: str) -> User:
     locked.set_password(password)
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])
-    _record_account_event("user.initial_link_used", locked, actor=locked)
+    _record_account_event(locked, event_type="user.initial_link_used", actor=locked)
     return locked
 
 
@@ -342,7 +342,7 @@ def do_change_own_password(user: Any, *, password: str) -> User:
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])
     user.password, user.must_change_password = locked.password, False
-    _record_account_event("user.password_changed", locked, actor=locked)
+    _record_account_event(locked, event_type="user.password_changed", actor=locked)
     return locked
 
 
@@ -352,7 +352,7 @@ def do_set_password(user: User, *, password: str, actor: User | None) -> None:
     locked.set_password(password)
     locked.save(update_fields=["password"])
     user.password = locked.password
-    _record_account_event("user.password_set", locked, actor=actor)
+    _record_account_event(locked, event_type="user.password_set", actor=actor)
 
 
 @transaction.atomic
@@ -521,7 +521,7 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Act
     relative = DeclaredRelative.objects.create(
         user=locked, id_number_hmac=index, relation=relation, recorded_by=staff_or_none(actor)
     )
-    _record_account_event("user.relative_declared", locked, actor=actor, relation=relation)
+    _record_account_event(locked, event_type="user.relative_declared", actor=actor, relation=relation)
     return relative
 
 
@@ -529,7 +529,7 @@ def do_declare_relative(user: User, *, id_number: str, relation: str, actor: Act
 def do_remove_relative(relative: DeclaredRelative, *, actor: Actor) -> None:
     user, relation = relative.user, relative.relation
     relative.delete()
-    _record_account_event("user.relative_removed", user, actor=actor, relation=relation)
+    _record_account_event(user, event_type="user.relative_removed", actor=actor, relation=relation)
 
 
 # --- remembered list filters ------------------------------------------------------------------

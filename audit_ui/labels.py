@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "user.updated": _("Account details changed"),
     "user.deactivated": _("Account deactivated"),
     "user.reactivated": _("Account reactivated"),
+    "user.superuser_dropped": _("Superuser rights removed"),
     "user.unlocked": _("Sign-in unlocked"),
     "user.initial_link_issued": _("One-time sign-in link issued"),
     "user.initial_link_used": _("One-time sign-in link used"),
