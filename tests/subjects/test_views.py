@@ -53,7 +53,6 @@ def test_lookup_by_full_number_is_posted_and_exact(subject_a: Subject, caseworke
     assert subject_a.name not in other
 
 
-
 def test_a_lookup_by_full_number_is_recorded_found_or_not_and_never_with_the_number(
     subject_a: Subject, caseworker: Any
 ) -> None:
@@ -67,6 +66,7 @@ def test_a_lookup_by_full_number_is_recorded_found_or_not_and_never_with_the_num
     assert missed.data["found"] == 0
     client.get(reverse("subjects:search"), {"name": subject_a.name})  # a search by name is no look-up
     assert AuditEvent.objects.filter(event_type="subject.looked_up").count() == 2
+
 
 def test_detail_shows_every_section_masked_with_provenance(subject_a: Subject, caseworker: Any) -> None:
     response = client_for(caseworker).get(reverse("subjects:detail", args=[subject_a.pk]))
