@@ -123,4 +123,4 @@ def test_a_command_line_batch_whose_process_died_is_closed_as_failed_once(casewo
         assert do_requeue_lost_imports() == 0
     batch.refresh_from_db()
     assert (batch.status, batch.claim) == (ImportStatus.FAILED, "")
-    assert "stopped" in batch.message
+    assert "进程已停止" in batch.message  # in Chinese, the language of the office
