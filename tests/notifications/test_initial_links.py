@@ -39,9 +39,13 @@ def texts() -> list[Delivery]:
 
 
 def test_creating_staff_with_a_phone_queues_exactly_one_text_that_carries_the_link(
-    db: Any, run_worker: Callable[[], int], sms_messages: Callable[[], list[dict[str, str]]]
+    db: Any,
+    run_worker: Callable[[], int],
+    sms_messages: Callable[[], list[dict[str, str]]],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    user, url, texted = create("xiaoli", "138-0013-8000")
+    with django_capture_on_commit_callbacks(execute=True):  # on RQ the job is queued on commit
+        user, url, texted = create("xiaoli", "138-0013-8000")
     assert texted
     [row] = texts()
     assert row.address == "13800138000" and row.recipient_id == user.pk and row.status == DeliveryStatus.PENDING
@@ -62,10 +66,14 @@ def test_without_a_phone_nothing_is_texted(db: Any, sms_messages: Callable[[], l
 
 
 def test_a_newer_link_skips_the_waiting_text_of_the_older_one(
-    db: Any, run_worker: Callable[[], int], sms_messages: Callable[[], list[dict[str, str]]]
+    db: Any,
+    run_worker: Callable[[], int],
+    sms_messages: Callable[[], list[dict[str, str]]],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    user, first, _texted = create("xiaoli", "13800138000")
-    second, texted = do_issue_initial_link(user, actor=None, link_for=link_for)
+    with django_capture_on_commit_callbacks(execute=True):  # on RQ the jobs are queued on commit
+        user, first, _texted = create("xiaoli", "13800138000")
+        second, texted = do_issue_initial_link(user, actor=None, link_for=link_for)
     assert texted
     old, new = texts()
     assert old.status == DeliveryStatus.SKIPPED and not sealing.is_sealed(old.context)
