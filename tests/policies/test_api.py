@@ -50,7 +50,7 @@ def test_the_list_shows_the_current_versions_only(
 def test_include_repealed_lists_every_version(
     loaded: None, caseworker: User, api_as: Callable[[User], APIClient]
 ) -> None:
-    response = api_as(caseworker).get("/api/v1/policy-articles/", {"include_repealed": "true"})
+    response = api_as(caseworker).get("/api/v1/policy-articles/", {"include_repealed": "1"})
     assert sorted(numbers(response)) == [("第一条", 1), ("第三十条", 1), ("第二十二条", 1), ("第二十二条", 2)]
 
 
