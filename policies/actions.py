@@ -17,6 +17,7 @@ from accounts.models import Actor
 from audit.log import record
 
 from .models import Kind, PolicyArticle, PolicyDocument
+from .numbering import article_position
 
 COLUMNS = [
     "document_title",
@@ -119,6 +120,7 @@ def _load_row(values: dict[str, Any], result: LoadResult) -> None:
     PolicyArticle.objects.create(
         document=document,
         number=values["article"],
+        position=article_position(values["article"]),
         version=1 if latest is None else latest.version + 1,
         **version_fields,
     )

@@ -20,7 +20,7 @@ class PolicyDocument(models.Model):
     title = models.CharField(_("title"), max_length=200, unique=True)
     number = models.CharField(_("document number"), max_length=100, blank=True)  # 文号
     issuer = models.CharField(_("issuing body"), max_length=200, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind of document"), max_length=20, choices=Kind.choices)
 
     class Meta:
         ordering = ["title"]
@@ -34,6 +34,7 @@ class PolicyDocument(models.Model):
 class PolicyArticle(models.Model):
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="articles")
     number = models.CharField(_("article number"), max_length=40)  # 第二十二条
+    position = models.PositiveIntegerField(null=True, editable=False)  # 22: the order of the articles
     title = models.CharField(_("title"), max_length=200, blank=True)
     text = models.TextField(_("text"))
     is_summary = models.BooleanField(_("summary"), default=False)  # 摘要: not the official text
@@ -44,7 +45,7 @@ class PolicyArticle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["document__title", "number", "-version"]
+        ordering = ["document__title", "position", "number", "-version"]
         verbose_name = _("policy article")
         verbose_name_plural = _("policy articles")
         constraints = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ def search(q: str = "", *, include_repealed: bool = False) -> QuerySet[PolicyArt
             | Q(title__icontains=word)
             | Q(text__icontains=word)
         )
-    return qs.order_by("document__title", "number", "-version", "id")
+    return qs.order_by("document__title", F("position").asc(nulls_last=True), "number", "-version", "id")
 
 
 def access_article(pk: int | str) -> PolicyArticle:

@@ -54,3 +54,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(loaded: None, client: Any) -> No
 
 def test_an_unknown_article_is_404(caseworker: User, web_as: Callable[[User], Any]) -> None:
     assert web_as(caseworker).get("/policies/999999/").status_code == 404
+
+
+def test_articles_are_listed_in_the_order_of_their_numbers(
+    write_csv: Callable[..., Path], caseworker: User, web_as: Callable[[User], Any]
+) -> None:
+    do_load_policy_articles(
+        write_csv({"article": "第三十条"}, {"article": "第二十二条"}, {"article": "第九条"}), actor=None
+    )
+    listed = [a.number for a in web_as(caseworker).get("/policies/").context["articles"]]
+    assert listed == ["第九条", "第二十二条", "第三十条"]
+
+
+def test_a_staff_member_of_another_county_reads_the_same_articles(
+    loaded: None, caseworker_b: User, web_as: Callable[[User], Any]
+) -> None:
+    article = PolicyArticle.objects.get(number="第三十条")
+    assert web_as(caseworker_b).get(f"/policies/{article.pk}/").status_code == 200
