@@ -82,3 +82,10 @@ def test_the_shipped_file_loads_only_summaries_with_their_source() -> None:
     assert {"第十九条", "第二十二条", "第二十五条", "第三十二条", "第三十六条"} <= numbers
     assert not PolicyArticle.objects.filter(is_summary=False).exists()
     assert set(PolicyArticle.objects.values_list("summary_source", flat=True)) == {"产品领域说明摘要"}
+
+
+def test_the_demo_seed_loads_the_shipped_articles_once() -> None:
+    call_command("seed_demo", verbosity=0)
+    loaded = PolicyArticle.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert PolicyArticle.objects.count() == loaded >= 12
