@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "subject.id_keys_rotated": _("ID number keys rotated"),
     "attachment.added": _("Document attached"),
     "attachment.downloaded": _("Document downloaded"),
+    "policy.articles_loaded": _("Policy articles loaded"),
     "letter.requested": _("Letter requested"),
     "letter.issued": _("Letter issued"),
     "letter.downloaded": _("Letter downloaded"),

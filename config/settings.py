@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cases",
     "workflows",
     "notifications",
+    "policies",
     "crosscheck",
     "letters",
     "reports",

@@ -37,6 +37,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("crosscheck.api_urls")),
     path("", include("letters.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("policies.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("crosscheck/", include("crosscheck.urls")),
     path("letters/", include("letters.urls")),
     path("notifications/", include("notifications.urls")),
+    path("policies/", include("policies.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -346,6 +346,7 @@ def test_every_event_type_the_apps_record_has_a_label() -> None:
         "workflows",
         "letters",
         "notifications",
+        "policies",
         "crosscheck",
         "reports",
         "audit_ui",

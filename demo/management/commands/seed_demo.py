@@ -1,5 +1,6 @@
 """Demo data on a real province › city › two counties (idempotent): users and memberships,
-synthetic people in the two counties (``generate_subjects``), then ``seed_demo_cases``.
+synthetic people in the two counties (``generate_subjects``), then ``seed_demo_cases``, and the
+policy articles the product cites (``load_policy_articles`` of the shipped ``policies/data/articles.csv``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from accounts.actions import do_create_staff_user, do_drop_superuser, do_set_pas
 from accounts.models import User
 from jurisdictions.actions import do_grant_membership, do_place_staff
 from jurisdictions.models import Department, Division, Role
+from policies.data import SHIPPED_ARTICLES
 from subjects.models import Subject
 
 PROVINCE, CITY, COUNTY_A, COUNTY_B = "44", "4401", "440106", "440104"  # 广东省 › 广州市 › 天河区 / 越秀区
@@ -66,3 +68,5 @@ class Command(BaseCommand):
                 call_command("generate_subjects", count=300, division=code, seed=int(code), verbosity=0)
         # Cases (cases app): demo cases in every state, walked through the real actions.
         call_command("seed_demo_cases", verbosity=options["verbosity"])
+        # Policy base (policies app): the shipped summaries (摘要) of the cited articles; a rerun adds nothing.
+        call_command("load_policy_articles", str(SHIPPED_ARTICLES), verbosity=0)

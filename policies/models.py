@@ -1,0 +1,60 @@
+"""The policy and regulation base: documents (laws, regulations, policy documents) and versioned articles.
+
+An article version is never edited: a new text (or a new repeal date) is a new version beside the old
+ones (``policies.actions.do_load_policy_articles``), so what a decision cited stays readable.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    LAW = "law", _("Law")
+    REGULATION = "regulation", _("Regulation")
+    POLICY = "policy", _("Policy document")
+
+
+class PolicyDocument(models.Model):
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    number = models.CharField(_("document number"), max_length=100, blank=True)  # 文号
+    issuer = models.CharField(_("issuing body"), max_length=200, blank=True)
+    kind = models.CharField(_("kind of document"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PolicyArticle(models.Model):
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="articles")
+    number = models.CharField(_("article number"), max_length=40)  # 第二十二条
+    position = models.PositiveIntegerField(null=True, editable=False)  # 22: the order of the articles
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    is_summary = models.BooleanField(_("summary"), default=False)  # 摘要: not the official text
+    summary_source = models.CharField(_("source of the summary"), max_length=200, blank=True)
+    effective_on = models.DateField(_("effective date"))
+    repealed_on = models.DateField(_("repeal date"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document__title", "position", "number", "-version"]
+        verbose_name = _("policy article")
+        verbose_name_plural = _("policy articles")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number", "version"], name="policy_article_version_once"),
+            models.CheckConstraint(
+                condition=models.Q(is_summary=False) | ~models.Q(summary_source=""),
+                name="policy_summary_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} {self.number}"
