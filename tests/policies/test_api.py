@@ -98,3 +98,15 @@ def test_the_schema_declares_the_filters_and_required_fields(api_client: APIClie
     article = schema["components"]["schemas"]["PolicyArticle"]
     assert {"document", "number", "text", "is_summary", "summary_source", "version"} <= set(article["required"])
     assert {"401", "403", "404"} <= set(schema["paths"]["/api/v1/policy-articles/{id}/"]["get"]["responses"])
+
+
+def test_a_yes_or_no_that_is_neither_is_a_400_naming_the_field(
+    loaded: None, caseworker: User, api_as: Callable[[User], APIClient]
+) -> None:
+    client = api_as(caseworker)
+    response = client.get("/api/v1/policy-articles/", {"include_repealed": "maybe"})
+    assert response.status_code == 400 and "include_repealed" in response.json()
+    assert sorted(numbers(client.get("/api/v1/policy-articles/", {"include_repealed": "0"}))) == [
+        ("第三十条", 1),
+        ("第二十二条", 2),
+    ]
