@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Actor
 from audit.log import record
+from core.readers import UnreadableFile, open_table
 
 from .models import Kind, PolicyArticle, PolicyDocument
 from .numbering import article_position
@@ -130,15 +129,18 @@ def _load_row(values: dict[str, Any], result: LoadResult) -> None:
         result.new_versions += 1
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of a UTF-8 CSV file (header line first) with the line number each starts on."""
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, dict[str, Any]]] = []
-    line = reader.line_num + 1
-    for row in reader:
-        rows.append((line, row))
-        line = reader.line_num + 1
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | None]]:
+    """The rows of a CSV (UTF-8 or GB18030) or XLSX file as dictionaries keyed by the header, each
+    with its line number (``core.readers``); ``None`` for a row that cannot be read. Blank rows are
+    skipped."""
+    table = open_table(path, path.name)
+    rows: list[tuple[int, dict[str, Any] | None]] = []
+    for line, cells in table.rows:
+        if cells is not None and not any(cell.strip() for cell in cells):
+            continue
+        if cells is not None and len(cells) > len(table.header):
+            cells = None if any(cell.strip() for cell in cells[len(table.header) :]) else cells[: len(table.header)]
+        rows.append((line, None if cells is None else dict(zip(table.header, cells, strict=False))))
     return rows
 
 
@@ -151,14 +153,14 @@ def do_load_policy_articles(
     """
     try:
         rows = read_rows(path)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, UnreadableFile) as exc:
         return LoadResult(errors=[(0, _("the file cannot be read: %(error)s") % {"error": exc})])
     result = LoadResult()
     with transaction.atomic():
         for index, (line, row) in enumerate(rows, start=1):
             try:
-                if None in row:
-                    raise RowError(_("the row has more columns than the header"))
+                if row is None:
+                    raise RowError(_("the row cannot be read, or has more columns than the header"))
                 with transaction.atomic():  # a savepoint: a bad row leaves nothing behind
                     _load_row(_clean(row), result)
             except RowError as exc:
