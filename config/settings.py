@@ -152,23 +152,23 @@ _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'laurel.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL
 
 
-def parse_database_url(url: str) -> dict[str, Any]:
-    """Turn DATABASE_URL into a Django DATABASES entry, or fail with a readable reason."""
+def parse_database_url(url: str, name: str = "DATABASE_URL") -> dict[str, Any]:
+    """Turn DATABASE_URL (or the variable ``name``) into a Django DATABASES entry, or fail with a readable reason."""
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
     except Exception as exc:  # dj-database-url raises several types for malformed URLs
         raise ImproperlyConfigured(
-            f"DATABASE_URL is malformed ({exc}). Expected e.g. "
+            f"{name} is malformed ({exc}). Expected e.g. "
             "postgresql://user@127.0.0.1:5432/laurel or sqlite:////absolute/path.sqlite3"
         ) from None
     engine = config.get("ENGINE", "")
     if engine not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL uses an unsupported database ({engine or 'unknown scheme'}); "
+            f"{name} uses an unsupported database ({engine or 'unknown scheme'}); "
             "Laurel runs on PostgreSQL (production) or SQLite (demo)."
         )
     if not config.get("NAME"):
-        raise ImproperlyConfigured("DATABASE_URL names no database.")
+        raise ImproperlyConfigured(f"{name} names no database.")
     if engine == "django.db.backends.sqlite3":
         # SQLite: wait for the writer lock instead of failing at once under concurrent requests.
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -181,6 +181,38 @@ def parse_database_url(url: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": parse_database_url(DATABASE_URL)}
+
+# Read replicas (PostgreSQL streaming replicas of the primary, comma-separated URLs): the
+# dashboards, the reports API, the exports and the read side of the cross-checks read there
+# (core.replicas); a user who has just written reads from the primary until a replica has
+# replayed that write. Unset: no replica alias, no router, no middleware.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URLS:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL primary (DATABASE_URL=postgresql://…).")
+    for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+        _replica = parse_database_url(_url, name=f"DATABASE_REPLICA_URLS (replica {_number + 1})")
+        if _replica["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_URLS: every replica is a PostgreSQL streaming replica.")
+        # A replica that does not answer quickly is skipped (the primary answers instead).
+        _replica["OPTIONS"] = {
+            **_replica.get("OPTIONS", {}),
+            "connect_timeout": env_int("LAUREL_REPLICA_CONNECT_TIMEOUT", 2),
+        }
+        # Tests read the primary's test database through the replica aliases (no second copy).
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    # After authentication: records, per user, how far the primary's WAL was after a write.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "core.replicas.ReadYourWritesMiddleware",
+    )
+# Seconds a user's last write keeps their reads on the primary if no replica replays it; an
+# unreachable replica is not asked again for LAUREL_REPLICA_RETRY_SECONDS.
+LAUREL_REPLICA_READ_YOUR_WRITES_SECONDS = env_int("LAUREL_REPLICA_READ_YOUR_WRITES_SECONDS", 3600)
+LAUREL_REPLICA_RETRY_SECONDS = env_int("LAUREL_REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Shared cache ---------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from django.core import checks
 from django.core.cache import cache
 from django.db import transaction
 
+from . import replicas
+
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 300
@@ -50,7 +52,8 @@ def versioned(namespace: str, owner: Any, part: str, compute: Callable[[], T], *
         version = secrets.token_hex(8)
         if not cache.add(version_key, version, timeout=None):
             version = cache.get(version_key) or version
-    value = compute()
+    with replicas.on_primary():  # never a lagging replica's rows under a current stamp
+        value = compute()
     cache.set(value_key, (version, value), timeout=timeout)
     return value
 

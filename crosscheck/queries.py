@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import replicas
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE, Division, Level, ancestor_codes, level_of_code
 from jurisdictions.roles import VIEW
@@ -135,11 +136,17 @@ def tracking(user: Any, division: Division) -> list[TrackingRow]:
 
     "Sent" counts everything sent down (whatever happened since), "corrected" the cases applied
     (awaiting or past the re-check), "confirmed" those a later run no longer found, "overdue"
-    the sent items whose case is past its due date.
+    the sent items whose case is past its due date. Counted on a replica that has replayed the
+    user's writes, when replicas are configured (:mod:`core.replicas`); the scope on the primary.
     """
+    items = discrepancies_for(user)
+    with replicas.reading_from_replica(user):
+        return _tracking(items, division)
+
+
+def _tracking(items: QuerySet[Discrepancy], division: Division) -> list[TrackingRow]:
     level = Level(division.level)
     column = _CHILD_COLUMN.get(level, "county_code")
-    items = discrepancies_for(user)
     if division.code != NATION_CODE:
         own = {Level.PROVINCE: "province_code", Level.CITY: "city_code"}.get(level, "county_code")
         items = items.filter(**{own: division.code[:6] if level >= Level.COUNTY else division.code})

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import replicas
 from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE, Division, Level, normalise_code
@@ -95,7 +96,8 @@ def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
 def discrepancy_list(request: HttpRequest) -> HttpResponse:
     items, params = _filtered(request)
     before = _int(request.GET.get("before"))
-    page = items.order_by("-id")
+    # Read from a replica that has the user's writes (core.replicas), like the tracking figures.
+    page = replicas.on_replica(items.order_by("-id"), request.user)
     if before is not None:
         page = page.filter(id__lt=before)
     rows = list(page[: PAGE_SIZE + 1])

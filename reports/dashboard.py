@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
+from core import replicas
 from jurisdictions import scope
 from jurisdictions.models import Division, Level
 from jurisdictions.roles import VIEW
@@ -74,14 +75,25 @@ def build(user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
 def build_with_time(
     user: Any, division: Division, keys: Iterable[str] = tables.TABLE_KEYS
 ) -> tuple[list[Table], dt.datetime]:
-    """The tables and when their oldest figures were computed (earlier than now when cached)."""
-    wanted = set(keys)
+    """The tables and when their oldest figures were computed (earlier than now when cached).
+
+    The user's scope is read from the primary; the figures from a replica that has replayed the
+    user's latest write, when replicas are configured (:mod:`core.replicas`).
+    """
     q = live_q(user, division.code)
+    seconds = cache_seconds(division)
+    signature = _scope_signature(user) if seconds else ""
+    from_summaries = uses_summaries(user, division)
+    with replicas.reading_from_replica(user):
+        return _tables(division, set(keys), q, seconds, signature, from_summaries)
+
+
+def _tables(
+    division: Division, wanted: set[str], q: Q, seconds: int, signature: str, from_summaries: bool
+) -> tuple[list[Table], dt.datetime]:
     now = timezone.now()
     result: list[Table] = []
     memo: dict[str, Any] = {}
-    seconds = cache_seconds(division)
-    signature = _scope_signature(user) if seconds else ""
     computed: list[dt.datetime] = []
 
     def once(name: str, compute: Callable[[], Any]) -> Any:
@@ -99,7 +111,6 @@ def build_with_time(
 
     column = figures.child_column(division.code)
     code = division.code
-    from_summaries = uses_summaries(user, division)
 
     def breakdown() -> Any:
         # One read feeds the category, collection and children tables.
@@ -153,14 +164,16 @@ def build_with_time(
 
 
 def summary(user: Any, division: Division) -> dict[str, Any]:
-    """The API summary: counts by category, status and case stage for the subtree."""
-    if uses_summaries(user, division):
-        subjects = figures.fold_subjects(summaries.subject_breakdown(division.code))
-        by_stage = summaries.case_stage_counts(division.code)
-    else:
-        q = live_q(user, division.code)
-        subjects = figures.subject_counts(q)
-        by_stage = figures.case_stage_counts(q)
+    """The API summary: counts by category, status and case stage for the subtree (read as :func:`build_with_time`)."""
+    from_summaries = uses_summaries(user, division)
+    q = None if from_summaries else live_q(user, division.code)
+    with replicas.reading_from_replica(user):
+        if q is None:
+            subjects = figures.fold_subjects(summaries.subject_breakdown(division.code))
+            by_stage = summaries.case_stage_counts(division.code)
+        else:
+            subjects = figures.subject_counts(q)
+            by_stage = figures.case_stage_counts(q)
     return {
         "division": division.code,
         "name": division.name,
