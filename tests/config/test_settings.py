@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -151,3 +152,72 @@ def test_the_configured_public_base_url_wins_and_letters_and_emails_use_it(tmp_p
 
 def test_production_has_no_public_base_url_until_one_is_configured(tmp_path: Path) -> None:
     assert _public_base_url({**production_env(tmp_path), "PORT": "8123"}) == ""
+
+
+def _settings_of(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    unset = ("DATABASE_URL", "DATABASE_REPLICA_URLS")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); {code}",
+        ],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_replica_urls_become_replica_aliases_with_the_router_and_the_read_your_writes_middleware(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **production_env(tmp_path),
+        "DATABASE_URL": "postgresql://laurel@db-primary:5432/laurel",
+        "DATABASE_REPLICA_URLS": "postgresql://laurel@db-replica-a:5432/laurel, postgresql://laurel@db-replica-b/laurel",
+    }
+    code = (
+        "import json; from django.conf import settings; d = settings.DATABASES; print(json.dumps(["
+        "sorted(d), [d[a]['HOST'] for a in ('replica_0', 'replica_1')], d['replica_0']['TEST']['MIRROR'], "
+        "settings.DATABASE_ROUTERS, settings.MIDDLEWARE.index('core.replicas.ReadYourWritesMiddleware') "
+        "- settings.MIDDLEWARE.index('django.contrib.auth.middleware.AuthenticationMiddleware')]))"
+    )
+    result = _settings_of(env, code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        ["default", "replica_0", "replica_1"],
+        ["db-replica-a", "db-replica-b"],
+        "default",
+        ["core.replicas.ReplicaRouter"],
+        1,
+    ]
+
+
+def test_without_replica_urls_there_is_no_router_and_no_replica_middleware(settings) -> None:
+    assert list(settings.DATABASES) == ["default"]
+    assert settings.DATABASE_ROUTERS == []
+    assert "core.replicas.ReadYourWritesMiddleware" not in settings.MIDDLEWARE
+
+
+@pytest.mark.parametrize(
+    ("primary", "replicas", "message"),
+    [
+        ("sqlite:///{tmp}/x.sqlite3", "postgresql://r@replica/laurel", "needs a PostgreSQL primary"),
+        ("postgresql://p@primary/laurel", "sqlite:///{tmp}/r.sqlite3", "every replica is a PostgreSQL"),
+        ("postgresql://p@primary/laurel", "postgresql://r@replica:notaport/laurel", "replica 1"),
+    ],
+)
+def test_replica_urls_that_cannot_work_are_refused_at_start_up(
+    tmp_path: Path, primary: str, replicas: str, message: str
+) -> None:
+    env = {
+        **production_env(tmp_path),
+        "DATABASE_URL": primary.format(tmp=tmp_path),
+        "DATABASE_REPLICA_URLS": replicas.format(tmp=tmp_path),
+    }
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -41,7 +41,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 def server_binaries() -> Path | None:
     given = os.environ.get("LAUREL_PG_BIN")
-    candidates = [Path(given)] if given else sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+    candidates = (
+        [Path(given)] if given else sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+    )
     found = [path for path in candidates if (path / "initdb").exists() and (path / "pg_basebackup").exists()]
     return found[-1] if found else None
 
@@ -62,7 +64,9 @@ def pair(django_db_setup: None, django_db_blocker: object) -> Iterator[Pair]:
         pytest.skip("PostgreSQL only: streaming replicas (set DATABASE_URL=postgresql://…)")
     binaries = server_binaries()
     if binaries is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_basebackup) in /usr/lib/postgresql/*/bin or LAUREL_PG_BIN")
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_basebackup) in /usr/lib/postgresql/*/bin or LAUREL_PG_BIN"
+        )
     given = os.environ.get("LAUREL_TEST_REPLICATION", "")
     folder = ""
     if given:
