@@ -6,6 +6,7 @@ stand-ins, so the rules run on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -51,8 +52,10 @@ def test_positions_compare_as_numbers() -> None:
 
 
 def test_without_replicas_every_read_stays_on_the_primary_and_costs_no_query(
-    django_assert_num_queries: Callable[..., Any], db: None
+    django_assert_num_queries: Callable[..., Any], db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if "DATABASE_REPLICA_URLS" in os.environ:
+        monkeypatch.setattr(replicas, "aliases", list)  # this run has replicas: as if it had none
     assert replicas.aliases() == []
     with django_assert_num_queries(0):
         with replicas.reading_from_replica(Someone(1)) as alias:
