@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model, QuerySet
@@ -255,3 +256,20 @@ class ReadYourWritesMiddleware:
                 # The answer stands; the user's next reads may be from a replica that lags.
                 logger.warning("Could not record the WAL position after a write.", exc_info=True)
         return response
+
+
+@checks.register(checks.Tags.caches, checks.Tags.database, deploy=True)
+def shared_cache_with_replicas(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Read your writes needs the users' WAL positions in a cache every web process shares."""
+    if settings.DEBUG or not configured():
+        return []
+    if "LocMemCache" not in settings.CACHES["default"]["BACKEND"]:
+        return []
+    return [
+        checks.Warning(
+            "DATABASE_REPLICA_URLS is set but the cache is each process's own: a user whose next request "
+            "reaches another process may read a replica that has not replayed their write yet.",
+            hint="Set LAUREL_CACHE_URL=redis://host:6379/1, a Redis shared by every web process.",
+            id="core.W002",
+        )
+    ]

@@ -258,3 +258,17 @@ def test_a_write_records_the_primarys_wal_position_for_its_user_and_never_moves_
     replicas.remember_write(user)  # an earlier request finishing late
     assert replicas.written_lsn(user) == first + 10**9
     assert replicas.remember_write(None) is None
+
+
+def test_replicas_with_a_cache_of_each_process_s_own_are_a_deploy_warning(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(replicas, "aliases", lambda: ["replica_0"])
+    assert [w.id for w in replicas.shared_cache_with_replicas()] == ["core.W002"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    assert replicas.shared_cache_with_replicas() == []
+    monkeypatch.setattr(replicas, "aliases", list)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert replicas.shared_cache_with_replicas() == []
