@@ -59,7 +59,7 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
-def pair(django_db_setup: None, django_db_blocker: object) -> Iterator[Pair]:
+def pair(request: pytest.FixtureRequest) -> Iterator[Pair]:
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: streaming replicas (set DATABASE_URL=postgresql://…)")
     binaries = server_binaries()
@@ -67,6 +67,7 @@ def pair(django_db_setup: None, django_db_blocker: object) -> Iterator[Pair]:
         pytest.skip(
             "no PostgreSQL server binaries (initdb, pg_basebackup) in /usr/lib/postgresql/*/bin or LAUREL_PG_BIN"
         )
+    request.getfixturevalue("django_db_setup")  # the test database to copy (after the skips: no setup for nothing)
     given = os.environ.get("LAUREL_TEST_REPLICATION", "")
     folder = ""
     if given:
