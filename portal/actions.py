@@ -44,8 +44,9 @@ def _digest(kind: str, value: str) -> str:
 
 
 def clean_reference(ref: str) -> str:
-    ref = normalise(ref or "")
-    if not ref or len(ref) > 32:
+    """The reference as typed, trimmed and in upper case (a case number keeps its dashes)."""
+    ref = (ref or "").strip().upper()
+    if not normalise(ref) or len(ref) > 32:
         raise ValidationError({"case": [_("Enter the case number or the query code from your SMS or notice.")]})
     return ref
 
@@ -67,10 +68,10 @@ def clean_sms_code(code: str) -> str:
 
 
 def find_case(ref: str) -> Case | None:
-    """The case whose number or 查询码 is ``ref`` (already normalised), or ``None``."""
+    """The case whose number or 查询码 is ``ref`` (as :func:`clean_reference` left it), or ``None``."""
     return (
         Case.objects.select_related("subject").filter(number=ref).first()
-        or Case.objects.select_related("subject").filter(query_code=ref).first()
+        or Case.objects.select_related("subject").filter(query_code=normalise(ref)).first()
     )
 
 
@@ -82,7 +83,7 @@ def _last6_of(case: Case) -> str:
 
 
 def _keys(ref: str, case: Case | None) -> list[str]:
-    keys = [throttle.key("ref", ref)]
+    keys = [throttle.key("ref", normalise(ref))]
     if case is not None:
         keys.append(throttle.key("case", str(case.pk)))
         phone = (case.subject.phone or "").strip()

@@ -35,12 +35,12 @@ def _limit(request: Request, group: str, rate: str = IP_RATE, key: Any = "ip") -
         raise TooManyTries
 
 
-class LookupSerializer(serializers.Serializer):
+class PublicLookupSerializer(serializers.Serializer):
     case = serializers.CharField(max_length=32, help_text="Case number or 查询码.")
     id_last6 = serializers.CharField(max_length=6, help_text="Last six characters of the ID number.")
 
 
-class OpenSerializer(LookupSerializer):
+class PublicOpenSerializer(PublicLookupSerializer):
     sms_code = serializers.CharField(max_length=6, help_text="The six-digit code texted to the phone on file.")
 
 
@@ -69,7 +69,7 @@ class PublicCaseSerializer(serializers.Serializer):
     pass_token = serializers.CharField(help_text="Opens the notices and the rating for 30 minutes.")
 
 
-class RatingSerializer(serializers.Serializer):
+class PublicRatingSerializer(serializers.Serializer):
     pass_token = serializers.CharField()
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=1000)
@@ -86,13 +86,13 @@ class PublicView(APIView):
 
 class TrackCodeView(PublicView):
     @extend_schema(
-        request=LookupSerializer,
+        request=PublicLookupSerializer,
         responses={202: inline_serializer("TrackCodeSent", {"detail": serializers.CharField()})},
         summary="Text a one-time code to the phone on file (the same answer whether or not the case exists)",
     )
     def post(self, request: Request) -> Response:
         _limit(request, "portal.code")
-        serializer = LookupSerializer(data=request.data)
+        serializer = PublicLookupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             actions.do_send_tracking_code(
@@ -132,10 +132,10 @@ def public_payload(request: Request, case: Case) -> dict[str, Any]:
 
 
 class TrackView(PublicView):
-    @extend_schema(request=OpenSerializer, responses={200: PublicCaseSerializer}, summary="A case's public view")
+    @extend_schema(request=PublicOpenSerializer, responses={200: PublicCaseSerializer}, summary="A case's public view")
     def post(self, request: Request) -> Response:
         _limit(request, "portal.open")
-        serializer = OpenSerializer(data=request.data)
+        serializer = PublicOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -151,7 +151,7 @@ class TrackView(PublicView):
 
 class PublicRatingView(PublicView):
     @extend_schema(
-        request=RatingSerializer,
+        request=PublicRatingSerializer,
         responses={
             201: inline_serializer("PublicRatingRecorded", {"score": serializers.IntegerField()}),
             404: OpenApiResponse(description="The pass expired: look the case up again."),
@@ -161,7 +161,7 @@ class PublicRatingView(PublicView):
     )
     def post(self, request: Request) -> Response:
         _limit(request, "portal.rate")
-        serializer = RatingSerializer(data=request.data)
+        serializer = PublicRatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         case = Case.objects.get(pk=tokens.case_id_of(data["pass_token"]))

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.models import AuditEvent
 from cases.models import Case, Outcome, Rating, Status
@@ -24,8 +25,8 @@ PLAIN_STATUS: dict[str, str | Promise] = {
     Status.APPROVED: _("Approved: the register is being updated"),
     Status.REJECTED: _("Decided: not approved"),
     Status.APPLIED: _("Completed: approved and recorded"),
-    Status.CLOSED: _("Closed"),
-    Status.WITHDRAWN: _("Withdrawn"),
+    Status.CLOSED: pgettext_lazy("public status", "Closed"),
+    Status.WITHDRAWN: pgettext_lazy("public status", "Withdrawn"),
 }
 NOT_ACCEPTED = _("Not accepted (不予受理)")
 
@@ -38,8 +39,8 @@ STEP_WORDS: dict[str, str | Promise] = {
     Status.APPROVED: _("Approved"),
     Status.REJECTED: _("Decided: not approved"),
     Status.APPLIED: _("Recorded in the register"),
-    Status.CLOSED: _("Closed"),
-    Status.WITHDRAWN: _("Withdrawn"),
+    Status.CLOSED: pgettext_lazy("public status", "Closed"),
+    Status.WITHDRAWN: pgettext_lazy("public status", "Withdrawn"),
 }
 
 
