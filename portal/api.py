@@ -21,16 +21,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import Case
-from core.errors import Forbidden, TooManyTries
+from core.errors import Forbidden, NotFound, TooManyTries
 from crosscheck.auth import FeedClient, FeedTokenAuthentication
 
-from . import actions, queries, tokens
+from . import actions, queries, throttle, tokens
 from .exists import answer_exists
 
 IP_RATE = "30/h"
 
 
-def _limit(request: Request, group: str, rate: str = IP_RATE, key: Any = "ip") -> None:
+def _limit(request: Request, group: str, rate: str = IP_RATE, key: Any = throttle.client_address) -> None:
     if is_ratelimited(request._request, group=group, key=key, rate=rate, method="POST", increment=True):
         raise TooManyTries
 
@@ -164,7 +164,9 @@ class PublicRatingView(PublicView):
         serializer = PublicRatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        case = Case.objects.get(pk=tokens.case_id_of(data["pass_token"]))
+        case = Case.objects.select_related("subject").filter(pk=tokens.case_id_of(data["pass_token"])).first()
+        if case is None:
+            raise NotFound(_("This page has expired. Look up your case again."))
         try:
             rating = actions.do_rate_from_public_page(case, score=data["score"], comment=data.get("comment", ""))
         except DjangoValidationError as exc:

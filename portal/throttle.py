@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -44,3 +45,19 @@ def failed(keys: Iterable[str]) -> None:
 
 def succeeded(keys: Iterable[str]) -> None:
     cache.delete_many([f"{k}:fails" for k in keys])
+
+
+def client_address(group: str, request: Any) -> str:
+    """django-ratelimit's key: the client address as django-axes reads it (proxies as configured).
+
+    A request without an address (a Unix socket behind a proxy that sends none) shares one
+    bucket rather than failing.
+    """
+    from ipware import get_client_ip
+
+    ip, _routable = get_client_ip(
+        request,
+        proxy_count=getattr(settings, "AXES_IPWARE_PROXY_COUNT", None),
+        request_header_order=getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", None),
+    )
+    return ip or "unknown"

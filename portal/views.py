@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.pages import apply_errors
 from letters.views import pdf_response
 
-from . import actions, queries, tokens
+from . import actions, queries, throttle, tokens
 from .forms import CodeForm, LookupForm, RateForm
 
 # Per address, on top of the per-case and per-phone locks (portal.throttle).
@@ -38,7 +38,7 @@ def _status_page(
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=IP_RATE, method="POST", block=False)
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
 def lookup(request: HttpRequest) -> HttpResponse:
     """Step 1: the case number or 查询码 and the ID suffix; a code is texted when they match."""
     if request.method == "POST":
@@ -62,7 +62,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@ratelimit(key="ip", rate=IP_RATE, method="POST", block=False)
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
 def open_case(request: HttpRequest) -> HttpResponse:
     """Step 2: the texted code opens the case's page."""
     if getattr(request, "limited", False):
