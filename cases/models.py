@@ -133,6 +133,10 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
     COUNTED_ATTRS = ("division_id", "status", "created_at", "due_at", "paused_at", "decided_at")
 
     number = models.CharField(_("case number"), max_length=24, unique=True)
+    # 查询码: given at registration (texted, printed on the notices); with the last six digits of the
+    # ID number and a one-time SMS code it opens the public tracking page (``portal``). Cases
+    # filed before it existed have none: they are tracked by their case number.
+    query_code = models.CharField(_("query code"), max_length=12, unique=True, null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     subject = models.ForeignKey(
         "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="cases"
@@ -312,6 +316,44 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
 
 # Transitions an API caller may request directly (not tied to a task).
 FREE_TRANSITIONS = ("withdraw",)
+
+
+class RatingSource(models.TextChoices):
+    PUBLIC = "public", _("The public tracking page")
+    SMS = "sms", _("A link sent by SMS")
+    PHONE = "phone", _("A telephone call-back recorded by staff")
+
+
+class Rating(models.Model):
+    """The person served rates the handling of a closed case (好差评, five levels)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="ratings")
+    # 0: the handling itself; later rounds rate a rectification (the grievance process).
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=RatingSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["case", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "round"], name="case_rating_once_per_round"),
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="case_rating_score_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score}"
 
 
 class VerificationResult(models.Model):

@@ -11,6 +11,7 @@ are idempotent: calling one twice for the same occurrence reaches nobody twice.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -26,6 +28,7 @@ from accounts.models import Actor
 from jurisdictions.models import Department
 from jurisdictions.scope import users_with_perm_at
 from notifications.outbox import notify
+from notifications.secret_texts import text_sealed
 
 from . import nodes
 from .models import Outcome
@@ -44,6 +47,12 @@ class CaseEvent(models.TextChoices):
     SLA_APPROACHING = "sla.approaching", _("A due date is approaching")
     SLA_OVERDUE = "sla.overdue", _("A task is overdue")
     CASE_ESCALATED = "case.escalated", _("An overdue case was escalated to me")
+
+
+# Texted to the person served when a case is registered (no preference: not a staff event).
+CASE_REGISTERED = "case.registered"
+# A registration text not sent within this time is dropped (its code wiped from the outbox).
+REGISTERED_TEXT_LIFETIME = datetime.timedelta(days=7)
 
 
 # Steps as they read inside a sentence ("the task “intake review” of case ...").
@@ -119,6 +128,19 @@ def register_events() -> None:
     }
     for event in CaseEvent:
         register_event(event.value, EventSpec(label=event.label, format=words, **texts[event]))
+    register_event(
+        CASE_REGISTERED,
+        EventSpec(
+            label=_("A case was registered"),
+            title=_("Case %(case)s was registered"),
+            body=_("Case %(case)s was registered."),
+            sms=_(
+                "【Veterans Affairs】Your matter was registered as case %(case)s. Query code: %(code)s. "
+                "Follow it on the public tracking page with this code."
+            ),
+            preference=False,
+        ),
+    )
 
 
 # --- who ----------------------------------------------------------------------------------------
@@ -244,6 +266,26 @@ def notify_case_returned(case: Any, *, reason: str = "", actor: Actor | None = N
         dedupe_key=f"case.returned:{case.pk}:{case.paused_at.isoformat() if case.paused_at else case.status}",
         division_code=case.division_id,
         link=case_link(case),
+    )
+
+
+def notify_case_registered(case: Any) -> None:
+    """The person served receives the case number and its 查询码 by SMS, when a phone is on file.
+
+    The code is sealed in the outbox row until sent (``notifications.secret_texts``): with the
+    last six digits of the ID number and a one-time code it opens the case's public page.
+    """
+    phone = (getattr(case.subject, "phone", "") or "").strip()
+    if not phone or not case.query_code:
+        return
+    text_sealed(
+        CASE_REGISTERED,
+        phone=phone,
+        secrets={"code": case.query_code},
+        context={"case": case.number},
+        until=timezone.now() + REGISTERED_TEXT_LIFETIME,
+        dedupe_key=f"case.registered:{case.pk}",
+        division_code=case.division_id,
     )
 
 

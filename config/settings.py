@@ -9,6 +9,7 @@ README.md. Production (``DEBUG`` off) refuses to start without a real
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pgtrigger",
     "pghistory",
+    "django_ratelimit",
     # Laurel's own apps, one per domain noun (see README "Architecture").
     "core",
     "accounts",
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
     "crosscheck",
     "letters",
     "reports",
+    "portal",
     "audit_ui",
     "demo",
 ]
@@ -271,6 +274,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
+# django-ratelimit needs a cache shared by every web process (LAUREL_CACHE_URL: Redis in
+# production). The SQLite demo runs one process on the local-memory cache: only there, with
+# DEBUG on, is the library's shared-cache check silenced.
+RATELIMIT_USE_CACHE = "default"
+if DEBUG and not os.environ.get("LAUREL_CACHE_URL", "").startswith(("redis://", "rediss://", "unix://")):
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Lockout after repeated failures, keyed on username + client IP, with a cool-off.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -512,6 +521,16 @@ LAUREL_LETTER_DIR = Path(os.environ.get("LAUREL_LETTER_DIR", MEDIA_ROOT / "lette
 # <base>/letters/verify/<code>/ and emails link to <base>/…. Required in production; in development
 # it follows PORT, the port `make demo` serves on. (LAUREL_LETTER_VERIFY_BASE_URL and LAUREL_SITE_URL,
 # its former names, are still read.)
+# The public door (portal): which questions each department may ask of the register
+# (POST /api/v1/exists/), as JSON {"department": ["registered", "receives"], "*": [...]}, and
+# how often one department token may ask.
+LAUREL_EXISTS_AGREEMENTS: dict[str, list[str]] = json.loads(
+    os.environ.get("LAUREL_EXISTS_AGREEMENTS")
+    or '{"civil_affairs": ["registered", "receives"], "hr_social_security": ["registered", "receives"], '
+    '"medical_insurance": ["registered"], "public_security": ["registered"]}'
+)
+LAUREL_EXISTS_RATE = os.environ.get("LAUREL_EXISTS_RATE", "600/h")
+
 LAUREL_PUBLIC_BASE_URL = (
     os.environ.get("LAUREL_PUBLIC_BASE_URL")
     or os.environ.get("LAUREL_LETTER_VERIFY_BASE_URL")

@@ -46,3 +46,10 @@ class Conflict(DomainError):
     def __init__(self, detail: str | Promise | None = None, *, current_status: str | None = None) -> None:
         super().__init__(detail)
         self.current_status = current_status
+
+
+class TooManyTries(DomainError):
+    """Too many attempts in a short time: locked for a while (429)."""
+
+    status_code = 429
+    default_detail = _("Too many attempts. Wait a quarter of an hour and try again.")

@@ -45,6 +45,7 @@ from .filing import (
     validate_kind_fields,
 )
 from .grants import do_end_case_grant, do_grant_case_access
+from .ratings import do_rate_case
 from .sla import do_clear_calendar_day, do_escalate_case, do_set_calendar_day, do_set_sla_rule, scan_sla
 from .steps import do_claim_task, do_reassign_task, do_release_task
 
@@ -64,6 +65,7 @@ __all__ = [
     "do_escalate_case",
     "do_file_case",
     "do_grant_case_access",
+    "do_rate_case",
     "do_reassign_task",
     "do_record_download",
     "do_record_verification",

@@ -19,7 +19,8 @@ from core.validators import no_invisible_characters
 
 from .. import processes
 from ..models import OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
-from ..notify import notify_new_tasks
+from ..notify import notify_case_registered, notify_new_tasks
+from ..tracking import new_query_code
 from ._base import clean_departments, enter_stage, lock, transition_event
 
 
@@ -182,6 +183,7 @@ def do_file_case(
     case = Case(
         division_id=division_id,
         number=number_case(county_code, timezone.localtime(now).year),
+        query_code=new_query_code(),
         kind=kind,
         subject=subject,
         title=title.strip(),
@@ -214,6 +216,7 @@ def do_file_case(
     Case.objects.filter(pk=case.pk).update(process=process)
     case.process = process
     notify_new_tasks(case, actor=actor)
+    notify_case_registered(case)
     return case
 
 

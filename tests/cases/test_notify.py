@@ -67,7 +67,12 @@ def test_return_decision_and_letter(
     assert len(_bell(caseworker, CaseEvent.CASE_DECIDED)) == 1
     assert len(_bell(caseworker, CaseEvent.LETTER_READY)) == 1
     run_worker()
-    [sms] = sms_messages()
+    # The registration text (its 查询码) and the letter's: neither names the person.
+    registered, [sms] = (
+        [m for m in sms_messages() if case.number in m["text"]],
+        [m for m in sms_messages() if case.number not in m["text"]],
+    )
+    assert len(registered) == 1 and "钱七" not in registered[0]["text"]
     assert sms["to"] == "13700000000" and "钱七" not in sms["text"]
 
 

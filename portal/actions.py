@@ -1,0 +1,200 @@
+"""What the public pages do: text a one-time code, open a case's public view, rate it.
+
+Nothing here tells a guesser whether a case exists: a wrong reference, a wrong ID suffix and a
+case without a phone on file all get the same answer, and all count toward the same lock
+(``portal.throttle``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.log import record
+from cases.actions import do_rate_case
+from cases.models import Case, Rating, RatingSource
+from cases.tracking import normalise
+from core.errors import TooManyTries
+from notifications.secret_texts import text_sealed
+from subjects import ids
+
+from . import throttle
+from .models import TrackingCode
+
+CODE_EVENT = "portal.code"
+CODE_LIFETIME = datetime.timedelta(minutes=5)
+RESEND_AFTER = datetime.timedelta(seconds=60)
+CODE_TRIES = 5
+
+_LAST6 = re.compile(r"^[0-9]{5}[0-9X]$")
+_SMS_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def _digest(kind: str, value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"portal.{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def clean_reference(ref: str) -> str:
+    """The reference as typed, trimmed and in upper case (a case number keeps its dashes)."""
+    ref = (ref or "").strip().upper()
+    if not normalise(ref) or len(ref) > 32:
+        raise ValidationError({"case": [_("Enter the case number or the query code from your SMS or notice.")]})
+    return ref
+
+
+def clean_last6(id_last6: str) -> str:
+    last6 = (id_last6 or "").strip().upper()
+    if not _LAST6.match(last6):
+        raise ValidationError(
+            {"id_last6": [_("Enter the last six characters of your ID number: six digits, or five and an X.")]}
+        )
+    return last6
+
+
+def clean_sms_code(code: str) -> str:
+    code = (code or "").strip()
+    if not _SMS_CODE.match(code):
+        raise ValidationError({"sms_code": [_("Enter the six-digit code from the SMS.")]})
+    return code
+
+
+def find_case(ref: str) -> Case | None:
+    """The case whose number or 查询码 is ``ref`` (as :func:`clean_reference` left it), or ``None``."""
+    return (
+        Case.objects.select_related("subject").filter(number=ref).first()
+        or Case.objects.select_related("subject").filter(query_code=normalise(ref)).first()
+    )
+
+
+def _last6_of(case: Case) -> str:
+    try:
+        return ids.decrypt(case.subject.id_number_encrypted)[-6:].upper()
+    except ValueError:
+        return ""
+
+
+def _keys(ref: str, case: Case | None) -> list[str]:
+    keys = [throttle.key("ref", normalise(ref))]
+    if case is not None:
+        keys.append(throttle.key("case", str(case.pk)))
+        phone = (case.subject.phone or "").strip()
+        if phone:
+            keys.append(throttle.key("phone", phone))
+    return keys
+
+
+def _matches(case: Case | None, last6: str) -> bool:
+    return case is not None and hmac.compare_digest(_last6_of(case), last6)
+
+
+def do_send_tracking_code(*, ref: str, id_last6: str) -> None:
+    """Text a one-time code to the phone on file when the reference and the ID suffix match.
+
+    The caller answers the same whatever happened here; only a lock (too many tries) shows.
+    """
+    ref, last6 = clean_reference(ref), clean_last6(id_last6)
+    case = find_case(ref)
+    keys = _keys(ref, case)
+    if throttle.is_locked(keys):
+        raise TooManyTries
+    if not _matches(case, last6) or case is None:
+        throttle.failed(keys)
+        return
+    phone = (case.subject.phone or "").strip()
+    if not phone:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        recent = TrackingCode.objects.filter(case=case, used_at__isnull=True, created_at__gt=now - RESEND_AFTER)
+        if recent.exists():  # one text a minute is enough; the earlier code still works
+            return
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = TrackingCode.objects.create(
+            case=case,
+            code_digest=_digest("code", f"{case.pk}:{code}"),
+            phone_digest=_digest("phone", phone),
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        text_sealed(
+            CODE_EVENT,
+            phone=phone,
+            secrets={"code": code},
+            until=row.expires_at,
+            dedupe_key=f"{CODE_EVENT}:{row.pk}",
+            division_code=case.division_id,
+        )
+        record(
+            event_type="portal.code_sent",
+            actor=None,
+            obj=case,
+            data={"number": case.number},
+            actor_role="",
+        )
+
+
+def _try_code(case: Case, code: str, now: datetime.datetime) -> bool:
+    """Spend one try of the case's latest live code; True (and the code used up) when it matches."""
+    with transaction.atomic():
+        row = (
+            TrackingCode.objects.select_for_update()
+            .filter(case=case, used_at__isnull=True, expires_at__gt=now, tries__lt=CODE_TRIES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None:
+            return False
+        ok = hmac.compare_digest(row.code_digest, _digest("code", f"{case.pk}:{code}"))
+        row.tries += 1
+        if ok:
+            row.used_at = now
+        row.save(update_fields=["tries", "used_at"])
+        return ok
+
+
+def do_open_tracking(*, ref: str, id_last6: str, sms_code: str, via: str) -> Case:
+    """The case, once the reference, the ID suffix and the texted code all match; each opening recorded.
+
+    Any mismatch is the same field error on ``sms_code``; five lock the case, the phone and the
+    reference for 15 minutes (429).
+    """
+    ref, last6, code = clean_reference(ref), clean_last6(id_last6), clean_sms_code(sms_code)
+    case = find_case(ref)
+    keys = _keys(ref, case)
+    if throttle.is_locked(keys):
+        raise TooManyTries
+    now = timezone.now()
+    if case is None or not _matches(case, last6) or not _try_code(case, code, now):
+        throttle.failed(keys)
+        raise ValidationError(
+            {"sms_code": [_("The details do not match, or the code has expired. Check them, or ask for a new code.")]}
+        )
+    throttle.succeeded(keys)
+    record(
+        event_type="portal.case_viewed", actor=None, obj=case, data={"number": case.number, "via": via}, actor_role=""
+    )
+    return case
+
+
+def do_record_download(case: Case, *, letter_number: str) -> None:
+    record(
+        event_type="portal.letter_downloaded",
+        actor=None,
+        obj=case,
+        data={"number": case.number, "letter": letter_number},
+        actor_role="",
+    )
+
+
+def do_rate_from_public_page(case: Case, *, score: int, comment: str = "") -> Rating:
+    """The person rates the handling of their closed case on the public page."""
+    return do_rate_case(case, score=score, comment=comment, source=RatingSource.PUBLIC, actor=None)

@@ -1,0 +1,238 @@
+"""The public door's API: ``/api/v1/public/…`` (no staff sign-in) and ``/api/v1/exists/`` (department token).
+
+Same rules as the pages: the same 202 whether or not a case exists, one-time codes, locks after
+five failures (429), every opening and every question recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Case
+from core.errors import Forbidden, NotFound, TooManyTries
+from crosscheck.auth import FeedClient, FeedTokenAuthentication
+
+from . import actions, queries, throttle, tokens
+from .exists import answer_exists
+
+IP_RATE = "30/h"
+
+
+def _limit(request: Request, group: str, rate: str = IP_RATE, key: Any = throttle.client_address) -> None:
+    if is_ratelimited(request._request, group=group, key=key, rate=rate, method="POST", increment=True):
+        raise TooManyTries
+
+
+class PublicLookupSerializer(serializers.Serializer):
+    case = serializers.CharField(max_length=32, help_text="Case number or 查询码.")
+    id_last6 = serializers.CharField(max_length=6, help_text="Last six characters of the ID number.")
+
+
+class PublicOpenSerializer(PublicLookupSerializer):
+    sms_code = serializers.CharField(max_length=6, help_text="The six-digit code texted to the phone on file.")
+
+
+class StepSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    what = serializers.CharField()
+
+
+class NoticeSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    number = serializers.CharField()
+    issued_on = serializers.DateField(allow_null=True)
+    download = serializers.CharField(help_text="Link to the PDF, valid while the pass is.")
+
+
+class PublicCaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField(help_text="The status in plain words.")
+    steps = StepSerializer(many=True)
+    notices = NoticeSerializer(many=True)
+    handled_by = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    can_rate = serializers.BooleanField()
+    rating = serializers.IntegerField(allow_null=True)
+    pass_token = serializers.CharField(help_text="Opens the notices and the rating for 30 minutes.")
+
+
+class PublicRatingSerializer(serializers.Serializer):
+    pass_token = serializers.CharField()
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class PublicView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+class TrackCodeView(PublicView):
+    @extend_schema(
+        request=PublicLookupSerializer,
+        responses={202: inline_serializer("TrackCodeSent", {"detail": serializers.CharField()})},
+        summary="Text a one-time code to the phone on file (the same answer whether or not the case exists)",
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "portal.code")
+        serializer = PublicLookupSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            actions.do_send_tracking_code(
+                ref=serializer.validated_data["case"], id_last6=serializer.validated_data["id_last6"]
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return Response(
+            {"detail": _("If the details match a case, a six-digit code has been sent to the phone number on file.")},
+            status=202,
+        )
+
+
+def public_payload(request: Request, case: Case) -> dict[str, Any]:
+    view = queries.public_view(case)
+    token = tokens.issue(case.pk)
+    return {
+        "number": case.number,
+        "kind": str(case.get_kind_display()),
+        "status": view.status,
+        "steps": [{"on": step.on, "what": step.what} for step in view.steps],
+        "notices": [
+            {
+                "title": notice.title,
+                "number": notice.number,
+                "issued_on": notice.issued_on,
+                "download": request.build_absolute_uri(reverse("portal:download", args=[token, notice.pk])),
+            }
+            for notice in view.notices
+        ],
+        "handled_by": view.body,
+        "due_on": view.due_on,
+        "can_rate": view.can_rate,
+        "rating": view.rating.score if view.rating else None,
+        "pass_token": token,
+    }
+
+
+class TrackView(PublicView):
+    @extend_schema(request=PublicOpenSerializer, responses={200: PublicCaseSerializer}, summary="A case's public view")
+    def post(self, request: Request) -> Response:
+        _limit(request, "portal.open")
+        serializer = PublicOpenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            case = actions.do_open_tracking(
+                ref=data["case"], id_last6=data["id_last6"], sms_code=data["sms_code"], via="api"
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        response = Response(PublicCaseSerializer(public_payload(request, case)).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PublicRatingView(PublicView):
+    @extend_schema(
+        request=PublicRatingSerializer,
+        responses={
+            201: inline_serializer("PublicRatingRecorded", {"score": serializers.IntegerField()}),
+            404: OpenApiResponse(description="The pass expired: look the case up again."),
+            409: OpenApiResponse(description="The case was already rated."),
+        },
+        summary="Rate the handling of a closed case (好差评, 1–5)",
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "portal.rate")
+        serializer = PublicRatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = Case.objects.select_related("subject").filter(pk=tokens.case_id_of(data["pass_token"])).first()
+        if case is None:
+            raise NotFound(_("This page has expired. Look up your case again."))
+        try:
+            rating = actions.do_rate_from_public_page(case, score=data["score"], comment=data.get("comment", ""))
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return Response({"score": rating.score}, status=201)
+
+
+class ExistsRequestSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=32, help_text="The full national ID number.")
+    purpose = serializers.CharField(max_length=200, help_text="Why the department asks (recorded).")
+
+
+class IsFeedClient(IsAuthenticated):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return isinstance(request.user, FeedClient)
+
+
+class ExistsView(APIView):
+    """Minimal disclosure (PIPL Art. 34): is this person registered, and which benefit types — nothing else."""
+
+    authentication_classes = [FeedTokenAuthentication]
+    permission_classes = [IsFeedClient]
+
+    @extend_schema(
+        request=ExistsRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "ExistsAnswer",
+                {
+                    "registered": serializers.BooleanField(),
+                    "receives": serializers.ListField(
+                        child=serializers.CharField(),
+                        required=False,
+                        help_text="Benefit type codes; present only when the department's agreement allows it.",
+                    ),
+                },
+            ),
+            403: OpenApiResponse(description="The department has no agreement for this question."),
+            429: OpenApiResponse(description="Too many questions from this token."),
+        },
+        summary="Yes/no check for another department",
+    )
+    def post(self, request: Request) -> Response:
+        client = request.user
+        assert isinstance(client, FeedClient)  # IsFeedClient: a department system, not a member of staff
+        token = client.token
+        if is_ratelimited(
+            request._request,
+            group="portal.exists",
+            key=lambda group, req: f"token:{token.pk}",
+            rate=settings.LAUREL_EXISTS_RATE,
+            method="POST",
+            increment=True,
+        ):
+            raise TooManyTries(_("Too many questions from this department. Slow down and try again later."))
+        serializer = ExistsRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            answer = answer_exists(
+                department=token.department,
+                id_number=serializer.validated_data["id_number"],
+                purpose=serializer.validated_data["purpose"],
+                token_prefix=token.key_prefix,
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        except Forbidden:
+            raise
+        return Response(answer)

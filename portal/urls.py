@@ -1,0 +1,14 @@
+"""Public pages, mounted at /track/ (no staff sign-in; shared prefix with the 公示 pages)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.lookup, name="lookup"),
+    path("open/", views.open_case, name="open"),
+    path("rate/", views.rate, name="rate"),
+    path("letters/<str:token>/<int:letter_id>/", views.download, name="download"),
+]

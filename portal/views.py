@@ -1,0 +1,123 @@
+"""The public tracking pages under /track/: no staff sign-in, large type, one column on a phone."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from cases.models import Case
+from core.errors import DomainError
+from core.pages import apply_errors
+from letters.views import pdf_response
+
+from . import actions, queries, throttle, tokens
+from .forms import CodeForm, LookupForm, RateForm
+
+# Per address, on top of the per-case and per-phone locks (portal.throttle).
+IP_RATE = "30/h"
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/too_many.html", status=429)
+
+
+def _status_page(
+    request: HttpRequest, case: Case, *, rate_form: RateForm | None = None, status: int = 200
+) -> HttpResponse:
+    token = tokens.issue(case.pk)
+    view = queries.public_view(case)
+    return render(
+        request,
+        "portal/status.html",
+        {"view": view, "token": token, "rate_form": rate_form or RateForm(initial={"token": token})},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Step 1: the case number or 查询码 and the ID suffix; a code is texted when they match."""
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return _too_many(request)
+        form = LookupForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_send_tracking_code(ref=form.cleaned_data["case"], id_last6=form.cleaned_data["id_last6"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except DomainError:
+                return _too_many(request)
+            else:
+                code_form = CodeForm(
+                    initial={"case": form.cleaned_data["case"], "id_last6": form.cleaned_data["id_last6"]}
+                )
+                return render(request, "portal/code.html", {"form": code_form})
+        return render(request, "portal/lookup.html", {"form": form}, status=400)
+    return render(request, "portal/lookup.html", {"form": LookupForm()})
+
+
+@require_POST
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
+def open_case(request: HttpRequest) -> HttpResponse:
+    """Step 2: the texted code opens the case's page."""
+    if getattr(request, "limited", False):
+        return _too_many(request)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            case = actions.do_open_tracking(
+                ref=form.cleaned_data["case"],
+                id_last6=form.cleaned_data["id_last6"],
+                sms_code=form.cleaned_data["sms_code"],
+                via="page",
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="sms_code")
+        except DomainError:
+            return _too_many(request)
+        else:
+            return _status_page(request, case)
+    return render(request, "portal/code.html", {"form": form}, status=400)
+
+
+@require_GET
+def download(request: HttpRequest, token: str, letter_id: int) -> HttpResponse | FileResponse:
+    """A notice of the case, within the 30 minutes of the pass (the same verified PDF staff print)."""
+    try:
+        case_id = tokens.case_id_of(token)
+    except DomainError as exc:
+        return render(request, "portal/expired.html", {"message": exc.detail}, status=404)
+    letter = queries.letter_of_case(case_id, letter_id)
+    if letter is None:
+        return render(request, "portal/expired.html", {}, status=404)
+    actions.do_record_download(letter.case, letter_number=letter.number)
+    return pdf_response(letter)
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    """The person rates the handling of their closed case (好差评)."""
+    form = RateForm(request.POST)
+    token = request.POST.get("token", "")
+    try:
+        case_id = tokens.case_id_of(token)
+    except DomainError as exc:
+        return render(request, "portal/expired.html", {"message": exc.detail}, status=404)
+    case = Case.objects.select_related("subject").get(pk=case_id)
+    if form.is_valid():
+        try:
+            actions.do_rate_from_public_page(
+                case, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="score")
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return render(request, "portal/thanks.html", {"case": case})
+    return _status_page(request, case, rate_form=form, status=400)

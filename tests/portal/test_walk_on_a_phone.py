@@ -1,0 +1,89 @@
+"""A veteran with only a phone follows their case in Debian's Chromium (phone-sized, portrait).
+
+From the staff sign-in page's link: enter the 查询码 from the registration text and the ID
+suffix, read the one-time code from the SMS log, see the case, download the notice, rate the
+handling once the case is closed. Screenshots go to ``var/screenshots/portal/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from cases.models import Case
+from tests.cases.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "portal"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("browser walks run on PostgreSQL only (slow); CI runs them there")
+    from tests.cases.conftest import restore_demo_divisions
+
+    connection.close()
+    restore_demo_divisions()
+
+
+@pytest.fixture
+def decided(on_postgres: None, case: Case, texts: Any, letterhead: Any, issue: Any, closed: Any) -> tuple[Case, str]:
+    """The case closed with its notice issued (before the browser starts: signing runs its own event loop)."""
+    [registered] = [m for m in texts() if case.number in m["text"]]
+    query_code = re.search(r"[A-Z2-9]{10}", registered["text"].replace(case.number, ""))
+    assert query_code, registered["text"]
+    case = closed(case)
+    issue(case, kind="rejection")
+    return case, query_code.group(0)
+
+
+def test_a_veteran_follows_downloads_and_rates_their_case_on_a_phone(
+    decided: tuple[Case, str],
+    person_id: str,
+    last_code: Any,
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    case, query_code = decided
+
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{server}/accounts/login/")
+    page.click("#public-tracking")
+    page.fill("#id_case", query_code)
+    page.fill("#id_id_last6", person_id[-6:])
+    page.screenshot(path=str(SHOTS / "1-lookup.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#id_sms_code")
+    page.fill("#id_sms_code", last_code())
+    page.screenshot(path=str(SHOTS / "2-code.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=办理经过")
+    page.screenshot(path=str(SHOTS / "3-case.png"), full_page=True)
+    assert case.number in page.content()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+
+    with page.expect_download() as download:
+        page.click("ul.notices a.button")
+    assert download.value.suggested_filename.endswith(".pdf")
+
+    page.check("input[name=score][value='4']")
+    page.fill("#id_comment", "办理及时，态度很好")
+    page.click("form[action$='/track/rate/'] button[type=submit]")
+    page.wait_for_selector("text=评价已记录")
+    page.screenshot(path=str(SHOTS / "4-rated.png"), full_page=True)
+    assert case.ratings.get().score == 4
+    context.close()
