@@ -25,11 +25,11 @@ from core.filters import cleaned_filters, filter_parameters
 from jurisdictions import scope
 from jurisdictions.models import Division
 
-from . import queries
+from . import queries, reads
 from .actions import do_register_subject, do_reveal_id_number, do_update_subject
 from .filters import SubjectFilterSet
 from .forms import HANDLE
-from .models import Benefit, Provenance, Subject
+from .models import Benefit, Provenance, ReadVia, Subject
 
 WRITABLE = [
     "name",
@@ -177,6 +177,7 @@ class SubjectViewSet(GenericViewSet):
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         subject = queries.access_subject(request.user, pk)
+        reads.note_reads(request.user, [subject.pk], via=ReadVia.API)
         return Response(SubjectSerializer(subject).data)
 
     @extend_schema(request=SubjectWriteSerializer, responses={201: SubjectSerializer})

@@ -13,6 +13,7 @@ from typing import Any
 import pghistory
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -610,3 +611,39 @@ class SubjectCount(SummaryDelta):
             models.Index(fields=["parent"], name="subjectcount_parent_idx"),
             models.Index(fields=["code"], name="subjectcount_code_idx"),
         ]
+
+
+class ReadVia(models.TextChoices):
+    PAGE = "page", _("Opened the person's page")
+    API = "api", _("Read the record through the API")
+    REVEAL = "reveal", _("Revealed the full ID number")
+    EXPORT = "export", _("Exported in a list")
+
+
+class PersonRead(models.Model):
+    """One read of a person's record by a member of staff (PIPL Arts. 44–45: the person may ask who read it).
+
+    Kept beside, not in, the hash-chained audit trail: reads are many, and writing them must not
+    wait for a province's chain head. One INSERT per request, however many people it covers
+    (``subjects.reads``).
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    via = models.CharField(_("how"), max_length=8, choices=ReadVia.choices)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read of a person's record")
+        verbose_name_plural = _("reads of people's records")
+        indexes = [models.Index(fields=["subject", "occurred_at"], name="person_read_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.via} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -31,7 +31,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division
 from jurisdictions.perms import VIEW
 
-from . import queries
+from . import queries, reads
 from .actions import (
     AlreadyRegistered,
     do_add_benefit,
@@ -41,7 +41,7 @@ from .actions import (
     do_update_subject,
 )
 from .forms import HANDLE, BenefitForm, RevealForm, SearchForm, SubjectForm, sections_of
-from .models import BenefitStatus, Provenance, Subject
+from .models import BenefitStatus, Provenance, ReadVia, Subject
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -197,6 +197,7 @@ def export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
         },
     )
     # The rows are read as the download streams, from a replica when one has the user's writes.
+    reads.note_reads_of(request.user, qs[:EXPORT_LIMIT], via=ReadVia.EXPORT)
     qs = replicas.on_replica(qs, request.user)
     return export_response(fmt, header, _export_rows(qs, sort), name="subjects", title=_("Subjects"))
 
@@ -328,6 +329,7 @@ def _sections(subject: Subject) -> list[dict[str, Any]]:
 @never_cache
 def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
     subject = queries.access_subject(request.user, subject_id)
+    reads.note_reads(request.user, [subject.pk], via=ReadVia.PAGE)
     field_labels = {
         f.name: capfirst(str(f.verbose_name)) for f in Subject._meta.get_fields() if hasattr(f, "verbose_name")
     }

@@ -32,9 +32,11 @@ from subjects.models import (
     DuplicateFlag,
     IdReveal,
     Provenance,
+    ReadVia,
     Subject,
     SubjectStatus,
 )
+from subjects.reads import note_reads
 
 # Fields an action may set directly (the ID number and division get special handling).
 EDITABLE_FIELDS = frozenset(TRACKED_FIELDS) - {"id_number"}
@@ -469,6 +471,7 @@ def do_reveal_id_number(subject: Subject, *, actor: Actor, reason: str) -> str:
         raise SubjectInvalid({"reason": [_("Give the reason for seeing the full ID number.")]})
     number = ids.decrypt(subject.id_number_encrypted)
     reveal = IdReveal.objects.create(subject=subject, user=require_staff(actor), reason=reason[:255])
+    note_reads(actor, [subject.pk], via=ReadVia.REVEAL)
     record(
         event_type="subject.id_revealed",
         actor=actor,
