@@ -12,20 +12,25 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from audit.log import record
-from cases.actions import do_rate_case
-from cases.models import Case, Rating, RatingSource
+from cases.actions import do_add_attachment, do_file_case, do_rate_case
+from cases.models import Case, Channel, Kind, Rating, RatingSource
 from cases.tracking import normalise
 from core.errors import TooManyTries
 from notifications.secret_texts import text_sealed
 from subjects import ids
+from subjects.models import Subject
 
 from . import throttle
 from .models import TrackingCode
@@ -198,3 +203,195 @@ def do_record_download(case: Case, *, letter_number: str) -> None:
 def do_rate_from_public_page(case: Case, *, score: int, comment: str = "") -> Rating:
     """The person rates the handling of their closed case on the public page."""
     return do_rate_case(case, score=score, comment=comment, source=RatingSource.PUBLIC, actor=None)
+
+
+# --- a person, by their full ID number (the access log, declarations) -----------------------
+
+
+def clean_id_number(raw: str) -> str:
+    try:
+        return ids.validate(raw or "", check_division=False).number
+    except ids.InvalidIdNumber as exc:
+        raise ValidationError({"id_number": exc.messages}) from None
+
+
+def find_person(number: str) -> Subject | None:
+    return Subject.objects.filter(id_number_hmac=ids.blind_index(number), merged_into__isnull=True).first()
+
+
+def _person_keys(number: str, subject: Subject | None) -> list[str]:
+    keys = [throttle.key("person", number)]
+    if subject is not None:
+        keys.append(throttle.key("subject", str(subject.pk)))
+        phone = (subject.phone or "").strip()
+        if phone:
+            keys.append(throttle.key("phone", phone))
+    return keys
+
+
+def do_send_person_code(*, id_number: str) -> None:
+    """Text a one-time code to the person's phone on file (the same answer whether or not they are on file)."""
+    number = clean_id_number(id_number)
+    subject = find_person(number)
+    keys = _person_keys(number, subject)
+    if throttle.is_locked(keys):
+        raise TooManyTries
+    if subject is None:
+        throttle.failed(keys)
+        return
+    phone = (subject.phone or "").strip()
+    if not phone:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        recent = TrackingCode.objects.filter(subject=subject, used_at__isnull=True, created_at__gt=now - RESEND_AFTER)
+        if recent.exists():
+            return
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = TrackingCode.objects.create(
+            subject=subject,
+            code_digest=_digest("code", f"s{subject.pk}:{code}"),
+            phone_digest=_digest("phone", phone),
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        text_sealed(
+            CODE_EVENT,
+            phone=phone,
+            secrets={"code": code},
+            until=row.expires_at,
+            dedupe_key=f"{CODE_EVENT}:{row.pk}",
+            division_code=subject.division_id,
+        )
+        record(event_type="portal.code_sent", actor=None, obj=subject, data={"for": "person"}, actor_role="")
+
+
+def _try_person_code(subject: Subject, code: str, now: datetime.datetime) -> bool:
+    with transaction.atomic():
+        row = (
+            TrackingCode.objects.select_for_update()
+            .filter(subject=subject, used_at__isnull=True, expires_at__gt=now, tries__lt=CODE_TRIES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None:
+            return False
+        ok = hmac.compare_digest(row.code_digest, _digest("code", f"s{subject.pk}:{code}"))
+        row.tries += 1
+        if ok:
+            row.used_at = now
+        row.save(update_fields=["tries", "used_at"])
+        return ok
+
+
+def do_check_person(*, id_number: str, sms_code: str, purpose: str) -> Subject:
+    """The person, once their full ID number and the texted code match; recorded with its purpose."""
+    number, code = clean_id_number(id_number), clean_sms_code(sms_code)
+    subject = find_person(number)
+    keys = _person_keys(number, subject)
+    if throttle.is_locked(keys):
+        raise TooManyTries
+    if subject is None or not _try_person_code(subject, code, timezone.now()):
+        throttle.failed(keys)
+        raise ValidationError(
+            {"sms_code": [_("The details do not match, or the code has expired. Check them, or ask for a new code.")]}
+        )
+    throttle.succeeded(keys)
+    record(event_type="portal.person_identified", actor=None, obj=subject, data={"for": purpose}, actor_role="")
+    return subject
+
+
+# --- declarations of a change (the seed's self-declaration channel) ---------------------------
+
+DECLARABLE = {
+    "phone": "phone",
+    "address": "hukou_address",
+    "death": "status",
+}
+ERROR_FIELDS = ("name", "hukou_address", "phone", "service_start", "service_end", "service_unit", "service_number")
+PUBLIC_DOOR_USERNAME = "public-door"
+
+
+def public_door_user() -> User:
+    """The account a declaration is filed under: it cannot sign in (inactive) and receives nothing."""
+    user, _created = User.objects.get_or_create(
+        username=PUBLIC_DOOR_USERNAME,
+        defaults={"is_active": False, "first_name": "公众自助申报"},
+    )
+    return user
+
+
+def do_declare_change(
+    subject: Subject,
+    *,
+    change: str,
+    value: str,
+    details: str,
+    declarant: str = "",
+    relation: str = "",
+    field: str = "",
+    files: Iterable[Any] = (),
+) -> Case:
+    """A declared change arrives as a data-correction case in the person's county queue.
+
+    Nothing in the register changes until that case is approved. ``declarant``/``relation``:
+    a family member declaring for a deceased person, or a helper (代办).
+    """
+    errors: dict[str, list[str]] = {}
+    value, details = (value or "").strip(), (details or "").strip()
+    if change == "error":
+        if field not in ERROR_FIELDS:
+            errors["field"] = [_("Choose which item of the record is wrong.")]
+        target = field
+    elif change in DECLARABLE:
+        target = DECLARABLE[change]
+    else:
+        errors["change"] = [_("Choose what changed: telephone, address, a death, or an error in the record.")]
+        target = ""
+    if change == "death":
+        value = "deceased"
+    elif not value:
+        errors["value"] = [_("Give the new or correct value.")]
+    if not details:
+        errors["details"] = [_("Describe the change and what proves it (for a death: the date and the certificate).")]
+    if len(details) > 2000 or len(value) > 255:
+        errors.setdefault("details", []).append(_("Keep the text shorter (at most 2000 characters)."))
+    files = list(files)
+    if len(files) > 5:
+        errors["files"] = [_("Attach at most 5 files.")]
+    if errors:
+        raise ValidationError(errors)
+    door = public_door_user()
+    on_behalf = declarant.strip()
+    with transaction.atomic():
+        case = do_file_case(
+            subject,
+            kind=Kind.DATA_CORRECTION,
+            title=str(_("Declared by the person: %(what)s") % {"what": DECLARATION_TITLES.get(change, change)}),
+            actor=door,
+            description=details,
+            channel=Channel.ONLINE,
+            agent_name=on_behalf[:64],
+            agent_relation=relation.strip()[:64],
+            corrections={target: value},
+            evidence=details,
+            duplicate_action="continue",
+        )
+        for upload in files:
+            do_add_attachment(case, upload=upload, actor=door)
+        record(
+            event_type="portal.change_declared",
+            actor=None,
+            obj=case,
+            data={"number": case.number, "change": change, "on_behalf": bool(on_behalf), "files": len(files)},
+            actor_role="",
+        )
+    return case
+
+
+DECLARATION_TITLES = {
+    "phone": gettext_lazy("new telephone number"),
+    "address": gettext_lazy("new address"),
+    "death": gettext_lazy("a death"),
+    "error": gettext_lazy("an error in the record"),
+}

@@ -6,15 +6,18 @@ five failures (429), every opening and every question recorded.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +41,22 @@ def _limit(request: Request, group: str, rate: str = IP_RATE, key: Any = throttl
 class PublicLookupSerializer(serializers.Serializer):
     case = serializers.CharField(max_length=32, help_text="Case number or 查询码.")
     id_last6 = serializers.CharField(max_length=6, help_text="Last six characters of the ID number.")
+
+
+class PublicCodeSerializer(serializers.Serializer):
+    """Either a case (``case`` + ``id_last6``: tracking) or a person (``id_number``: access log, declarations)."""
+
+    case = serializers.CharField(max_length=32, required=False, help_text="Case number or 查询码.")
+    id_last6 = serializers.CharField(max_length=6, required=False, help_text="Last six characters of the ID number.")
+    id_number = serializers.CharField(max_length=32, required=False, help_text="The full ID number (for a person).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("id_number"):
+            return attrs
+        missing = {name: [_("This field is required.")] for name in ("case", "id_last6") if not attrs.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class PublicOpenSerializer(PublicLookupSerializer):
@@ -86,18 +105,20 @@ class PublicView(APIView):
 
 class TrackCodeView(PublicView):
     @extend_schema(
-        request=PublicLookupSerializer,
+        request=PublicCodeSerializer,
         responses={202: inline_serializer("TrackCodeSent", {"detail": serializers.CharField()})},
         summary="Text a one-time code to the phone on file (the same answer whether or not the case exists)",
     )
     def post(self, request: Request) -> Response:
         _limit(request, "portal.code")
-        serializer = PublicLookupSerializer(data=request.data)
+        serializer = PublicCodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         try:
-            actions.do_send_tracking_code(
-                ref=serializer.validated_data["case"], id_last6=serializer.validated_data["id_last6"]
-            )
+            if data.get("id_number"):
+                actions.do_send_person_code(id_number=data["id_number"])
+            else:
+                actions.do_send_tracking_code(ref=data["case"], id_last6=data["id_last6"])
         except DjangoValidationError as exc:
             raise _field_errors(exc) from None
         return Response(
@@ -236,3 +257,98 @@ class ExistsView(APIView):
         except Forbidden:
             raise
         return Response(answer)
+
+
+class PersonCheckSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=32)
+    sms_code = serializers.CharField(max_length=6)
+
+
+class AccessLogRequestSerializer(PersonCheckSerializer):
+    since = serializers.DateField(required=False, help_text="First day (default: a year ago).")
+    until = serializers.DateField(required=False, help_text="Last day (default: today).")
+
+
+class AccessLineSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    body = serializers.CharField(help_text="The body (a division's bureau, or another department).")
+    role = serializers.CharField()
+    what = serializers.CharField()
+
+
+def _period(data: dict[str, Any]) -> tuple[datetime.date, datetime.date]:
+    until = data.get("until") or timezone.localdate()
+    since = data.get("since") or until - datetime.timedelta(days=365)
+    if since > until:
+        raise serializers.ValidationError({"since": [_("The first day must not be after the last day.")]})
+    return since, until
+
+
+class AccessLogView(PublicView):
+    @extend_schema(
+        request=AccessLogRequestSerializer,
+        responses={200: AccessLineSerializer(many=True)},
+        summary="Who read or changed my record (bodies and roles, never staff names)",
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "portal.person")
+        serializer = AccessLogRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        since, until = _period(data)
+        try:
+            subject = actions.do_check_person(
+                id_number=data["id_number"], sms_code=data["sms_code"], purpose="access_log"
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        lines = queries.access_log(subject, since=since, until=until)
+        response = Response(AccessLineSerializer([vars(line) for line in lines], many=True).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DeclarationSerializer(PersonCheckSerializer):
+    change = serializers.ChoiceField(choices=["phone", "address", "death", "error"])
+    field = serializers.ChoiceField(choices=list(actions.ERROR_FIELDS), required=False, allow_blank=True)
+    value = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    details = serializers.CharField(max_length=2000)
+    declarant = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    relation = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
+
+
+class DeclarationView(PublicView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DeclarationSerializer},
+        responses={
+            201: inline_serializer(
+                "DeclarationFiled", {"case": serializers.CharField(), "query_code": serializers.CharField()}
+            )
+        },
+        summary="Declare a change: it arrives as a data-correction case in the county's queue",
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "portal.person")
+        serializer = DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            subject = actions.do_check_person(
+                id_number=data["id_number"], sms_code=data["sms_code"], purpose="declaration"
+            )
+            case = actions.do_declare_change(
+                subject,
+                change=data["change"],
+                value=data.get("value", ""),
+                details=data["details"],
+                declarant=data.get("declarant", ""),
+                relation=data.get("relation", ""),
+                field=data.get("field", ""),
+                files=data.get("files", []),
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return Response({"case": case.number, "query_code": case.query_code}, status=201)

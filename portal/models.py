@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 class TrackingCode(models.Model):
     """A six-digit code sent by SMS: single use, five minutes, five tries. Only its HMAC is stored."""
 
-    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    # A code opens one case (tracking) or one person (their access log, a declaration).
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("person"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
     code_digest = models.CharField(max_length=64, editable=False)
     phone_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("sent at"))
@@ -20,7 +26,15 @@ class TrackingCode(models.Model):
     class Meta:
         verbose_name = _("one-time tracking code")
         verbose_name_plural = _("one-time tracking codes")
-        indexes = [models.Index(fields=["case", "-created_at"], name="portal_code_case_idx")]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="portal_code_case_idx"),
+            models.Index(fields=["subject", "-created_at"], name="portal_code_subject_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=True) ^ models.Q(subject__isnull=True), name="portal_code_opens_one"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -144,3 +144,76 @@ def letter_of_case(case_id: int, letter_id: int) -> Letter | None:
     return Letter.objects.filter(
         pk=letter_id, case_id=case_id, status=LetterStatus.ISSUED, superseded_at__isnull=True
     ).first()
+
+
+# --- who read my data (PIPL Arts. 44–45) --------------------------------------------------------
+
+
+@dataclass
+class AccessLine:
+    on: datetime.date
+    body: str
+    role: str
+    what: str
+
+
+def _bodies_and_roles(
+    user_ids: set[int], on_dates: dict[int, set[datetime.date]]
+) -> dict[tuple[int, datetime.date], tuple[str, str]]:
+    """Each (user, day) → (the body and role they held that day), never their name."""
+    from jurisdictions.models import Membership, Role
+
+    found: dict[tuple[int, datetime.date], tuple[str, str]] = {}
+    memberships = Membership.objects.filter(user_id__in=user_ids).select_related("division").order_by("starts_on")
+    for membership in memberships:
+        for day in on_dates.get(membership.user_id, set()):
+            if membership.starts_on <= day and (membership.ends_on is None or day < membership.ends_on):
+                found.setdefault(
+                    (membership.user_id, day), (membership.division.name, str(Role(membership.role).label))
+                )
+    return found
+
+
+def access_log(subject: Any, *, since: datetime.date, until: datetime.date) -> list[AccessLine]:
+    """Bodies and roles that read or changed the person's record between two days, oldest first."""
+    from jurisdictions.models import Department
+    from subjects.models import PersonRead, ReadVia
+
+    start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(until, datetime.time.max))
+    raw: list[tuple[datetime.date, int | None, str]] = []
+    for reader, via, at in PersonRead.objects.filter(
+        subject_id=subject.pk, occurred_at__range=(start, end)
+    ).values_list("actor_id", "via", "occurred_at"):
+        raw.append((timezone.localdate(at), reader, str(ReadVia(via).label)))
+    changes = AuditEvent.objects.filter(
+        object_type="subjects.subject", object_id=str(subject.pk), occurred_at__range=(start, end)
+    ).values_list("actor_id", "event_type", "occurred_at", "data")
+    lines: list[AccessLine] = []
+    for changer, event_type, at, data in changes:
+        if event_type == "subject.existence_checked":
+            department = (data or {}).get("department", "")
+            label = Department(department).label if department in Department.values else department
+            lines.append(
+                AccessLine(
+                    timezone.localdate(at),
+                    str(label),
+                    str(_("Another department")),
+                    str(_("Asked whether you are registered")),
+                )
+            )
+        elif event_type.startswith("portal."):
+            continue  # the person's own look-ups
+        elif changer is not None:
+            raw.append((timezone.localdate(at), changer, str(_("Changed or checked the record"))))
+    dates: dict[int, set[datetime.date]] = {}
+    for day, someone, _what in raw:
+        if someone is not None:
+            dates.setdefault(someone, set()).add(day)
+    held = _bodies_and_roles(set(dates), dates)
+    for day, someone, what in raw:
+        body, role = held.get((someone, day), ("", "")) if someone is not None else ("", "")
+        lines.append(AccessLine(day, body or str(_("The system")), role or str(_("Automatic processing")), what))
+    # One line per day, body, role and action: a page opened ten times reads once.
+    unique = {(line.on, line.body, line.role, line.what): line for line in lines}
+    return sorted(unique.values(), key=lambda line: (line.on, line.body, line.role, line.what))

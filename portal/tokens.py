@@ -24,3 +24,18 @@ def case_id_of(token: str) -> int:
         return int(data["c"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise NotFound(_("This page has expired. Look up your case again.")) from None
+
+
+PERSON_SALT = "laurel.portal.person-pass"
+
+
+def issue_person(subject_id: int) -> str:
+    return signing.dumps({"s": subject_id}, salt=PERSON_SALT, compress=True)
+
+
+def subject_id_of(token: str) -> int:
+    try:
+        data: Any = signing.loads(token, salt=PERSON_SALT, max_age=MAX_AGE)
+        return int(data["s"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise NotFound(_("This page has expired. Start again.")) from None

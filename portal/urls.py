@@ -10,5 +10,8 @@ urlpatterns = [
     path("", views.lookup, name="lookup"),
     path("open/", views.open_case, name="open"),
     path("rate/", views.rate, name="rate"),
+    path("me/", views.person, name="person"),
+    path("me/open/", views.person_open, name="person_open"),
+    path("me/declare/", views.declare, name="declare"),
     path("letters/<str:token>/<int:letter_id>/", views.download, name="download"),
 ]

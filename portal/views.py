@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -12,9 +15,10 @@ from cases.models import Case
 from core.errors import DomainError
 from core.pages import apply_errors
 from letters.views import pdf_response
+from subjects.models import Subject
 
 from . import actions, queries, throttle, tokens
-from .forms import CodeForm, LookupForm, RateForm
+from .forms import CodeForm, DeclarationForm, LookupForm, PersonCodeForm, PersonForm, RateForm
 
 # Per address, on top of the per-case and per-phone locks (portal.throttle).
 IP_RATE = "30/h"
@@ -121,3 +125,86 @@ def rate(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "portal/thanks.html", {"case": case})
     return _status_page(request, case, rate_form=form, status=400)
+
+
+# --- a person: who read my data, declare a change -------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
+def person(request: HttpRequest) -> HttpResponse:
+    """The full ID number (and what for); a code is texted to the phone on file when the person is on file."""
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return _too_many(request)
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_send_person_code(id_number=form.cleaned_data["id_number"])
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except DomainError:
+                return _too_many(request)
+            else:
+                code_form = PersonCodeForm(initial=form.cleaned_data)
+                return render(request, "portal/person_code.html", {"form": code_form})
+        return render(request, "portal/person.html", {"form": form}, status=400)
+    return render(
+        request, "portal/person.html", {"form": PersonForm(initial={"purpose": request.GET.get("for", "access")})}
+    )
+
+
+@require_POST
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
+def person_open(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "limited", False):
+        return _too_many(request)
+    form = PersonCodeForm(request.POST)
+    if form.is_valid():
+        purpose = form.cleaned_data["purpose"]
+        try:
+            subject = actions.do_check_person(
+                id_number=form.cleaned_data["id_number"], sms_code=form.cleaned_data["sms_code"], purpose=purpose
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="sms_code")
+        except DomainError:
+            return _too_many(request)
+        else:
+            if purpose == "declare":
+                token = tokens.issue_person(subject.pk)
+                return render(request, "portal/declare.html", {"form": DeclarationForm(initial={"token": token})})
+            until = timezone.localdate()
+            since = until - datetime.timedelta(days=365)
+            lines = queries.access_log(subject, since=since, until=until)
+            return render(request, "portal/access_log.html", {"lines": lines, "since": since, "until": until})
+    return render(request, "portal/person_code.html", {"form": form}, status=400)
+
+
+@require_POST
+def declare(request: HttpRequest) -> HttpResponse:
+    form = DeclarationForm(request.POST, request.FILES)
+    try:
+        subject_id = tokens.subject_id_of(request.POST.get("token", ""))
+    except DomainError as exc:
+        return render(request, "portal/expired.html", {"message": exc.detail}, status=404)
+    subject = Subject.objects.filter(pk=subject_id).first()
+    if subject is None:
+        return render(request, "portal/expired.html", {}, status=404)
+    if form.is_valid():
+        try:
+            case = actions.do_declare_change(
+                subject,
+                change=form.cleaned_data["change"],
+                value=form.cleaned_data["value"],
+                details=form.cleaned_data["details"],
+                declarant=form.cleaned_data["declarant"],
+                relation=form.cleaned_data["relation"],
+                field=form.cleaned_data["field"],
+                files=request.FILES.getlist("attachments"),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="details")
+        else:
+            return render(request, "portal/declared.html", {"case": case})
+    return render(request, "portal/declare.html", {"form": form}, status=400)

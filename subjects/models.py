@@ -638,7 +638,7 @@ class PersonRead(models.Model):
         db_constraint=False,
     )
     via = models.CharField(_("how"), max_length=8, choices=ReadVia.choices)
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(pgettext_lazy("read of a record", "when"), default=timezone.now)
 
     class Meta:
         verbose_name = _("read of a person's record")
