@@ -644,37 +644,53 @@ def _parse_chunk(chunk: list[tuple[int, list[str] | None]]) -> tuple[list[Parsed
     return _CHECKER.parse(chunk)
 
 
+# Rows per piece handed to a checker process: smaller than a written chunk, so the first write
+# waits for one piece, not a whole chunk, and the processes keep checking while the job writes.
+PIECE_ROWS = 1000
+
+
 def _checked_in_parallel(
     reader: RowReader, rows: Iterator[tuple[int, list[str] | None]], size: int, workers: int
 ) -> Iterator[tuple[int, list[ParsedRow]]]:
     """(rows read, good rows) per chunk, as :meth:`RowReader.chunks`, with the cells checked,
-    the numbers indexed and encrypted by ``workers`` forked processes.
+    the numbers indexed and encrypted, the rows rendered for ``COPY`` by ``workers`` forked
+    processes.
 
-    Chunks are handed out in file order and taken back in file order, at most two per process
-    in flight (the file is never read ahead further). The parent keeps what must be one for
-    the whole file: the repeated-person check and the streamed error report. The processes
-    never touch the database (they inherit the reader with its lookup tables).
+    The file is handed out in pieces of :data:`PIECE_ROWS` rows and taken back in file order;
+    at most about two chunks are in flight (the file is never read ahead further). The parent
+    keeps what must be one for the whole file: the repeated-person check and the streamed
+    error report. The processes never touch the database (they inherit the reader with its
+    lookup tables).
     """
     global _CHECKER
     _CHECKER = reader
     reader.dedupe_late = True
+    piece_rows = min(size, PIECE_ROWS)
+    in_flight = max(2 * workers, 2 * -(-size // piece_rows))
     pending: deque[tuple[int, Any]] = deque()
+    read, good = 0, []
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         try:
-            chunk: list[tuple[int, list[str] | None]] = []
+            piece: list[tuple[int, list[str] | None]] = []
+            handed = 0  # rows of the current chunk handed out (a piece never spans two chunks)
             for item in itertools.chain(rows, [None]):
                 if item is not None:
-                    chunk.append(item)
-                    if len(chunk) < size:
+                    piece.append(item)
+                    if len(piece) < piece_rows and handed + len(piece) < size:
                         continue
-                if chunk:
-                    pending.append((len(chunk), pool.apply_async(_parse_chunk, (chunk,))))
-                    chunk = []
-                while pending and (len(pending) >= 2 * workers or item is None):
-                    read, result = pending.popleft()
-                    good, errors, rejected = result.get()
+                    handed = (handed + len(piece)) % size
+                if piece:
+                    pending.append((len(piece), pool.apply_async(_parse_chunk, (piece,))))
+                    piece = []
+                while pending and (len(pending) >= in_flight or item is None):
+                    count, result = pending.popleft()
+                    checked, errors, rejected = result.get()
                     reader.take(errors, rejected)
-                    yield read, reader.accept(good)
+                    read += count
+                    good += reader.accept(checked)
+                    if read == size or (item is None and not pending):
+                        yield read, good
+                        read, good = 0, []
         finally:
             _CHECKER = None
             reader.dedupe_late = False
