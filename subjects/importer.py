@@ -197,7 +197,7 @@ VALUE_KEYS = [c.key for c in COLUMNS if c.key != "id_number"]
 # Always known for a valid row (read from the ID number), whatever the file's columns.
 FROM_ID = ("birth_date", "sex")
 # What the writer needs of a row rendered for COPY besides its line (see ParsedRow.line).
-KEPT_WHEN_RENDERED = frozenset({*REQUIRED_FOR_NEW, "division"})
+KEPT_WHEN_RENDERED = tuple(dict.fromkeys([*REQUIRED_FOR_NEW, "division"]))
 _COPY_ESCAPE = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -483,7 +483,7 @@ class RowReader:
         if not self.render:
             return ParsedRow(number, hmac_hex, number18, values)
         line = self._line(number, hmac_hex, number18, values)
-        kept = {key: value for key, value in values.items() if key in KEPT_WHEN_RENDERED}
+        kept = {key: values[key] for key in KEPT_WHEN_RENDERED if key in values}
         return ParsedRow(number, hmac_hex, number18, kept, line=line)
 
     def chunks(self, rows: Iterator[tuple[int, list[str] | None]], size: int) -> Iterator[tuple[int, list[ParsedRow]]]:
@@ -604,7 +604,8 @@ class RowReader:
             return None
         if not any(c.strip() for c in cells):
             return None  # blank lines are skipped silently
-        errors_before = len(self.counts.errors)
+        errors = self.counts.errors
+        errors_before = errors.count
         values: dict[str, Any] = {}
         raw_id = ""
         width = len(cells)
@@ -641,7 +642,7 @@ class RowReader:
             if values.get("sex") and values["sex"] != info.sex:
                 self.reject(number, "sex", _("The sex does not match the ID number."))
             values["birth_date"], values["sex"] = info.birth_date, info.sex
-        if len(self.counts.errors) > errors_before or info is None:
+        if errors.count > errors_before or info is None:
             self.counts.rejected += 1
             return None
         hmac_hex = self.indexer(info.number)
