@@ -175,7 +175,8 @@ def stage(
         cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
         create = f'CREATE TEMP TABLE "{name}" ON COMMIT DROP AS SELECT {", ".join(typed)}{source} WITH NO DATA'
         cursor.execute(create)
-        _copy_lines(cursor, f'"{name}"', names, lines)
+        if lines:
+            _copy_lines(cursor, f'"{name}"', names, lines)
         cursor.execute(f'ANALYZE "{name}"')
 
 
