@@ -7,6 +7,9 @@ Shared by the subject import and the cross-check loader. Three shapes:
   columns into a temporary staging table (the others take their defaults in the statement),
   then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` — returns
   the keys actually inserted, so the caller can report the rows that lost a race;
+- :func:`stage` and :func:`insert_from`: the building blocks for a caller that decides in SQL
+  (the subject import: rows staged once, checked against the table by one join, then inserted
+  and updated from the staging table);
 - :func:`update_rows`: each row's own changed columns: ``COPY`` into a staging table, then one
   ``UPDATE ... FROM`` (a NULL keeps the current value: a bulk update never clears a column).
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -145,6 +149,79 @@ def insert_new(model: type[models.Model], records: list[dict[str, Any]], *, uniq
         )
         inserted = {key for (key,) in cursor.fetchall()}
     return inserted
+
+
+def stage(
+    name: str,
+    lines: list[str],
+    *,
+    columns: Sequence[tuple[str, str]] = (),
+    model: type[models.Model] | None = None,
+    attnames: Sequence[str] = (),
+) -> None:
+    """PostgreSQL: a temporary table ``name`` (dropped at commit) loaded by ``COPY`` with ``lines``.
+
+    Its columns: ``columns`` ((name, SQL type), e.g. a row number), then the ``attnames`` of
+    ``model``, typed as in the model's table. ``lines`` are in ``COPY`` text format, in that
+    column order. The table is analysed, so the statements joining it plan on its real size
+    (an index probe into a big table per staged row, not a scan of the table).
+    """
+    fields: dict[str, Any] = {f.attname: f for f in model._meta.concrete_fields} if model is not None else {}
+    typed = [f'NULL::{sql_type} AS "{column}"' for column, sql_type in columns]
+    typed += [f'"{fields[a].column}"' for a in attnames]
+    names = ", ".join([*(f'"{c}"' for c, _t in columns), *(f'"{fields[a].column}"' for a in attnames)])
+    source = f' FROM "{model._meta.db_table}"' if model is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        create = f'CREATE TEMP TABLE "{name}" ON COMMIT DROP AS SELECT {", ".join(typed)}{source} WITH NO DATA'
+        cursor.execute(create)
+        if lines:
+            _copy_lines(cursor, f'"{name}"', names, lines)
+        cursor.execute(f'ANALYZE "{name}"')
+
+
+def insert_from(
+    model: type[models.Model],
+    source: str,
+    *,
+    staged: list[str],
+    expressions: dict[str, str],
+    values: dict[str, Any],
+    unique: str,
+) -> set[Any]:
+    """PostgreSQL: one ``INSERT ... SELECT ... ON CONFLICT (unique) DO NOTHING`` from staging; returns
+    the ``unique`` values inserted (a key taken meanwhile is skipped, never an error).
+
+    ``source`` is the statement's ``FROM ... WHERE ...`` (the staging table aliased ``s``);
+    ``staged`` attributes are read from ``s`` (an empty cell takes the field's default),
+    ``expressions`` are SQL for others, ``values`` constants (passed as parameters); every other
+    column takes its default.
+    """
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    names: list[str] = []
+    select: list[str] = []
+    params: list[Any] = []
+    for attname, column, default in _defaults(model):
+        names.append(f'"{column}"')
+        if attname in staged:
+            if default is None:
+                select.append(f's."{column}"')
+            else:
+                select.append(f'COALESCE(s."{column}", %s)')
+                params.append(fields[attname].get_db_prep_save(default, connection))
+        elif attname in expressions:
+            select.append(expressions[attname])
+        else:
+            select.append("%s")
+            params.append(fields[attname].get_db_prep_save(values.get(attname, default), connection))
+    key = fields[unique].column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) SELECT {", ".join(select)} {source} '
+            f'ON CONFLICT ("{key}") DO NOTHING RETURNING "{key}"',
+            params,
+        )
+        return {key for (key,) in cursor.fetchall()}
 
 
 def update_rows(model: type[models.Model], changes: dict[Any, dict[str, Any]]) -> None:

@@ -155,6 +155,10 @@ def encrypt(normalised: str) -> str:
 
 
 def encrypt_many(numbers: Iterable[str]) -> list[str]:
+    """Tokens of many normalised numbers under the current key (what :func:`encrypt` makes, faster)."""
+    keys = settings.LAUREL_ID_ENCRYPTION_KEYS
+    if crypto.profile() != "gm":
+        return crypto.fernet_encrypt_many(keys[0], [n.encode("ascii") for n in numbers])
     f = fernet()
     return [f.encrypt(n.encode("ascii")).decode("ascii") for n in numbers]
 

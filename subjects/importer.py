@@ -194,6 +194,12 @@ PROVENANCE_OF_SOURCE = {
 # Database attribute of each column that is a foreign key.
 FK_COLUMNS = {"division": "division_id", "collection_point": "collection_point_id"}
 VALUE_KEYS = [c.key for c in COLUMNS if c.key != "id_number"]
+# Always known for a valid row (read from the ID number), whatever the file's columns.
+FROM_ID = ("birth_date", "sex")
+# What the writer needs of a row rendered for COPY besides its line (see ParsedRow.line).
+KEPT_WHEN_RENDERED = tuple(dict.fromkeys([*REQUIRED_FOR_NEW, "division"]))
+_COPY_ESCAPE = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def template_header(source: str) -> list[str]:
@@ -311,6 +317,9 @@ class ParsedRow:
     number18: str
     values: dict[str, Any]
     token: str = ""  # the encrypted number, when a parallel checker already made it
+    # The row as one line of PostgreSQL COPY text for the staging table (RowReader.staged_keys),
+    # when the run loads by COPY; then ``values`` keeps only the keys the writer still needs.
+    line: str = ""
 
 
 _BOM = "\ufeff".encode()
@@ -431,14 +440,51 @@ class RowReader:
         # after checker processes parsed the rows (the seen-set must be one for the whole file).
         self.dedupe = True
         self.dedupe_late = False
+        # Whether good rows come rendered as COPY lines (ParsedRow.line): set by a run that loads
+        # by COPY, before it reads (a checker process inherits it and renders too).
+        self.render = False
+        self._staged: list[tuple[str, str]] = []
 
     def rows(self, path: Path) -> Iterator[tuple[int, list[str] | None]]:
         """Open ``path`` and map its header; raises :class:`core.readers.UnreadableFile` for unusable files."""
         table = open_table(path)
         mapping = self._map_header(table.header)
         self._plan = [(i, c, c.key, c.kind == "id") for i, c in sorted(mapping.items())]
+        present = {c.key for c in mapping.values()} | set(FROM_ID)
+        self._staged = [(c.key, c.kind) for c in COLUMNS if c.key in present and c.kind != "id"]
         self.estimated_rows = table.estimated_rows
         return table.rows
+
+    def staged_keys(self) -> list[str]:
+        """The value columns of a rendered line, in order (after row number, blind index and
+        masked number): the file's columns and those read from the ID number (after :meth:`rows`)."""
+        return [key for key, _kind in self._staged]
+
+    def _line(self, number: int, hmac_hex: str, number18: str, values: dict[str, Any]) -> str:
+        """The row in COPY text format: row number, blind index, masked number, staged values
+        (``\\N`` for an empty cell: it keeps what is on file)."""
+        cells = [str(number), hmac_hex, number18[:6] + "********" + number18[-4:]]
+        get = values.get
+        for key, kind in self._staged:
+            value = get(key)
+            if value is None:
+                cells.append("\\N")
+            elif kind == "text":
+                cells.append(value.translate(_COPY_ESCAPES) if _COPY_ESCAPE.search(value) else value)
+            elif kind == "date":
+                cells.append(value.isoformat())
+            elif kind == "bool":
+                cells.append("t" if value else "f")
+            else:  # choice and division codes, decimals: never need escaping
+                cells.append(str(value))
+        return "\t".join(cells)
+
+    def _parsed(self, number: int, hmac_hex: str, number18: str, values: dict[str, Any]) -> ParsedRow:
+        if not self.render:
+            return ParsedRow(number, hmac_hex, number18, values)
+        line = self._line(number, hmac_hex, number18, values)
+        kept = {key: values[key] for key in KEPT_WHEN_RENDERED if key in values}
+        return ParsedRow(number, hmac_hex, number18, kept, line=line)
 
     def chunks(self, rows: Iterator[tuple[int, list[str] | None]], size: int) -> Iterator[tuple[int, list[ParsedRow]]]:
         """(rows read, good rows) for each ``size`` rows of the file."""
@@ -458,6 +504,7 @@ class RowReader:
         of them is still reported as the same person; the counts are left as they were.
         """
         counts, self.counts = self.counts, Counts(errors=_Muted())
+        render, self.render = self.render, False
         try:
             for _done in range(count):
                 item = next(rows, None)
@@ -465,7 +512,7 @@ class RowReader:
                     break
                 self._clean(*item)
         finally:
-            self.counts = counts
+            self.counts, self.render = counts, render
 
     def check(self, chunk: list[tuple[int, list[str] | None]]) -> list[ParsedRow]:
         good: list[ParsedRow] = []
@@ -557,7 +604,8 @@ class RowReader:
             return None
         if not any(c.strip() for c in cells):
             return None  # blank lines are skipped silently
-        errors_before = len(self.counts.errors)
+        errors = self.counts.errors
+        errors_before = errors.count
         values: dict[str, Any] = {}
         raw_id = ""
         width = len(cells)
@@ -594,12 +642,12 @@ class RowReader:
             if values.get("sex") and values["sex"] != info.sex:
                 self.reject(number, "sex", _("The sex does not match the ID number."))
             values["birth_date"], values["sex"] = info.birth_date, info.sex
-        if len(self.counts.errors) > errors_before or info is None:
+        if errors.count > errors_before or info is None:
             self.counts.rejected += 1
             return None
         hmac_hex = self.indexer(info.number)
         if not self.dedupe:
-            return ParsedRow(number, hmac_hex, info.number, values)
+            return self._parsed(number, hmac_hex, info.number, values)
         key = int(hmac_hex[:16], 16)
         first = self.seen.get(key)
         if first is not None:
@@ -612,7 +660,7 @@ class RowReader:
             self.counts.rejected += 1
             return None
         self.seen[key] = number
-        return ParsedRow(number, hmac_hex, info.number, values)
+        return self._parsed(number, hmac_hex, info.number, values)
 
     def _value(self, number: int, column: Column, text: str) -> Any:
         kind = column.kind

@@ -157,21 +157,29 @@ def _count_many(field: str, values: list[Any]) -> dict[tuple[Located, Key], int]
 
 
 @contextlib.contextmanager
-def track(*, ids: Iterable[Any] = (), hmacs: Iterable[str] = ()) -> Iterator[None]:
-    """Count the subjects ``ids`` (and ``hmacs``, for rows being inserted) before and after the block.
+def track(
+    *, ids: Iterable[Any] = (), hmacs: Iterable[str] = (), queryset: QuerySet[Subject] | None = None
+) -> Iterator[None]:
+    """Count the subjects ``ids`` (and ``hmacs``, for rows being inserted; or those of ``queryset``,
+    e.g. the rows joined to a staging table) before and after the block.
 
     For set-based writes: the aggregated difference is inserted when the block ends (in the
     caller's transaction), two ``GROUP BY`` statements whatever the number of rows.
     """
     id_list, hmac_list = list(ids), list(hmacs)
-    before = summary.diff({}, _count_many("pk", id_list))
-    for item, n in _count_many("id_number_hmac", hmac_list).items():
-        before[item] = before.get(item, 0) + n
+
+    def counted() -> dict[tuple[Located, Key], int]:
+        total = _count_many("pk", id_list)
+        for item, n in _count_many("id_number_hmac", hmac_list).items():
+            total[item] = total.get(item, 0) + n
+        if queryset is not None:
+            for item, n in count(queryset.all()).items():
+                total[item] = total.get(item, 0) + n
+        return total
+
+    before = counted()
     yield
-    after = summary.diff({}, _count_many("pk", id_list))
-    for item, n in _count_many("id_number_hmac", hmac_list).items():
-        after[item] = after.get(item, 0) + n
-    summary.write(SubjectCount, summary.diff(before, after))
+    summary.write(SubjectCount, summary.diff(before, counted()))
 
 
 # --- Rebuild and compaction ---------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import json
 import multiprocessing
 import uuid
 from collections import deque
@@ -35,8 +36,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,14 +224,34 @@ def do_import_rows(run: ImportRun, rows: list[ParsedRow], *, read: int) -> None:
     )
 
 
+# PostgreSQL: a chunk's rows are staged once (only the file's columns), checked against the
+# register by one join on the blind index, then inserted and updated from the staging table.
+STAGE = "subjects_import_stage"
+VERDICTS = "subjects_import_verdicts"
+# What each staged row becomes: inserted (no subject, its encrypted number) or updated (the
+# subject and the keys of its changed cells). Rows refused or unchanged are not in it.
+VERDICT_COLUMNS = [("rn", "integer"), ("subject_id", "bigint"), ("token", "text"), ("changed", "text[]")]
+
+# Found on file, per row number: (subject id, its county, the keys of the cells that differ).
+Found = dict[int, tuple[int, str, list[str]]]
+Update = tuple[ParsedRow, int, list[str]]
+
+
 def _write(run: ImportRun, rows: list[ParsedRow]) -> None:
-    reader, counts, batch = run.reader, run.reader.counts, run.batch
-    existing = _existing([r.hmac for r in rows])
+    if bulk.uses_copy():
+        _write_staged(run, rows)
+    else:
+        _write_orm(run, rows)
+
+
+def _sort(run: ImportRun, rows: list[ParsedRow], found: Found) -> tuple[list[ParsedRow], list[Update]]:
+    """Split checked rows into inserts and updates; reject (and flag) the others, count the unchanged."""
+    reader, counts = run.reader, run.reader.counts
     inserts: list[ParsedRow] = []
-    updates: list[tuple[ParsedRow, dict[str, Any], dict[str, Any]]] = []
+    updates: list[Update] = []
     flags: list[DuplicateFlag] = []
     for row in rows:
-        current = existing.get(row.hmac)
+        current = found.get(row.number)
         if current is None:
             if run.source not in CREATING_SOURCES:
                 reader.reject(row.number, "id_number", _("This person is not on file."), row.number18)
@@ -243,8 +265,9 @@ def _write(run: ImportRun, rows: list[ParsedRow]) -> None:
                 continue
             inserts.append(row)
             continue
-        if not reader.in_scope(current["county_code"]):
-            county = run.county_names.get(current["county_code"], current["county_code"])
+        subject_id, county_code, changed = current
+        if not reader.in_scope(county_code):
+            county = run.county_names.get(county_code, county_code)
             reader.reject(
                 row.number,
                 "id_number",
@@ -255,8 +278,8 @@ def _write(run: ImportRun, rows: list[ParsedRow]) -> None:
             attempted = row.values.get("division") or (reader.scope_codes or ["CN"])[0]
             flags.append(
                 DuplicateFlag(
-                    subject_id=current["id"],
-                    existing_county_code=current["county_code"],
+                    subject_id=subject_id,
+                    existing_county_code=county_code,
                     attempted_division_id=attempted,
                     attempted_county_code=attempted[:6],
                     attempted_by=run.user(),
@@ -264,23 +287,144 @@ def _write(run: ImportRun, rows: list[ParsedRow]) -> None:
                 )
             )
             continue
-        changed = {
-            key: value
-            for key, value in row.values.items()
-            if _comparable(current.get(FK_COLUMNS.get(key, key))) != _comparable(value)
-        }
         if changed:
-            updates.append((row, changed, current))
+            updates.append((row, subject_id, changed))
         else:
             counts.unchanged += 1
-    if batch.dry_run:
+    if flags and not run.batch.dry_run:
+        DuplicateFlag.objects.bulk_create(flags)
+    return inserts, updates
+
+
+def _tokens(rows: list[ParsedRow]) -> list[str]:
+    """The rows' encrypted numbers (made here unless a checker process already made them)."""
+    missing = [r for r in rows if not r.token]
+    for row, token in zip(missing, ids.encrypt_many(r.number18 for r in missing), strict=True):
+        row.token = token
+    return [r.token for r in rows]
+
+
+def _lost_races(run: ImportRun, rows: list[ParsedRow], inserted: set[str]) -> int:
+    for row in rows:
+        if row.hmac not in inserted:  # lost a race with a concurrent registration
+            run.reader.reject(
+                row.number,
+                "id_number",
+                _("Registered at the same moment by someone else; import the file again."),
+                row.number18,
+            )
+            run.reader.counts.rejected += 1
+    return len(inserted)
+
+
+def _column(key: str) -> str:
+    field = Subject._meta.get_field(key)
+    assert isinstance(field, Field) and field.column
+    return field.column
+
+
+def _write_staged(run: ImportRun, rows: list[ParsedRow]) -> None:
+    """PostgreSQL: stage, check, insert and update the chunk set-based (a fixed number of statements)."""
+    counts = run.reader.counts
+    keys = run.reader.staged_keys()
+    attnames = ["id_number_hmac", "id_number_masked", *(FK_COLUMNS.get(k, k) for k in keys)]
+    bulk.stage(STAGE, [r.line for r in rows], columns=[("rn", "integer")], model=Subject, attnames=attnames)
+    differs = ", ".join(f's."{c}" IS NOT NULL AND s."{c}" IS DISTINCT FROM t."{c}"' for c in map(_column, keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT s.rn, t.id, t.county_code, ARRAY[{differs}] FROM "{STAGE}" s '  # noqa: S608
+            f'JOIN "{Subject._meta.db_table}" t ON t.id_number_hmac = s.id_number_hmac'
+        )
+        found: Found = {
+            rn: (subject_id, county, [k for k, d in zip(keys, flags, strict=True) if d])
+            for rn, subject_id, county, flags in cursor.fetchall()
+        }
+    inserts, updates = _sort(run, rows, found)
+    if run.batch.dry_run:
         counts.created += len(inserts)
         counts.updated += len(updates)
         return
-    if flags:
-        DuplicateFlag.objects.bulk_create(flags)
+    if not inserts and not updates:
+        return
+    verdicts = [f"{row.number}\t\\N\t{token}\t\\N" for row, token in zip(inserts, _tokens(inserts), strict=True)]
+    verdicts += [f"{row.number}\t{subject_id}\t\\N\t{{{','.join(changed)}}}" for row, subject_id, changed in updates]
+    bulk.stage(VERDICTS, verdicts, columns=VERDICT_COLUMNS)
+    touched = RawSQL(f'SELECT s.id_number_hmac FROM "{STAGE}" s JOIN "{VERDICTS}" v ON v.rn = s.rn', ())  # noqa: S608, S611
+    user = run.user()
+    with summary.track(queryset=Subject.objects.filter(id_number_hmac__in=touched)):  # the dashboards' counts
+        if inserts:
+            inserted = bulk.insert_from(
+                Subject,
+                f'FROM "{STAGE}" s JOIN "{VERDICTS}" v ON v.rn = s.rn WHERE v.subject_id IS NULL',
+                staged=attnames,
+                expressions={
+                    "id_number_encrypted": "v.token",
+                    "province_code": "left(s.division_id, 2)",
+                    "city_code": "left(s.division_id, 4)",
+                    "county_code": "left(s.division_id, 6)",
+                },
+                values={
+                    "provenance": {"*": run.entry()},
+                    "created_by_id": user.pk if user else None,
+                    "import_batch_id": run.batch.pk,
+                    "created_at": run.now,
+                    "updated_at": run.now,
+                },
+                unique="id_number_hmac",
+            )
+            counts.created += _lost_races(run, inserts, inserted)
+        if updates:
+            _update_staged(run, keys)
+            counts.updated += len(updates)
+
+
+def _update_staged(run: ImportRun, keys: list[str]) -> None:
+    """Each updated row's changed cells (only those), their provenance, and the codes of a new division."""
+    assignments = [
+        f""""{c}" = CASE WHEN '{k}' = ANY(v.changed) THEN s."{c}" ELSE t."{c}" END"""
+        for k, c in zip(keys, map(_column, keys), strict=True)
+    ]
+    if "division" in keys:
+        assignments += [
+            f"""{c} = CASE WHEN 'division' = ANY(v.changed) THEN left(s.division_id, {n}) ELSE t.{c} END"""
+            for c, n in (("province_code", 2), ("city_code", 4), ("county_code", 6))
+        ]
+    assignments += [
+        "provenance = COALESCE(t.provenance, '{}'::jsonb)"
+        " || (SELECT jsonb_object_agg(k, %s::jsonb) FROM unnest(v.changed) k)",
+        "updated_at = %s",
+        "import_batch_id = %s",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{Subject._meta.db_table}" t SET {", ".join(assignments)} '  # noqa: S608
+            f'FROM "{STAGE}" s JOIN "{VERDICTS}" v ON v.rn = s.rn WHERE v.subject_id = t.id',
+            [json.dumps(run.entry()), run.now, run.batch.pk],
+        )
+
+
+def _write_orm(run: ImportRun, rows: list[ParsedRow]) -> None:
+    """SQLite: the existence lookup and the comparison in Python, the writes by the ORM's bulk calls."""
+    counts = run.reader.counts
+    existing = _existing([r.hmac for r in rows])
+    found: Found = {}
+    for row in rows:
+        current = existing.get(row.hmac)
+        if current is not None:
+            changed = [
+                key
+                for key, value in row.values.items()
+                if _comparable(current.get(FK_COLUMNS.get(key, key))) != _comparable(value)
+            ]
+            found[row.number] = (current["id"], current["county_code"], changed)
+    inserts, updates = _sort(run, rows, found)
+    if run.batch.dry_run:
+        counts.created += len(inserts)
+        counts.updated += len(updates)
+        return
     counts.created += _insert(run, inserts)
-    _update(run, updates)
+    by_hmac = {r.hmac: existing[r.hmac] for r, _id, _changed in updates}
+    _update(run, [(row, {k: row.values[k] for k in changed}, by_hmac[row.hmac]) for row, _id, changed in updates])
     counts.updated += len(updates)
 
 
@@ -302,43 +446,26 @@ def _existing(hmacs: list[str]) -> dict[str, dict[str, Any]]:
 def _insert(run: ImportRun, rows: list[ParsedRow]) -> int:
     if not rows:
         return 0
-    missing = [r for r in rows if not r.token]  # made by the checker processes when there are some
-    for row, token in zip(missing, ids.encrypt_many(r.number18 for r in missing), strict=True):
-        row.token = token
-    tokens = [r.token for r in rows]
+    tokens = _tokens(rows)
     user = run.user()
-    fixed = {  # the same for every row: rendered once for COPY
-        key: bulk.constant(value)
-        for key, value in {
-            "provenance": {"*": run.entry()},
-            "created_by_id": user.pk if user else None,
-            "import_batch_id": run.batch.pk,
-            "created_at": run.now,
-            "updated_at": run.now,
-        }.items()
-    }
     records = []
     for row, token in zip(rows, tokens, strict=True):
         item: dict[str, Any] = {FK_COLUMNS.get(k, k): v for k, v in row.values.items()}
         item.update(Located.codes_for(item["division_id"]))
-        item.update(fixed)
-        item["id_number_encrypted"] = token
-        item["id_number_hmac"] = row.hmac
-        item["id_number_masked"] = ids.mask(row.number18)
+        item.update(
+            provenance={"*": run.entry()},
+            created_by_id=user.pk if user else None,
+            import_batch_id=run.batch.pk,
+            created_at=run.now,
+            updated_at=run.now,
+            id_number_encrypted=token,
+            id_number_hmac=row.hmac,
+            id_number_masked=ids.mask(row.number18),
+        )
         records.append(item)
-    hmacs = [r.hmac for r in rows]
-    with summary.track(hmacs=hmacs):  # the dashboards' counts, aggregated per chunk
+    with summary.track(hmacs=[r.hmac for r in rows]):  # the dashboards' counts, aggregated per chunk
         inserted = bulk.insert_new(Subject, records, unique="id_number_hmac")
-    for row in rows:
-        if row.hmac not in inserted:  # lost a race with a concurrent registration
-            run.reader.reject(
-                row.number,
-                "id_number",
-                _("Registered at the same moment by someone else; import the file again."),
-                row.number18,
-            )
-            run.reader.counts.rejected += 1
-    return len(inserted)
+    return _lost_races(run, rows, inserted)
 
 
 def _update(run: ImportRun, updates: list[tuple[ParsedRow, dict[str, Any], dict[str, Any]]]) -> None:
@@ -474,6 +601,7 @@ def _run(
     now = timezone.now()
     errors = ErrorSink(error_spool(batch), offset=batch.error_offset, count=batch.rejected_count)
     reader = RowReader(batch.source, scope_codes=scope_codes, now=now, errors=errors)
+    reader.render = bulk.uses_copy()  # rows come as COPY lines for the staging table
     try:
         rows = reader.rows(path)
     except UnreadableFile as exc:
@@ -516,37 +644,53 @@ def _parse_chunk(chunk: list[tuple[int, list[str] | None]]) -> tuple[list[Parsed
     return _CHECKER.parse(chunk)
 
 
+# Rows per piece handed to a checker process: smaller than a written chunk, so the first write
+# waits for one piece, not a whole chunk, and the processes keep checking while the job writes.
+PIECE_ROWS = 1000
+
+
 def _checked_in_parallel(
     reader: RowReader, rows: Iterator[tuple[int, list[str] | None]], size: int, workers: int
 ) -> Iterator[tuple[int, list[ParsedRow]]]:
     """(rows read, good rows) per chunk, as :meth:`RowReader.chunks`, with the cells checked,
-    the numbers indexed and encrypted by ``workers`` forked processes.
+    the numbers indexed and encrypted, the rows rendered for ``COPY`` by ``workers`` forked
+    processes.
 
-    Chunks are handed out in file order and taken back in file order, at most two per process
-    in flight (the file is never read ahead further). The parent keeps what must be one for
-    the whole file: the repeated-person check and the streamed error report. The processes
-    never touch the database (they inherit the reader with its lookup tables).
+    The file is handed out in pieces of :data:`PIECE_ROWS` rows and taken back in file order;
+    at most about two chunks are in flight (the file is never read ahead further). The parent
+    keeps what must be one for the whole file: the repeated-person check and the streamed
+    error report. The processes never touch the database (they inherit the reader with its
+    lookup tables).
     """
     global _CHECKER
     _CHECKER = reader
     reader.dedupe_late = True
+    piece_rows = min(size, PIECE_ROWS)
+    in_flight = max(2 * workers, 2 * -(-size // piece_rows))
     pending: deque[tuple[int, Any]] = deque()
+    read, good = 0, []
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         try:
-            chunk: list[tuple[int, list[str] | None]] = []
+            piece: list[tuple[int, list[str] | None]] = []
+            handed = 0  # rows of the current chunk handed out (a piece never spans two chunks)
             for item in itertools.chain(rows, [None]):
                 if item is not None:
-                    chunk.append(item)
-                    if len(chunk) < size:
+                    piece.append(item)
+                    if len(piece) < piece_rows and handed + len(piece) < size:
                         continue
-                if chunk:
-                    pending.append((len(chunk), pool.apply_async(_parse_chunk, (chunk,))))
-                    chunk = []
-                while pending and (len(pending) >= 2 * workers or item is None):
-                    read, result = pending.popleft()
-                    good, errors, rejected = result.get()
+                    handed = (handed + len(piece)) % size
+                if piece:
+                    pending.append((len(piece), pool.apply_async(_parse_chunk, (piece,))))
+                    piece = []
+                while pending and (len(pending) >= in_flight or item is None):
+                    count, result = pending.popleft()
+                    checked, errors, rejected = result.get()
                     reader.take(errors, rejected)
-                    yield read, reader.accept(good)
+                    read += count
+                    good += reader.accept(checked)
+                    if read == size or (item is None and not pending):
+                        yield read, good
+                        read, good = 0, []
         finally:
             _CHECKER = None
             reader.dedupe_late = False

@@ -89,3 +89,22 @@ def test_an_unknown_profile_is_refused_at_start_up() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "LAUREL_CRYPTO_PROFILE": "rot13", "DEBUG": "1"}
     result = subprocess.run([sys.executable, "-c", start], env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "LAUREL_CRYPTO_PROFILE" in result.stderr
+
+
+def test_bulk_fernet_tokens_are_byte_for_byte_what_fernet_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key()
+    messages = [b"", b"440106196005170031", b"x" * 16, b"\xe9\xbe\x9a" * 11]
+    ivs = bytes(range(16 * len(messages)))
+    monkeypatch.setattr(crypto.os, "urandom", lambda n: ivs[:n])
+    tokens = crypto.fernet_encrypt_many(key, messages, now=1_700_000_000)
+    expected = [
+        Fernet(key)._encrypt_from_parts(m, 1_700_000_000, ivs[16 * i : 16 * i + 16]).decode()
+        for i, m in enumerate(messages)
+    ]
+    assert tokens == expected
+    monkeypatch.undo()
+    fresh = crypto.fernet_encrypt_many(key, messages)
+    assert [Fernet(key).decrypt(t.encode()) for t in fresh] == messages
+    assert len(set(crypto.fernet_encrypt_many(key, [b"a", b"a"]))) == 2  # a fresh IV each

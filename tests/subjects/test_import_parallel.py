@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from jurisdictions.models import Division
+from subjects.actions import imports
 from subjects.actions.imports import do_open_import_batch, run_import_batch
 from subjects.models import ImportBatch, Subject
 from tests.conftest import COUNTY_A
@@ -70,3 +71,20 @@ def test_checker_processes_write_the_people(tmp_path: Path, settings: Any) -> No
     done = run_import_batch(batch, path, actor=None, scope_codes=[COUNTY_A], batch_size=3)
     assert done is not None and done.created_count == 7
     assert Subject.objects.count() == 7
+
+
+def test_pieces_smaller_than_a_chunk_are_written_as_whole_chunks(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(tmp_path)
+    settings.LAUREL_IMPORT_WORKERS = 0
+    alone = _outcome(_import(path))
+    settings.LAUREL_IMPORT_WORKERS = 2
+    monkeypatch.setattr(imports, "PIECE_ROWS", 2)  # a chunk of 3 rows goes out as pieces of 2 and 1
+    written: list[int] = []
+    batch = do_open_import_batch(
+        division=Division.objects.get(code=COUNTY_A), source="county", file_name=path.name, dry_run=True, actor=None
+    )
+    done = run_import_batch(batch, path, actor=None, scope_codes=[COUNTY_A], batch_size=3, progress=written.append)
+    assert done is not None and _outcome(done) == alone
+    assert written == [3, 3, 3, 1]
