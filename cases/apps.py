@@ -36,20 +36,17 @@ class CasesConfig(AppConfig):
 
         letters.register()
 
-        # The SLA calendar and stage lengths are cached (cases.sla): every change retires them.
+        # The SLA stage lengths are cached (cases.sla): every change retires them. The calendar is the
+        # policy base's (policies.calendar), cached and retired there.
         from django.db.models.signals import post_delete, post_save
 
         from . import sla
-        from .models import CalendarDay, SlaRule
-
-        def calendar_changed(**kwargs: object) -> None:
-            sla.forget_calendar()
+        from .models import SlaRule
 
         def rules_changed(**kwargs: object) -> None:
             sla.forget_rules()
 
         for signal in (post_save, post_delete):
-            signal.connect(calendar_changed, sender=CalendarDay, dispatch_uid=f"laurel_calendar_{signal is post_save}")
             signal.connect(rules_changed, sender=SlaRule, dispatch_uid=f"laurel_sla_rule_{signal is post_save}")
 
         # The tasks an action creates are the ones it announces (cases.notify.new_tasks).

@@ -392,16 +392,6 @@ class SlaRuleForm(forms.Form):
     working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=365)
 
 
-class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    is_working = forms.TypedChoiceField(
-        label=_("Type of day"),
-        choices=[("0", _("Public holiday (no work)")), ("1", _("Adjusted working day (调休)"))],
-        coerce=lambda v: v == "1",
-    )
-    name = forms.CharField(label=_("Name"), max_length=64, required=False)
-
-
 class QueueFilterForm(forms.Form):
     node = forms.ChoiceField(
         label=_("Task"),

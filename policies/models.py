@@ -58,3 +58,45 @@ class PolicyArticle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.title} {self.number}"
+
+
+class DaySource(models.TextChoices):
+    FILE = "file", _("Loaded from the State Council's notice")
+    ENTERED = "entered", _("Entered by an administrator")
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week that overrides the ``chinese-calendar`` package's data:
+    a day of a year loaded from a file (``load_holiday_calendar YEAR FILE``) or entered by an
+    administrator (an override, or a known day of a year not yet loaded)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=DaySource.choices, default=DaySource.ENTERED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'+' if self.is_working else '-'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays were loaded from a file of the State Council's notice: no longer provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    days = models.PositiveIntegerField(_("days"), default=0)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
