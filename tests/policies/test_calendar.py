@@ -41,7 +41,12 @@ def recomputed() -> Iterator[list[frozenset[int]]]:
     """A registered recompute callback (as the petitions register theirs): the years it was called with."""
     calls: list[frozenset[int]] = []
     saved = calendar.recompute_callbacks()
-    calendar.register_recompute("test", lambda years: calls.append(years) or 1)
+
+    def callback(years: frozenset[int]) -> int:
+        calls.append(years)
+        return 1
+
+    calendar.register_recompute("test", callback)
     yield calls
     calendar._RECOMPUTE.clear()
     calendar._RECOMPUTE.update(saved)
@@ -133,7 +138,12 @@ def test_loading_a_later_year_makes_its_limits_final_and_calls_the_recompute_reg
 def test_the_recompute_callbacks_see_the_loaded_year(write_calendar: Callable[..., Path]):
     seen: list[calendar.Limit] = []
     saved = calendar.recompute_callbacks()
-    calendar.register_recompute("limits", lambda years: seen.append(calendar.calendar_limit(D(2026, 12, 20), 15)) or 1)
+
+    def callback(years: frozenset[int]) -> int:
+        seen.append(calendar.calendar_limit(D(2026, 12, 20), 15))
+        return 1
+
+    calendar.register_recompute("limits", callback)
     try:
         do_load_holiday_calendar(2027, write_calendar("2027-01-04,否,元旦补休"), actor=None)
     finally:
