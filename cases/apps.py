@@ -10,7 +10,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        # A decision cites article versions of the policy base (policies.citations): shown on the case.
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
         from core.jobs import PeriodicJob, register_periodic
+        from policies.citations import register_document
+
+        register_document("cases.case", _("Case"), lambda pk: reverse("cases:detail", args=[pk]))
 
         from .notify import register_events
 

@@ -33,6 +33,7 @@ from core.pages import apply_errors, domain_errors_as_pages
 from core.spreadsheets import export_response
 from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE, VIEW
+from policies.citations import refusals_audited
 
 from . import actions, forms, nodes, policy, queries, sla, storage
 from .models import WITHDRAWABLE, Case, Kind, SlaRule, Stage, Status
@@ -609,7 +610,12 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            case = actions.do_complete_task(task, actor=request.user, data=data)
+            # A refused citation is audited after the action rolled back (policies.citations).
+            audit_refusal = refusals_audited(
+                request.user, object_type="cases.case", object_id=case.pk, division_code=case.division_id
+            )
+            with audit_refusal:
+                case = actions.do_complete_task(task, actor=request.user, data=data)
         except DjangoValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from jurisdictions import scope
+from jurisdictions.perms import AUDIT, SUPERVISE
+
 from . import calendar
-from .models import CalendarDay, CalendarYear, DaySource, PolicyArticle
+from .models import CalendarDay, CalendarYear, Citation, DaySource, PolicyArticle
 
 
 def current_q() -> Q:
@@ -87,3 +91,30 @@ def loaded_year(year: int) -> CalendarYear | None:
 def package_span() -> tuple[int, int] | None:
     years = calendar.package_years()
     return (min(years), max(years)) if years else None
+
+
+def repealed_q(today: datetime.date) -> Q:
+    """Citations of an article that has since been repealed: a version of it (the cited one or a
+    later one) carries a repeal date on or before ``today``."""
+    repealed = PolicyArticle.objects.filter(
+        document=OuterRef("article__document"),
+        number=OuterRef("article__number"),
+        repealed_on__isnull=False,
+        repealed_on__lte=today,
+    )
+    return Q(Exists(repealed))
+
+
+def citations_of_repealed(user: Any) -> QuerySet[Citation]:
+    """The citations, in ``user``'s jurisdiction (as supervisor or auditor), of since-repealed articles."""
+    where = scope.scope_q(user, codename=SUPERVISE) | scope.scope_q(user, codename=AUDIT)
+    return (
+        Citation.objects.filter(repealed_q(timezone.localdate()))
+        .filter(where)
+        .select_related("article__document")
+        .order_by("-cited_on", "document_type", "document_id", "position")
+    )
+
+
+def may_see_citations(user: Any) -> bool:
+    return bool(user.is_superuser or scope.codes_with(user, SUPERVISE) or scope.codes_with(user, AUDIT))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER
 
-from . import actions_calendar, calendar, queries
+from . import actions_calendar, calendar, citations, queries
 from .forms import CalendarDayForm
 
 PAGE_SIZE = 100
@@ -104,4 +104,21 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
             "loaded": queries.loaded_year(year),
             "package_years": queries.package_span(),
         },
+    )
+
+
+@login_required
+@require_GET
+def repealed_citations(request: HttpRequest) -> HttpResponse:
+    """Decisions and letters in the user's jurisdiction that cite an article since repealed (supervisors, auditors)."""
+    if not queries.may_see_citations(request.user):
+        raise PermissionDenied(_("Only supervisors and auditors see the citations of repealed articles."))
+    rows = list(queries.citations_of_repealed(request.user)[: PAGE_SIZE + 1])
+    for row in rows:
+        row.document_label = citations.document_label(row.document_type)  # type: ignore[attr-defined]
+        row.document_url = citations.document_url(row.document_type, row.document_id)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "policies/repealed_citations.html",
+        {"rows": rows[:PAGE_SIZE], "more": len(rows) > PAGE_SIZE},
     )
