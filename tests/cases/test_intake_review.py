@@ -92,7 +92,7 @@ def test_a_refusal_needs_reasons_and_legal_basis(caseworker, file_case):
     case = file_case()
     with pytest.raises(ValidationError) as caught:
         actions.do_refuse_intake(open_task(case, "intake"), actor=caseworker, reasons=" ", legal_basis="")
-    assert set(caught.value.message_dict) == {"reasons", "legal_basis"}
+    assert set(caught.value.message_dict) == {"reasons", "citations"}
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
 
@@ -141,7 +141,7 @@ def test_a_refusal_without_reasons_shows_chinese_field_errors_and_saves_nothing(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "请写明不予受理的理由" in errors["reasons"][0]
-    assert "请写明不予受理的法律依据" in errors["legal_basis"][0]
+    assert "请从政策法规库中选择本决定所依据的条文" in errors["citations"][0]
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
 
