@@ -62,7 +62,10 @@ def test_a_refusal_cites_article_versions_frozen_with_the_case_and_its_letter(ca
     assert [c.article_id for c in frozen] == [articles["summary"].pk, articles["benefit"].pk]
     assert frozen[0].label == case.number and frozen[0].division_id == case.division_id
     letter = Letter.objects.get(case=case, kind="non_acceptance")
-    assert [c["id"] for c in letter.snapshot["decision"]["citations"]] == [articles["summary"].pk, articles["benefit"].pk]
+    assert [c["id"] for c in letter.snapshot["decision"]["citations"]] == [
+        articles["summary"].pk,
+        articles["benefit"].pk,
+    ]
     assert Citation.objects.filter(document_type="letters.letter", document_id=str(letter.pk)).count() == 2
     # The letter names the articles; the 摘要's words are nowhere in it.
     assert SUMMARY not in str(letter.snapshot)

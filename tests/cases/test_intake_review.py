@@ -4,6 +4,7 @@ what is missing and the 补正通知书) and refuse to accept (不予受理, rea
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from cases import actions
 from cases.models import IntakeDecision, Outcome, Status
 from core.errors import Conflict
 from letters.models import Letter
+from policies.models import PolicyArticle, PolicyDocument
 
 from .conftest import open_nodes, open_task
 from .test_views import logged_in
@@ -150,7 +152,11 @@ def test_the_second_post_of_an_intake_decision_is_a_409(client, caseworker, file
     case = file_case()
     task = open_task(case, "intake")
     logged_in(client, caseworker)
-    body: dict[str, Any] = {"intake_decision": "refuse", "reasons": "不属于受理范围", "legal_basis": "条例"}
+    document = PolicyDocument.objects.create(title="信访工作条例", kind="regulation")
+    article = PolicyArticle.objects.create(
+        document=document, number="第二十一条", version=1, text="条文。", effective_on=dt.date(2022, 5, 1)
+    )
+    body: dict[str, Any] = {"intake_decision": "refuse", "reasons": "不属于受理范围", "citations": [article.pk]}
     assert client.post(f"/cases/tasks/{task.pk}/", body).status_code == 302
     assert client.post(f"/cases/tasks/{task.pk}/", body).status_code == 409
 
@@ -184,4 +190,4 @@ def test_the_api_answers_a_refusal_without_reasons_with_400_field_messages(casew
         f"/api/v1/tasks/{open_task(case, 'intake').pk}/complete/", {"intake_decision": "refuse"}, format="json"
     )
     assert response.status_code == 400
-    assert {"reasons", "legal_basis"} <= set(response.json())
+    assert {"reasons", "citations"} <= set(response.json())
