@@ -125,6 +125,9 @@ def test_the_form_offers_the_articles_in_force_to_pick_and_refuses_a_repealed_on
     response = web.post(f"/cases/tasks/{task.pk}/", {**posted, "citations": [articles["summary"].pk]})
     assert response.status_code == 302
     assert Citation.objects.filter(document_type="cases.case", document_id=str(case.pk)).exists()
+    # The case page links the version cited, marked 摘要.
+    page = web.get(f"/cases/{case.pk}/").content.decode()
+    assert f'href="/policies/{articles["summary"].pk}/"' in page and "policy-summary" in page
 
 
 def test_the_api_refuses_a_repealed_citation_with_a_400_naming_the_field_and_audits_it(
