@@ -94,9 +94,12 @@ def _create_letter(
         requested_by=staff_or_none(actor),
         supersedes=supersedes,
     )
-    cited = [c["id"] for c in (snapshot.get("decision") or {}).get("citations") or []]
+    # The letter cites what its decision cited (a kind's snapshot lists them, each with its article
+    # version ``id``, under ``citations`` or ``decision.citations``): the same versions, frozen with
+    # the letter's number (``policies.Citation``, document kind ``letters.letter``).
+    listed = snapshot.get("citations") or (snapshot.get("decision") or {}).get("citations") or []
+    cited = [int(c["id"]) for c in listed]
     if cited:
-        # The letter cites what its decision cited: the same versions, frozen with the letter's number.
         do_freeze_citations(
             "letters.letter",
             letter.pk,

@@ -224,3 +224,20 @@ def test_only_administrators_reach_the_calendar_page(caseworker: User, superviso
         assert web.post("/policies/calendar/", {"date": "2026-10-08", "is_working": "0"}).status_code == 403
     assert client.get("/policies/calendar/").status_code == 302  # to the sign-in page
     assert not CalendarDay.objects.exists()
+
+
+def test_the_migration_keeps_the_entered_days_the_package_does_not_already_say():
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module("cases.migrations.0007_calendar_moves_to_policies")
+    old_rows = [
+        SimpleNamespace(date=D(2026, 10, 1), is_working=False, name="国庆节"),  # the package says so too
+        SimpleNamespace(date=D(2026, 10, 9), is_working=False, name="本地假日"),  # an administrator's day
+        SimpleNamespace(date=D(2027, 1, 1), is_working=False, name="元旦"),  # a year beyond the package
+    ]
+    old = SimpleNamespace(objects=SimpleNamespace(all=lambda: old_rows))
+    apps = SimpleNamespace(get_model=lambda app, name: old if app == "cases" else CalendarDay)
+    migration.copy_days(apps, None)
+    copied = list(CalendarDay.objects.values_list("date", "source"))
+    assert copied == [(D(2026, 10, 9), "entered"), (D(2027, 1, 1), "entered")]
