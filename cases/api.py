@@ -29,6 +29,7 @@ from core.keyset import BadCursor
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
+from policies.citations import refusals_audited
 
 from . import actions, nodes, policy, queries
 from .filters import CaseFilterSet, TaskFilterSet
@@ -264,7 +265,23 @@ class CompleteSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
     decision = serializers.ChoiceField(choices=Decision.choices, required=False)
     reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_LIMIT)
-    legal_basis = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+    legal_basis = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE_LIMIT,
+        help_text="Free text, for older clients: new decisions cite `citations`.",
+    )
+    citations = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=20,
+        help_text=(
+            "The legal basis of a refusal or a decision: ids of article versions of the policy base "
+            "(/api/v1/policy-articles/), in force today; frozen with the decision and its letter. A repealed "
+            "or superseded article is a 400 naming this field and the article."
+        ),
+    )
     partly = serializers.BooleanField(required=False, default=False)
     approved_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
     departments = serializers.ListField(
@@ -478,7 +495,8 @@ class TaskCompleteView(APIView):
         refused: list[policy.TaskAccess] = []
         try:
             # One transaction: the case and the task are locked and read once, here, and passed down.
-            with audit_log.deferred():
+            # A refused citation is audited after it rolled back (policies.citations.refusals_audited).
+            with refusals_audited(request.user, object_type="viewflow.task", object_id=pk), audit_log.deferred():
                 access = queries.access_task(request.user, pk, lock=True)
                 if policy.refusal(request.user, access.case, approving=access.approving) is None:
                     policy.require_may_complete(request.user, access)

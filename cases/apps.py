@@ -10,7 +10,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        # A decision cites article versions of the policy base (policies.citations): shown on the case.
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
         from core.jobs import PeriodicJob, register_periodic
+        from policies.citations import register_document
+
+        register_document("cases.case", _("Case"), lambda pk: reverse("cases:detail", args=[pk]))
 
         from .notify import register_events
 
@@ -36,20 +43,17 @@ class CasesConfig(AppConfig):
 
         letters.register()
 
-        # The SLA calendar and stage lengths are cached (cases.sla): every change retires them.
+        # The SLA stage lengths are cached (cases.sla): every change retires them. The calendar is the
+        # policy base's (policies.calendar), cached and retired there.
         from django.db.models.signals import post_delete, post_save
 
         from . import sla
-        from .models import CalendarDay, SlaRule
-
-        def calendar_changed(**kwargs: object) -> None:
-            sla.forget_calendar()
+        from .models import SlaRule
 
         def rules_changed(**kwargs: object) -> None:
             sla.forget_rules()
 
         for signal in (post_save, post_delete):
-            signal.connect(calendar_changed, sender=CalendarDay, dispatch_uid=f"laurel_calendar_{signal is post_save}")
             signal.connect(rules_changed, sender=SlaRule, dispatch_uid=f"laurel_sla_rule_{signal is post_save}")
 
         # The tasks an action creates are the ones it announces (cases.notify.new_tasks).

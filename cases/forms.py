@@ -15,6 +15,8 @@ from django.utils.translation import pgettext_lazy
 
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
+from policies import queries as policy_queries
+from policies.citations import article_name
 
 from . import nodes
 from .models import (
@@ -223,6 +225,27 @@ def clean_correction_value(name: str, raw: str) -> Any:
     return value
 
 
+def citation_choices() -> list[tuple[int, str]]:
+    """The articles in force today, by document and article number: a 摘要 says so in its label."""
+    choices = []
+    for article in policy_queries.search("")[:1000]:
+        summary = _(" (summary)") if article.is_summary else ""
+        choices.append((article.pk, f"{article_name(article)} {article.title}{summary}".strip()))
+    return choices
+
+
+def citation_field() -> forms.TypedMultipleChoiceField:
+    """The legal basis: picked from the policy base, never typed (``policies.citations``)."""
+    return forms.TypedMultipleChoiceField(
+        label=_("Legal basis (articles of the policy base)"),
+        help_text=_("Choose one or more articles; hold Ctrl to choose several. The letter names them."),
+        choices=citation_choices,
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "citation-picker", "size": 8}),
+    )
+
+
 class IntakeForm(forms.Form):
     """Intake review: accept (受理), return for correction (补正) or refuse to accept (不予受理).
 
@@ -255,14 +278,12 @@ class IntakeForm(forms.Form):
     reasons = forms.CharField(
         label=_("Reasons for refusing"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
-    legal_basis = forms.CharField(
-        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
-    )
+    citations = citation_field()
 
     GROUPS = (
         (IntakeDecision.ACCEPT, ("departments", "note")),
         (IntakeDecision.CORRECT, ("missing", "other", "days")),
-        (IntakeDecision.REFUSE, ("reasons", "legal_basis")),
+        (IntakeDecision.REFUSE, ("reasons", "citations")),
     )
 
     def groups(self) -> list[dict[str, Any]]:
@@ -302,9 +323,7 @@ class DecisionForm(forms.Form):
     reasons = forms.CharField(
         label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEXT
     )
-    legal_basis = forms.CharField(
-        label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=TEXT
-    )
+    citations = citation_field()
     effective_on = forms.DateField(
         label=_("Effective from"),
         help_text=_("Empty: the requested start, or the decision date if that is earlier."),
@@ -390,16 +409,6 @@ class SlaRuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices)
     working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=365)
-
-
-class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    is_working = forms.TypedChoiceField(
-        label=_("Type of day"),
-        choices=[("0", _("Public holiday (no work)")), ("1", _("Adjusted working day (调休)"))],
-        coerce=lambda v: v == "1",
-    )
-    name = forms.CharField(label=_("Name"), max_length=64, required=False)
 
 
 class QueueFilterForm(forms.Form):

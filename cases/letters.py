@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from letters import kinds
 from letters.content import chinese_date, mask_name
+from policies.citations import article_name, cited_by
 from subjects.models import BenefitType, Subject
 
 from .models import BenefitChange, Case, Outcome
@@ -107,6 +108,11 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
         "retroactive_reason": case.retroactive_reason if kind == APPROVAL else "",
         "reasons": case.outcome_reasons,
         "legal_basis": case.legal_basis,
+        # The article versions the decision cites (frozen with it): named, never quoted — a 摘要 is not the article.
+        "citations": [
+            {"id": c.article_id, "name": article_name(c.article), "version": c.article.version}
+            for c in cited_by("cases.case", case.pk)
+        ],
         "decided_on": chinese_date(decided),
         "effective_on": chinese_date(effective) if kind == APPROVAL else "",
         "amount": _money(amount) if amount is not None and kind == APPROVAL else "",

@@ -408,22 +408,6 @@ class SlaRule(models.Model):
         return f"{self.kind}/{self.stage}: {self.working_days}"
 
 
-class CalendarDay(models.Model):
-    """An exception to the Monday-to-Friday week: a public holiday, or a weekend made a working day (调休)."""
-
-    date = models.DateField(_("date"), unique=True)
-    is_working = models.BooleanField(_("working day"))
-    name = models.CharField(_("name"), max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = _("calendar day")
-        verbose_name_plural = _("calendar days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {'+' if self.is_working else '-'} {self.name}"
-
-
 class Attachment(models.Model):
     """A document of a case, stored under a random name; served only by a permission-checked view."""
 

@@ -1,8 +1,8 @@
 """Due dates in working days: Monday to Friday, minus public holidays, plus adjusted working days (调休).
 
-The exceptions to the plain week are ``CalendarDay`` rows, edited per year by administrators
-(``cases.actions.do_set_calendar_day``); the stage lengths are ``SlaRule`` rows, falling back
-to ``settings.LAUREL_CASE_SLA_DEFAULT_DAYS``.
+The calendar is the policy base's (``policies.calendar``: the ``chinese-calendar`` package's years,
+loaded years, administrators' overrides), the same one the statutory limits are counted on; the
+stage lengths are ``SlaRule`` rows, falling back to ``settings.LAUREL_CASE_SLA_DEFAULT_DAYS``.
 """
 
 from __future__ import annotations
@@ -14,30 +14,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import cache as shared_cache
+from policies import calendar
 
-from .models import CalendarDay, SlaRule
+from .models import SlaRule
 
-# Horizon for loading exceptions: an SLA never spans more than a year of working days.
-_HORIZON_DAYS = 400
-
-
-# The calendar and the stage lengths change a few times a year: kept in the shared cache under a
-# version stamp that every change retires (``cases.apps``: the models' signals).
+# The stage lengths change a few times a year: kept in the shared cache under a version stamp that
+# every change retires (``cases.apps``: the model's signals). The calendar is cached by its owner.
 SLA_CACHE = "sla"
 
 
-def _calendar() -> dict[datetime.date, bool]:
-    return shared_cache.versioned(
-        SLA_CACHE, "calendar", "all", lambda: dict(CalendarDay.objects.values_list("date", "is_working"))
-    )
-
-
 def _exceptions(start: datetime.date, end: datetime.date) -> dict[datetime.date, bool]:
-    return {day: working for day, working in _calendar().items() if start <= day <= end}
+    return calendar.snapshot().exceptions(start, end)
 
 
 def forget_calendar() -> None:
-    shared_cache.bump(SLA_CACHE, "calendar")
+    calendar.forget()
 
 
 def forget_rules() -> None:
@@ -46,7 +37,7 @@ def forget_rules() -> None:
 
 def is_working_day(day: datetime.date, exceptions: dict[datetime.date, bool] | None = None) -> bool:
     if exceptions is None:
-        exceptions = _exceptions(day, day)
+        return calendar.is_working_day(day)
     if day in exceptions:
         return exceptions[day]
     return day.weekday() < 5
@@ -54,13 +45,7 @@ def is_working_day(day: datetime.date, exceptions: dict[datetime.date, bool] | N
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
     """The date ``days`` working days after ``start`` (``start`` itself does not count)."""
-    exceptions = _exceptions(start, start + datetime.timedelta(days=_HORIZON_DAYS))
-    day, left = start, days
-    while left > 0:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day, exceptions):
-            left -= 1
-    return day
+    return calendar.add_working_days(start, days)
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:

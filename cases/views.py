@@ -33,9 +33,10 @@ from core.pages import apply_errors, domain_errors_as_pages
 from core.spreadsheets import export_response
 from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE, VIEW
+from policies.citations import refusals_audited
 
 from . import actions, forms, nodes, policy, queries, sla, storage
-from .models import WITHDRAWABLE, CalendarDay, Case, Kind, SlaRule, Stage, Status
+from .models import WITHDRAWABLE, Case, Kind, SlaRule, Stage, Status
 
 PAGE_SIZE = 50
 
@@ -611,7 +612,12 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            case = actions.do_complete_task(task, actor=request.user, data=data)
+            # A refused citation is audited after the action rolled back (policies.citations).
+            audit_refusal = refusals_audited(
+                request.user, object_type="cases.case", object_id=case.pk, division_code=case.division_id
+            )
+            with audit_refusal:
+                case = actions.do_complete_task(task, actor=request.user, data=data)
         except DjangoValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -780,34 +786,8 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    import datetime
-
+    """The calendar moved to the policy base (``policies:calendar``): the old address still leads there."""
     _require_admin(request.user)
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    form = forms.CalendarDayForm(request.POST if request.method == "POST" and "remove" not in request.POST else None)
-    if request.method == "POST":
-        if "remove" in request.POST:
-            try:
-                day = datetime.date.fromisoformat(request.POST["remove"])
-            except ValueError:
-                messages.error(request, _("Not a valid date."))
-            else:
-                actions.do_clear_calendar_day(day, actor=request.user)
-                messages.success(request, _("Day removed from the calendar."))
-            return redirect(f"{_url('cases:calendar')}?year={year}")
-        if form.is_valid():
-            data = form.cleaned_data
-            actions.do_set_calendar_day(
-                data["date"], is_working=data["is_working"], name=data["name"], actor=request.user
-            )
-            messages.success(request, _("Calendar saved."))
-            return redirect(f"{_url('cases:calendar')}?year={data['date'].year}")
-    days = CalendarDay.objects.filter(date__year=year)
-    return render(
-        request,
-        "cases/calendar_settings.html",
-        {"form": form, "days": days, "year": year, "years": [year - 1, year + 1]},
-    )
+    year = request.GET.get("year", "")
+    target = _url("policies:calendar")
+    return redirect(f"{target}?year={year}" if year.isdigit() else target)

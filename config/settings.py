@@ -489,6 +489,11 @@ LAUREL_AUDIT_EXPORT_MAX_ROWS = env_int("LAUREL_AUDIT_EXPORT_MAX_ROWS", 100_000)
 # Test runs only: lets a PostgreSQL superuser session flush the audit table between tests.
 LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE = env_bool("LAUREL_AUDIT_ALLOW_SUPERUSER_TRUNCATE", default=False)
 
+# --- Working-day calendar (policies.calendar) -----------------------------------------------
+# A limit counted in calendar days (信访工作条例: 15, 60 and 30 days) that ends on a rest day moves to
+# the next working day. The 条例 has no counting rule of its own: 民法典 Arts. 201/203 by analogy.
+LAUREL_CALENDAR_ROLL_TO_WORKING_DAY = env_bool("LAUREL_CALENDAR_ROLL_TO_WORKING_DAY", default=True)
+
 # --- Cases ----------------------------------------------------------------------------------
 # Working days per stage when no SLA rule is set (administrators set rules per kind and stage).
 LAUREL_CASE_SLA_DEFAULT_DAYS = {"submitted": 3, "verifying": 10, "pending_approval": 5}

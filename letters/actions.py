@@ -25,6 +25,8 @@ from audit.log import record
 from core.counters import next_value
 from core.errors import Conflict
 from core.jobs import enqueue
+from policies.citations import do_freeze_citations
+from policies.models import PolicyArticle
 
 from . import content, kinds, rendering, signing, storage
 from .models import DELIVERED_METHODS, Dispatch, DispatchMethod, Letter, LetterCounter, Letterhead, Status
@@ -92,6 +94,21 @@ def _create_letter(
         requested_by=staff_or_none(actor),
         supersedes=supersedes,
     )
+    # The letter cites what its decision cited (a kind's snapshot lists them, each with its article
+    # version ``id``, under ``citations`` or ``decision.citations``): the same versions, frozen with
+    # the letter's number (``policies.Citation``, document kind ``letters.letter``).
+    listed = snapshot.get("citations") or (snapshot.get("decision") or {}).get("citations") or []
+    cited = [int(c["id"]) for c in listed]
+    if cited:
+        do_freeze_citations(
+            "letters.letter",
+            letter.pk,
+            sorted(PolicyArticle.objects.filter(pk__in=cited), key=lambda a: cited.index(a.pk)),
+            on=issued_on,
+            division_code=case.division_id,
+            label=number,
+            actor=actor,
+        )
     record(
         event_type="letter.requested",
         actor=actor,

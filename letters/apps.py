@@ -9,6 +9,14 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         import datetime
 
+        # A letter cites the article versions its decision cited (policies.citations).
+        from django.urls import reverse
+        from django.utils.translation import gettext_lazy as _
+
+        from policies.citations import register_document
+
+        register_document("letters.letter", _("Letter"), lambda pk: reverse("letters:detail", args=[pk]))
+
         from core.jobs import PeriodicJob, register_periodic
 
         from . import checks  # noqa: F401  (registers the CJK font check)

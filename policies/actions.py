@@ -174,3 +174,23 @@ def do_load_policy_articles(
             data={"file": path.name, **result.counts()},
         )
     return result
+
+
+# Citing the policy base (the interface for the higher apps; see policies.citations).
+from .citations import (  # noqa: E402
+    CitationRefused,
+    citation_text,
+    do_freeze_citations,
+    refusals_audited,
+    validate_citations,
+)
+
+__all__ = [
+    "CitationRefused",
+    "LoadResult",
+    "citation_text",
+    "do_freeze_citations",
+    "do_load_policy_articles",
+    "refusals_audited",
+    "validate_citations",
+]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jurisdictions.models import Located
+
 
 class Kind(models.TextChoices):
     LAW = "law", _("Law")
@@ -58,3 +60,77 @@ class PolicyArticle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.title} {self.number}"
+
+
+class DaySource(models.TextChoices):
+    FILE = "file", _("Loaded from the State Council's notice")
+    ENTERED = "entered", _("Entered by an administrator")
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week that overrides the ``chinese-calendar`` package's data:
+    a day of a year loaded from a file (``load_holiday_calendar YEAR FILE``) or entered by an
+    administrator (an override, or a known day of a year not yet loaded)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=DaySource.choices, default=DaySource.ENTERED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'+' if self.is_working else '-'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays were loaded from a file of the State Council's notice: no longer provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    days = models.PositiveIntegerField(_("days"), default=0)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class Citation(Located):
+    """An article *version* cited by a signed document (a decision, a letter), frozen when it is signed:
+    a later version, or the article's repeal, never changes what the document cited.
+
+    The document belongs to a higher app (``document_type``: ``"cases.case"``, ``"letters.letter"``,
+    ``"petitions.…"``), named by its id and the label people know it by (its number); its division
+    scopes who sees the citation (the list of decisions citing a since-repealed article).
+    """
+
+    document_type = models.CharField(_("kind of document"), max_length=40)
+    document_id = models.CharField(_("document"), max_length=40)
+    label = models.CharField(_("document number"), max_length=100, blank=True)
+    article = models.ForeignKey(
+        PolicyArticle, verbose_name=_("article version"), on_delete=models.PROTECT, related_name="citations"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    cited_on = models.DateField(_("signed on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document_type", "document_id", "position"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        constraints = [
+            models.UniqueConstraint(fields=["document_type", "document_id", "article"], name="policy_citation_once"),
+        ]
+        indexes = [models.Index(fields=["document_type", "document_id"], name="policy_citation_document")]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.document_id} → {self.article_id}"

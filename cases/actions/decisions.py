@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +22,7 @@ from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import audited, record
 from core.errors import Conflict
 from letters.actions import do_request_letter
+from policies.citations import citation_text, do_freeze_citations, validate_citations
 
 from .. import nodes, policy
 from ..models import (
@@ -50,6 +51,9 @@ from ._base import (
     transition_event,
 )
 from .attachments import do_add_attachment
+
+# How a case's decision is named among the documents that cite the policy base (policies.Citation).
+CITING_CASE = "cases.case"
 
 
 @audited
@@ -136,21 +140,49 @@ def do_return_at_intake(
     return case
 
 
+def _freeze(case: Case, articles: list[Any], actor: Actor) -> None:
+    """The article versions the decision cites, frozen as it is signed (``policies.Citation``)."""
+    if articles:
+        do_freeze_citations(
+            CITING_CASE,
+            case.pk,
+            articles,
+            on=timezone.localdate(),
+            division_code=case.division_id,
+            label=case.number,
+            actor=actor,
+        )
+
+
 @audited
-def do_refuse_intake(task: Task, *, actor: Actor, reasons: str, legal_basis: str, locked: Case | None = None) -> Case:
+def do_refuse_intake(
+    task: Task,
+    *,
+    actor: Actor,
+    reasons: str,
+    legal_basis: str = "",
+    locked: Case | None = None,
+    citations: Sequence[int] | None = None,
+) -> Case:
     """Intake review refuses to accept the application (不予受理), with reasons and legal basis.
 
-    The case is closed at once and the 不予受理告知书 is issued (with the person's appeal rights).
+    The legal basis is ``citations``: article versions of the policy base
+    (``policies.citations.validate_citations``: a repealed one is refused), frozen with the decision;
+    ``legal_basis`` free text is kept for older API clients. The case is closed at once and the
+    不予受理告知书 is issued (with the person's appeal rights).
     """
     case, task = locked_task(task, [nodes.INTAKE], locked=locked)
     require_owner_or_free(task, actor, case)
     errors = {}
     if not reasons.strip():
         errors["reasons"] = _("Give the reasons for refusing to accept the application.")
-    if not legal_basis.strip():
-        errors["legal_basis"] = _("Give the legal basis for refusing to accept the application.")
+    if not citations and not legal_basis.strip():
+        errors["citations"] = _("Choose the articles of the policy base this decision rests on.")
     if errors:
         raise ValidationError(errors)
+    articles = validate_citations(citations, on=timezone.localdate())
+    if articles:
+        legal_basis = citation_text(articles)
     old = case.status
     case.refuse()
     case.outcome_reasons = reasons.strip()
@@ -164,6 +196,7 @@ def do_refuse_intake(task: Task, *, actor: Actor, reasons: str, legal_basis: str
     )
     run_task(task, actor)  # → closed
     case.refresh_from_db()
+    _freeze(case, articles, actor)
     do_request_letter(case, kind="non_acceptance", actor=actor)  # 不予受理告知书
     notify_case_decided(case, actor=actor)
     forget_nav_counts(getattr(actor, "pk", None))
@@ -264,8 +297,13 @@ def do_decide(
     findings: str = "",
     effective_on: datetime.date | None = None,
     retroactive_reason: str = "",
+    citations: Sequence[int] | None = None,
 ) -> Case:
     """The approver's decision: approve (wholly or partly), reject, or return for correction.
+
+    ``citations``: the article versions of the policy base the decision rests on (its legal basis,
+    ``policies.citations.validate_citations``: a repealed one is refused), frozen with it; the free
+    text ``legal_basis`` is kept for older API clients and for old cases.
 
     ``findings`` (经查明) are the facts as the bureau established them, in its own words; the
     letter prints them (the pages require them for an approval or a rejection; an API client
@@ -285,6 +323,9 @@ def do_decide(
         raise ValidationError({"reasons": _("Give the reasons for rejecting or returning the case.")})
     if partly and not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for approving only in part.")})
+    articles = validate_citations(citations, on=timezone.localdate()) if decision != Decision.RETURN else []
+    if articles:
+        legal_basis = citation_text(articles)
     now = timezone.now()
     if decision == Decision.APPROVE:
         case.effective_on = effective_date(case, effective_on, retroactive_reason, decided_on=timezone.localdate())
@@ -325,6 +366,8 @@ def do_decide(
     with new_tasks() as created:
         run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
     case.refresh_from_db()
+    if decision != Decision.RETURN:
+        _freeze(case, articles, actor)
     # No decision without its letter: a failed request rolls the decision back with it.
     if decision == Decision.APPROVE:
         do_request_letter(case, kind="approval", actor=actor)
@@ -504,6 +547,7 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
                 reasons=data.get("reasons", ""),
                 legal_basis=data.get("legal_basis", ""),
                 locked=locked,
+                citations=data.get("citations"),
             )
         if intake != IntakeDecision.ACCEPT:
             raise ValidationError({"intake_decision": _("Choose accept, return for correction or refuse.")})
@@ -528,6 +572,7 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
             locked=locked,
             findings=data.get("findings", "") or "",
             effective_on=data.get("effective_on"),
+            citations=data.get("citations"),
             retroactive_reason=data.get("retroactive_reason", "") or "",
         )
     if not data.get("result"):

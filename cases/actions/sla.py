@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Actor
 from audit.log import record
 from jurisdictions import scope
+from policies import actions_calendar as calendar_actions
+from policies.models import CalendarDay
 
 from .. import sla
-from ..models import CalendarDay, Case, SlaRule, Status
+from ..models import Case, SlaRule, Status
 from ..notify import notify_approaching, notify_escalated, notify_overdue, responsible
 from ._base import lock
 
@@ -50,30 +52,14 @@ def do_set_sla_rule(*, kind: str, stage: str, working_days: int, actor: Actor, w
     return rule
 
 
-@transaction.atomic
 def do_set_calendar_day(day: datetime.date, *, is_working: bool, name: str = "", actor: Actor) -> CalendarDay:
-    """Mark a date as a public holiday (not working) or an adjusted working day (调休)."""
-    entry, created = CalendarDay.objects.update_or_create(date=day, defaults={"is_working": is_working, "name": name})
-    record(
-        event_type="calendar.changed",
-        actor=actor,
-        obj=entry,
-        data={"date": day.isoformat(), "is_working": is_working, "name": name, "created": created},
-    )
-    return entry
+    """Mark a date as a public holiday (not working) or an adjusted working day (调休): the policy
+    base's calendar (``policies.actions_calendar``), which the SLA shares."""
+    return calendar_actions.do_set_calendar_day(day, is_working=is_working, name=name, actor=actor)
 
 
-@transaction.atomic
 def do_clear_calendar_day(day: datetime.date, *, actor: Actor) -> None:
-    deleted, _rows = CalendarDay.objects.filter(date=day).delete()
-    if deleted:
-        record(
-            event_type="calendar.changed",
-            actor=actor,
-            object_type="cases.calendarday",
-            object_id=day.isoformat(),
-            data={"date": day.isoformat(), "removed": True},
-        )
+    calendar_actions.do_clear_calendar_day(day, actor=actor)
 
 
 @transaction.atomic

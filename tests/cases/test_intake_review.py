@@ -4,6 +4,7 @@ what is missing and the 补正通知书) and refuse to accept (不予受理, rea
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from cases import actions
 from cases.models import IntakeDecision, Outcome, Status
 from core.errors import Conflict
 from letters.models import Letter
+from policies.models import PolicyArticle, PolicyDocument
 
 from .conftest import open_nodes, open_task
 from .test_views import logged_in
@@ -92,7 +94,7 @@ def test_a_refusal_needs_reasons_and_legal_basis(caseworker, file_case):
     case = file_case()
     with pytest.raises(ValidationError) as caught:
         actions.do_refuse_intake(open_task(case, "intake"), actor=caseworker, reasons=" ", legal_basis="")
-    assert set(caught.value.message_dict) == {"reasons", "legal_basis"}
+    assert set(caught.value.message_dict) == {"reasons", "citations"}
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
 
@@ -141,7 +143,7 @@ def test_a_refusal_without_reasons_shows_chinese_field_errors_and_saves_nothing(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "请写明不予受理的理由" in errors["reasons"][0]
-    assert "请写明不予受理的法律依据" in errors["legal_basis"][0]
+    assert "请从政策法规库中选择本决定所依据的条文" in errors["citations"][0]
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
 
@@ -150,7 +152,11 @@ def test_the_second_post_of_an_intake_decision_is_a_409(client, caseworker, file
     case = file_case()
     task = open_task(case, "intake")
     logged_in(client, caseworker)
-    body: dict[str, Any] = {"intake_decision": "refuse", "reasons": "不属于受理范围", "legal_basis": "条例"}
+    document = PolicyDocument.objects.create(title="信访工作条例", kind="regulation")
+    article = PolicyArticle.objects.create(
+        document=document, number="第二十一条", version=1, text="条文。", effective_on=dt.date(2022, 5, 1)
+    )
+    body: dict[str, Any] = {"intake_decision": "refuse", "reasons": "不属于受理范围", "citations": [article.pk]}
     assert client.post(f"/cases/tasks/{task.pk}/", body).status_code == 302
     assert client.post(f"/cases/tasks/{task.pk}/", body).status_code == 409
 
@@ -184,4 +190,4 @@ def test_the_api_answers_a_refusal_without_reasons_with_400_field_messages(casew
         f"/api/v1/tasks/{open_task(case, 'intake').pk}/complete/", {"intake_decision": "refuse"}, format="json"
     )
     assert response.status_code == 400
-    assert {"reasons", "legal_basis"} <= set(response.json())
+    assert {"reasons", "citations"} <= set(response.json())

@@ -11,9 +11,10 @@ from freezegun import freeze_time
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.actions import scan_sla
-from cases.models import CalendarDay, Case
+from cases.models import Case
 from cases.notify import CaseEvent
 from notifications.models import Notification
+from policies.models import CalendarDay
 
 
 def _due(case: Case, day: datetime.date) -> Case:

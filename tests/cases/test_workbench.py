@@ -15,8 +15,9 @@ from freezegun import freeze_time
 from accounts.models import User
 from audit.models import AuditEvent
 from cases import actions
-from cases.models import CalendarDay, Case
+from cases.models import Case
 from notifications.outbox import notify
+from policies.models import CalendarDay
 from subjects import ids
 from subjects.actions import do_reveal_id_number
 from subjects.models import Subject

@@ -69,3 +69,31 @@ def test_a_caseworker_finds_an_article_and_sees_it_is_a_summary(
     assert "摘要" in notice and "产品领域说明摘要" in notice and "非正式文本" in notice
     assert "1" in page.inner_text("#policy-versions")
     shot(page, "2-article")
+
+
+def test_an_administrator_reads_the_calendar_and_sees_a_later_year_is_provisional(
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    make_user: Any,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("browser walks run on PostgreSQL only (slow); CI runs them there")
+    connection.close()
+    from tests.cases.conftest import restore_demo_divisions
+
+    restore_demo_divisions()
+    admin = make_user("sysadmin", "sysadmin", full_name="王管理")
+    page = page_as(browser, admin, server)
+    page.goto(f"{server}/policies/calendar/?year=2026")
+    table = page.inner_text("#calendar")
+    assert "国庆节" in table and "国庆节调休上班" in table and "节假日数据包" in table
+    shot(page, "3-calendar-2026")
+    page.goto(f"{server}/policies/calendar/?year=2027")
+    assert "暂按" in page.inner_text("#calendar-provisional")
+    page.fill("#id_date", "2027-01-01")
+    page.select_option("#id_is_working", "0")
+    page.fill("#id_name", "元旦")
+    page.click("#calendar-override button[type=submit]")
+    page.wait_for_url("**/policies/calendar/?year=2027")
+    assert "元旦" in page.inner_text("#calendar") and "管理员录入" in page.inner_text("#calendar")
+    shot(page, "4-calendar-2027-provisional")

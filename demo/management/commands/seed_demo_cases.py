@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
@@ -55,7 +54,6 @@ class Command(BaseCommand):
         people_b = list(Subject.objects.filter(county_code=COUNTY_B).order_by("id")[:1])
         if len(people) < 12 or not people_b:
             raise CommandError("the demo counties need subjects first (seed_demo generates them)")
-        call_command("load_holiday_calendar", verbosity=0)
         liaison: dict[str, Any] = {PS: ps, CA: ca}
 
         def file(person: Any, kind: str, title: str, departments: tuple[str, ...] = (PS, CA), **kw: Any) -> Case:
