@@ -30,7 +30,8 @@ from cases.tracking import normalise
 from core.errors import TooManyTries
 from notifications.secret_texts import text_sealed
 from subjects import ids
-from subjects.models import Subject
+from subjects.actions.proxies import proxy_in_force
+from subjects.models import ProxyScope, Subject
 
 from . import throttle
 from .models import TrackingCode
@@ -356,13 +357,23 @@ def do_declare_change(
         errors["details"] = [_("Describe the change and what proves it (for a death: the date and the certificate).")]
     if len(details) > 2000 or len(value) > 255:
         errors.setdefault("details", []).append(_("Keep the text shorter (at most 2000 characters)."))
+    on_behalf = declarant.strip()
+    if on_behalf and change != "death":
+        # A helper declares for a living person only under an authorisation in force (代办).
+        proxy = proxy_in_force(subject, name=on_behalf, scope=ProxyScope.DECLARE)
+        if proxy is None:
+            errors["declarant"] = [
+                _("%(name)s has no authorisation in force to declare changes for this person. Ask the county bureau.")
+                % {"name": on_behalf}
+            ]
+        else:
+            relation = proxy.relation
     files = list(files)
     if len(files) > 5:
         errors["files"] = [_("Attach at most 5 files.")]
     if errors:
         raise ValidationError(errors)
     door = public_door_user()
-    on_behalf = declarant.strip()
     with transaction.atomic():
         case = do_file_case(
             subject,

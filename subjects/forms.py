@@ -15,7 +15,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, Level
 
 from . import ids
-from .models import BenefitType, Category, ImportSource, Provenance, Subject, SubjectStatus
+from .models import BenefitType, Category, ImportSource, Provenance, ProxyScope, Subject, SubjectStatus
 
 HANDLE = "handle_cases"
 
@@ -262,3 +262,15 @@ class ImportUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+class ProxyForm(forms.Form):
+    proxy_name = forms.CharField(label=_("Helper's name"), max_length=64)
+    relation = forms.CharField(label=_("Relation to the person"), max_length=64)
+    proxy_phone = forms.CharField(label=_("Helper's telephone"), max_length=32, required=False)
+    scope = forms.MultipleChoiceField(
+        label=_("What the helper may do"), choices=ProxyScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_form = forms.FileField(label=_("Signed authorisation form (PDF, JPEG or PNG)"))

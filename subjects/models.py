@@ -7,6 +7,7 @@ masked form is kept for display. Writes go through :mod:`subjects.actions`.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -647,3 +648,48 @@ class PersonRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.via} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ProxyScope(models.TextChoices):
+    TRACK = "track", _("Follow and rate the person's cases")
+    DECLARE = "declare", _("Declare changes to the person's record")
+    FILE = "file", _("File cases for the person")
+
+
+def proxy_form_path(instance: ProxyAuthorisation, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "pdf"
+    if suffix not in {"pdf", "jpg", "jpeg", "png"}:
+        suffix = "pdf"
+    return f"subjects/proxies/{uuid.uuid4().hex}.{suffix}"
+
+
+class ProxyAuthorisation(models.Model):
+    """代办: a family member or station staff may act for an elderly or disabled person, as the signed form says."""
+
+    subject = models.ForeignKey(Subject, verbose_name=_("person"), on_delete=models.CASCADE, related_name="proxies")
+    proxy_name = models.CharField(_("helper's name"), max_length=64)
+    relation = models.CharField(_("relation to the person"), max_length=64)
+    proxy_phone = models.CharField(_("helper's telephone"), max_length=32, blank=True)
+    scope = models.JSONField(_("what the helper may do"), default=list)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    signed_form = models.FileField(_("signed authorisation form"), upload_to=proxy_form_path)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proxy authorisation")
+        verbose_name_plural = _("proxy authorisations")
+        ordering = ["-valid_from", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.proxy_name} → {self.subject_id}"
+
+    def in_force(self, on: datetime.date) -> bool:
+        return self.ended_at is None and self.valid_from <= on <= self.valid_until
+
+    def scope_labels(self) -> list[str]:
+        return [str(ProxyScope(s).label) for s in self.scope if s in ProxyScope.values]

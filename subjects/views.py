@@ -40,8 +40,9 @@ from .actions import (
     do_reveal_id_number,
     do_update_subject,
 )
-from .forms import HANDLE, BenefitForm, RevealForm, SearchForm, SubjectForm, sections_of
-from .models import BenefitStatus, Provenance, ReadVia, Subject
+from .actions.proxies import do_record_proxy
+from .forms import HANDLE, BenefitForm, ProxyForm, RevealForm, SearchForm, SubjectForm, sections_of
+from .models import BenefitStatus, Provenance, ProxyAuthorisation, ReadVia, Subject
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -351,6 +352,7 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
         .order_by("-id")[:50]
     ]
     benefits = list(queries.benefits_of(subject))
+    proxies = list(subject.proxies.all()[:20])
     sections = _sections(subject)
     return render(
         request,
@@ -360,6 +362,8 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
             "identity": sections[0],
             "sections": sections[1:],
             "current_benefits": [b for b in benefits if b.status != BenefitStatus.ENDED],
+            "proxies": proxies,
+            "proxies_in_force": {p.pk for p in proxies if p.in_force(timezone.localdate())},
             "ended_benefits": [b for b in benefits if b.status == BenefitStatus.ENDED],
             "related": queries.related_people(subject, request.user),
             "history": history,
@@ -493,3 +497,43 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         for f in flags
     ]
     return render(request, "subjects/duplicates.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_proxy(request: HttpRequest, subject_id: int) -> HttpResponse:
+    """代办: record who may act for the person (a family member, station staff), with the signed form."""
+    subject = queries.access_subject(request.user, subject_id, codename=HANDLE)
+    form = ProxyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            do_record_proxy(
+                subject,
+                proxy_name=data["proxy_name"],
+                relation=data["relation"],
+                proxy_phone=data["proxy_phone"],
+                scope=data["scope"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                signed_form=data["signed_form"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The authorisation is on file."))
+            return redirect("subjects:detail", subject.pk)
+    return render(request, "subjects/proxy_form.html", {"form": form, "subject": subject})
+
+
+@login_required
+def proxy_form_file(request: HttpRequest, proxy_id: int) -> FileResponse:
+    """The signed form, for those who may see the person."""
+    proxy = ProxyAuthorisation.objects.filter(pk=proxy_id).select_related("subject").first()
+    if proxy is None:
+        raise Http404(_("Not found."))
+    queries.access_subject(request.user, proxy.subject_id)
+    response = FileResponse(proxy.signed_form.open("rb"), as_attachment=True)
+    response["Cache-Control"] = "private, no-store"
+    return response
