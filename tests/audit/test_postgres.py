@@ -199,3 +199,26 @@ def test_an_event_recorded_outside_an_audited_action_holds_the_head_until_commit
     first.join(10)
     assert len(errors) == 1 and isinstance(errors[0], OperationalError), errors
     assert "lock timeout" in str(errors[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_audited_actions_in_one_province_link_one_unbroken_chain() -> None:
+    """Audited actions append without locking the head first (they move it only if it has not moved):
+    racing each other they lose rounds and link again, and the chain never forks or runs backwards."""
+    errors: list[BaseException] = []
+
+    def actions(n: int) -> None:
+        for i in range(15):
+            with deferred():
+                record(event_type="test.race", actor=None, division_code=COUNTY_A, data={"w": n, "i": i})
+                record(event_type="test.race", actor=None, division_code=COUNTY_B, data={"w": n, "i": i})
+
+    threads = [_in_a_thread(lambda n=n: actions(n), errors) for n in range(4)]
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    report = chain.verify_all()  # ids and times grow along the chain, every link holds
+    assert report.ok, report.problems
+    assert report.heads["44"][0] == 120
+    times = list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("occurred_at", flat=True))
+    assert times == sorted(times)
