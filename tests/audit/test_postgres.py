@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -213,7 +214,7 @@ def test_concurrent_audited_actions_in_one_province_link_one_unbroken_chain() ->
                 record(event_type="test.race", actor=None, division_code=COUNTY_A, data={"w": n, "i": i})
                 record(event_type="test.race", actor=None, division_code=COUNTY_B, data={"w": n, "i": i})
 
-    threads = [_in_a_thread(lambda n=n: actions(n), errors) for n in range(4)]
+    threads = [_in_a_thread(functools.partial(actions, n), errors) for n in range(4)]
     for thread in threads:
         thread.join(60)
     assert errors == []
