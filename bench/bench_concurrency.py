@@ -216,6 +216,7 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     samples: int = 0  # of the bench database's busy server processes, taken every 50 ms
     lock_waits: dict[str, int] = field(default_factory=dict)  # of those, waiting on a lock: by what
+    holders: dict[str, int] = field(default_factory=dict)  # sessions holding a moved chain head: doing what
 
 
 def _session(client: Client) -> Any:
@@ -298,6 +299,15 @@ def sample_waits(stop: threading.Event, outcome: Outcome) -> None:
                 if kind == "Lock":
                     key = f"{event}:{what}"
                     outcome.lock_waits[key] = outcome.lock_waits.get(key, 0) + 1
+            # Who holds a chain head meanwhile (moved it, not yet committed), and doing what.
+            holders = conn.execute(
+                "SELECT a.state, coalesce(a.wait_event_type, 'cpu'), left(a.query, 60) FROM pg_stat_activity a "
+                "JOIN pg_locks l ON l.pid = a.pid AND l.granted AND l.mode = 'RowExclusiveLock' "
+                "AND l.relation = 'audit_chainhead'::regclass WHERE a.datname = current_database()"
+            ).fetchall()
+            for state, waiting, query in holders:
+                key = f"{state}/{waiting}/{query}"
+                outcome.holders[key] = outcome.holders.get(key, 0) + 1
 
 
 def deadlocks() -> int:
@@ -427,6 +437,8 @@ def main() -> int:
         )
         for what, n in sorted(outcome.lock_waits.items(), key=lambda item: -item[1])[:5]:
             log(f"{name}: sessions waiting on {what}: {n} of {outcome.samples} samples")
+        for what, n in sorted(outcome.holders.items(), key=lambda item: -item[1])[:5]:
+            log(f"{name}: a session holding a chain head, {what}: {n} samples")
     b_p99 = percentile(b.latencies_ms, 0.99)
     a_p99 = percentile(a.latencies_ms, 0.99)
     print(
