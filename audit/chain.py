@@ -117,18 +117,9 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
     """Insert ``events`` (unsaved, in the order they happened) at the heads of their chains.
 
     What :func:`append` does for one event, for an action's events at its end (``audit.log.deferred``):
-    one multi-row INSERT and one head update per chain, the chains taken in a fixed order (two
-    actions touching the same two provinces cannot deadlock on their heads). The links and hashes
-    are exactly those :func:`append` would write, one event after another.
-
-    On PostgreSQL the head is not locked before the events are hashed: the head is read as
-    committed, the events linked and hashed to it, and one statement moves the head **if it is
-    still where it was read** and inserts the events with it (:func:`_insert_if_head_unmoved`). The
-    head's row lock is then held from that statement to the commit only, the shortest it can be;
-    if another action moved the head meanwhile, the events are linked again to the new head and
-    the statement repeated (a time taken after reading a committed head, so time never runs
-    backwards along a chain, and ids grow along it). After many lost rounds, or on SQLite, the
-    head is locked first (``SELECT ... FOR UPDATE``) as in :func:`append`.
+    one locked head, one multi-row INSERT and one head update per chain, the chains taken in
+    a fixed order (two actions touching the same two provinces cannot deadlock on their heads).
+    The links and hashes are exactly those :func:`append` would write, one event after another.
     """
     by_chain: dict[str, list[AuditEvent]] = {}
     for event in events:
@@ -140,11 +131,14 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
     with transaction.atomic(savepoint=False):
         for key in sorted(by_chain):
             batch = by_chain[key]
-            if connection.vendor == "postgresql" and _append_unlocked(key, batch):
-                continue
             head, _ = ChainHead.objects.select_for_update().get_or_create(chain=key)
-            _link(batch, head.seq, head.hash)
-            head.seq, head.hash = batch[-1].seq, batch[-1].hash
+            seq, prev_hash = head.seq, head.hash
+            for event in batch:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev_hash
+                event.occurred_at = timezone.now()  # under the lock: time never runs backwards along a chain
+                event.hash = prev_hash = event_hash(_values_of(event))
+            head.seq, head.hash = seq, prev_hash
             if connection.vendor == "postgresql":
                 _insert_and_move_head(batch, head)
             else:
@@ -153,87 +147,11 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
-# Rounds lost to other appenders before falling back to locking the head first.
-OPTIMISTIC_ROUNDS = 20
-
-
-def _link(batch: list[AuditEvent], seq: int, prev_hash: str) -> None:
-    """Number, link, time and hash ``batch`` after the event ``(seq, prev_hash)``."""
-    for event in batch:
-        seq += 1
-        event.seq, event.prev_hash = seq, prev_hash
-        event.occurred_at = timezone.now()  # after the head was read: time never runs backwards along a chain
-        event.hash = prev_hash = event_hash(_values_of(event))
-
-
-def _append_unlocked(key: str, batch: list[AuditEvent]) -> bool:
-    """PostgreSQL: link ``batch`` to the committed head of chain ``key`` and insert it if that head has
-    not moved; False after :data:`OPTIMISTIC_ROUNDS` lost rounds (the caller then locks the head)."""
-    quote = connection.ops.quote_name
-    table = quote(ChainHead._meta.db_table)
-    for _round in range(OPTIMISTIC_ROUNDS):
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, hash FROM {table} WHERE chain = %s", [key])  # noqa: S608 (quoted name)
-            found = cursor.fetchone()
-            if found is None:
-                cursor.execute(
-                    f"INSERT INTO {table} (chain, seq, hash) VALUES (%s, 0, %s) ON CONFLICT DO NOTHING",  # noqa: S608
-                    [key, GENESIS_HASH],
-                )
-                continue
-        _link(batch, found[0], found[1])
-        if _insert_if_head_unmoved(batch, key, found):
-            return True
-    return False
-
-
-def _event_columns() -> tuple[list[Any], str]:
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    return fields, ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-
-
-def _params(batch: list[AuditEvent], fields: list[Any]) -> list[Any]:
-    return [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
-
-
-def _saved(batch: list[AuditEvent], ids: list[int] | None, chain: str) -> None:
-    if not ids or len(ids) != len(batch):
-        raise RuntimeError(f"audit chain {chain}: the head did not move with its events")
-    for event, pk in zip(batch, ids, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = connection.alias
-
-
-def _insert_if_head_unmoved(batch: list[AuditEvent], chain: str, read: tuple[int, str]) -> bool:
-    """One statement: move chain ``chain``'s head from ``read`` to ``batch``'s last event and, only if it
-    moved, insert ``batch``. False (nothing written) when another action had moved the head."""
-    fields, columns = _event_columns()
-    quote = connection.ops.quote_name
-    # Typed placeholders: the rows go through a SELECT (inserted only when the head moved).
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
-    sql = (
-        f"WITH head AS (UPDATE {quote(ChainHead._meta.db_table)} SET seq = %s, hash = %s "  # noqa: S608 (quoted names)
-        "WHERE chain = %s AND seq = %s AND hash = %s RETURNING 1), "
-        f"ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "
-        f"SELECT * FROM (VALUES {', '.join([row] * len(batch))}) AS v WHERE EXISTS (SELECT 1 FROM head) "
-        "RETURNING id) "
-        "SELECT (SELECT count(*) FROM head), (SELECT array_agg(id ORDER BY id) FROM ins)"
-    )
-    params: list[Any] = [batch[-1].seq, batch[-1].hash, chain, read[0], read[1], *_params(batch, fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        moved, ids = cursor.fetchone()
-    if not moved:
-        return False
-    _saved(batch, ids, chain)
-    return True
-
-
 def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
-    """PostgreSQL, the head locked: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
-    fields, columns = _event_columns()
+    """PostgreSQL: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names)
@@ -241,11 +159,18 @@ def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
         f"UPDATE {quote(ChainHead._meta.db_table)} SET seq = %s, hash = %s WHERE chain = %s "
         "RETURNING (SELECT array_agg(id ORDER BY id) FROM ins)"
     )
-    params: list[Any] = [*_params(batch, fields), head.seq, head.hash, head.chain]
+    params: list[Any] = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
+    params += [head.seq, head.hash, head.chain]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
-    _saved(batch, found[0] if found else None, head.chain)
+    ids = found[0] if found else None
+    if not ids or len(ids) != len(batch):
+        raise RuntimeError(f"audit chain {head.chain}: the head did not move with its events")
+    for event, pk in zip(batch, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 @dataclass

@@ -204,8 +204,8 @@ def test_an_event_recorded_outside_an_audited_action_holds_the_head_until_commit
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_audited_actions_in_one_province_link_one_unbroken_chain() -> None:
-    """Audited actions append without locking the head first (they move it only if it has not moved):
-    racing each other they lose rounds and link again, and the chain never forks or runs backwards."""
+    """Audited actions racing each other in one province (their events appended at their ends, two chains
+    each, heads taken in a fixed order): no deadlock, and the chain never forks or runs backwards."""
     errors: list[BaseException] = []
 
     def actions(n: int) -> None:
