@@ -176,7 +176,7 @@ def decision_letter_issued(letter: Letter) -> None:
 
 
 def lock_case(case_id: int) -> Case:
-    return Case.objects.select_for_update().select_related("subject").get(pk=case_id)
+    return Case.objects.select_for_update(of=("self",)).select_related("subject").get(pk=case_id)
 
 
 def register() -> None:

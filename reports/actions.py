@@ -34,7 +34,7 @@ def _division(division: Division | str) -> Division:
 
 def _lock(report: Report | int) -> Report:
     pk = report if isinstance(report, int) else report.pk
-    return Report.objects.select_for_update().select_related("period", "division").get(pk=pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("period", "division").get(pk=pk)
 
 
 def _audit(event_type: str, report: Report, actor: Actor, **data: Any) -> None:

@@ -55,7 +55,7 @@ def do_grant_case_access(
     if errors:
         raise ValidationError(errors)
     assert ends_on is not None
-    locked = Case.objects.select_for_update().select_related("subject").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("subject").get(pk=case.pk)
     if scope.can_see(user, locked.division_id):
         raise ValidationError({"user": _("This person sees the case already through their own jurisdiction.")})
     own = getattr(user, "id_number_hmac", "")

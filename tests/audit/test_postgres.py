@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -10,12 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 
 from audit import chain
-from audit.log import record
+from audit.log import deferred, record
 from audit.models import AuditEvent
-from tests.conftest import COUNTY_A
+from tests.conftest import COUNTY_A, COUNTY_B
 
 from .test_chain import rehash_from
 
@@ -124,3 +125,101 @@ def test_the_production_role_can_append_but_not_rewrite(events: list[AuditEvent]
     with connection.cursor() as cursor:
         cursor.execute("RESET ROLE")
     assert chain.verify_all().ok
+
+
+def _in_a_thread(target: Callable[[], None], errors: list[BaseException]) -> threading.Thread:
+    """``target`` on a connection of its own (a thread), its exception kept in ``errors``."""
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as exc:  # reported by the caller's assertions
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _append_in_the_same_province_within(seconds: float) -> None:
+    """An audited action in county B (province 44, the chain of county A) that gives up on a lock after ``seconds``."""
+    with deferred(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+        record(event_type="test.second", actor=None, division_code=COUNTY_B)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audited_action_still_working_does_not_block_another_in_its_province() -> None:
+    working, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first_action() -> None:
+        with deferred():
+            record(event_type="test.first", actor=None, division_code=COUNTY_A)
+            working.set()
+            assert done.wait(20), "the second action never finished"  # the first action's slow work
+
+    first = _in_a_thread(first_action, errors)
+    assert working.wait(10)
+    second = _in_a_thread(lambda: _append_in_the_same_province_within(3), errors)
+    second.join(10)
+    second_finished = not second.is_alive()
+    done.set()
+    first.join(10)
+    assert errors == []
+    assert second_finished
+    # The second action committed first and so comes first in the chain; the chain is intact.
+    assert list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("event_type", flat=True)) == [
+        "test.second",
+        "test.first",
+    ]
+    report = chain.verify_all()
+    assert report.ok, report.problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_recorded_outside_an_audited_action_holds_the_head_until_commit() -> None:
+    """The other side, showing that the test above would see a held head: a bare ``record()`` in a
+    transaction appends at once and keeps its chain head locked until that transaction ends."""
+    working, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first_transaction() -> None:
+        with transaction.atomic():
+            record(event_type="test.first", actor=None, division_code=COUNTY_A)
+            working.set()
+            done.wait(20)
+
+    first = _in_a_thread(first_transaction, errors)
+    assert working.wait(10)
+    second = _in_a_thread(lambda: _append_in_the_same_province_within(0.5), errors)
+    second.join(10)
+    done.set()
+    first.join(10)
+    assert len(errors) == 1 and isinstance(errors[0], OperationalError), errors
+    assert "lock timeout" in str(errors[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_audited_actions_in_one_province_link_one_unbroken_chain() -> None:
+    """Audited actions racing each other in one province (their events appended at their ends, two chains
+    each, heads taken in a fixed order): no deadlock, and the chain never forks or runs backwards."""
+    errors: list[BaseException] = []
+
+    def actions(n: int) -> None:
+        for i in range(15):
+            with deferred():
+                record(event_type="test.race", actor=None, division_code=COUNTY_A, data={"w": n, "i": i})
+                record(event_type="test.race", actor=None, division_code=COUNTY_B, data={"w": n, "i": i})
+
+    threads = [_in_a_thread(functools.partial(actions, n), errors) for n in range(4)]
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    report = chain.verify_all()  # ids and times grow along the chain, every link holds
+    assert report.ok, report.problems
+    assert report.heads["44"][0] == 120
+    times = list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("occurred_at", flat=True))
+    assert times == sorted(times)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -175,3 +176,32 @@ def run_case_machine(users: dict[str, Any], subject: Any) -> int:
 def test_random_legal_and_illegal_actions_agree_with_the_model(caseworker, liaison_ps, liaison_ca, approver, subject):
     users = {"caseworker": caseworker, "public_security": liaison_ps, "civil_affairs": liaison_ca, "approver": approver}
     assert run_case_machine(users, subject) >= MIN_STEPS
+
+
+def test_a_refresh_reloads_the_status_without_lifting_its_protection_for_other_threads(file_case, monkeypatch):
+    """django-fsm-2 switches the shared field's protection off during a refresh: under a threaded server
+    another request's refresh then failed ("Direct status modification is not allowed", a 500)."""
+    case = file_case()
+    Case.objects.filter(pk=case.pk).update(status=Status.VERIFYING)
+    field = Case._meta.get_field("status")
+    protected_during_refresh = []
+    refresh = models.Model.refresh_from_db
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        protected_during_refresh.append(field.protected)
+        refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(models.Model, "refresh_from_db", spy)
+    case.refresh_from_db()
+    assert case.status == Status.VERIFYING
+    assert protected_during_refresh and all(protected_during_refresh)
+    with pytest.raises(AttributeError, match="Direct status modification is not allowed"):
+        case.status = Status.CLOSED
+
+
+def test_a_status_left_out_of_a_query_is_loaded_when_read(file_case):
+    case = file_case()
+    assert Case.objects.only("id").get(pk=case.pk).status == case.status
+    partly = Case.objects.get(pk=case.pk)
+    partly.refresh_from_db(fields=["title"])
+    assert partly.status == case.status

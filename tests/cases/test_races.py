@@ -112,3 +112,37 @@ def test_concurrent_filings_get_gap_free_numbers(caseworker, subject, file_case)
     assert not any(isinstance(r, Exception) for r in results), results
     numbers = sorted(int(c.number.rsplit("-", 1)[1]) for c in results)
     assert numbers == list(range(1, 7))
+
+
+def test_locking_a_case_leaves_its_subjects_row_free_for_another_transaction(file_case, subject):
+    """A case lock is the case row only: the work on another case of the same person does not queue
+    behind it (a plain FOR UPDATE of the join would lock the subject's row as well)."""
+    from django.db import transaction
+
+    from cases.actions._base import lock, lock_of_process
+
+    case = file_case()
+    locked, done = threading.Event(), threading.Event()
+
+    def hold(locker: Callable[[], Any]) -> None:
+        try:
+            with transaction.atomic():
+                locker()
+                locked.set()
+                done.wait(20)
+        finally:
+            connections.close_all()
+
+    for locker in (lambda: lock(case.pk), lambda: lock_of_process(case.process_id)):
+        locked.clear()
+        done.clear()
+        holder = threading.Thread(target=hold, args=(locker,))
+        holder.start()
+        try:
+            assert locked.wait(10)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT id FROM subjects_subject WHERE id = %s FOR UPDATE NOWAIT", [subject.pk])
+                assert cursor.fetchone() == (subject.pk,)
+        finally:
+            done.set()
+            holder.join(10)
