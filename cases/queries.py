@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
@@ -27,8 +28,9 @@ from core import cache as shared_cache
 from core.keyset import BadCursor, Page, Sort, Total, paginate, total
 from jurisdictions import scope
 from jurisdictions.perms import SUPERVISE, VIEW
+from subjects.models import Subject
 
-from . import nodes
+from . import locks, nodes
 from .models import OPEN_STATUSES, Attachment, Case, CaseGrant, Status
 from .nodes import HUMAN_NODES, flow_task_ref
 from .policy import TaskAccess, may_see, may_work_on, shared_with
@@ -64,17 +66,9 @@ def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
     if lock:
-        case = (
-            Case.objects.select_for_update(of=("self",)).select_related("subject").filter(process__task__pk=pk).first()
-        )
-        task = (
-            Task.objects.select_for_update(of=("self",))
-            .select_related("process", "owner")
-            .filter(pk=pk, process_id=case.process_id)
-            .first()
-            if case is not None
-            else None
-        )
+        case, task = _locked_case_and_task(pk)
+        if case is not None:
+            locks.remember(case)
     else:
         # One query: the task, its owner, its process and the process's case with its subject.
         task = (
@@ -93,6 +87,58 @@ def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False
     if act and not may_work_on(user, node, case):
         raise PermissionDenied(_("This task is for another role or department."))
     return TaskAccess(task=task, case=case)
+
+
+def _locked_case_and_task(pk: int) -> tuple[Case | None, Task | None]:
+    """The task's case locked, then the task row locked, read with the subject and the process.
+
+    PostgreSQL: one statement, ``FOR UPDATE OF`` the case first and the task after it (the order of
+    the ``OF`` list is the order the rows are locked in: the case stays the first lock every case
+    action takes, so a completion cannot deadlock with a release or a withdrawal, which lock the
+    case and then touch its tasks). Elsewhere: two queries in that order.
+    """
+    if not connection.features.has_select_for_update_of:
+        case = Case.objects.select_for_update().select_related("subject").filter(process__task__pk=pk).first()
+        if case is None:
+            return None, None
+        task = Task.objects.select_for_update().select_related("process").filter(pk=pk).first()
+        return case, task
+    parts = [(Case, "c"), (Subject, "s"), (Task, "t"), (Process, "p")]
+    columns = ", ".join(f'{alias}."{f.column}"' for model, alias in parts for f in model._meta.concrete_fields)
+    table = {model: connection.ops.quote_name(model._meta.db_table) for model, _alias in parts}
+    sql = (
+        f"SELECT {columns} FROM {table[Case]} c "  # noqa: S608 (model tables and columns, no input)
+        f"JOIN {table[Task]} t ON t.process_id = c.process_id "
+        f"JOIN {table[Subject]} s ON s.id = c.subject_id "
+        f"JOIN {table[Process]} p ON p.id = t.process_id "
+        "WHERE t.id = %s FOR UPDATE OF c, t"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    loaded: list[Any] = []
+    start = 0
+    for model, _alias in parts:
+        fields = model._meta.concrete_fields
+        loaded.append(_from_row(model, fields, row[start : start + len(fields)]))
+        start += len(fields)
+    case, subject, task, process = loaded
+    case.subject = subject
+    task.process = process
+    return case, task
+
+
+def _from_row(model: Any, fields: Any, values: Any) -> Any:
+    """A model instance from its columns as a cursor returned them (the fields' converters applied, as the ORM does)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        col = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+            value = converter(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, None, converted)
 
 
 def access_attachment(user: Any, attachment_id: Any) -> Attachment:
