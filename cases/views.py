@@ -17,6 +17,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -208,32 +210,38 @@ def _filters_html(form: forms.CaseFilterForm, *, bound: bool, remembered: bool =
     return _EMPTY_FILTERS[language]
 
 
-def _list_rows(rows: list[Any]) -> list[dict[str, Any]]:
-    """The case list's rows as the page shows them, built in one pass (labels looked up once per
-    language, dates formatted here, one URL reversed for the page instead of one per row)."""
+def _list_rows(rows: list[Any]) -> str:
+    """The case list's table rows (HTML), built in one pass: labels looked up once per language,
+    dates formatted here, one URL reversed for the page instead of one per row, and each row
+    written as one string (the template engine's per-cell work cost more than the page query)."""
     from django.urls import reverse
 
     flag = sla.flagger()
     detail = reverse("cases:detail", args=[0]).removesuffix("0/")
     kinds, statuses = labels.labels(Kind), labels.labels(Status)
-    shown = []
+    badges = {
+        "overdue": f' <span class="badge overdue">{escape(_("Overdue"))}</span>',
+        "approaching": f' <span class="badge approaching">{escape(_("Due soon"))}</span>',
+    }
+    html = []
     for row in rows:
-        due = row["due_at"]
-        shown.append(
-            {
-                "url": f"{detail}{row['id']}/",
-                "number": row["number"],
-                "kind": kinds.get(row["kind"], row["kind"]),
-                "title": row["title"],
-                "person": row["subject__name"],
-                "division": row["division__name"],
-                "status": statuses.get(row["status"], row["status"] or "—"),
-                "due": timezone.localtime(due).strftime("%Y-%m-%d") if due is not None else "",
-                "filed": timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M"),
-                "flag": flag(row),
-            }
+        due, state = row["due_at"], flag(row)
+        cells = (
+            escape(kinds.get(row["kind"], row["kind"])),
+            escape(row["title"]),
+            escape(row["subject__name"]),
+            escape(row["division__name"]),
+            escape(statuses.get(row["status"], row["status"] or "—")),
+            timezone.localtime(due).strftime("%Y-%m-%d") + badges.get(state, "") if due is not None else "—",
+            timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M"),
         )
-    return shown
+        link = f'<a href="{detail}{int(row["id"])}/">{escape(row["number"])}</a>'
+        html.append(
+            f'<tr class="{escape(state)}">\n      <td>{link}</td>\n'
+            + "".join(f"      <td>{cell}</td>\n" for cell in cells)
+            + "    </tr>"
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 (every value escaped above)
 
 
 @login_required
