@@ -6,6 +6,7 @@ attachments and a printable summary. Thin: authorise (``cases.queries.access_*``
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 
 from csp.decorators import csp_replace
@@ -17,7 +18,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -111,7 +111,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/case_list.html",
         {
             "form": form,
-            "filters": _filters_html(form, bound=bool(params), remembered=bool(saved)),
+            "filters": _filters_html(form, bound=bool(params), remembered=bool(saved), params=params),
             "rows": _list_rows(page.rows),
             "page": page,
             "sort": sort,
@@ -198,13 +198,32 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 _EMPTY_FILTERS: dict[str, str] = {}
 
 
-def _filters_html(form: forms.CaseFilterForm, *, bound: bool, remembered: bool = False) -> str:
+# A bound form (chosen filters, or only a page cursor) renders the same for the same query: kept per
+# language and query (never one with a free-text search, which may be a full ID number), a few hundred.
+_BOUND_FILTERS: dict[tuple[Any, ...], str] = {}
+_BOUND_FILTERS_KEPT = 256
+
+
+def _filters_html(
+    form: forms.CaseFilterForm, *, bound: bool, remembered: bool = False, params: QueryDict | None = None
+) -> str:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    if bound:
-        return render_to_string("cases/_case_filters.html", {"form": form, "remembered": remembered})
     language = translation.get_language() or ""
+    if bound:
+        key = None
+        if params is not None and not params.get("q"):
+            query = sorted((k, tuple(params.getlist(k))) for k in params if k not in ("after", "before"))
+            key = (language, remembered, tuple(query))
+            if key in _BOUND_FILTERS:
+                return _BOUND_FILTERS[key]
+        html = render_to_string("cases/_case_filters.html", {"form": form, "remembered": remembered})
+        if key is not None:
+            if len(_BOUND_FILTERS) >= _BOUND_FILTERS_KEPT:
+                _BOUND_FILTERS.clear()
+            _BOUND_FILTERS[key] = html
+        return html
     if language not in _EMPTY_FILTERS:
         _EMPTY_FILTERS[language] = render_to_string("cases/_case_filters.html", {"form": form})
     return _EMPTY_FILTERS[language]
@@ -218,26 +237,28 @@ def _list_rows(rows: list[Any]) -> str:
 
     flag = sla.flagger()
     detail = reverse("cases:detail", args=[0]).removesuffix("0/")
-    kinds, statuses = labels.labels(Kind), labels.labels(Status)
+    kinds = {k: html_escape(str(v)) for k, v in labels.labels(Kind).items()}
+    statuses = {k: html_escape(str(v)) for k, v in labels.labels(Status).items()}
     badges = {
-        "overdue": f' <span class="badge overdue">{escape(_("Overdue"))}</span>',
-        "approaching": f' <span class="badge approaching">{escape(_("Due soon"))}</span>',
+        "overdue": f' <span class="badge overdue">{html_escape(_("Overdue"))}</span>',
+        "approaching": f' <span class="badge approaching">{html_escape(_("Due soon"))}</span>',
     }
+    zone = timezone.get_current_timezone()
     html = []
     for row in rows:
         due, state = row["due_at"], flag(row)
         cells = (
-            escape(kinds.get(row["kind"], row["kind"])),
-            escape(row["title"]),
-            escape(row["subject__name"]),
-            escape(row["division__name"]),
-            escape(statuses.get(row["status"], row["status"] or "—")),
-            timezone.localtime(due).strftime("%Y-%m-%d") + badges.get(state, "") if due is not None else "—",
-            timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M"),
+            kinds.get(row["kind"]) or html_escape(str(row["kind"])),
+            html_escape(str(row["title"])),
+            html_escape(str(row["subject__name"])),
+            html_escape(str(row["division__name"])),
+            statuses.get(row["status"]) or html_escape(str(row["status"] or "—")),
+            due.astimezone(zone).strftime("%Y-%m-%d") + badges.get(state, "") if due is not None else "—",
+            row["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         )
-        link = f'<a href="{detail}{int(row["id"])}/">{escape(row["number"])}</a>'
+        link = f'<a href="{detail}{int(row["id"])}/">{html_escape(str(row["number"]))}</a>'
         html.append(
-            f'<tr class="{escape(state)}">\n      <td>{link}</td>\n'
+            f'<tr class="{state}">\n      <td>{link}</td>\n'
             + "".join(f"      <td>{cell}</td>\n" for cell in cells)
             + "    </tr>"
         )
