@@ -534,13 +534,22 @@ def do_remove_relative(relative: DeclaredRelative, *, actor: Actor) -> None:
 
 # --- remembered list filters ------------------------------------------------------------------
 
+LIST_PREFERENCES_CACHE = "list-preferences"  # the shared cache's namespace (core.cache): one stamp per user
+
 
 def remembered_list(user: Any, list_name: str) -> dict[str, str]:
     """The filters ``user`` last chose on ``list_name`` (empty when none)."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    row = ListPreference.objects.filter(user=user, list_name=list_name).values_list("params", flat=True).first()
-    return dict(row) if isinstance(row, dict) else {}
+    from core import cache as shared_cache
+
+    def read() -> dict[str, str]:
+        row = ListPreference.objects.filter(user=user, list_name=list_name).values_list("params", flat=True).first()
+        return dict(row) if isinstance(row, dict) else {}
+
+    # Read on every request of the list: kept in the shared cache under the user's stamp, retired by
+    # every change (do_remember_list).
+    return dict(shared_cache.versioned(LIST_PREFERENCES_CACHE, user.pk, list_name, read))
 
 
 @transaction.atomic
@@ -556,6 +565,9 @@ def do_remember_list(user: User, list_name: str, params: dict[str, str], *, acto
     row = ListPreference.objects.select_for_update().filter(user=user, list_name=list_name).first()
     if row is not None and row.params == wanted:
         return False
+    from core import cache as shared_cache
+
+    shared_cache.bump(LIST_PREFERENCES_CACHE, user.pk)
     if not wanted:
         ListPreference.objects.filter(user=user, list_name=list_name).delete()
         return row is not None

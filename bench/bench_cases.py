@@ -16,6 +16,14 @@ Timed:
   ``/api/v1/cases/``; first page of 50, county scope) with N cases in the table, milliseconds
   (median of 30 interleaved rounds, caches warm); floor: a minimal authenticated Django view running the bare page
   SQL (the "Django floor"); ``bare_ratio`` against the bare SQL alone; ``statements`` per request.
+- ``case_list_html_depth90_<N>`` / ``case_list_api_depth90_<N>``: the same at the page 90 % down the
+  county's list (the cursor of that row), against the floor view running the same deep page's SQL;
+  ``case_list_depth90_vs_first_<N>``: the deep page's bare SQL against the first page's (goal ≤ 1.5×),
+  ``html_ratio`` the same for the HTML page.
+
+Every line carries the load average and the row counts (``rows``: the table, ``county_rows``: the
+list's); a product request that fails (not 200, a wrong page, a failed step) ends the run with a
+non-zero exit.
 
 ``LAUREL_BENCH_CASES_ONLY=workflow`` or ``list`` runs one half.
 """
@@ -237,7 +245,7 @@ def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
                 number, kind, subject_id, title, description, channel, departments, filed_by_id,
                 agent_name, agent_relation, agent_contact, benefit_type, benefit_change, corrections, evidence,
                 status, outcome, outcome_reasons, legal_basis, verification_round, created_at, updated_at,
-                division_id, province_code, city_code, county_code, due_at
+                division_id, province_code, city_code, county_code, due_at, findings, retroactive_reason
             )
             SELECT
                 'B' || %(county)s || '-' || lpad(g::text, 9, '0'),
@@ -248,7 +256,7 @@ def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
                 (ARRAY['submitted','verifying','pending_approval','closed','closed','closed'])[1 + g %% 6],
                 '', '', '', 0,
                 now() - (g || ' seconds')::interval * 30, now(),
-                t.code, '44', '4401', %(county)s, now() + interval '5 days'
+                t.code, '44', '4401', %(county)s, now() + interval '5 days', '', ''
             FROM generate_series(%(start)s, %(stop)s) AS g
             JOIN LATERAL (
                 SELECT (%(townships)s::text[])[1 + g %% %(ntownships)s] AS code
@@ -272,14 +280,35 @@ PAGE_SQL = (
     "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
     "WHERE c.county_code = %s ORDER BY c.created_at DESC, c.id DESC LIMIT 51"
 )
+# The same page further down the list: the row-value keyset predicate (an index condition).
+DEPTH_SQL = (
+    "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
+    "WHERE c.county_code = %s AND (c.created_at, c.id) < (%s, %s) "
+    "ORDER BY c.created_at DESC, c.id DESC LIMIT 51"
+)
+
+
+def _page_rows(cursor_text: str = "") -> list[Any]:
+    """The bare page SQL: the first page, or the page after ``cursor_text`` (``created_at|id``)."""
+    import datetime as dt
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if cursor_text:
+            stamp, pk = cursor_text.rsplit("|", 1)
+            cursor.execute(DEPTH_SQL, [COUNTY, dt.datetime.fromisoformat(stamp), int(pk)])
+        else:
+            cursor.execute(PAGE_SQL, [COUNTY])
+        return cursor.fetchall()
 
 
 def _floor_urls() -> Any:
-    """The root URLs plus ``/bench-floor/``: a minimal authenticated Django view running the page SQL."""
+    """The root URLs plus ``/bench-floor/``: a minimal authenticated Django view running the page SQL
+    (``?after=created_at|id``: the page after that row, as the product's cursor)."""
     import types
 
     from django.contrib.auth.decorators import login_required
-    from django.db import connection
     from django.http import HttpResponse
     from django.urls import path
     from django.utils.html import escape
@@ -288,9 +317,7 @@ def _floor_urls() -> Any:
 
     @login_required
     def floor_view(request: Any) -> HttpResponse:
-        with connection.cursor() as cursor:
-            cursor.execute(PAGE_SQL, [COUNTY])
-            rows = cursor.fetchall()
+        rows = _page_rows(request.GET.get("after", ""))
         body = "".join(f"<tr><td>{escape(r[0])}</td><td>{escape(r[-1])}</td></tr>" for r in rows)
         return HttpResponse(f"<table>{body}</table>")
 
@@ -313,7 +340,28 @@ def _medians_ms(fns: dict[str, Any], n: int = 30) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def _depth_cursor(rows: int) -> str:
+    """The cursor (``created_at|id``) of the row at 90 % depth of the county's list."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at, id FROM cases_case WHERE county_code = %s ORDER BY created_at DESC, id DESC "
+            "OFFSET %s LIMIT 1",
+            [COUNTY, int(rows * 0.9)],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise SystemExit(f"case list: no row at 90 % depth of {rows} cases")
+    return f"{found[0].isoformat()}|{found[1]}"
+
+
 def bench_case_list(people: dict, subject_ids: list[int]) -> None:
+    """First page and the page at 90 % depth, HTML and API, each against the Django floor (a minimal
+    authenticated view running the same page SQL) and the bare SQL; fails (non-zero exit) when a
+    product page does not answer 200 or answers another page than the floor's."""
+    from urllib.parse import urlencode
+
     from django.db import connection
     from django.test import Client, override_settings
 
@@ -332,72 +380,55 @@ def bench_case_list(people: dict, subject_ids: list[int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM cases_case")
             rows = cursor.fetchone()[0]  # a reused database may hold more than n already
-
-        def bare() -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(PAGE_SQL, [COUNTY])
-                cursor.fetchall()
-
+            cursor.execute("SELECT count(*) FROM cases_case WHERE county_code = %s", [COUNTY])
+            county_rows = cursor.fetchone()[0]
+        pages = {"first": "", "depth90": _depth_cursor(county_rows)}
         with override_settings(ROOT_URLCONF=_floor_urls()):
-            ms = _medians_ms(
-                {
-                    "html": lambda: get("/cases/"),
-                    "api": lambda: get("/api/v1/cases/"),
-                    "django": lambda: get("/bench-floor/"),
-                    "bare": bare,
+            for page, after in pages.items():
+                query = "?" + urlencode({"after": after}) if after else ""
+                expected = _page_rows(after)[0][0]  # the page's first case, as the bare SQL finds it
+                api = get(f"/api/v1/cases/{query}").json()
+                if not api["results"] or api["results"][0]["id"] != expected:
+                    raise SystemExit(f"case list {page}: the API's page does not start at case {expected}")
+                ms = _medians_ms(
+                    {
+                        "html": lambda q=query: get(f"/cases/{q}"),
+                        "api": lambda q=query: get(f"/api/v1/cases/{q}"),
+                        "django": lambda q=query: get(f"/bench-floor/{q}"),
+                        "bare": lambda a=after: _page_rows(a),
+                    }
+                )
+                counts = {
+                    name: _statements(lambda u=url: get(u))[1]
+                    for name, url in (
+                        ("html", f"/cases/{query}"),
+                        ("api", f"/api/v1/cases/{query}"),
+                        ("django", f"/bench-floor/{query}"),
+                    )
                 }
-            )
-            html_ms, api_ms, django_ms, bare_ms = ms["html"], ms["api"], ms["django"], ms["bare"]
-            html_n = _statements(lambda: get("/cases/"))[1]
-            api_n = _statements(lambda: get("/api/v1/cases/"))[1]
-            floor_n = _statements(lambda: get("/bench-floor/"))[1]
-        extra = f"rows={rows} load={_load()} bare_sql_ms={bare_ms:.3f}"
-        for name, value, statements in (("html", html_ms, html_n), ("api", api_ms, api_n)):
-            print(
-                f"BENCH name=case_list_{name}_{rows} value={value:.3f} unit=ms floor={django_ms:.3f} "
-                f"ratio={value / django_ms:.2f} statements={statements} floor_statements={floor_n} "
-                f"bare_ratio={value / bare_ms:.1f} {extra}",
-                flush=True,
-            )
-        bench_case_list_depth(client, rows)
-
-
-def bench_case_list_depth(client: Any, rows: int) -> None:
-    """The page at 90 % depth of the county's list (the row-value keyset predicate, an index
-    condition), against the same page's bare SQL."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT created_at, id FROM cases_case WHERE county_code = %s ORDER BY created_at DESC, id DESC "
-            "OFFSET %s LIMIT 1",
-            [COUNTY, int(rows * 0.9)],
-        )
-        found = cursor.fetchone()
-    if found is None:
-        return
-    stamp, pk = found
-    cursor_text = f"{stamp.isoformat()}|{pk}"
-    client.get("/cases/", {"after": cursor_text})  # warm
-    samples = []
-    for _ in range(20):
-        started = time.perf_counter()
-        response = client.get("/cases/", {"after": cursor_text})
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    floor_samples = []
-    with connection.cursor() as cursor:
-        for _ in range(20):
-            started = time.perf_counter()
-            cursor.execute(
-                "SELECT c.*, s.name FROM cases_case c JOIN subjects_subject s ON s.id = c.subject_id "
-                "WHERE c.county_code = %s AND (c.created_at, c.id) < (%s, %s) "
-                "ORDER BY c.created_at DESC, c.id DESC LIMIT 51",
-                [COUNTY, stamp, pk],
-            )
-            cursor.fetchall()
-            floor_samples.append((time.perf_counter() - started) * 1000)
-    bench(f"case_list_depth90_{rows}", statistics.median(samples), "ms", statistics.median(floor_samples))
+                extra = (
+                    f"rows={rows} county_rows={county_rows} load={_load()} "
+                    f"floor_statements={counts['django']} bare_sql_ms={ms['bare']:.3f}"
+                )
+                suffix = "" if page == "first" else "_depth90"
+                for name in ("html", "api"):
+                    print(
+                        f"BENCH name=case_list_{name}{suffix}_{rows} value={ms[name]:.3f} unit=ms "
+                        f"floor={ms['django']:.3f} ratio={ms[name] / ms['django']:.2f} statements={counts[name]} "
+                        f"bare_ratio={ms[name] / ms['bare']:.1f} {extra}",
+                        flush=True,
+                    )
+                if page == "first":
+                    first_bare = ms["bare"]
+                    first_html = ms["html"]
+                else:
+                    # Deep pages stay flat: the 90 % page against the first, bare SQL and HTML.
+                    print(
+                        f"BENCH name=case_list_depth90_vs_first_{rows} value={ms['bare']:.3f} unit=ms "
+                        f"floor={first_bare:.3f} ratio={ms['bare'] / first_bare:.2f} "
+                        f"html_ratio={ms['html'] / first_html:.2f} {extra}",
+                        flush=True,
+                    )
 
 
 def main() -> int:

@@ -107,8 +107,18 @@ def flag(case: Any, now: datetime.datetime | None = None, exceptions: dict[datet
 
 
 def flagger(now: datetime.datetime | None = None) -> Any:
-    """``flag`` for many cases with one calendar query (list pages)."""
+    """``flag`` for many cases with one calendar query (list pages), worked out once per due date."""
     now = now or timezone.now()
     today = local_date(now)
     exceptions = _exceptions(today, today + datetime.timedelta(days=60))
-    return lambda case: flag(case, now, exceptions)
+    by_due: dict[datetime.datetime, str] = {}
+
+    def one(case: Any) -> str:
+        due = case.due_at
+        if due is None or case.paused_at is not None or not case.is_open:
+            return ""
+        if due not in by_due:
+            by_due[due] = flag(case, now, exceptions)
+        return by_due[due]
+
+    return one

@@ -265,17 +265,20 @@ def total(qs: QuerySet[Any], *, exact: bool, key: Sequence[Any] = (), cap: int =
 
     A live count stops after ``cap`` rows (``COUNT`` over a ``LIMIT`` subquery): a county's
     lists are counted exactly, and one that outgrows the cap (a benchmark's million cases in
-    one county) falls back to the cached count instead of scanning its index on every request.
+    one county) falls back to the cached count instead of scanning its index on every request:
+    while that count is fresh, such a list is not counted up to the cap again either.
     """
-    if exact:
-        bounded = qs.order_by()[: cap + 1].count()
-        if bounded <= cap:
-            return Total(bounded, True)
     from django.core.cache import cache
 
     digest = hashlib.sha256(json.dumps([str(k) for k in key], ensure_ascii=False).encode()).hexdigest()[:32]
     cache_key = f"laurel:list-total:{qs.model._meta.label_lower}:{digest}"
     count = cache.get(cache_key)
+    if exact and (count is None or count <= cap):
+        # Counted live, unless the list outgrew the cap within the last TOTAL_TTL seconds (then
+        # the cached count stands, as it would after counting up to the cap again).
+        bounded = qs.order_by()[: cap + 1].count()
+        if bounded <= cap:
+            return Total(bounded, True)
     if count is None:
         count = qs.count()
         cache.set(cache_key, count, TOTAL_TTL)

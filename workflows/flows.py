@@ -15,12 +15,19 @@ one-line calls to actions. The case's FSM status is authoritative; the gateways 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Q, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.status import STATUS
 
 from cases import actions, nodes
 from cases.models import Case, Status
@@ -33,7 +40,8 @@ def not_served(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 
 def case_of(activation: Activation) -> Case:
-    return Case.objects.get(process_id=activation.process.pk)
+    """The process's case: the instance the running action locked (read once per request), else read."""
+    return actions.case_of_process(activation.process.pk)
 
 
 def _needs(department: str) -> Any:
@@ -41,6 +49,103 @@ def _needs(department: str) -> Any:
         return department in case_of(activation).departments
 
     return condition
+
+
+class CaseJoinActivation(JoinActivation):
+    """viewflow's join activation, reading less per verification that reaches it.
+
+    viewflow reads, for every arrival: the join task, its process again, the incoming tasks
+    (for their split prefix) and whether a task of the split is still open — the last two up to
+    three times (the check before completing, the transition's own condition, the integrity
+    check inside). Here (PostgreSQL) one statement reads the process's tasks with the tasks each
+    leads to; the join task, its incoming tasks and the open ones are taken from those rows, and
+    the answers are kept for the activation. Same rules, same answers (``tests/workflows``).
+    """
+
+    # The activation last made for each join task: a second arrival at the same join within
+    # one pass of the flow makes its earlier activation (which viewflow keeps) ask again.
+    _latest: weakref.WeakValueDictionary[int, CaseJoinActivation] = weakref.WeakValueDictionary()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._prefixes: set[Any] | None = None
+        self._done: bool | None = None
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def create(
+        cls, flow_task: Any, prev_activation: Activation, token: Any, data: Any = None, seed: Any = None
+    ) -> JoinActivation:
+        process, arriving = prev_activation.process, prev_activation.task
+        task_class = flow_task.flow_class.task_class
+        tasks: list[Any] | None = None
+        if connection.vendor == "postgresql":
+            tasks = list(
+                task_class._default_manager.filter(process=process).annotate(
+                    leads_to=ArrayAgg("leading__id", filter=Q(leading__isnull=False), default=Value([]))
+                )
+            )
+            found = [t for t in tasks if t.flow_task == flow_task and t.status in (STATUS.NEW, STATUS.STARTED)]
+        else:
+            found = list(
+                task_class._default_manager.filter(
+                    flow_task=flow_task, process=process, status__in=[STATUS.NEW, STATUS.STARTED]
+                )[:2]
+            )
+        if len(found) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if found:
+            task = found[0]
+            task.process = process
+        else:
+            if token.is_split_token():
+                token = token.get_base_split_token()
+            task = task_class(process=process, flow_task=flow_task, token=token)
+            task.data = data if data is not None else {}
+            task.seed = seed
+            task.save()
+        task.previous.add(arriving)
+        activation = cls(task)
+        earlier = cls._latest.get(task.pk)
+        if earlier is not None:
+            earlier._prefixes = earlier._done = None
+        cls._latest[task.pk] = activation
+        if tasks is not None:
+            activation._answer_from(tasks, arriving)
+        return activation
+
+    def _answer_from(self, tasks: list[Any], arriving: Any) -> None:
+        """The incoming prefixes and "done" from the process's tasks as read (``arriving`` just joined)."""
+        finished = (STATUS.CANCELED, STATUS.REVIVED)
+        incoming = [t for t in tasks if self.task.pk in t.leads_to and t.pk != arriving.pk] + [arriving]
+        self._prefixes = {
+            t.token.get_common_split_prefix(self.task.token, t.pk) for t in incoming if t.status not in finished
+        }
+        if len(self._prefixes) != 1:
+            self._done = len(self._prefixes) > 1
+        elif not self.flow_task._continue_on_condition:
+            prefix = str(next(iter(self._prefixes)))
+            still_open = [
+                t
+                for t in tasks
+                if t.pk != arriving.pk and t.status not in (STATUS.DONE, *finished) and t.token.token.startswith(prefix)
+            ]
+            self._done = not still_open
+
+    def _join_token_prefixes(self) -> set[Any]:
+        if self._prefixes is None:
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
+    def is_done(self) -> bool:
+        if self._done is None:
+            self._done = bool(super().is_done())
+        return self._done
+
+
+class CaseJoin(flow.Join):
+    """The join of the verifications (:class:`CaseJoinActivation`)."""
+
+    activation_class = CaseJoinActivation
 
 
 class CaseFlow(flow.Flow):
@@ -79,7 +184,7 @@ class CaseFlow(flow.Flow):
     verify_medical_insurance = flow.View(not_served).Next(this.join)
     verify_petitions = flow.View(not_served).Next(this.join)
     verify_military = flow.View(not_served).Next(this.join)
-    join = flow.Join().Next(this.conclude)
+    join = CaseJoin().Next(this.conclude)
     conclude = flow.Function(this.conclude_verification).Next(this.after_verification)
     after_verification = (
         flow.Switch().Case(this.approve, lambda a: case_of(a).status == Status.PENDING_APPROVAL).Default(this.correct)

@@ -18,6 +18,7 @@ the pages) and rolls everything back. Actions trust their caller: authorisation 
 at the entry point (``cases.queries.access_*`` and ``cases.policy``).
 """
 
+from ._base import case_of_process
 from .attachments import do_add_attachment, do_record_download
 from .decisions import (
     do_apply_decision,
@@ -52,6 +53,7 @@ from .steps import do_claim_task, do_reassign_task, do_release_task
 __all__ = [
     "KIND_FIELDS",
     "DuplicateCase",
+    "case_of_process",
     "correctable_fields",
     "do_add_attachment",
     "do_apply_decision",

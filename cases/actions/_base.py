@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -21,7 +22,7 @@ from audit.models import AuditEvent
 from core.errors import Conflict
 from jurisdictions.models import Department
 
-from .. import sla
+from .. import locks, sla
 from ..models import Case
 
 
@@ -31,14 +32,40 @@ def lock(case: Case | int) -> Case:
     Only the case row (``of=("self",)``): a plain ``FOR UPDATE`` of the join would lock the subject's
     row too, and every step of any case of that person would queue on it, as would every insert
     that refers to the person (the concurrency bench saw most of one county's sessions waiting there).
+    Locked already in this transaction (``cases.locks``): that instance, without reading it again.
     """
     pk = case if isinstance(case, int) else case.pk
-    return Case.objects.select_for_update(of=("self",)).select_related("subject").get(pk=pk)
+    found = locks.held(pk=pk)
+    if found is not None:
+        return found
+    return locks.remember(Case.objects.select_for_update(of=("self",)).select_related("subject").get(pk=pk))
 
 
 def lock_of_process(process_id: int) -> Case:
     """The case of a process, locked (a task's case, without reading the process first)."""
-    return Case.objects.select_for_update(of=("self",)).select_related("subject").get(process_id=process_id)
+    found = locks.held(process_id=process_id)
+    if found is not None:
+        return found
+    return locks.remember(
+        Case.objects.select_for_update(of=("self",)).select_related("subject").get(process_id=process_id)
+    )
+
+
+def current(case: Case) -> Case:
+    """``case`` as it is now after flow nodes ran in this transaction: the locked instance is (they
+    changed that very instance); any other copy is read again."""
+    if not locks.is_held(case):
+        case.refresh_from_db()
+    return case
+
+
+def case_of_process(process_id: int) -> Case:
+    """The case of a process for the flow's gateways and automatic nodes: the instance locked in
+    this transaction when there is one (its current state), else read."""
+    found = locks.held(process_id=process_id)
+    if found is not None:
+        return found
+    return Case.objects.get(process_id=process_id)
 
 
 def locked_task(task: Task, expected_nodes: Iterable[str], *, locked: Case | None = None) -> tuple[Case, Task]:
@@ -92,12 +119,20 @@ def check_task(task: Task, case: Case, expected_nodes: Iterable[str]) -> None:
 
 
 def run_task(task: Task, actor: Actor) -> None:
-    """Complete a human task headlessly and let the flow move on (STACK-NOTES: no permission checks here)."""
-    with task.activation() as activation:
-        if activation.task.status == STATUS.NEW:
-            activation.assign(actor)
-        activation.start(None)
-        activation.execute()
+    """Complete a human task headlessly and let the flow move on (STACK-NOTES: no permission checks here).
+
+    ``task`` was read under the case lock, which every change to a case's process takes first
+    (the actions, withdrawal; a claim is a conditional UPDATE of the task row, which the
+    completing caller read ``FOR UPDATE`` or re-read under the case lock). So viewflow's own
+    ``task.activation()`` — a savepoint, its process row locked and the task and process read
+    again — would only repeat that: its activation is driven directly, in the caller's transaction.
+    """
+    assert transaction.get_connection().in_atomic_block, "run_task runs inside the action's transaction"
+    activation = task.flow_task.activation_class(task)
+    if activation.task.status == STATUS.NEW:
+        activation.assign(actor)
+    activation.start(None)
+    activation.execute()
 
 
 def require_owner_or_free(task: Task, actor: Actor, case: Case) -> None:

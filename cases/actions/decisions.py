@@ -41,6 +41,7 @@ from ..queries import forget_nav_counts
 from ..signals import case_applied
 from ._base import (
     clean_departments,
+    current,
     enter_stage,
     lock,
     locked_task,
@@ -77,7 +78,7 @@ def do_review_intake(
     transition_event(case, actor=actor, old=old, reason=note, task=task, departments=case.departments)
     with new_tasks() as created:
         run_task(task, actor)
-    case.refresh_from_db()
+    current(case)
     do_request_letter(case, kind="acknowledgement", actor=actor)  # 受理通知书: the intake review passed
     notify_new_tasks(case, actor=actor, tasks=created)
     forget_nav_counts(getattr(actor, "pk", None))
@@ -129,7 +130,7 @@ def do_return_at_intake(
     )
     with new_tasks() as created:
         run_task(task, actor)
-    case.refresh_from_db()
+    current(case)
     details: dict[str, Any] = {"reasons": reason}
     if days is not None:
         details["days"] = days
@@ -195,7 +196,7 @@ def do_refuse_intake(
         case, actor=actor, old=old, reason=reasons, task=task, intake=IntakeDecision.REFUSE, legal_basis=legal_basis
     )
     run_task(task, actor)  # → closed
-    case.refresh_from_db()
+    current(case)
     _freeze(case, articles, actor)
     do_request_letter(case, kind="non_acceptance", actor=actor)  # 不予受理告知书
     notify_case_decided(case, actor=actor)
@@ -254,7 +255,7 @@ def do_record_verification(
     with new_tasks() as created:
         run_task(task, actor)  # the last one through the join concludes the verification
     if any(node_of(t) in (nodes.APPROVE, nodes.CORRECT) for t in created):
-        case.refresh_from_db()  # concluded: pending approval, or returned for correction
+        current(case)  # concluded: pending approval, or returned for correction
     notify_new_tasks(case, actor=actor, tasks=created)  # the approval or correction task, once concluded
     forget_nav_counts(getattr(actor, "pk", None))
     return verification
@@ -365,7 +366,7 @@ def do_decide(
     )
     with new_tasks() as created:
         run_task(task, actor)  # approved: apply + close; rejected: close; returned: correction task
-    case.refresh_from_db()
+    current(case)
     if decision != Decision.RETURN:
         _freeze(case, articles, actor)
     # No decision without its letter: a failed request rolls the decision back with it.
@@ -442,7 +443,7 @@ def do_resubmit_case(
     transition_event(case, actor=actor, old=old, reason=note, task=task)
     with new_tasks() as created:
         run_task(task, actor)
-    case.refresh_from_db()
+    current(case)
     notify_new_tasks(case, actor=actor, tasks=created)
     forget_nav_counts(getattr(actor, "pk", None))
     return case

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import User, declared_relative_indexes
 from audit import chain
 from audit.log import deferred, record
 from audit.models import AuditEvent
@@ -131,3 +131,65 @@ def test_deferred_events_chain_exactly_like_immediate_ones(db: Any) -> None:
         "test.after",
     ]
     assert chain.verify_all().ok
+
+
+# --- statements per step through the API (issue 17: the workflow bench's step) -------------------------
+# PostgreSQL, warm caches (the token's last use written, memberships and declared relatives cached).
+# A claim: the token, the task with its case, then BEGIN, the conditional UPDATE, the chain head, the
+# audit INSERT (which moves the head) and COMMIT. A verification that does not conclude: the token, BEGIN,
+# the case and the task locked in one statement, the result, the task done, the process's tasks for the
+# join (and, at the first arrival, the join task written), its link, the chain head, the audit INSERT,
+# COMMIT. The one that concludes also runs the conclusion and announces the approval task.
+CLAIM_BUDGET = 7
+VERIFY_BUDGET = 12
+CONCLUDE_BUDGET = 40
+
+
+def _api_step_statements(client: Any, task_id: int) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as claim:
+        assert client.post(f"/api/v1/tasks/{task_id}/claim/").status_code == 200
+    with CaptureQueriesContext(connection) as complete:
+        response = client.post(f"/api/v1/tasks/{task_id}/complete/", {"result": "confirmed"}, format="json")
+        assert response.status_code == 200, response.content
+    return len(claim.captured_queries), len(complete.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the budgets are PostgreSQL's statements")
+def test_a_verification_step_through_the_api_keeps_to_its_statement_budget(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User, liaison_ca: User, api_as: Any
+) -> None:
+    case = walk.intake(file_case())
+    clients = {"public_security": api_as(liaison_ps), "civil_affairs": api_as(liaison_ca)}
+    for user, client in ((liaison_ps, clients["public_security"]), (liaison_ca, clients["civil_affairs"])):
+        assert client.get("/api/v1/tasks/").status_code == 200  # warm: the token's last use, the memberships
+        declared_relative_indexes(user.pk)  # warm: the recusal rule's declared relatives
+    first = _api_step_statements(clients["public_security"], open_task(case, "verify_public_security").pk)
+    last = _api_step_statements(clients["civil_affairs"], open_task(case, "verify_civil_affairs").pk)
+    assert first[0] <= CLAIM_BUDGET and last[0] <= CLAIM_BUDGET, (first, last)
+    assert first[1] <= VERIFY_BUDGET, first
+    assert last[1] <= CONCLUDE_BUDGET, last
+    case.refresh_from_db()
+    assert case.status == "pending_approval"
+    assert open_task(case, "approve")
+    assert chain.verify_all().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the budgets are PostgreSQL's statements")
+def test_a_completion_reads_the_case_once_and_takes_no_second_process_lock(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User, liaison_ca: User, api_as: Any
+) -> None:
+    case = walk.intake(file_case())
+    client = api_as(liaison_ps)
+    task = open_task(case, "verify_public_security")
+    assert client.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert (
+            client.post(f"/api/v1/tasks/{task.pk}/complete/", {"result": "confirmed"}, format="json").status_code == 200
+        )
+    statements = [q["sql"] for q in ctx.captured_queries]
+    case_reads = [sql for sql in statements if sql.startswith("SELECT") and "cases_case" in sql]
+    assert len(case_reads) == 1 and "FOR UPDATE OF c, t" in case_reads[0]
+    locks = [sql for sql in statements if "FOR UPDATE" in sql]
+    assert locks == [case_reads[0], *[sql for sql in locks if "audit_chainhead" in sql]]  # no process lock
+    # One savepoint at most: the request's transaction inside the test's own; none of viewflow's.
+    assert len([sql for sql in statements if sql.startswith("SAVEPOINT")]) <= 1
