@@ -28,7 +28,17 @@ Django's test client (URL routing, scope, every query, tables, charts, template)
 - ``reports_dashboard_nation``: a national supervisor (``CN``), from the summaries;
 - ``..._cached``: the dashboards with the default 5-minute cache of figures, once warm.
 
-Each size prints the load average and the row counts (register and summary tables) it ran on.
+- ``..._summary_state_of_<10N>``: the summary path (figures, page, summary SQL, all the page's
+  aggregate SQL) with the summary state of a register ``LAUREL_BENCH_REPORTS_SUMMARY_SCALES``
+  (default 10) times larger, made in place and undone (see ``_bench_summary_state``); the
+  floor is still the live count's SQL at N, since that register is not built;
+- ``reports_figures_province_with_<D>_delta_rows``: the figures with D uncompacted delta rows
+  added (``LAUREL_BENCH_REPORTS_DELTA_PAIRS``), then both compaction jobs (timed) and the
+  figures again.
+
+A database already holding N subjects and N/5 cases is reused: no refill, and the summaries
+are kept (``LAUREL_BENCH_REPORTS_REBUILD=1`` rebuilds them). Each size prints the load average
+and the row counts (register and summary tables) it ran on.
 """
 
 from __future__ import annotations
