@@ -14,7 +14,7 @@ one case, and N "return for correction" letters requested through ``do_request_l
   the rest.
 
 Prints one ``BENCH`` line per figure (rate, peak RSS, RSS after the warm-up
-letter and after the last, CPU per letter) with the bare figure
+letter, at the middle letter and after the last, CPU per letter) with the bare figure
 as ``floor`` and ``ratio=value/floor``.
 """
 
@@ -129,9 +129,13 @@ def child_letters(workdir: Path) -> dict[str, float]:
     letter_ids = json.loads((workdir / "ids.json").read_text())
     render_letter.call(letter_ids[0])  # warm-up: fonts, templates, key (not timed)
     rss_before = _rss_mib()
+    middle = len(letter_ids) // 2
+    rss_middle = rss_before
     start, cpu = time.perf_counter(), time.process_time()
-    for letter_id in letter_ids[1:]:
+    for i, letter_id in enumerate(letter_ids[1:], start=1):
         render_letter.call(letter_id)
+        if i == middle:
+            rss_middle = _rss_mib()
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss_after = _rss_mib()
     timed = len(letter_ids) - 1
@@ -143,6 +147,7 @@ def child_letters(workdir: Path) -> dict[str, float]:
         "cpu": cpu / timed,
         "peak": _peak_mib(),
         "rss_before": rss_before,
+        "rss_middle": rss_middle,
         "rss_after": rss_after,
         "size": sum(sizes) / len(sizes) / 1024,
     }
@@ -157,16 +162,20 @@ def child_bare(workdir: Path) -> dict[str, float]:
     config = FontConfiguration()
     HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b")  # warm-up, as for the letters
     rss_before = _rss_mib()
+    rss_middle = rss_before
     size = 0
     start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(count - 1):
+    for i in range(1, count):
         size = len(HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b"))
+        if i == count // 2:
+            rss_middle = _rss_mib()
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "rate": (count - 1) / elapsed,
         "cpu": cpu / (count - 1),
         "peak": _peak_mib(),
         "rss_before": rss_before,
+        "rss_middle": rss_middle,
         "rss_after": _rss_mib(),
         "size": size / 1024,
     }
@@ -206,12 +215,14 @@ def main() -> None:
 
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; letters {COUNT} (1 warm-up, not timed)")
     print(
-        f"RSS letters {letters['rss_before']:.0f} -> {letters['rss_after']:.0f} MiB; "
-        f"bare WeasyPrint {bare['rss_before']:.0f} -> {bare['rss_after']:.0f} MiB"
+        f"RSS after the warm-up letter / at letter {COUNT // 2} / after the last: letters "
+        f"{letters['rss_before']:.0f} / {letters['rss_middle']:.0f} / {letters['rss_after']:.0f} MiB; "
+        f"bare WeasyPrint {bare['rss_before']:.0f} / {bare['rss_middle']:.0f} / {bare['rss_after']:.0f} MiB"
     )
     line(f"letters_per_second_per_worker_n{COUNT}", "rate", "letters/s")
     line(f"letter_peak_rss_n{COUNT}", "peak", "MiB")
     line(f"letter_rss_before_n{COUNT}", "rss_before", "MiB")
+    line(f"letter_rss_middle_n{COUNT}", "rss_middle", "MiB")
     line(f"letter_rss_after_n{COUNT}", "rss_after", "MiB")
     line("letter_cpu_seconds_each", "cpu", "s")
     line("letter_pdf_size", "size", "KiB")

@@ -28,7 +28,17 @@ Django's test client (URL routing, scope, every query, tables, charts, template)
 - ``reports_dashboard_nation``: a national supervisor (``CN``), from the summaries;
 - ``..._cached``: the dashboards with the default 5-minute cache of figures, once warm.
 
-Each size prints the load average and the row counts (register and summary tables) it ran on.
+- ``..._summary_state_of_<10N>``: the summary path (figures, page, summary SQL, all the page's
+  aggregate SQL) with the summary state of a register ``LAUREL_BENCH_REPORTS_SUMMARY_SCALES``
+  (default 10) times larger, made in place and undone (see ``_bench_summary_state``); the
+  floor is still the live count's SQL at N, since that register is not built;
+- ``reports_figures_province_with_<D>_delta_rows``: the figures with D uncompacted delta rows
+  added (``LAUREL_BENCH_REPORTS_DELTA_PAIRS``), then both compaction jobs (timed) and the
+  figures again.
+
+A database already holding N subjects and N/5 cases is reused: no refill, and the summaries
+are kept (``LAUREL_BENCH_REPORTS_REBUILD=1`` rebuilds them). Each size prints the load average
+and the row counts (register and summary tables) it ran on.
 """
 
 from __future__ import annotations
@@ -51,6 +61,10 @@ DATABASE_URL = os.environ.get(
     "LAUREL_BENCH_REPORTS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/laurel_bench_reports"
 )
 PROVINCE_SHARE = 0.2
+# The summary path is also timed with the summary state of a register this many times larger
+# (see _bench_summary_state), and with this many uncancelled delta-row pairs added.
+SUMMARY_SCALES = [int(s) for s in os.environ.get("LAUREL_BENCH_REPORTS_SUMMARY_SCALES", "10").split(",") if s.strip()]
+DELTA_PAIRS = [int(s) for s in os.environ.get("LAUREL_BENCH_REPORTS_DELTA_PAIRS", "0,10000,100000").split(",") if s]
 
 
 def _setup_django() -> None:
@@ -287,6 +301,18 @@ def _fill(n: int, filer_id: int) -> float:
     return time.perf_counter() - started
 
 
+def _filled(n: int) -> bool:
+    """Whether the database already holds this size's synthetic register (a re-run: no refill)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM subjects_subject")
+        subjects = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM cases_case")
+        cases = cur.fetchone()[0]
+    return bool(subjects == n and cases == n // 5)
+
+
 def _time_page(client: Any, url: str) -> tuple[float, list[str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -365,6 +391,96 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
+def _bench_summary_state(n: int, factor: int, floor: float, client: Any, figures: Any) -> None:
+    """The summary path with the summary state of a register ``factor`` times larger.
+
+    The summary tables' size follows the divisions × keys, not the register: at ``n`` the keys
+    are already all present, so a register ``factor`` times larger (same spread) has the same
+    summary rows with counts ``factor`` times larger. That state is made in place (counts
+    multiplied; the discrepancies, still counted live, copied ``factor - 1`` times), timed, and
+    undone. The register itself is not built at that size, so the floor printed is the live
+    count's SQL at ``n`` (a scan of the register: at ``factor × n`` it costs about ``factor``
+    times more).
+    """
+    from django.db import connection
+
+    size = n * factor
+    with connection.cursor() as cur:
+        cur.execute("UPDATE subjects_subjectcount SET n = n * %s", [factor])
+        cur.execute("UPDATE cases_casecount SET n = n * %s", [factor])
+        cur.execute("SELECT max(id) FROM crosscheck_discrepancy")
+        last = cur.fetchone()[0] or 0
+        cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'crosscheck_discrepancy'")
+        columns = [c for (c,) in cur.fetchall() if c not in ("id", "field")]
+        cur.execute(
+            f"INSERT INTO crosscheck_discrepancy ({', '.join(columns)}, field) "
+            f"SELECT {', '.join('d.' + c for c in columns)}, 'bench' || g FROM crosscheck_discrepancy d, "
+            f"generate_series(1, %s) g",
+            [factor - 1],
+        )
+        cur.execute("VACUUM ANALYZE subjects_subjectcount")
+        cur.execute("VACUUM ANALYZE cases_casecount")
+        cur.execute("VACUUM ANALYZE crosscheck_discrepancy")
+    try:
+        print(f"# summary state of {size} subjects (counts x{factor}, {n * factor // 100} discrepancies): {_counts()}")
+        print(f"# floor below: the live GROUP BY's SQL at {n} (the register is not built at {size})", flush=True)
+        _line("reports_figures_province_summary_state_of", _time_call(figures), floor, size)
+        value, statements = _time_page(client, "/reports/dashboard/?division=44")
+        _line("reports_dashboard_province_summary_state_of", value, floor, size)
+        summary_sql = [q for q in _aggregates(statements) if "_subjectcount" in q or "_casecount" in q]
+        _line("reports_summary_sql_province_summary_state_of", _time_bare(summary_sql), floor, size)
+        _line("reports_all_aggregate_sql_province_summary_state_of", _time_bare(_aggregates(statements)), floor, size)
+        print(f"# {_load()}", flush=True)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM crosscheck_discrepancy WHERE id > %s", [last])
+            cur.execute("UPDATE subjects_subjectcount SET n = n / %s", [factor])
+            cur.execute("UPDATE cases_casecount SET n = n / %s", [factor])
+            cur.execute("VACUUM ANALYZE subjects_subjectcount")
+            cur.execute("VACUUM ANALYZE cases_casecount")
+            cur.execute("VACUUM ANALYZE crosscheck_discrepancy")
+
+
+def _bench_delta_rows(n: int, floor: float, figures: Any) -> None:
+    """How the summary path grows with uncompacted delta rows, and what compaction costs.
+
+    Writers add delta rows between compactions (every 10 minutes). ``D`` pairs of rows that
+    cancel out (+1, -1: the figures do not change) are added to the province's own and its
+    cities' rows, the figures timed; then both compaction jobs run (timed) and the figures again.
+    """
+    from django.db import connection
+
+    from cases.summary import compact as compact_cases
+    from subjects.summary import compact as compact_subjects
+
+    for pairs in DELTA_PAIRS:
+        with connection.cursor() as cur:
+            for sign in (1, -1):
+                cur.execute(
+                    "INSERT INTO subjects_subjectcount (parent, code, category, status, complete, confirmed, n) "
+                    "SELECT parent, code, category, status, complete, confirmed, %s FROM "
+                    "(SELECT * FROM subjects_subjectcount WHERE parent = '44') k, generate_series(1, %s) g LIMIT %s",
+                    [sign, pairs, pairs],
+                )
+                cur.execute(
+                    "INSERT INTO cases_casecount (parent, code, fact, status, day, n) "
+                    "SELECT parent, code, fact, status, day, %s FROM "
+                    "(SELECT * FROM cases_casecount WHERE code = '44') k, generate_series(1, %s) g LIMIT %s",
+                    [sign, pairs, pairs],
+                )
+            cur.execute("ANALYZE subjects_subjectcount")
+            cur.execute("ANALYZE cases_casecount")
+        _line(f"reports_figures_province_with_{2 * pairs}_delta_rows", _time_call(figures), floor, n)
+    started = time.perf_counter()
+    removed = compact_subjects() + compact_cases()
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE subjects_subjectcount")
+        cur.execute("VACUUM ANALYZE cases_casecount")
+    print(f"# compaction (both jobs) removed {removed} rows in {seconds:.1f} s; {_counts()}", flush=True)
+    _line("reports_figures_province_compacted", _time_call(figures), floor, n)
+
+
 def main() -> None:
     _setup_django()
     from django.conf import settings
@@ -380,9 +496,13 @@ def main() -> None:
     _prepare_schema()
     users = _users()
     for n in SIZES:
-        seconds = _fill(n, users["44"].pk)
+        reused = _filled(n)
+        seconds = 0.0 if reused else _fill(n, users["44"].pk)
         started = time.perf_counter()
-        written = do_rebuild_summaries(actor=None)
+        # A reused database keeps the summaries its first run rebuilt (the bench leaves them
+        # equal to the register); LAUREL_BENCH_REPORTS_REBUILD=1 rebuilds them anyway.
+        rebuild = not reused or os.environ.get("LAUREL_BENCH_REPORTS_REBUILD") == "1"
+        written = do_rebuild_summaries(actor=None) if rebuild else "kept"
         rebuilt = time.perf_counter() - started
         print(
             f"# {n} subjects ({int(n * PROVINCE_SHARE)} in 44), {n // 5} cases, {n // 100} discrepancies "
@@ -434,6 +554,10 @@ def main() -> None:
             value, _statements = _time_page(client_for(code), url)
             _line(f"{name}_cached", value, live_floor[name], n)
         print(f"# {_load()}", flush=True)
+        settings.LAUREL_REPORTS_CACHE_SECONDS = 0
+        for factor in SUMMARY_SCALES:
+            _bench_summary_state(n, factor, live_floor[first], client_for("44"), figures_44)
+        _bench_delta_rows(n, live_floor[first], figures_44)
 
 
 if __name__ == "__main__":

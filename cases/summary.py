@@ -140,4 +140,7 @@ def fold_old_days(today: dt.date | None = None) -> Any:
 
 
 def compact(today: dt.date | None = None) -> int:
-    return summary.compact(CaseCount, fold=fold_old_days(today))
+    limit = (today or timezone.localdate()) - dt.timedelta(days=HORIZON_DAYS)
+    # The same fold in SQL (PostgreSQL compacts in one statement).
+    fold_sql = {"day": ("CASE WHEN {col} < %s THEN %s ELSE {col} END", [limit, SENTINEL_DAY])}
+    return summary.compact(CaseCount, fold=fold_old_days(today), fold_sql=fold_sql)

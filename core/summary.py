@@ -145,14 +145,30 @@ def _columns(model: type[SummaryDelta]) -> list[str]:
     return ["parent", "code", *keys, "n"]
 
 
-def compact(model: type[SummaryDelta], *, fold: Callable[[Key], Key] | None = None, chunk: int = 50_000) -> int:
+FoldSql = dict[str, tuple[str, list[Any]]]  # key column -> (SQL of the folded value, its parameters)
+
+
+def compact(
+    model: type[SummaryDelta],
+    *,
+    fold: Callable[[Key], Key] | None = None,
+    fold_sql: FoldSql | None = None,
+    chunk: int = 50_000,
+) -> int:
     """Fold the committed delta rows into one row per (division, key); rows removed.
 
     Safe beside writers: ``DELETE ... RETURNING`` removes exactly the rows it sums (a row
     committed meanwhile is either deleted and summed, or left for next time), and inserting
     never waits for a lock another writer holds. ``fold`` may map a key to a coarser one (old
-    dates to :data:`SENTINEL_DAY`) when that changes no figure.
+    dates to :data:`SENTINEL_DAY`) when that changes no figure; ``fold_sql`` is the same map in
+    SQL, per key column (with ``fold``, PostgreSQL needs it to compact in SQL).
+
+    On PostgreSQL one statement touches only the keys that have more than one row (or whose
+    fold changes them): the cost follows the delta rows written since the last compaction, not
+    the table. Elsewhere every row is read back and re-inserted from Python.
     """
+    if connection.vendor == "postgresql" and (fold is None or fold_sql is not None):
+        return _compact_sql(model, fold_sql or {})
     table = model._meta.db_table
     columns = _columns(model)
     names = ", ".join(f'"{c}"' for c in columns)
@@ -181,6 +197,57 @@ def compact(model: type[SummaryDelta], *, fold: Callable[[Key], Key] | None = No
                 start += chunk
         kept = _insert(model, model.KEY_FIELDS, sums)
     return removed - kept
+
+
+def _compact_sql(model: type[SummaryDelta], fold_sql: FoldSql) -> int:
+    """:func:`compact` in one PostgreSQL statement (see there)."""
+    table = model._meta.db_table
+    keys = [str(model._meta.get_field(f).column) for f in model.KEY_FIELDS]  # type: ignore[union-attr]
+    folded, params_folded = [], []
+    for column in keys:
+        expr, params = fold_sql.get(column, (f'd."{column}"', []))
+        folded.append(expr.replace("{col}", f'd."{column}"'))
+        params_folded.append(params)
+
+    def folded_list() -> tuple[str, list[Any]]:
+        return ", ".join(f'{e} AS "k_{c}"' for e, c in zip(folded, keys, strict=True)), [
+            p for ps in params_folded for p in ps
+        ]
+
+    # One hashable text per (division, folded key): NULLs compare equal (a plain join would not).
+    def tag(alias_parent: str, alias_code: str, values: list[str]) -> str:
+        parts = [alias_parent, alias_code, *[f"COALESCE(CAST({v} AS TEXT), '\x01')" for v in values]]
+        return "concat_ws('\x02', " + ", ".join(parts) + ")"
+
+    select_folded, p1 = folded_list()
+    changed = " OR ".join(f'{e} IS DISTINCT FROM d."{c}"' for e, c in zip(folded, keys, strict=True)) or "FALSE"
+    p_changed = [p for ps in params_folded for p in ps]
+    tag_d = tag("d.parent", "d.code", folded)
+    p_tag = [p for ps in params_folded for p in ps]
+    key_cols = ", ".join(f'"k_{c}"' for c in keys)
+    insert_cols = ", ".join(f'"{c}"' for c in keys)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SELECT max(id) FROM "{table}"')  # noqa: S608
+        last = cursor.fetchone()[0]
+        if last is None:
+            return 0
+        # Names are the model's own columns; values are bound.
+        cursor.execute(
+            f"WITH grouped AS ("  # noqa: S608
+            f'  SELECT {tag_d} AS tag FROM "{table}" d WHERE d.id <= %s '
+            f"  GROUP BY 1 HAVING COUNT(*) > 1 OR bool_or({changed})"
+            f"), gone AS ("
+            f'  DELETE FROM "{table}" d USING grouped g WHERE d.id <= %s AND {tag_d} = g.tag '
+            f"  RETURNING d.parent, d.code, {select_folded}, d.n"
+            f"), kept AS ("
+            f'  INSERT INTO "{table}" (parent, code, {insert_cols}, n) '
+            f"  SELECT parent, code, {key_cols}, SUM(n) FROM gone GROUP BY parent, code, {key_cols} "
+            f"  HAVING SUM(n) <> 0 RETURNING 1"
+            f") SELECT (SELECT COUNT(*) FROM gone), (SELECT COUNT(*) FROM kept)",
+            [*p_tag, last, *p_changed, last, *p_tag, *p1],
+        )
+        removed, kept = cursor.fetchone()
+    return int(removed) - int(kept)
 
 
 def lock_for_rebuild(model: type[SummaryDelta]) -> None:

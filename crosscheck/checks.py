@@ -3,8 +3,8 @@
 
 Portable SQL (PostgreSQL and SQLite 3.33+: ``UPDATE ... FROM``, temporary tables);
 the only vendor difference in the SQL is how a date becomes a month number
-(:func:`_month_index`). PostgreSQL also gets :func:`tune_session` and fresh statistics on the
-hit table. Nothing here loops over rows in Python.
+(:func:`_month_index`). PostgreSQL also gets :func:`tune_session`. Nothing here loops over rows in Python;
+no statement's plan depends on fresh statistics of the hit table (none are gathered).
 
 Every hit carries its subject's division codes (from the check's own join with the register).
 After the checks, :func:`merge` folds the hits into discrepancies in two statements: one
@@ -55,6 +55,15 @@ def _month_index(expr: str) -> str:
     if connection.vendor == "postgresql":
         return f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER))"
     return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER))"
+
+
+def _overpaid_months(death: str, start: str) -> str:
+    """SQL for the monthly payments after the death month (or from the benefit's start, if later)
+    up to the as-of month (two ``%s`` parameters, both the as-of month index), never negative."""
+    death_month = _month_index(death)
+    start_month = _month_index(start)
+    first_unowed = f"(CASE WHEN {start_month} > {death_month} + 1 THEN {start_month} ELSE {death_month} + 1 END)"
+    return f"(CASE WHEN %s - {first_unowed} + 1 > 0 THEN %s - {first_unowed} + 1 ELSE 0 END)"
 
 
 def tune_session() -> None:
@@ -171,17 +180,10 @@ class Checker:
         dept = Department.PUBLIC_SECURITY
         self.plan.checked |= {(dept, Kind.DECEASED_RECEIVING), (dept, Kind.DECEASED_ON_FILE)}
         as_of_month = self.plan.as_of.year * 12 + self.plan.as_of.month
-        death_month = _month_index("m.event_date")
-        start_month = _month_index("b.start")
-        first_unowed = f"(CASE WHEN {start_month} > {death_month} + 1 THEN {start_month} ELSE {death_month} + 1 END)"
-        months = f"(CASE WHEN %s - {first_unowed} + 1 > 0 THEN %s - {first_unowed} + 1 ELSE 0 END)"
         # The registry's people in the death batches, once each (the earliest death recorded),
         # with their division codes, kept in a temporary table: one blind-index join serves both
-        # checks. Then one probe of the benefits (through their subject index) for all of them
-        # decides each person's kind: receiving an active benefit, or merely still on file as
-        # alive. On PostgreSQL, CREATE TABLE AS may run the join in parallel (INSERT ... SELECT
+        # checks (on PostgreSQL, CREATE TABLE AS may run the join in parallel; INSERT ... SELECT
         # may not).
-        self._exec("DROP TABLE IF EXISTS crosscheck_tmp_deaths", [])
         self._exec(
             f"CREATE TEMPORARY TABLE crosscheck_tmp_deaths AS "
             f"SELECT s.id AS subject_id, s.status AS status, MIN(r.event_date) AS event_date, "
@@ -191,20 +193,29 @@ class Checker:
             f"GROUP BY s.id, s.status, s.division_id, s.province_code, s.city_code, s.county_code",
             [*rows_params, *scope_params],
         )
-        if connection.vendor == "postgresql":
-            self._exec("ANALYZE crosscheck_tmp_deaths", [])
-        receiving = "COUNT(b.subject_id) > 0"
+        # Then one pass over the active benefits of those people (a join the planner may run as
+        # a hash join over the benefits or index probes, by the size of the temporary table,
+        # which it reads from the table's pages: no ANALYZE needed) decides each person's kind:
+        # receiving (with the months and amount overpaid), or merely still on file as alive.
+        # (Index probes per person through a LATERAL subquery cost 40k random reads at 1M
+        # subjects: slower than one scan of the benefits when they are not all in memory.)
+        months = _overpaid_months("m2.event_date", "b2.start")
+        probe = (
+            f"LEFT JOIN (SELECT m2.subject_id, COUNT(*) AS n, MAX({months}) AS months, "
+            f"SUM({months} * b2.amount) AS amount FROM crosscheck_tmp_deaths m2 "
+            f"JOIN {B} b2 ON b2.subject_id = m2.subject_id AND b2.status = 'active' "
+            f"GROUP BY m2.subject_id) b ON b.subject_id = m.subject_id"
+        )
+        receiving = "COALESCE(b.n, 0) > 0"
         self._exec(
             f"INSERT INTO {H} ({HIT_COLUMNS}) "
             f"SELECT %s, m.subject_id, CASE WHEN {receiving} THEN %s ELSE %s END, "
             f"CASE WHEN {receiving} THEN '' ELSE 'status' END, CASE WHEN {receiving} THEN %s ELSE %s END, "
             f"%s, m.status, {_as_text('m.event_date')}, m.batch_id, m.event_date, "
-            f"CASE WHEN {receiving} THEN MAX({months}) END, CASE WHEN {receiving} THEN SUM({months} * b.amount) END, "
+            f"CASE WHEN {receiving} THEN b.months END, CASE WHEN {receiving} THEN b.amount END, "
             f"m.division_id, m.province_code, m.city_code, m.county_code "
-            f"FROM crosscheck_tmp_deaths m LEFT JOIN {B} b ON b.subject_id = m.subject_id AND b.status = 'active' "
-            f"GROUP BY m.subject_id, m.status, m.event_date, m.batch_id, m.division_id, m.province_code, "
-            f"m.city_code, m.county_code "
-            f"HAVING {receiving} OR m.status <> 'deceased'",
+            f"FROM crosscheck_tmp_deaths m {probe} "
+            f"WHERE {receiving} OR m.status <> 'deceased'",
             [
                 self.plan.run_id,
                 Kind.DECEASED_RECEIVING,
@@ -212,10 +223,7 @@ class Checker:
                 Severity.CRITICAL,
                 Severity.HIGH,
                 dept,
-                as_of_month,
-                as_of_month,
-                as_of_month,
-                as_of_month,
+                *([as_of_month] * 4),
             ],
         )
         self._exec("DROP TABLE crosscheck_tmp_deaths", [])
@@ -431,10 +439,7 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
     run_id = plan.run_id
     now = timezone.now()
     live = ("open", "sent", "corrected")
-    same_key = f"h.run_id = %s AND h.subject_id = {D}.subject_id AND h.kind = {D}.kind AND h.field = {D}.field"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {H}")  # fresh statistics for the joins below
         # 1. One upsert: a new (subject, kind, field) is inserted with the codes its hit carried;
         # one found again updates its live discrepancy only when a value changed (or a
         # correction did not hold: back to open). Unchanged ones are probed through the unique
@@ -475,7 +480,8 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
                 f"UPDATE {D} SET status = CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END, "
                 f"closed_run_id = %s, closed_at = %s "
                 f"WHERE status IN {_in(live)} AND ({pairs}) AND {scope} "
-                f"AND NOT EXISTS (SELECT 1 FROM {H} h WHERE {same_key})",
+                f"AND (subject_id, kind, field) NOT IN (SELECT h.subject_id, h.kind, h.field FROM {H} h "
+                f"WHERE h.run_id = %s)",
                 [run_id, now, *live, *pair_params, *scope_params, run_id],
             )
             closed = max(cursor.rowcount, 0)
@@ -489,7 +495,14 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
         found: dict[str, dict[str, int]] = {}
         for county, kind, count in cursor.fetchall():
             found.setdefault(county, {})[kind] = count
-        cursor.execute(f"DELETE FROM {H} WHERE run_id = %s", [run_id])
+        if connection.vendor == "postgresql":
+            # Runs are serialised (the run lock) and a failed run's hits roll back with it, so
+            # the table holds only this run's hits: TRUNCATE (constant cost, no dead rows for
+            # the next run to scan or autovacuum to clean). The lock it takes is released at
+            # commit, and only runs touch this table.
+            cursor.execute(f"TRUNCATE {H}")
+        else:
+            cursor.execute(f"DELETE FROM {H} WHERE run_id = %s", [run_id])
         if connection.vendor == "postgresql" and opened + closed > 10_000:
             # A big change to the table: statistics now, not whenever autovacuum comes by.
             cursor.execute(f"ANALYZE {D}")

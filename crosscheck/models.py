@@ -215,6 +215,11 @@ LIVE_STATUSES = (DiscrepancyStatus.OPEN, DiscrepancyStatus.SENT, DiscrepancyStat
 class Discrepancy(Located):
     """Problem data (问题数据) or missing data (缺失数据) about one subject, found by a run."""
 
+    # The codes without single-column indexes (and their LIKE twins): the composite indexes below
+    # start with each of them, and every index here is written for each discrepancy a run opens.
+    province_code = models.CharField(max_length=2, editable=False)
+    city_code = models.CharField(max_length=4, editable=False, blank=True)
+    county_code = models.CharField(max_length=6, editable=False, blank=True)
     subject = models.ForeignKey(
         "subjects.Subject", verbose_name=_("subject"), on_delete=models.CASCADE, related_name="+"
     )
@@ -242,11 +247,25 @@ class Discrepancy(Located):
         _("status"), max_length=12, choices=DiscrepancyStatus.choices, default=DiscrepancyStatus.OPEN
     )
     # Few indexes on purpose: runs write this table in bulk, and lists filter by county.
+    # The run references carry no database constraint: they are only ever written by the merge
+    # with the id of the run in progress (committed before its checks start), and runs are never
+    # deleted (PROTECT). A constraint would cost a deferred key-share lookup of the run row per
+    # discrepancy opened (two per row), the largest part of a first run's commit.
     first_run = models.ForeignKey(
-        Run, verbose_name=_("found by run"), on_delete=models.PROTECT, related_name="+", db_index=False
+        Run,
+        verbose_name=_("found by run"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     last_run = models.ForeignKey(
-        Run, verbose_name=_("last changed by run"), on_delete=models.PROTECT, related_name="+", db_index=False
+        Run,
+        verbose_name=_("last changed by run"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     closed_run = models.ForeignKey(
         Run,
@@ -256,6 +275,7 @@ class Discrepancy(Located):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -297,7 +317,9 @@ class Discrepancy(Located):
 class RunHit(models.Model):
     """Working table of a run: what each check found, before it is merged into discrepancies."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    # No constraint and no index of its own (the key index starts with it): a hit lives only
+    # inside its run's transaction, which created the run, and the merge empties the table.
+    run = models.ForeignKey(Run, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False)
     subject_id = models.BigIntegerField()
     kind = models.CharField(max_length=24)
     field = models.CharField(max_length=32, blank=True)
