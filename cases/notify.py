@@ -204,7 +204,7 @@ def notify_new_tasks(case: Any, *, actor: Actor | None = None, tasks: list[Task]
     if tasks is None:
         candidates = active_tasks(case)
     else:
-        human = [t.pk for t in tasks if t.process_id == case.process_id and _node(t) in nodes.HUMAN_NODES]
+        human = [t.pk for t in tasks if t.process_id == case.process_id and _node(t) in nodes.all_human_nodes()]
         # Read again: a task created during the action may have been finished by it as well.
         candidates = list(Task.objects.filter(pk__in=human, status__in=ACTIVE).order_by("pk")) if human else []
     for task in candidates:

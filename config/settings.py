@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "policies",
+    "petitions",
     "crosscheck",
     "letters",
     "reports",

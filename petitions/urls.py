@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "petitions"
+
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("<int:pk>/<str:name>/", views.transition, name="transition"),
+]
