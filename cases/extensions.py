@@ -5,6 +5,7 @@
   and calls one action);
 - :func:`register_detail_field`: a field of ``GET /api/v1/cases/{id}/`` (a read-only serializer
   field with ``source="*"``, given the case; ``None`` for a case it does not concern);
+- :func:`register_event_labels`: the names of their audit events on the case's timeline;
 - :func:`register_hider`: a rule that hides a case from someone who could otherwise see it (a
   confidential report from the accused body): the case answers 404 to them, everywhere.
 
@@ -30,6 +31,7 @@ class Transition:
 
 
 _transitions: dict[str, Transition] = {}
+_event_labels: dict[str, Any] = {}
 _detail_fields: dict[str, Callable[[], Any]] = {}
 _hiders: list[tuple[Callable[[Any, Any], bool], Callable[[Any, str], Q | None]]] = []
 
@@ -74,3 +76,12 @@ def hidden_q(user: Any, prefix: str = "") -> Q | None:
         if part is not None:
             q = part if q is None else q | part
     return q
+
+
+def register_event_labels(labels: dict[str, Any]) -> None:
+    """Names of another app's audit events of a case, for the case's timeline."""
+    _event_labels.update(labels)
+
+
+def event_label(event_type: str) -> Any:
+    return _event_labels.get(event_type)

@@ -587,7 +587,7 @@ def do_decide(case: Case, *, actor: Actor, opinion: str, facts: str, reasons: st
         raise ValidationError(errors)
     articles = citations.validate(citations_)
     if petition.paused_since is not None:
-        _resume(case, petition, actor=actor, reason=_("Decided"))
+        _resume(case, petition, actor=actor, reason=_("Resumed by the decision"))
     now = _now()
     old = case.status
     petition.stage = Stage.DECIDED

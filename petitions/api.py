@@ -19,9 +19,9 @@ from cases.extensions import Transition
 from core.validators import no_invisible_characters
 from jurisdictions.perms import HANDLE_CASES
 
-from . import actions, deadlines, nodes
-from .models import Channel, Opinion, Petition
-from .policy import require_may_work
+from . import actions, deadlines, handlers
+from .models import Channel, Opinion
+from .queries import petition_of
 
 TEXT_LIMIT = 5000
 NOTE_LIMIT = 2000
@@ -87,84 +87,21 @@ class AgreementRequestSerializer(serializers.Serializer):
     parties = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
 
 
-def accept(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.ACCEPT, action="accept")
-    return actions.do_accept(case, actor=user)
-
-
-def refuse(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.ACCEPT, action="refuse")
-    return actions.do_refuse(case, actor=user, reasons=data["reasons"], citations_=data["citations"])
-
-
-def extend(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="extend")
-    return actions.do_request_extension(case, actor=user, days=data["days"], reason=data["reason"])
-
-
-def approve_extension(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.EXTENSION, action="approve_extension")
-    return actions.do_decide_extension(case, actor=user, approve=data["approve"], note=data.get("note", ""))
-
-
-def pause_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="pause_clock")
-    return actions.do_pause_clock(case, actor=user, reason=data["reason"])
-
-
-def resume_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="resume_clock")
-    return actions.do_resume_clock(case, actor=user, reason=data["reason"])
-
-
-def decide(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="decide")
-    return actions.do_decide(
-        case,
-        actor=user,
-        opinion=data["opinion"],
-        facts=data["facts"],
-        reasons=data["reasons"],
-        citations_=data["citations"],
-    )
-
-
-def schedule_hearing(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="schedule_hearing")
-    actions.do_schedule_hearing(
-        case, actor=user, held_at=data["held_at"], place=data["place"], participants=data["participants"]
-    )
-    return case
-
-
-def record_agreement(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="record_agreement")
-    return actions.do_record_agreement(
-        case, actor=user, kind=data["kind"], terms=data["terms"], parties=data["parties"]
-    )
-
-
-TRANSITIONS = [
-    Transition("accept", AcceptRequestSerializer, accept),
-    Transition("refuse", RefuseRequestSerializer, refuse),
-    Transition("extend", ExtendRequestSerializer, extend),
-    Transition("approve_extension", ApproveExtensionRequestSerializer, approve_extension),
-    Transition("pause_clock", ClockRequestSerializer, pause_clock),
-    Transition("resume_clock", ClockRequestSerializer, resume_clock),
-    Transition("decide", DecideRequestSerializer, decide),
-    Transition("schedule_hearing", HearingRequestSerializer, schedule_hearing),
-    Transition("record_agreement", AgreementRequestSerializer, record_agreement),
-]
+REQUESTS = {
+    "accept": AcceptRequestSerializer,
+    "refuse": RefuseRequestSerializer,
+    "extend": ExtendRequestSerializer,
+    "approve_extension": ApproveExtensionRequestSerializer,
+    "pause_clock": ClockRequestSerializer,
+    "resume_clock": ClockRequestSerializer,
+    "decide": DecideRequestSerializer,
+    "schedule_hearing": HearingRequestSerializer,
+    "record_agreement": AgreementRequestSerializer,
+}
+TRANSITIONS = [Transition(name, REQUESTS[name], handlers.HANDLERS[name]) for name in handlers.NAMES]
 
 
 # --- what the case detail shows ------------------------------------------------------------------
-
-
-def petition_of(case: Any) -> Petition | None:
-    try:
-        return case.petition
-    except Petition.DoesNotExist:
-        return None
 
 
 class LimitSerializer(serializers.Serializer):

@@ -33,7 +33,7 @@ class Stage(models.TextChoices):
     REGISTERED = "registered", _("Registered, awaiting acceptance")
     HANDLING = "handling", _("Accepted, being handled")
     EXTENSION_REQUESTED = "extension_requested", _("Extension awaiting the head's approval")
-    DECIDED = "decided", _("Decided")
+    DECIDED = "decided", pgettext_lazy("petition stage", "Decided")
     REFUSED = "refused", _("Not accepted")
 
 
@@ -110,7 +110,7 @@ class ClockEvent(models.Model):
         RESUMED = "resumed", _("Clock resumed")
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="clock_events")
-    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    kind = models.CharField(_("kind of change"), max_length=24, choices=Kind.choices)
     on = models.DateField(_("on"))
     days = models.PositiveIntegerField(_("days"), default=0)
     reason = models.TextField(_("reason"), blank=True)
