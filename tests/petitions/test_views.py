@@ -99,5 +99,20 @@ def test_the_inbox_task_link_of_a_grievance_step_leads_to_the_case_page(signed_i
 
     case = register()
     task = actions.open_task(case, nodes.ACCEPT)
+    assert task is not None
     response = signed_in.get(f"/cases/tasks/{task.pk}/")
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+
+
+def test_a_provisional_limit_is_shown_as_such(signed_in, register, api_as, caseworker, monkeypatch):
+    import petitions.deadlines
+    from policies.calendar import Limit
+
+    real = petitions.deadlines.calendar_limit
+    monkeypatch.setattr(
+        petitions.deadlines, "calendar_limit", lambda start, days: Limit(real(start, days).date, provisional=True)
+    )
+    case = register()
+    assert "暂按 2026-06-22" in signed_in.get(f"/cases/{case.pk}/").content.decode()
+    detail = api_as(caseworker).get(f"/api/v1/cases/{case.pk}/").data
+    assert detail["deadlines"]["accept_by"] == {"date": "2026-06-22", "provisional": True}
