@@ -398,7 +398,7 @@ class CaseHistoryView(APIView):
 
 
 def _transition_requests() -> list[Any]:
-    return [TransitionSerializer, *(t.serializer for t in extensions.transitions())]
+    return list(dict.fromkeys([TransitionSerializer, *(t.serializer for t in extensions.transitions())]))
 
 
 TRANSITION_ERRORS = {

@@ -466,6 +466,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CaseChannelEnum": "cases.models.Channel",
     "BenefitChangeEnum": "cases.models.BenefitChange",
     "VerificationResultEnum": "cases.models.VerificationResultChoice",
+    "PetitionChannelEnum": "petitions.models.Channel",
+    "PetitionOpinionEnum": "petitions.models.Opinion",
 }
 
 # --- Letters ----------------------------------------------------------------------------------

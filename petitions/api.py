@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.api import CaseDetailSerializer
 from cases.extensions import Transition
 from core.validators import no_invisible_characters
 from jurisdictions.perms import HANDLE_CASES
@@ -320,10 +321,9 @@ class RegisterSerializer(serializers.Serializer):
 class PetitionRegisterView(APIView):
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: OpenApiResponse(description="The case (as GET /api/v1/cases/{id}/).")} | ERRORS,
+        responses={201: CaseDetailSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        from cases.api import CaseDetailSerializer
         from cases.policy import require_not_own_subject
         from cases.queries import access_case
         from subjects.queries import access_subject
