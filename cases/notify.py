@@ -63,6 +63,8 @@ def words(context: dict[str, Any]) -> dict[str, Any]:
         shown["step"] = _("verification by %(department)s") % {"department": Department(department).label}
     elif step in STEP_WORDS:
         shown["step"] = STEP_WORDS[step]
+    elif nodes.extra_node(step) is not None:
+        shown["step"] = nodes.label(step)
     outcome = context.get("outcome", "")
     if outcome in Outcome.values:
         shown["outcome"] = Outcome(outcome).label

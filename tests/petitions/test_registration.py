@@ -151,3 +151,23 @@ def test_an_approver_cannot_accept(api_as, approver, register):
     case = register()
     response = api_as(approver).post(f"/api/v1/cases/{case.pk}/transitions/accept/", {}, format="json")
     assert response.status_code == 403
+
+
+def test_the_sla_scan_announces_an_acceptance_overdue(register, caseworker, _today):
+    from django.utils import timezone
+
+    from cases.actions import scan_sla
+    from notifications.models import Notification
+
+    case = register()
+    _today.move_to(dt.datetime(2026, 6, 23, 2, 0, tzinfo=dt.UTC))  # the day after Monday 22 June
+    counts = scan_sla(timezone.now())
+    assert counts["overdue"] == 1
+    note = Notification.objects.get(event="sla.overdue", recipient=caseworker)
+    assert note.context["case"] == case.number and note.context["step"] == nodes.ACCEPT
+    from django.utils import translation
+
+    from cases.notify import words
+
+    with translation.override("zh-hans"):
+        assert words(note.context)["step"] == "信访：受理审查"
