@@ -199,11 +199,13 @@ def do_register_petition(
     accused_division: str = "",
     major: bool = False,
     accept_now: bool = False,
+    scan: Any = None,
 ) -> Case:
     """Register a matter (登记, Art. 22) for ``subject`` as a grievance case and start its process.
 
     ``accept_now``: the registering body accepts it within its own remit at once (registration
-    counts as 签收). A matter of the same person with the same request already accepted or in
+    counts as 签收). ``scan``: the letter as received (来信), stored as a document of the case.
+    A matter of the same person with the same request already accepted or in
     progress is flagged (``repeat_of``) and answered 不予受理 (Art. 19) at once.
     """
     today = timezone.localdate()
@@ -302,6 +304,10 @@ def do_register_petition(
     process = start_petition_process(case)
     Case.objects.filter(pk=case.pk).update(process=process)
     case.process = process
+    if scan is not None:
+        from cases.actions import do_add_attachment
+
+        do_add_attachment(case, upload=scan, actor=actor)
     if major:
         report_upward(case, petition, actor=actor)
     if repeat is not None:

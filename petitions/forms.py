@@ -55,6 +55,11 @@ class RegisterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Today when empty."),
     )
+    scan = forms.FileField(
+        label=_("Scan of the letter"),
+        required=False,
+        help_text=_("For a letter (来信): the scanned letter, PDF, JPEG or PNG."),
+    )
     title = forms.CharField(
         label=pgettext_lazy("case", "Title"), required=False, max_length=200, validators=[no_invisible_characters]
     )

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cases import policy as case_policy
 from cases.queries import access_case
@@ -23,8 +24,9 @@ from core.pages import apply_errors, domain_errors_as_pages
 from jurisdictions import scope
 from jurisdictions.perms import HANDLE_CASES
 
-from . import actions, deadlines, forms, handlers
+from . import actions, deadlines, forms, handlers, nodes
 from .models import Stage
+from .policy import require_may_work
 from .queries import petition_of
 
 
@@ -46,7 +48,8 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         return render(request, "petitions/choose_person.html", {"name": name, "people": people, "searched": bool(name)})
     subject = subject_queries.access_subject(request.user, subject_id, codename=HANDLE_CASES)
-    form = forms.RegisterForm(request.POST if request.method == "POST" else None)
+    posted = request.method == "POST"
+    form = forms.RegisterForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -90,6 +93,30 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+@domain_errors_as_pages
+def hearing_record(request: HttpRequest, pk: int, hearing_id: int) -> HttpResponse:
+    """Attach the record (笔录) of a hearing: a document of the case linked to the hearing."""
+    case = access_case(request.user, pk)
+    petition = petition_of(case)
+    hearing = petition.hearings.filter(pk=hearing_id).first() if petition is not None else None
+    if hearing is None:
+        raise Http404
+    require_may_work(request.user, case, nodes.HANDLE, action="hearing_record")
+    upload = request.FILES.get("record")
+    if upload is None:
+        messages.error(request, _("Choose the file of the hearing's record."))
+    else:
+        try:
+            actions.do_attach_hearing_record(hearing, actor=request.user, upload=upload)
+        except DjangoValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The hearing's record was attached."))
+    return redirect("cases:detail", case.pk)
+
+
 # --- panels ------------------------------------------------------------------------------------
 
 
@@ -118,6 +145,7 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
         "offered": offered,
         "open": petition.stage in (Stage.REGISTERED, Stage.HANDLING, Stage.EXTENSION_REQUESTED),
         "hearings": list(petition.hearings.all()),
+        "may_record": case_policy.may_work_on(user, nodes.HANDLE, case),
         "reports": list(petition.upward_reports.select_related("division")),
     }
 

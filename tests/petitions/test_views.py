@@ -116,3 +116,49 @@ def test_a_provisional_limit_is_shown_as_such(signed_in, register, api_as, casew
     assert "暂按 2026-06-22" in signed_in.get(f"/cases/{case.pk}/").content.decode()
     detail = api_as(caseworker).get(f"/api/v1/cases/{case.pk}/").data
     assert detail["deadlines"]["accept_by"] == {"date": "2026-06-22", "provisional": True}
+
+
+def test_a_letter_is_registered_with_its_scan(signed_in, subject):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import Attachment
+
+    scan = SimpleUploadedFile("来信.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", content_type="application/pdf")
+    body = {
+        "subject": subject.pk,
+        "channel": "letter",
+        "request": "补发优待证",
+        "facts": "未收到",
+        "reasons": "符合条件",
+    }
+    response = signed_in.post("/petitions/register/", {**body, "scan": scan})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Attachment.objects.get(case=Petition.objects.get().case).original_name == "来信.pdf"
+
+
+def test_a_hearing_is_scheduled_and_its_record_attached_through_the_pages(signed_in, register):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from petitions.models import Hearing
+
+    case = register(accept_now=True)
+    body = {"held_at": "2026-06-20T09:00", "place": "区局会议室", "participants": "信访人、经办人"}
+    assert signed_in.post(f"/petitions/{case.pk}/schedule_hearing/", body).status_code == 302
+    hearing = Hearing.objects.get()
+    assert f"/petitions/{case.pk}/hearings/{hearing.pk}/record/" in signed_in.get(f"/cases/{case.pk}/").content.decode()
+    record = SimpleUploadedFile("笔录.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", content_type="application/pdf")
+    response = signed_in.post(f"/petitions/{case.pk}/hearings/{hearing.pk}/record/", {"record": record})
+    assert response.status_code == 302
+    hearing.refresh_from_db()
+    assert hearing.record is not None and hearing.record.original_name == "笔录.pdf"
+
+
+def test_the_outsider_cannot_attach_a_hearing_record(client, caseworker_b, register):
+    from petitions.models import Hearing
+
+    case = register(accept_now=True)
+    hearing = Hearing.objects.create(
+        petition=case.petition, held_at=case.created_at, place="x", participants="x", scheduled_by=case.filed_by
+    )
+    client.force_login(caseworker_b)
+    assert client.post(f"/petitions/{case.pk}/hearings/{hearing.pk}/record/", {}).status_code == 404
