@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -482,6 +482,14 @@ def do_decide_extension(case: Case, *, actor: Actor, approve: bool, note: str = 
     """The head approves (the days are added, the 延长办理期限告知书 issued) or refuses the extension."""
     case, petition = _lock(case)
     _require_stage(case, petition, Stage.EXTENSION_REQUESTED)
+    requested_by = (
+        ClockEvent.objects.filter(petition=petition, kind=ClockEvent.Kind.EXTENSION_REQUESTED)
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if requested_by is not None and requested_by == getattr(actor, "pk", None):
+        raise PermissionDenied(_("You asked for this extension, so another head must decide on it (maker-checker)."))
     if not approve and not note.strip():
         raise ValidationError({"note": _("Say why the extension is refused.")})
     today = timezone.localdate()

@@ -119,3 +119,12 @@ def test_the_api_extends_approves_pauses_and_resumes(api_as, accepted, caseworke
     resumed = worker.post(url + "resume_clock/", {"reason": "鉴定完成"}, format="json")
     assert resumed.data["clock"]["state"] == "running"
     assert worker.post(url + "resume_clock/", {"reason": "x"}, format="json").status_code == 409
+
+
+def test_whoever_asked_for_the_extension_cannot_approve_it(accepted, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    head = make_user("head_who_handles", "approver")
+    actions.do_request_extension(accepted, actor=head, days=10, reason="复杂")
+    with pytest.raises(PermissionDenied):
+        actions.do_decide_extension(accepted, actor=head, approve=True)
