@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ from jurisdictions.models import Department
 from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
 from policies.citations import refusals_audited
 
-from . import actions, nodes, policy, queries
+from . import actions, extensions, nodes, policy, queries
 from .filters import CaseFilterSet, TaskFilterSet
 from .models import (
     FREE_TRANSITIONS,
@@ -176,6 +176,10 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "open_tasks",
             "verifications",
         ]
+
+    def get_fields(self) -> dict[str, Any]:
+        # What apps above cases add to the case (``cases.extensions``: a grievance's deadlines, …).
+        return {**super().get_fields(), **extensions.detail_fields()}
 
     def get_subject(self, case: Case) -> dict[str, Any]:
         return {
@@ -410,10 +414,42 @@ class CaseHistoryView(APIView):
         )
 
 
+def _transition_requests() -> list[Any]:
+    return list(dict.fromkeys([TransitionSerializer, *(t.serializer for t in extensions.transitions())]))
+
+
+TRANSITION_ERRORS = {
+    400: OpenApiResponse(description="Field messages naming the field (and the article of a rule); nothing saved."),
+    403: OpenApiResponse(description="Visible, but not this person's step."),
+    404: OpenApiResponse(description="Outside the jurisdiction, hidden from this person, or no such transition."),
+    409: OpenApiResponse(description="A lost race, or a transition the case's state no longer allows."),
+}
+# Names of the case's own status machine: not requestable here (409 rather than "no such transition").
+_CASE_TRANSITIONS = {"start_verification", "finish_verification", "return_for_correction", "refuse", "resubmit"}
+_CASE_TRANSITIONS |= {"resubmit_for_intake", "approve", "reject", "mark_applied", "close"}
+
+
 class CaseTransitionView(APIView):
-    @extend_schema(request=TransitionSerializer, responses=CaseDetailSerializer)
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="CaseTransitionRequest", serializers=_transition_requests, resource_type_field_name=None
+        ),
+        responses={200: CaseDetailSerializer, **TRANSITION_ERRORS},
+        description="withdraw (reason); the transitions other apps register (a grievance's accept, refuse, "
+        "extend, approve_extension, pause_clock, resume_clock, decide, …), each with its own body.",
+    )
     def post(self, request: Request, pk: int, name: str) -> Response:
         case = queries.access_case(request.user, pk)
+        registered = extensions.transition(name)
+        if registered is not None:
+            serializer = registered.serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            case = run_action(
+                lambda: registered.handler(request.user, case, dict(serializer.validated_data)), case=case
+            )
+            return Response(CaseDetailSerializer(queries.access_case(request.user, case.pk)).data)
+        if name not in FREE_TRANSITIONS and name not in _CASE_TRANSITIONS:
+            raise NotFound(_("There is no transition “%(name)s”.") % {"name": name})
         if name not in FREE_TRANSITIONS:
             raise Conflict(
                 _("“%(name)s” is not a transition you can request here.") % {"name": name}, current_status=case.status

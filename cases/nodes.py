@@ -7,6 +7,9 @@ viewflow's task rows by these names and never imports ``workflows``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from jurisdictions.models import Department
@@ -21,6 +24,39 @@ FLOW_TASK_PREFIX = "workflows/flows.CaseFlow."
 
 # The permission that lets someone work on each non-verification step (verification: per department).
 NODE_PERMISSIONS = {INTAKE: HANDLE_CASES, CORRECT: HANDLE_CASES, APPROVE: APPROVE_CASES}
+
+
+@dataclass(frozen=True)
+class ExtraNode:
+    """A human step of another app's process (a flow above ``cases``), registered from its ``apps.py``.
+
+    ``flow_task``: viewflow's reference of the node (``Task.flow_task``); ``codename``: the
+    jurisdiction permission needed to work on it; ``label``: its name on pages and in the API.
+    """
+
+    name: str
+    flow_task: str
+    codename: str
+    label: Any
+
+
+_EXTRA_NODES: dict[str, ExtraNode] = {}
+
+
+def register_node(node: ExtraNode) -> None:
+    """Let the task lists, the inbox and the workbench show another process's step (once per name)."""
+    if node.name in HUMAN_NODES:
+        raise ValueError(f"{node.name!r} is a step of the case process")
+    _EXTRA_NODES[node.name] = node
+
+
+def extra_node(node: str) -> ExtraNode | None:
+    return _EXTRA_NODES.get(node)
+
+
+def all_human_nodes() -> list[str]:
+    """The case process's human steps and those other apps registered (:func:`register_node`)."""
+    return [*HUMAN_NODES, *_EXTRA_NODES]
 
 
 def verify_node(department: str) -> str:
@@ -41,6 +77,8 @@ def codename_for(node: str) -> str:
     """The jurisdiction permission needed to work on a task of ``node``."""
     if node in NODE_PERMISSIONS:
         return NODE_PERMISSIONS[node]
+    if node in _EXTRA_NODES:
+        return _EXTRA_NODES[node].codename
     department = department_of(node)
     if department in Department.values:
         return verify_permission(department)
@@ -48,6 +86,8 @@ def codename_for(node: str) -> str:
 
 
 def flow_task_ref(node: str) -> str:
+    if node in _EXTRA_NODES:
+        return _EXTRA_NODES[node].flow_task
     return f"{FLOW_TASK_PREFIX}{node}"
 
 
@@ -60,6 +100,8 @@ def label(node: str) -> str:
     }
     if node in labels:
         return str(labels[node])
+    if node in _EXTRA_NODES:
+        return str(_EXTRA_NODES[node].label)
     department = department_of(node)
     if department in Department.values:
         return _("Verification: %(department)s") % {"department": Department(department).label}

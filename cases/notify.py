@@ -72,6 +72,8 @@ def words(context: dict[str, Any]) -> dict[str, Any]:
         shown["step"] = _("verification by %(department)s") % {"department": Department(department).label}
     elif step in STEP_WORDS:
         shown["step"] = STEP_WORDS[step]
+    elif nodes.extra_node(step) is not None:
+        shown["step"] = nodes.label(step)
     outcome = context.get("outcome", "")
     if outcome in Outcome.values:
         shown["outcome"] = Outcome(outcome).label
@@ -226,7 +228,7 @@ def notify_new_tasks(case: Any, *, actor: Actor | None = None, tasks: list[Task]
     if tasks is None:
         candidates = active_tasks(case)
     else:
-        human = [t.pk for t in tasks if t.process_id == case.process_id and _node(t) in nodes.HUMAN_NODES]
+        human = [t.pk for t in tasks if t.process_id == case.process_id and _node(t) in nodes.all_human_nodes()]
         # Read again: a task created during the action may have been finished by it as well.
         candidates = list(Task.objects.filter(pk__in=human, status__in=ACTIVE).order_by("pk")) if human else []
     for task in candidates:

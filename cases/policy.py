@@ -131,7 +131,11 @@ def shared_with(user: Any, case: Case) -> bool:
 
 
 def may_see(user: Any, case: Case) -> bool:
-    """In the user's jurisdiction, or shared with them by a grant in force."""
+    """In the user's jurisdiction, or shared with them by a grant in force (never when a rule hides it)."""
+    from .extensions import hidden_from
+
+    if hidden_from(user, case):
+        return False
     return scope.can_see(user, case.division_id) or shared_with(user, case)
 
 

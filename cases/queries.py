@@ -31,9 +31,9 @@ from jurisdictions import scope
 from jurisdictions.perms import SUPERVISE, VIEW
 from subjects.models import Subject
 
-from . import locks, nodes
+from . import extensions, locks, nodes
 from .models import OPEN_STATUSES, Attachment, Case, CaseGrant, Status
-from .nodes import HUMAN_NODES, flow_task_ref
+from .nodes import all_human_nodes, flow_task_ref
 from .policy import TaskAccess, may_see, may_work_on, shared_with
 
 # --- objects ---------------------------------------------------------------------------------
@@ -45,6 +45,8 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
     case = Case.objects.select_related("subject", "division", "filed_by", "decided_by").filter(pk=pk).first()
+    if case is not None and extensions.hidden_from(user, case):
+        raise Http404(_("Not found."))
     if case is not None and not scope.can_see(user, case.division_id) and shared_with(user, case):
         # Shared by an exception grant: open to read; a jurisdiction permission is never implied.
         if codename is not None:
@@ -74,7 +76,7 @@ def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False
     if not may_see(user, case):
         raise Http404(_("Not found."))
     node = task.flow_task.name
-    if node not in HUMAN_NODES:
+    if node not in all_human_nodes():
         raise Http404(_("Not found."))
     if act and not may_work_on(user, node, case):
         raise PermissionDenied(_("This task is for another role or department."))
@@ -179,22 +181,25 @@ def access_attachment(user: Any, attachment_id: Any) -> Attachment:
 # --- lists -----------------------------------------------------------------------------------
 
 
-def _workable_q(user: Any, among: Iterable[str] = HUMAN_NODES) -> Q:
+def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
     """Tasks of nodes (``among`` the human steps) the user may work on, in the part of the tree where they may."""
     q = Q(pk__in=[])
-    for node in among:
+    for node in all_human_nodes() if among is None else among:
         codename = nodes.codename_for(node)
         if scope.codes_with(user, codename):
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
     return q
 
 
-def _open_tasks() -> QuerySet[Task]:
-    return Task.objects.filter(
+def _open_tasks(user: Any = None) -> QuerySet[Task]:
+    """Open tasks of the human steps (``user``: without the cases a rule hides from them)."""
+    qs = Task.objects.filter(
         process__case__isnull=False,
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        flow_task__in=[flow_task_ref(n) for n in HUMAN_NODES],
+        flow_task__in=[flow_task_ref(n) for n in all_human_nodes()],
     ).select_related("owner", "process__case", "process__case__subject", "process__case__division")
+    hidden = extensions.hidden_q(user, "process__case__") if user is not None else None
+    return qs.exclude(hidden) if hidden is not None else qs
 
 
 SORTS = {
@@ -221,7 +226,7 @@ def queue_tasks(
     q = _workable_q(user)
     if scope.codes_with(user, SUPERVISE):
         q |= scope.scope_q(user, codename=SUPERVISE, prefix="process__case__")
-    qs = _open_tasks().filter(q).filter(owner__isnull=True)
+    qs = _open_tasks(user).filter(q).filter(owner__isnull=True)
     if department:
         qs = qs.filter(flow_task=flow_task_ref(nodes.verify_node(department)))
     if node:
@@ -295,7 +300,7 @@ def open_tasks_of(case: Case) -> list[Task]:
         return []
     return list(
         Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
-        .filter(flow_task__in=[flow_task_ref(n) for n in HUMAN_NODES])
+        .filter(flow_task__in=[flow_task_ref(n) for n in all_human_nodes()])
         .select_related("owner")
         .order_by("id")
     )
@@ -413,6 +418,9 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """Cases the user may see, newest first (keyset pagination on ``(created_at, id)``)."""
     filters = filters or CaseFilters()
     qs = scope.scoped(Case.objects.all(), user).select_related("subject", "division").only(*LIST_FIELDS)
+    hidden = extensions.hidden_q(user)
+    if hidden is not None:
+        qs = qs.exclude(hidden)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.kind:

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.actions import do_remember_list, remembered_list
 from accounts.models import User
 from audit.log import common_division, record
-from core import labels, replicas
+from core import labels, panels, replicas
 from core.keyset import BadCursor, paginate
 from core.pages import apply_errors, domain_errors_as_pages
 from core.spreadsheets import export_response
@@ -519,7 +519,9 @@ def _detail_context(user: Any, case: Case, grant_form: forms.CaseGrantForm | Non
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
-    return render(request, "cases/case_detail.html", _detail_context(request.user, case))
+    context = _detail_context(request.user, case)
+    context["case_panels"] = panels.render(panels.CASE, request, case=case)
+    return render(request, "cases/case_detail.html", context)
 
 
 @login_required
@@ -632,6 +634,9 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
     access = queries.access_task(request.user, pk)
     task, case, node = access.task, access.case, access.node
     policy.require_may_complete(request.user, access, action="open")
+    if nodes.extra_node(node) is not None:
+        # Another process's step (a grievance's): worked through the steps offered on the case's page.
+        return redirect("cases:detail", case.pk)
     form_class = _task_form_class(node)
     initial: dict[str, Any] = {"departments": case.departments} if node in (nodes.INTAKE, nodes.CORRECT) else {}
     if node == nodes.APPROVE and case.benefit_start:

@@ -41,7 +41,7 @@ def _by_due(tasks: Any) -> Any:
 
 
 def works_on_tasks(user: Any) -> bool:
-    return any(scope.codes_with(user, nodes.codename_for(node)) for node in nodes.HUMAN_NODES)
+    return any(scope.codes_with(user, nodes.codename_for(node)) for node in nodes.all_human_nodes())
 
 
 # --- workbench panels -----------------------------------------------------------------------

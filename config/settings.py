@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "policies",
+    "petitions",
     "crosscheck",
     "letters",
     "reports",
@@ -511,6 +512,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CaseChannelEnum": "cases.models.Channel",
     "BenefitChangeEnum": "cases.models.BenefitChange",
     "VerificationResultEnum": "cases.models.VerificationResultChoice",
+    "PetitionChannelEnum": "petitions.models.Channel",
+    "PetitionOpinionEnum": "petitions.models.Opinion",
 }
 
 # --- Letters ----------------------------------------------------------------------------------

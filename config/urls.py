@@ -39,6 +39,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("notifications.api_urls")),
     path("", include("policies.api_urls")),
     path("", include("portal.api_urls")),
+    path("", include("petitions.api_urls")),
 ]
 
 urlpatterns = [
@@ -57,6 +58,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("policies/", include("policies.urls")),
     path("track/", include("portal.urls")),
+    path("petitions/", include("petitions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

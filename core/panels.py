@@ -27,6 +27,7 @@ WORKBENCH_ACTIONS = "workbench_actions"  # buttons beside the workbench's quick 
 SUBJECT = "subject"  # the person's page: their cases, letters, ...
 SUBJECT_ACTIONS = "subject_actions"  # buttons at the top of the person's page ("新建案件")
 SEARCH = "search"  # the workbench's quick search: one result section per source
+CASE = "case"  # a case's page: what apps above cases show of it (a grievance's deadlines and steps)
 
 
 @dataclass(frozen=True)

@@ -530,6 +530,9 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
     (``cases.queries.access_task(..., lock=True)``). Returns the case as it is afterwards.
     """
     node = node_of(task)
+    if nodes.extra_node(node) is not None:
+        # Another process's step (a grievance's): completed through the case's named transitions.
+        raise Conflict(_("This step is completed through the case's transitions."))
     if node == nodes.INTAKE:
         intake = data.get("intake_decision") or IntakeDecision.ACCEPT
         if intake == IntakeDecision.CORRECT:

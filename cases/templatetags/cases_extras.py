@@ -33,7 +33,9 @@ EVENT_LABELS = {
 
 @register.filter
 def event_label(event_type: str) -> Any:
-    return EVENT_LABELS.get(event_type, event_type)
+    from cases.extensions import event_label as registered
+
+    return EVENT_LABELS.get(event_type) or registered(event_type) or event_type
 
 
 @register.filter

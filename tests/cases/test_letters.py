@@ -53,7 +53,8 @@ def _issued(case: Case, kind: str) -> Letter:
 
 
 def test_cases_registers_its_five_kinds_of_letter_with_their_rules() -> None:
-    assert [code for code, _ in kinds.choices()] == [
+    # The apps above cases (petitions) register theirs after these.
+    assert [code for code, _ in kinds.choices()][:5] == [
         "acknowledgement",
         "correction",
         "approval",

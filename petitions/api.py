@@ -1,0 +1,337 @@
+"""API of grievances: registration, the case's transitions (registered with ``cases.extensions``) and
+what the case detail shows of a grievance (deadlines, clock, handling bodies).
+
+The transitions are ``POST /api/v1/cases/{id}/transitions/{name}/`` (``cases.api``): each handler
+here authorises (404 outside or hidden, 403 not this person's step) and calls one action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.api import CaseDetailSerializer
+from cases.extensions import Transition
+from core.validators import no_invisible_characters
+from jurisdictions.perms import HANDLE_CASES
+
+from . import actions, deadlines, handlers
+from .models import Channel, Opinion
+from .queries import petition_of
+
+TEXT_LIMIT = 5000
+NOTE_LIMIT = 2000
+
+ERRORS = {
+    400: OpenApiResponse(description="Field messages naming the field (and the article of a rule); nothing saved."),
+    403: OpenApiResponse(description="Visible, but not this person's step."),
+    404: OpenApiResponse(description="Outside the jurisdiction, or hidden from this person (Art. 30)."),
+    409: OpenApiResponse(description="A lost race, or a step the grievance is no longer at."),
+}
+
+
+def _citations() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        max_length=50,
+        help_text="Ids of articles of the policy base (/api/v1/policy-articles/), in force and not repealed.",
+    )
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+class AcceptRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
+class RefuseRequestSerializer(serializers.Serializer):
+    reasons = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    citations = _citations()
+
+
+class ExtendRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField(help_text="At most 30 (Art. 34); one extension per grievance.")
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
+
+
+class ApproveExtensionRequestSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
+class ClockRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
+
+
+class DecideRequestSerializer(serializers.Serializer):
+    opinion = serializers.ChoiceField(choices=Opinion.choices)
+    facts = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    reasons = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    citations = _citations()
+
+
+class HearingRequestSerializer(serializers.Serializer):
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(allow_blank=True, max_length=200)
+    participants = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
+
+
+class AgreementRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[actions.MEDIATION, actions.SETTLEMENT])
+    terms = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    parties = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
+
+
+REQUESTS = {
+    "accept": AcceptRequestSerializer,
+    "refuse": RefuseRequestSerializer,
+    "extend": ExtendRequestSerializer,
+    "approve_extension": ApproveExtensionRequestSerializer,
+    "pause_clock": ClockRequestSerializer,
+    "resume_clock": ClockRequestSerializer,
+    "decide": DecideRequestSerializer,
+    "schedule_hearing": HearingRequestSerializer,
+    "record_agreement": AgreementRequestSerializer,
+}
+TRANSITIONS = [Transition(name, REQUESTS[name], handlers.HANDLERS[name]) for name in handlers.NAMES]
+
+
+# --- what the case detail shows ------------------------------------------------------------------
+
+
+class LimitSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    provisional = serializers.BooleanField(help_text="暂按: the calendar of a year it touches is not loaded yet.")
+
+
+def _limit(limit: Any) -> dict[str, Any] | None:
+    return {"date": limit.date.isoformat(), "provisional": limit.provisional} if limit is not None else None
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+_datetime = serializers.DateTimeField()
+
+
+class DeadlinesSerializer(serializers.Serializer):
+    accept_by = LimitSerializer()
+    handle_by = LimitSerializer(allow_null=True)
+    extended_to = LimitSerializer(allow_null=True)
+    review_request_by = LimitSerializer(allow_null=True)
+
+    def to_representation(self, case: Any) -> Any:
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        limits = deadlines.deadlines_of(petition)
+        return {
+            "accept_by": _limit(limits.accept_by),
+            "handle_by": _limit(limits.handle_by),
+            "extended_to": _limit(limits.extended_to),
+            "review_request_by": _limit(limits.review_request_by),
+        }
+
+
+class ClockSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["waiting", "running", "paused", "stopped"])
+    paused_since = serializers.DateField(allow_null=True)
+    pause_reason = serializers.CharField(allow_blank=True)
+    paused_days = serializers.IntegerField()
+    extension_days = serializers.IntegerField()
+    extension_reason = serializers.CharField(allow_blank=True)
+    requested_extension_days = serializers.IntegerField()
+
+    def to_representation(self, case: Any) -> Any:
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        if petition.paused_since is not None:
+            state = "paused"
+        elif petition.accepted_on is None and petition.stage == "registered":
+            state = "waiting"
+        elif petition.stage in ("handling", "extension_requested"):
+            state = "running"
+        else:
+            state = "stopped"
+        return {
+            "state": state,
+            "paused_since": _day(petition.paused_since),
+            "pause_reason": petition.pause_reason,
+            "paused_days": petition.paused_days,
+            "extension_days": petition.extension_days,
+            "extension_reason": petition.extension_reason,
+            "requested_extension_days": petition.requested_extension_days,
+        }
+
+
+class BodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class BodiesSerializer(serializers.Serializer):
+    lead = BodySerializer()
+    assisting = BodySerializer(many=True)
+
+    def to_representation(self, case: Any) -> Any:
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        from jurisdictions.models import Division
+
+        names = dict(
+            Division.objects.filter(code__in=[petition.lead_division_id, *petition.assisting]).values_list(
+                "code", "name"
+            )
+        )
+        return {
+            "lead": {"code": petition.lead_division_id, "name": names.get(petition.lead_division_id, "")},
+            "assisting": [{"code": c, "name": names.get(c, "")} for c in petition.assisting],
+        }
+
+
+class CitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    document = serializers.CharField()
+    number = serializers.CharField()
+    version = serializers.IntegerField()
+    is_summary = serializers.BooleanField()
+
+
+class HearingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    participants = serializers.CharField()
+    record = serializers.IntegerField(allow_null=True, source="record_id")
+
+
+class PetitionSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    reference_number = serializers.CharField(allow_blank=True)
+    received_on = serializers.DateField()
+    registered_on = serializers.DateField()
+    request = serializers.CharField()
+    facts = serializers.CharField()
+    reasons = serializers.CharField()
+    repeat_of = serializers.CharField(allow_null=True, help_text="The number of the matter raised again (Art. 19).")
+    confidential = serializers.BooleanField()
+    accused_division = serializers.CharField(allow_null=True)
+    major = serializers.BooleanField()
+    accepted_on = serializers.DateField(allow_null=True)
+    decided_on = serializers.DateField(allow_null=True)
+    opinion = serializers.CharField(allow_blank=True)
+    decision_facts = serializers.CharField(allow_blank=True)
+    decision_reasons = serializers.CharField(allow_blank=True)
+    citations = CitationSerializer(many=True)
+    refusal_citations = CitationSerializer(many=True)
+    hearings = HearingSerializer(many=True)
+    reported_to = serializers.ListField(child=serializers.CharField(), help_text="Levels notified (Art. 25).")
+
+    def to_representation(self, case: Any) -> Any:
+        p = petition_of(case)
+        if p is None:
+            return None
+
+        def cites(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            keys = ("id", "document", "number", "version", "is_summary")
+            return [{k: row.get(k) for k in keys} for row in rows]
+
+        return {
+            "stage": p.stage,
+            "channel": p.channel,
+            "reference_number": p.reference_number,
+            "received_on": _day(p.received_on),
+            "registered_on": _day(p.registered_on),
+            "request": p.request,
+            "facts": p.facts,
+            "reasons": p.reasons,
+            "repeat_of": p.repeat_of.number if p.repeat_of_id and p.repeat_of else None,
+            "confidential": p.confidential,
+            "accused_division": p.accused_division_id,
+            "major": p.major,
+            "accepted_on": _day(p.accepted_on),
+            "decided_on": _day(p.decided_on),
+            "opinion": p.opinion,
+            "decision_facts": p.decision_facts,
+            "decision_reasons": p.decision_reasons,
+            "citations": cites(p.citations),
+            "refusal_citations": cites(p.refusal_citations),
+            "hearings": [
+                {
+                    "id": h.pk,
+                    "held_at": _datetime.to_representation(h.held_at),
+                    "place": h.place,
+                    "participants": h.participants,
+                    "record": h.record_id,
+                }
+                for h in p.hearings.all()
+            ],
+            "reported_to": list(p.upward_reports.values_list("division_id", flat=True)),
+        }
+
+
+def petition_field() -> Any:
+    return PetitionSerializer(source="*", read_only=True, allow_null=True, help_text="The grievance (null otherwise).")
+
+
+def deadlines_field() -> Any:
+    return DeadlinesSerializer(source="*", read_only=True, allow_null=True, help_text="A grievance's statutory limits.")
+
+
+def clock_field() -> Any:
+    return ClockSerializer(source="*", read_only=True, allow_null=True, help_text="A grievance's handling clock.")
+
+
+def bodies_field() -> Any:
+    return BodiesSerializer(source="*", read_only=True, allow_null=True, help_text="Lead (主办) and assisting (协办).")
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+class RegisterSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(help_text="The petitioner, a person of the register.")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    reference_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    received_on = serializers.DateField(required=False, allow_null=True, default=None)
+    title = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, validators=[no_invisible_characters]
+    )
+    request = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    facts = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    reasons = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    confidential = serializers.BooleanField(required=False, default=False)
+    accused_division = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
+    major = serializers.BooleanField(required=False, default=False)
+    accept_now = serializers.BooleanField(
+        required=False, default=False, help_text="Accept at once, within the registering body's own remit."
+    )
+
+
+class PetitionRegisterView(APIView):
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        from cases.policy import require_not_own_subject
+        from cases.queries import access_case
+        from subjects.queries import access_subject
+
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        subject = access_subject(request.user, data.pop("subject"), codename=HANDLE_CASES)
+        require_not_own_subject(request.user, subject, action="register")
+        case = actions.do_register_petition(subject, actor=request.user, **data)
+        return Response(CaseDetailSerializer(access_case(request.user, case.pk)).data, status=201)

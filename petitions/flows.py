@@ -1,0 +1,50 @@
+"""A grievance's process: acceptance (受理) → handling (办理) ⇄ the head's approval of an extension → end.
+
+Thin on purpose, as ``workflows.flows.CaseFlow``: the human tasks are completed headlessly by
+``petitions.actions`` (which lock the case, check the petition's stage and audit); the gateways
+only read the petition's stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+
+from cases.models import Case
+
+from .models import Petition, Stage
+
+
+def not_served(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """viewflow's own task pages are not mounted: tasks are worked through Laurel's pages and API."""
+    raise Http404
+
+
+def stage_of(activation: Activation) -> str:
+    return Petition.objects.values_list("stage", flat=True).get(case__process_id=activation.process.pk)
+
+
+class PetitionFlow(flow.Flow):
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_petition).Next(this.petition_accept)
+    petition_accept = flow.View(not_served).Next(this.after_accept)
+    after_accept = flow.If(lambda a: stage_of(a) == Stage.HANDLING).Then(this.petition_handle).Else(this.end)
+    petition_handle = flow.View(not_served).Next(this.after_handle)
+    after_handle = (
+        flow.If(lambda a: stage_of(a) == Stage.EXTENSION_REQUESTED).Then(this.petition_extension).Else(this.end)
+    )
+    petition_extension = flow.View(not_served).Next(this.petition_handle)
+    end = flow.End()
+
+    def start_petition(self, activation: Activation, case: Case) -> Any:
+        activation.process.data = {"case_number": case.number}
+        return activation.process
+
+
+def start_petition_process(case: Case) -> Any:
+    return PetitionFlow.start.run(case=case)

@@ -1,0 +1,109 @@
+"""The grievance's named transitions: each authorises (403 not this person's step) and calls one action.
+
+The API (``POST /api/v1/cases/{id}/transitions/{name}/``) and the pages call the same handler with
+the validated fields; the caller found the case through ``cases.queries.access_case`` (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import actions, nodes
+from .models import Stage
+from .policy import require_may_work
+
+
+def accept(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.ACCEPT, action="accept")
+    return actions.do_accept(case, actor=user)
+
+
+def refuse(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.ACCEPT, action="refuse")
+    return actions.do_refuse(case, actor=user, reasons=data["reasons"], citations_=data["citations"])
+
+
+def extend(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="extend")
+    return actions.do_request_extension(case, actor=user, days=data["days"], reason=data["reason"])
+
+
+def approve_extension(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.EXTENSION, action="approve_extension")
+    return actions.do_decide_extension(case, actor=user, approve=data["approve"], note=data.get("note", ""))
+
+
+def pause_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="pause_clock")
+    return actions.do_pause_clock(case, actor=user, reason=data["reason"])
+
+
+def resume_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="resume_clock")
+    return actions.do_resume_clock(case, actor=user, reason=data["reason"])
+
+
+def decide(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="decide")
+    return actions.do_decide(
+        case,
+        actor=user,
+        opinion=data["opinion"],
+        facts=data["facts"],
+        reasons=data["reasons"],
+        citations_=data["citations"],
+    )
+
+
+def schedule_hearing(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="schedule_hearing")
+    actions.do_schedule_hearing(
+        case, actor=user, held_at=data["held_at"], place=data["place"], participants=data["participants"]
+    )
+    return case
+
+
+def record_agreement(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_may_work(user, case, nodes.HANDLE, action="record_agreement")
+    return actions.do_record_agreement(
+        case, actor=user, kind=data["kind"], terms=data["terms"], parties=data["parties"]
+    )
+
+
+HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
+    "accept": accept,
+    "refuse": refuse,
+    "extend": extend,
+    "approve_extension": approve_extension,
+    "pause_clock": pause_clock,
+    "resume_clock": resume_clock,
+    "decide": decide,
+    "schedule_hearing": schedule_hearing,
+    "record_agreement": record_agreement,
+}
+NAMES = list(HANDLERS)
+
+# The step each transition works on, and the stages it is offered at (pages show only those).
+STEP = {
+    "accept": nodes.ACCEPT,
+    "refuse": nodes.ACCEPT,
+    "extend": nodes.HANDLE,
+    "approve_extension": nodes.EXTENSION,
+    "pause_clock": nodes.HANDLE,
+    "resume_clock": nodes.HANDLE,
+    "decide": nodes.HANDLE,
+    "schedule_hearing": nodes.HANDLE,
+    "record_agreement": nodes.HANDLE,
+}
+OFFERED_AT = {
+    "accept": (Stage.REGISTERED,),
+    "refuse": (Stage.REGISTERED,),
+    "extend": (Stage.HANDLING,),
+    "approve_extension": (Stage.EXTENSION_REQUESTED,),
+    "pause_clock": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+    "resume_clock": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+    "decide": (Stage.HANDLING,),
+    "schedule_hearing": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+    "record_agreement": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+}

@@ -1,0 +1,171 @@
+"""Grievances under the 信访工作条例 (2022): the petition beside its case, its clock, hearings and reports.
+
+A grievance registered here is a case (``cases.Case``, kind ``grievance``) with one
+:class:`Petition`: the channel and the statute's request, facts and reasons (Art. 19), the day
+it was received (its 15 days to accept run from there, Art. 22), the acceptance and the 60
+days of handling (Art. 31), one extension of at most 30 days (Art. 34), the pauses of the
+clock, the decision with its opinion and the articles it cites (Art. 32). The limits are not
+stored: :mod:`petitions.deadlines` counts them on the calendar from these facts.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("Visit in person (来访)")
+    LETTER = "letter", pgettext_lazy("petition channel", "Letter (来信)")
+    PHONE = "phone", _("Phone call (来电)")
+    ONLINE = "online", _("Online petition")
+    HOTLINE_12345 = "hotline_12345", _("Hand-off from the 12345 hotline")
+    NATIONAL_SYSTEM = "national_system", _("National petition information system")
+
+
+# Channels whose matters carry the other system's reference number.
+REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.NATIONAL_SYSTEM)
+
+
+class Stage(models.TextChoices):
+    REGISTERED = "registered", _("Registered, awaiting acceptance")
+    HANDLING = "handling", _("Accepted, being handled")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension awaiting the head's approval")
+    DECIDED = "decided", pgettext_lazy("petition stage", "Decided")
+    REFUSED = "refused", _("Not accepted")
+
+
+class Opinion(models.TextChoices):
+    SUPPORT = "support", _("Support (支持)")
+    EXPLAIN = "explain", _("Explain (解释说明)")
+    NOT_SUPPORT = "not_support", _("Not supported (不予支持)")
+
+
+class Petition(models.Model):
+    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="petition")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    reference_number = models.CharField(_("reference number"), max_length=64, blank=True)
+    received_on = models.DateField(_("received on"))
+    registered_on = models.DateField(_("registered on"))
+    request = models.TextField(_("request"))
+    facts = models.TextField(_("facts"))
+    reasons = models.TextField(_("reasons"))
+    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, default=Stage.REGISTERED)
+    # Raised again while an earlier matter of the same person with the same request is accepted or in progress.
+    repeat_of = models.ForeignKey(
+        "cases.Case", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # 检举、揭发 (Art. 30): never shown to the accused body.
+    confidential = models.BooleanField(_("confidential report"), default=False)
+    accused_division = models.ForeignKey(
+        "jurisdictions.Division",
+        verbose_name=_("accused body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # 重大、紧急 (Art. 25): reported upward at registration.
+    major = models.BooleanField(_("major or urgent"), default=False)
+    lead_division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("lead body"), on_delete=models.PROTECT, related_name="+"
+    )
+    assisting = models.JSONField(_("assisting bodies"), default=list, blank=True)
+
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField(_("extension days"), default=0)
+    extension_reason = models.TextField(_("extension reason"), blank=True)
+    requested_extension_days = models.PositiveSmallIntegerField(_("requested extension days"), default=0)
+    paused_since = models.DateField(_("clock paused since"), null=True, blank=True)
+    pause_reason = models.TextField(_("pause reason"), blank=True)
+    paused_days = models.PositiveIntegerField(_("days paused"), default=0)
+
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    opinion = models.CharField(_("opinion"), max_length=16, choices=Opinion.choices, blank=True)
+    decision_facts = models.TextField(_("facts found"), blank=True)
+    decision_reasons = models.TextField(_("reasons of the decision"), blank=True)
+    # The cited article versions, frozen when cited: [{"id", "document", "number", "version", "is_summary"}].
+    citations = models.JSONField(_("citations"), default=list, blank=True)
+    refusal_citations = models.JSONField(_("citations of the refusal"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        indexes = [models.Index(fields=["case", "stage"], name="petition_case_stage_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage}"
+
+
+class ClockEvent(models.Model):
+    """One change of a petition's clock: an extension requested, approved or refused; a pause; a resume."""
+
+    class Kind(models.TextChoices):
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+        EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+        EXTENSION_REFUSED = "extension_refused", _("Extension refused")
+        PAUSED = "paused", _("Clock paused")
+        RESUMED = "resumed", _("Clock resumed")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="clock_events")
+    kind = models.CharField(_("kind of change"), max_length=24, choices=Kind.choices)
+    on = models.DateField(_("on"))
+    days = models.PositiveIntegerField(_("days"), default=0)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("clock event")
+        verbose_name_plural = _("clock events")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.kind} {self.on}"
+
+
+class UpwardReport(models.Model):
+    """A major or urgent matter reported to a level above (Art. 25), one row per level notified."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="upward_reports")
+    division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("reported to"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipients = models.PositiveIntegerField(_("people notified"), default=0)
+    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+        verbose_name = _("upward report")
+        verbose_name_plural = _("upward reports")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} → {self.division_id}"
+
+
+class Hearing(models.Model):
+    """A hearing (听证) scheduled for a complex matter: when, where, who; its record attached later."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="hearings")
+    held_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=200)
+    participants = models.TextField(_("participants"))
+    record = models.ForeignKey(
+        "cases.Attachment", verbose_name=_("record"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_at", "id"]
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.held_at:%Y-%m-%d} {self.place}"

@@ -1,0 +1,56 @@
+"""Who may do what on a grievance, and who never sees one (the accused body of a confidential report).
+
+A confidential report (检举、揭发, Art. 30) is hidden from everyone whose membership is in the
+accused body or below it: the case answers 404 to them everywhere (``cases.extensions``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases import policy as case_policy
+from jurisdictions.models import ancestor_codes
+from jurisdictions.scope import in_force_rows
+
+from .models import Petition
+
+
+def _member_codes(user: Any) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [row[0] for row in in_force_rows(user)]
+
+
+def hides(user: Any, case: Any) -> bool:
+    """The case is a confidential report accusing the body the user belongs to (or one above theirs)."""
+    codes = _member_codes(user)
+    if not codes:
+        return False
+    accused = (
+        Petition.objects.filter(case_id=case.pk, confidential=True)
+        .values_list("accused_division_id", flat=True)
+        .first()
+    )
+    if not accused:
+        return False
+    return any(accused in ancestor_codes(code) for code in codes)
+
+
+def hidden_q(user: Any, prefix: str = "") -> Q | None:
+    """The confidential reports that accuse one of the user's bodies (or one above), as a filter on the case."""
+    codes = _member_codes(user)
+    if not codes:
+        return None
+    bodies = {a for code in codes for a in ancestor_codes(code)}
+    return Q(**{f"{prefix}petition__confidential": True, f"{prefix}petition__accused_division_id__in": sorted(bodies)})
+
+
+def require_may_work(user: Any, case: Any, node: str, *, action: str) -> None:
+    """403 unless the user may work on the grievance's step ``node`` here (and no recusal rule forbids it)."""
+    if not case_policy.may_work_on(user, node, case):
+        raise PermissionDenied(_("This step of the grievance is for another role."))
+    case_policy.require_may_act(user, case, action=action)
