@@ -550,6 +550,21 @@ def do_cancel(
     return locked
 
 
+@audited
+def do_end_with_register(benefit: Benefit, *, last_day: dt.date, actor: Actor | None, source_ref: str = "") -> None:
+    """The register's benefit was ended by an approved case: its entitlement ends with it (the month
+    of ``last_day`` is the last paid) and lines stored after it become a recovery item."""
+    entitlement = Entitlement.objects.select_for_update().filter(benefit=benefit).first()
+    if entitlement is None or entitlement.status not in (EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED):
+        return
+    last = rules.month_of(last_day)
+    entitlement.end()
+    entitlement.last_month = last
+    entitlement.save()
+    _recover_after(entitlement, last, RecoveryCause.WRONG_STANDARD, source_ref=source_ref)
+    record(event_type="benefit.ended", actor=actor, obj=entitlement, data={"last": f"{last:%Y-%m}", "ref": source_ref})
+
+
 # --- death and the funeral grant --------------------------------------------------------------------
 
 # (type, condition) → (months of the monthly amount, article)
@@ -577,22 +592,31 @@ def do_record_death(
 
     death_month = rules.month_of(died_on)
     grants: list[MonthlyLine] = []
+    # Benefits still paid, and those the death case itself ended this month (cases ends the register
+    # row first, then the cross-check settles the death): each is settled once.
     entitlements = Entitlement.objects.select_for_update().filter(
-        subject=subject, status__in=[EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED]
+        Q(status__in=[EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED])
+        | Q(status=EntitlementStatus.ENDED, last_month__gte=death_month),
+        subject=subject,
     )
-    for entitlement in entitlements.select_related("benefit", "standard"):
-        entitlement.end()
+    for entitlement in entitlements.select_related("benefit", "standard").order_by("pk"):
+        if entitlement.status == EntitlementStatus.ENDED:
+            if MonthlyLine.objects.filter(entitlement=entitlement, kind=LineKind.CONTINUATION).exists():
+                continue
+        else:
+            entitlement.end()
         entitlement.last_month = death_month
         entitlement.reason_note = _("Died on %(date)s") % {"date": died_on.isoformat()}
         entitlement.save()
-        subject_actions.do_end_benefit(
-            entitlement.benefit,
-            end=max(rules.month_end(death_month), entitlement.benefit.start),
-            reason=entitlement.reason_note,
-            actor=actor,
-            provenance="approved_case",
-            source_ref=source_ref,
-        )
+        if entitlement.benefit.status != BenefitStatus.ENDED:
+            subject_actions.do_end_benefit(
+                entitlement.benefit,
+                end=max(rules.month_end(death_month), entitlement.benefit.start),
+                reason=entitlement.reason_note,
+                actor=actor,
+                provenance="approved_case",
+                source_ref=source_ref,
+            )
         for benefit_type, applies, months, article in FUNERAL_RULES:
             if entitlement.benefit_type == benefit_type and applies(entitlement, died_of_illness):
                 monthly = rules.compute(_terms(entitlement), min(death_month, rules.month_of(timezone.localdate())))
@@ -637,6 +661,16 @@ def _recover_after(
     total = sum((row["total"] for row in paid if row["total"] > 0), Decimal("0"))
     if not months:
         return None
+    # The same months already recorded (a case ended the benefit, then the death was settled):
+    # one item, with the later, more specific cause.
+    existing = RecoveryItem.objects.filter(
+        entitlement=entitlement, status=RecoveryStatus.OPEN, first_month=months[0], amount=total
+    ).first()
+    if existing is not None:
+        existing.cause = cause
+        existing.fraud_referral = existing.fraud_referral or fraud
+        existing.save(update_fields=["cause", "fraud_referral"])
+        return existing
     return _new_recovery(entitlement, cause, months, total, source_ref=source_ref, fraud=fraud)
 
 

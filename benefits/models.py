@@ -261,6 +261,7 @@ class RecoveryItem(Located):
     last_month = models.DateField(_("last month"))
     months = models.PositiveIntegerField(_("months"))
     amount = models.DecimalField(_("overpaid (yuan)"), max_digits=12, decimal_places=2)
+    # Until the decision, the whole overpayment; the decision may lower it (the rest is ``waived``).
     to_recover = models.DecimalField(_("to recover (yuan)"), max_digits=12, decimal_places=2)
     waived = models.DecimalField(_("waived (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
     repaid = models.DecimalField(_("repaid (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
@@ -292,7 +293,8 @@ class RecoveryItem(Located):
 
     @property
     def balance(self) -> Decimal:
-        return self.to_recover - self.waived - self.repaid
+        """What is still owed: the amount decided (or, before a decision, the whole overpayment) less repayments."""
+        return self.to_recover - self.repaid
 
 
 class Repayment(models.Model):
