@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from jurisdictions.models import Located
@@ -209,7 +210,7 @@ class MonthlyLine(models.Model):
         Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="lines"
     )
     month = models.DateField(_("month"))  # the first day of the month the amount is for
-    kind = models.CharField(_("kind"), max_length=16, choices=LineKind.choices)
+    kind = models.CharField(_("line kind"), max_length=16, choices=LineKind.choices)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     standard = models.ForeignKey(
         BenefitStandard, verbose_name=_("standard"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -244,7 +245,7 @@ class RecoveryStatus(models.TextChoices):
     OPEN = "open", _("To decide")
     INSTALMENTS = "instalments", _("Recovering")
     RECOVERED = "recovered", _("Recovered")
-    WAIVED = "waived", _("Waived")
+    WAIVED = "waived", pgettext_lazy("recovery", "Waived")
 
 
 class RecoveryItem(Located):

@@ -38,6 +38,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("letters.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("policies.api_urls")),
+    path("", include("benefits.api_urls")),
 ]
 
 urlpatterns = [
@@ -55,6 +56,7 @@ urlpatterns = [
     path("letters/", include("letters.urls")),
     path("notifications/", include("notifications.urls")),
     path("policies/", include("policies.urls")),
+    path("benefits/", include("benefits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

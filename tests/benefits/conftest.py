@@ -11,6 +11,7 @@ import pytest
 from accounts.models import User
 from benefits.loading import do_load_benefit_standards
 from tests.conftest import COUNTY_A, PROVINCE
+from tests.jurisdictions.conftest import web_as  # noqa: F401  (fixture)
 from tests.subjects.conftest import make_subject, new_id  # noqa: F401  (fixtures)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "benefits" / "data" / "standards.csv"
