@@ -168,6 +168,17 @@ def _switch_expired_standards(month: dt.date) -> None:
 def do_pay_month(month: dt.date, *, actor: Actor | None = None) -> int:
     """Store the regular line of ``month`` for every active benefit that has none yet (set-based)."""
     month = rules.month_of(month)
+    if (
+        not rules.samples_allowed()
+        and Entitlement.objects.filter(status=EntitlementStatus.ACTIVE, standard__is_sample=True).exists()
+    ):
+        raise ValidationError(
+            {
+                "standard": _(
+                    "Benefits are still computed from sample figures (示例): load the official standards before paying."
+                )
+            }
+        )
     _switch_expired_standards(month)
     E, L, S = Entitlement._meta.db_table, MonthlyLine._meta.db_table, BenefitStandard._meta.db_table
     with connection.cursor() as cursor:

@@ -110,3 +110,33 @@ def test_effective_months_follow_articles_19_and_27() -> None:
     assert rules.effective_month(
         BenefitType.DISABILITY_PENSION, approved_on=approved, confirmed_on=confirmed
     ) == dt.date(2025, 5, 1)
+
+
+def test_production_refuses_to_pay_a_month_from_sample_figures(standards: None, make_subject, settings) -> None:
+    import datetime as _dt
+
+    from freezegun import freeze_time
+
+    from benefits import actions
+
+    with freeze_time("2025-03-10"):
+        actions.do_award_benefit(make_subject(), benefit_type=BenefitType.LIVING_SUBSIDY, approved_on=JAN, actor=None)
+    settings.LAUREL_ALLOW_SAMPLE_STANDARDS = False
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        actions.do_pay_month(_dt.date(2025, 4, 1))
+    assert "示例" in str(refused.value.message_dict["standard"])
+
+
+def test_the_monthly_job_is_registered_and_pays_the_current_month(standards: None, make_subject) -> None:
+    from freezegun import freeze_time
+
+    from benefits import actions
+    from benefits.models import MonthlyLine
+    from core.jobs import periodic_jobs, task_named
+
+    assert "benefits_pay_month" in {job.name for job in periodic_jobs()}
+    with freeze_time("2025-03-10"):
+        actions.do_award_benefit(make_subject(), benefit_type=BenefitType.LIVING_SUBSIDY, approved_on=JAN, actor=None)
+    with freeze_time("2025-04-02"):
+        assert task_named("benefits.tasks.pay_month").call("slot") == 1
+    assert MonthlyLine.objects.filter(month="2025-04-01").count() == 1
