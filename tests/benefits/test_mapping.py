@@ -48,3 +48,22 @@ def test_survivors_get_the_periodic_pension_others_the_disability_pension_and_su
     }
     migration.backwards(apps, None)
     assert Benefit.objects.get(pk=subsidy.pk).benefit_type == "state_subsidy"
+
+
+def test_the_demo_seeds_benefits_by_rule_a_death_with_its_grant_and_recovery_and_a_suspension(
+    make_subject: Callable[..., Subject],
+) -> None:
+    from freezegun import freeze_time
+
+    from benefits.models import Entitlement, LineKind, MonthlyLine, RecoveryItem
+    from demo.management.commands.seed_demo import _seed_benefits
+
+    for _ in range(4):
+        make_subject()
+    with freeze_time("2025-09-10"):
+        _seed_benefits()
+        _seed_benefits()  # a rerun adds nothing
+    assert Entitlement.objects.count() == 4
+    assert sorted(Entitlement.objects.values_list("status", flat=True)) == ["active", "active", "ended", "suspended"]
+    assert MonthlyLine.objects.filter(kind=LineKind.CONTINUATION).count() == 1
+    assert RecoveryItem.objects.get().months == 2
