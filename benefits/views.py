@@ -20,7 +20,7 @@ from subjects.queries import access_subject
 
 from . import actions, queries
 from .forms import ChangeStandardForm, DecideRecoveryForm, RepaymentForm, ResumeForm, SuspendForm
-from .models import Entitlement, EntitlementStatus, RecoveryStatus
+from .models import Entitlement, EntitlementStatus, RecoveryStatus, RegionalBase
 
 
 def _require_staff(user: Any) -> None:
@@ -163,7 +163,10 @@ def standard_list(request: HttpRequest) -> HttpResponse:
         row.type_label = BenefitType(row.benefit_type).label  # type: ignore[attr-defined]
         row.category_label = Category(row.category).label if row.category else ""  # type: ignore[attr-defined]
         row.may_change = row.effective_to is None and actions.is_province_approver(request.user, row.region)  # type: ignore[attr-defined]
-    return render(request, "benefits/standard_list.html", {"standards": rows, "form": ChangeStandardForm()})
+    bases = RegionalBase.objects.select_related(None).order_by("name", "region", "effective_from")
+    return render(
+        request, "benefits/standard_list.html", {"standards": rows, "bases": bases, "form": ChangeStandardForm()}
+    )
 
 
 @login_required
