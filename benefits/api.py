@@ -23,6 +23,7 @@ from subjects.queries import access_subject
 
 from . import actions, queries
 from .models import BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus
+from .rules import PERIODIC_TYPES
 
 
 def _required(fields: list[str]) -> dict[str, Any]:
@@ -55,7 +56,9 @@ class StandardSerializer(serializers.ModelSerializer):
 
 
 class StandardChangeSerializer(serializers.Serializer):
-    replaces = serializers.IntegerField(help_text="The standard row whose figure changes.")
+    replaces = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The standard row whose figure changes."
+    )
     effective_from = serializers.DateField(help_text="First day of the month the new figure applies from.")
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
@@ -163,19 +166,20 @@ class StandardListView(GenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("benefit_type", OpenApiTypes.STR, required=False),
+            OpenApiParameter("benefit_type", OpenApiTypes.STR, required=False, enum=list(PERIODIC_TYPES)),
             OpenApiParameter("current", OpenApiTypes.BOOL, required=False, description="Only rows without an end."),
         ],
         responses=StandardSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         _require_staff(request.user)
+        benefit_type = request.query_params.get("benefit_type", "")
+        if benefit_type and benefit_type not in PERIODIC_TYPES:
+            raise ValidationError({"benefit_type": [_("Not a benefit paid monthly by veterans' affairs.")]})
         current = request.query_params.get("current", "")
         if current not in ("", "true", "false", "1", "0"):
             raise ValidationError({"current": [_("Enter true or false.")]})
-        qs = queries.standards(
-            benefit_type=request.query_params.get("benefit_type", ""), current_only=current in ("true", "1")
-        )
+        qs = queries.standards(benefit_type=benefit_type, current_only=current in ("true", "1"))
         paginator = StandardPagination()
         page = paginator.paginate_queryset(qs.order_by("id"), request, view=self)
         return paginator.get_paginated_response(StandardSerializer(page, many=True).data)

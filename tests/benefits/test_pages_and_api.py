@@ -161,3 +161,13 @@ def test_the_outsider_gets_404_everywhere(
     standard = BenefitStandard.objects.first()
     assert standard is not None
     assert web_as(nobody).post(f"/benefits/standards/{standard.pk}/change/", {}).status_code == 404
+
+
+def test_the_api_names_the_field_of_a_bad_filter_or_body(caseworker: User, api_as: Callable[[User], APIClient]) -> None:
+    client = api_as(caseworker)
+    assert "benefit_type" in client.get("/api/v1/benefit-standards/?benefit_type=dibao").json()
+    assert "current" in client.get("/api/v1/benefit-standards/?current=maybe").json()
+    body = {"replaces": 2**70, "effective_from": "2025-07-01", "amount": "1", "reason": "x"}
+    assert "replaces" in client.post("/api/v1/benefit-standards/", body, format="json").json()
+    body["replaces"] = 999999
+    assert "replaces" in client.post("/api/v1/benefit-standards/", body, format="json").json()
