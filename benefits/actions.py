@@ -330,13 +330,14 @@ def recompute_after_change(old: BenefitStandard, new: BenefitStandard) -> dict[s
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {L} ({LINE_COLUMNS}) "
-                f"SELECT l.entitlement_id, l.month, CASE WHEN %s - SUM(l.amount) > 0 THEN %s ELSE %s END, "
-                f"%s - SUM(l.amount), %s, %s, %s, '', %s, %s "
+                f"SELECT l.entitlement_id, l.month, "
+                f"CASE WHEN CAST(%s AS NUMERIC) - SUM(l.amount) > 0 THEN %s ELSE %s END, "
+                f"CAST(%s AS NUMERIC) - SUM(l.amount), %s, %s, %s, '', %s, %s "
                 f"FROM {L} l JOIN {E} e ON e.id = l.entitlement_id "
                 f"WHERE l.month >= %s AND l.kind IN (%s, %s, %s) {where_division}"
                 f"GROUP BY l.entitlement_id, l.month "
                 f"HAVING SUM(CASE WHEN l.standard_id IN ({placeholders}) THEN 1 ELSE 0 END) > 0 "
-                f"AND SUM(l.amount) <> %s",
+                f"AND SUM(l.amount) <> CAST(%s AS NUMERIC)",
                 [
                     amount,
                     LineKind.ARREARS,
