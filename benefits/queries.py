@@ -90,4 +90,4 @@ def balance_of(subject: Subject) -> Decimal:
     total = RecoveryItem.objects.filter(subject=subject, status__in=OPEN_RECOVERIES).aggregate(
         owed=Sum(F("to_recover") - F("repaid"))
     )["owed"]
-    return total or Decimal("0")
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
