@@ -61,6 +61,36 @@ def _require_outcome(case: Case, kind: str) -> None:
         raise ValidationError({"kind": _("This case has no matching decision yet, so this letter cannot be issued.")})
 
 
+def _amount_by_rule(case: Case, effective: Any) -> dict[str, Any] | None:
+    """A benefit paid by veterans' affairs: its amount from the standards table and why (PIPL Art. 24),
+    beside the amount claimed. ``None`` for other benefits (their amount is as decided)."""
+    from django.core.exceptions import ValidationError as RuleError
+
+    from benefits import rules
+
+    if case.benefit_type not in rules.PERIODIC_TYPES:
+        return None
+    decided = timezone.localtime(case.decided_at).date() if case.decided_at else timezone.localdate()
+    first = rules.effective_month(case.benefit_type, approved_on=decided, confirmed_on=case.effective_on)
+    subject = case.subject
+    terms = rules.Terms(case.benefit_type, category=subject.category, division=subject.division_id)
+    try:
+        found = rules.compute(terms, first)
+    except RuleError:
+        return None
+    standard = found.standard
+    why = (
+        f"该金额依据《军人抚恤优待条例》{standard.article}，按{chinese_date(standard.effective_from)}起执行的标准"
+        f"（标准编号{standard.pk}）计算"
+    )
+    if found.base is not None:
+        why += f"，即当地上年度城镇单位就业人员月平均工资{_money(found.base.amount)}元的{standard.percent}%"
+    if case.benefit_amount is not None and case.benefit_amount != found.amount:
+        difference = found.amount - case.benefit_amount
+        why += f"；申请金额为{_money(case.benefit_amount)}元，相差{_money(difference)}元"
+    return {"from": first, "amount": _money(found.amount), "value": found.amount, "why": why + "。"}
+
+
 def _decision(case: Case, kind: str) -> dict[str, Any]:
     """The decision's facts in the letter's words (Chinese: official documents are in Chinese)."""
 
@@ -74,7 +104,14 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
         partly = case.outcome == Outcome.PARTLY_APPROVED
         verdict = "部分批准" if partly else "批准"
         if case.kind in (CaseKind.BENEFIT_CLAIM, CaseKind.RECONSIDERATION) and case.benefit_change:
-            if case.benefit_change == BenefitChange.ADD:
+            by_rule = _amount_by_rule(case, effective) if case.benefit_change == BenefitChange.ADD else None
+            if by_rule is not None:
+                lines.append(
+                    f"{verdict}你的申请。自{chinese_date(by_rule['from'])}起享受{benefit}，每月发放人民币{by_rule['amount']}元。"
+                )
+                lines.append(by_rule["why"])
+                amount = by_rule["value"]
+            elif case.benefit_change == BenefitChange.ADD:
                 if amount is not None:
                     lines.append(
                         f"{verdict}你的申请。自{chinese_date(effective)}起享受{benefit}，"

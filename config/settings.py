@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "jurisdictions",
     "audit",
     "subjects",
+    "benefits",
     "cases",
     "workflows",
     "notifications",
@@ -297,6 +298,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _
 # Two-factor (TOTP) for approvers, auditors and administrators. Demo users may be exempted
 # in development only; production ignores the exemption.
 OTP_TOTP_ISSUER = "Laurel"
+# Benefits (docs/benefits.md): the shipped standards are sample figures (示例). Outside DEBUG no
+# amount is paid from a sample row unless LAUREL_ALLOW_SAMPLE_STANDARDS is set (a demo server).
+LAUREL_ALLOW_SAMPLE_STANDARDS = env_bool("LAUREL_ALLOW_SAMPLE_STANDARDS", default=DEBUG)
 LAUREL_2FA_ROLES = ("approver", "auditor", "admin", "sysadmin")
 LAUREL_2FA_EXEMPT_DEMO_USERS = DEBUG and env_bool("LAUREL_2FA_EXEMPT_DEMO_USERS", default=True)
 

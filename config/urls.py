@@ -40,6 +40,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("policies.api_urls")),
     path("", include("portal.api_urls")),
     path("", include("petitions.api_urls")),
+    path("", include("benefits.api_urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("track/", include("portal.urls")),
     path("petitions/", include("petitions.urls")),
+    path("benefits/", include("benefits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

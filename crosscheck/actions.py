@@ -270,7 +270,8 @@ def _case_fields(item: Discrepancy) -> dict[str, Any]:
             "benefit_type": main.benefit_type,
             "benefit_change": BenefitChange.END,
             "benefit_id": main.pk,
-            "benefit_start": max(death, main.start),
+            # Paid to the end of the month of death (the month of death is owed, not overpaid).
+            "benefit_start": max(month_end(death), main.start),
         }
     if item.kind == Kind.BENEFIT_CONTRADICTED:
         active = Benefit.objects.filter(subject=subject, status=BenefitStatus.ACTIVE, benefit_type=item.field).first()
@@ -371,6 +372,12 @@ def do_send_down(items: Iterable[Discrepancy], *, actor: Actor) -> list[SendDown
 # --- settlement (a send-down case was applied) ----------------------------------------------------
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month: a death ends periodic benefits there."""
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def months_overpaid(death: dt.date, start: dt.date, as_of: dt.date) -> int:
     """Monthly payments for the months after the death month (or from the start, if later) to ``as_of``."""
     first = max(death.year * 12 + death.month + 1, start.year * 12 + start.month)
@@ -381,10 +388,15 @@ def months_overpaid(death: dt.date, start: dt.date, as_of: dt.date) -> int:
 def do_settle_case(case: Any, *, actor: Actor | None) -> list[Discrepancy]:
     """A send-down case reached "database updated": mark its discrepancies corrected.
 
-    For a death, end every benefit still paid (from the death, or the benefit's start if
-    later), mark the person deceased and record the overpayment to recover. A later run
-    that no longer finds the discrepancy confirms it.
+    For a death, end every benefit still paid at the end of the month of death (or at the
+    benefit's start, if later), mark the person deceased and record the overpayment to recover:
+    the months after the month of death. Benefits paid by veterans' affairs under the statute
+    (``benefits``) end through ``benefits.actions.do_record_death``: their overpayment is the lines
+    stored after the month of death, and the funeral grant (丧葬补助) is a line to the survivor.
+    A later run that no longer finds the discrepancy confirms it.
     """
+    from benefits import actions as benefit_actions
+    from benefits.models import RecoveryCause, RecoveryItem
     from subjects import actions as subject_actions
     from subjects.models import Benefit, BenefitStatus, SubjectStatus
 
@@ -394,10 +406,13 @@ def do_settle_case(case: Any, *, actor: Actor | None) -> list[Discrepancy]:
         if item.kind == Kind.DECEASED_RECEIVING and item.death_date is not None:
             death = item.death_date
             as_of = timezone.localdate(case.applied_at or now)
+            benefit_actions.do_record_death(
+                item.subject, died_on=death, actor=actor, survivor=case.agent_name, source_ref=case.number
+            )
             for benefit in Benefit.objects.filter(subject_id=item.subject_id, status=BenefitStatus.ACTIVE):
                 subject_actions.do_end_benefit(
                     benefit,
-                    end=max(death, benefit.start),
+                    end=max(month_end(death), benefit.start),
                     reason=_("Deceased per public security (%(date)s).") % {"date": death},
                     actor=actor,
                     provenance="approved_case",
@@ -407,9 +422,16 @@ def do_settle_case(case: Any, *, actor: Actor | None) -> list[Discrepancy]:
             total_months = 0
             total = Decimal("0")
             ended = Benefit.objects.filter(subject_id=item.subject_id, status=BenefitStatus.ENDED, end__gte=death)
-            for benefit in ended.order_by("pk"):
-                months = months_overpaid(death, benefit.start, as_of)
-                amount = benefit.amount * months
+            for benefit in ended.select_related("entitlement").order_by("pk"):
+                if hasattr(benefit, "entitlement"):
+                    recovery = RecoveryItem.objects.filter(
+                        entitlement=benefit.entitlement, cause=RecoveryCause.DEATH
+                    ).first()
+                    months = recovery.months if recovery else 0
+                    amount = recovery.amount if recovery else Decimal("0")
+                else:
+                    months = months_overpaid(death, benefit.start, as_of)
+                    amount = benefit.amount * months
                 breakdown.append(
                     {
                         "benefit": benefit.pk,

@@ -205,8 +205,16 @@ class Provenance(models.TextChoices):
 
 
 class BenefitType(models.TextChoices):
+    # Paid by veterans' affairs under the 军人抚恤优待条例 (2024): amounts by rule (benefits app).
+    PERIODIC_PENSION = "periodic_pension", _("Periodic survivor pension")
+    DISABILITY_PENSION = "disability_pension", _("Disability pension")
+    CARE_ALLOWANCE = "care_allowance", _("Care allowance")
+    LIVING_SUBSIDY = "living_subsidy", _("Periodic living subsidy")
+    FUNERAL_GRANT = "funeral_grant", _("Funeral grant")
+    # Before the statute's kinds: mapped to them by benefits' data migration; kept readable.
     STATE_PENSION = "state_pension", _("State pension")
     STATE_SUBSIDY = "state_subsidy", _("State subsidy")
+    # Paid by other departments: recorded only, never on a veterans' affairs roster.
     BASIC_MEDICAL = "basic_medical", _("Basic medical insurance")
     RURAL_COOPERATIVE_MEDICAL = "rural_cooperative_medical", _("Rural cooperative medical insurance")
     EMPLOYEE_PENSION = "employee_pension", _("Employee pension insurance")

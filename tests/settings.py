@@ -12,3 +12,4 @@ from config.settings import *  # noqa: F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns about a missing root)
+LAUREL_ALLOW_SAMPLE_STANDARDS = True  # the shipped sample standards (示例) pay in tests; production refuses them

@@ -452,6 +452,8 @@ def do_resubmit_case(
 @audited
 def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     """Apply an approved case to the register (flow node), with provenance "approved case N"."""
+    from benefits import actions as benefit_actions
+    from benefits.rules import PERIODIC_TYPES
     from subjects import actions as subject_actions
     from subjects.models import Benefit, BenefitStatus
 
@@ -461,7 +463,26 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     provenance = "approved_case"  # with source_ref = the case number: "approved case N"
     changes: dict[str, Any] = {}
     if case.kind in (Kind.BENEFIT_CLAIM, Kind.RECONSIDERATION) and case.benefit_change:
-        if case.benefit_change == BenefitChange.ADD:
+        if case.benefit_change == BenefitChange.ADD and case.benefit_type in PERIODIC_TYPES:
+            # Paid by veterans' affairs: the amount is computed by rule (benefits.rules); the
+            # claimed amount stays on the case, and the decision shows the difference.
+            entitlement = benefit_actions.do_award_benefit(
+                subject,
+                benefit_type=case.benefit_type,
+                approved_on=timezone.localdate(case.decided_at or timezone.now()),
+                confirmed_on=case.effective_on,
+                actor=actor,
+                source_ref=case.number,
+            )
+            changes = {
+                "benefit_added": entitlement.benefit_id,
+                "benefit_type": case.benefit_type,
+                "amount": str(entitlement.monthly_amount),
+                "claimed": str(case.benefit_amount) if case.benefit_amount is not None else "",
+                "standard": entitlement.standard_id,
+                "article": entitlement.standard.article,
+            }
+        elif case.benefit_change == BenefitChange.ADD:
             amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
             benefit = subject_actions.do_add_benefit(
                 subject,
@@ -488,6 +509,12 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
                 reason=case.outcome_reasons or case.title,
                 actor=actor,
                 provenance=provenance,
+                source_ref=case.number,
+            )
+            benefit_actions.do_end_with_register(
+                ending,
+                last_day=case.effective_on or case.benefit_start or timezone.localdate(),
+                actor=actor,
                 source_ref=case.number,
             )
             changes = {"benefit_ended": ending.pk}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,25 @@ def test_an_old_letter_snapshot_without_findings_still_renders_the_facts_it_had(
     }
     Letter.objects.filter(pk=letter.pk).update(snapshot=snapshot)
     assert "经查明：申请人所述情况。" in _pdf_text(_issued(case, "approval"))
+
+
+def test_a_statutory_benefit_is_awarded_at_the_amount_by_rule_and_the_letter_says_why(
+    file_case: Callable[..., Case], walk: Any, approver: Any
+) -> None:
+    from benefits.loading import do_load_benefit_standards
+    from benefits.models import Entitlement
+    from cases.actions import do_apply_decision
+    from tests.benefits.conftest import SAMPLE
+
+    do_load_benefit_standards(SAMPLE, actor=None)
+    case = walk.intake(file_case(benefit_type="living_subsidy", benefit_change="add", benefit_amount="1000.00"))
+    case = walk.decide(walk.verify_all(case), "approve")
+    part = case_letters.case_snapshot(case, {}, kind="approval")
+    first, why = part["decision"]["lines"]
+    assert first.endswith("享受定期生活补助，每月发放人民币1,050.00元。")
+    assert "《军人抚恤优待条例》第六十二条" in why and "申请金额为1,000.00元，相差50.00元" in why
+    case.refresh_from_db()
+    if case.applied_at is None:  # the flow applies it on approval; apply by hand if it waits
+        do_apply_decision(case, actor=approver)
+    entitlement = Entitlement.objects.get(subject=case.subject)
+    assert entitlement.monthly_amount == Decimal("1050.00") and case.benefit_amount == Decimal("1000.00")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from freezegun import freeze_time
+
 from cases.models import Case, Status
 from cases.models import Kind as CaseKind
-from crosscheck.actions import do_run_crosscheck, do_send_down
+from crosscheck.actions import do_run_crosscheck, do_send_down, month_end, months_overpaid
 from crosscheck.models import Discrepancy, DiscrepancyStatus, Kind, Overpayment, SendDown
 from jurisdictions.models import Department
 from subjects.models import Benefit, BenefitStatus, Subject, SubjectStatus
@@ -66,7 +68,7 @@ def test_death_suspension_approved_ends_benefits_and_records_overpayment(
     case = item.case
     assert case is not None
     assert (case.kind, case.benefit_change, case.benefit_id) == (CaseKind.BENEFIT_CLAIM, "end", pension.pk)
-    assert case.benefit_start == dt.date(2025, 12, 5)
+    assert case.benefit_start == dt.date(2025, 12, 31)  # paid to the end of the month of death
 
     case = _walk_to_approval(case, liaison_ps, approver, caseworker)
     assert case.status == Status.CLOSED
@@ -74,7 +76,7 @@ def test_death_suspension_approved_ends_benefits_and_records_overpayment(
     for benefit in (pension, subsidy):
         benefit.refresh_from_db()
         assert benefit.status == BenefitStatus.ENDED
-        assert benefit.end == dt.date(2025, 12, 5)
+        assert benefit.end == dt.date(2025, 12, 31)
     assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.DECEASED
     overpayment = Overpayment.objects.get()
     assert overpayment.case == case and overpayment.discrepancy == item
@@ -145,3 +147,43 @@ def test_benefits_ended_before_send_down_leave_a_status_correction(make_subject,
     case = Discrepancy.objects.get().case
     assert case is not None and case.kind == CaseKind.DATA_CORRECTION
     assert case.corrections == {"status": "deceased"}
+
+
+def test_a_payment_in_the_month_of_death_is_owed_and_one_in_the_month_after_is_overpaid() -> None:
+    death = dt.date(2025, 3, 31)
+    assert months_overpaid(death, dt.date(2020, 1, 1), as_of=dt.date(2025, 3, 31)) == 0
+    assert months_overpaid(death, dt.date(2020, 1, 1), as_of=dt.date(2025, 4, 1)) == 1
+    assert month_end(dt.date(2024, 2, 3)) == dt.date(2024, 2, 29)
+
+
+def test_a_death_ends_a_statutory_benefit_with_the_funeral_grant_and_recovers_only_the_months_after_it(
+    make_subject, load, city_supervisor, liaison_ps, approver, caseworker
+):
+    from benefits.actions import do_award_benefit
+    from benefits.loading import do_load_benefit_standards
+    from benefits.models import LineKind, MonthlyLine, RecoveryItem
+    from subjects.models import BenefitType, Category
+    from tests.benefits.conftest import SAMPLE
+
+    with freeze_time("2026-02-10"):
+        do_load_benefit_standards(SAMPLE, actor=None)
+        subject, number = make_subject(category=Category.MARTYR_SURVIVOR)
+        entitlement = do_award_benefit(
+            subject, benefit_type=BenefitType.PERIODIC_PENSION, approved_on=dt.date(2025, 10, 5), actor=None
+        )
+        assert entitlement.lines.count() == 5  # 2025-10 … 2026-02
+        load(PS, DEATHS, [[number, subject.name, "2025-12-05"]])
+        do_run_crosscheck(actor=None, department=PS)
+        item = Discrepancy.objects.get(kind=Kind.DECEASED_RECEIVING)
+        do_send_down([item], actor=city_supervisor)
+        item.refresh_from_db()
+        assert item.case is not None
+        case = _walk_to_approval(item.case, liaison_ps, approver, caseworker)
+    entitlement.refresh_from_db()
+    assert entitlement.status == "ended" and entitlement.benefit.end == dt.date(2025, 12, 31)
+    grant = MonthlyLine.objects.get(entitlement=entitlement, kind=LineKind.CONTINUATION)
+    assert (grant.amount, grant.article) == (Decimal("14280.00"), "第二十二条")
+    recovery = RecoveryItem.objects.get(subject=subject)
+    assert (recovery.first_month, recovery.months, recovery.amount) == (dt.date(2026, 1, 1), 2, Decimal("4760.00"))
+    overpayment = Overpayment.objects.get(case=case)
+    assert (overpayment.months, overpayment.amount) == (2, Decimal("4760.00"))

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.actions import do_create_staff_user, do_drop_superuser, do_set_password
 from accounts.models import User
@@ -70,3 +71,52 @@ class Command(BaseCommand):
         call_command("seed_demo_cases", verbosity=options["verbosity"])
         # Policy base (policies app): the shipped summaries (摘要) of the cited articles; a rerun adds nothing.
         call_command("load_policy_articles", str(SHIPPED_ARTICLES), verbosity=0)
+        # Benefits (benefits app): the sample standards (示例), and a few benefits paid in county A.
+        _seed_benefits()
+
+
+def _seed_benefits() -> None:
+    """Load the shipped sample standards; in county A, award four statutory benefits six months ago
+    (amounts by rule, monthly lines), record a death after two months were overpaid (funeral grant,
+    recovery item) and suspend one for an overdue confirmation. A rerun adds nothing."""
+    import datetime as dt
+
+    from benefits import actions as benefit_actions
+    from benefits import rules
+    from benefits.data import SHIPPED_STANDARDS
+    from benefits.loading import do_load_benefit_standards
+    from benefits.models import Entitlement
+    from subjects.models import BenefitType, Category
+
+    do_load_benefit_standards(SHIPPED_STANDARDS, actor=None)
+    if Entitlement.objects.filter(county_code=COUNTY_A).exists() or not rules.samples_allowed():
+        return
+    people = list(Subject.objects.filter(county_code=COUNTY_A, status="active").order_by("pk")[:4])
+    if len(people) < 4:
+        return
+    today = timezone.localdate()
+    approved = rules.add_months(rules.month_of(today), -6)
+    survivor, veteran, carer, subsidised = people
+    if survivor.category != Category.MARTYR_SURVIVOR:
+        Subject.objects.filter(pk=survivor.pk).update(category=Category.MARTYR_SURVIVOR)
+        survivor.refresh_from_db()
+    pension = benefit_actions.do_award_benefit(
+        survivor, benefit_type=BenefitType.PERIODIC_PENSION, approved_on=approved, actor=None, source_ref="示例"
+    )
+    benefit_actions.do_award_benefit(
+        veteran, benefit_type=BenefitType.DISABILITY_PENSION, grade="4", cause="war", approved_on=approved, actor=None
+    )
+    benefit_actions.do_award_benefit(
+        carer, benefit_type=BenefitType.CARE_ALLOWANCE, care_level="2", approved_on=approved, actor=None
+    )
+    subsidy = benefit_actions.do_award_benefit(
+        subsidised, benefit_type=BenefitType.LIVING_SUBSIDY, war_veteran=True, approved_on=approved, actor=None
+    )
+    benefit_actions.do_record_death(
+        pension.subject,
+        died_on=rules.add_months(rules.month_of(today), -2) + dt.timedelta(days=9),
+        survivor="家属（示例）",
+        actor=None,
+        source_ref="示例",
+    )
+    benefit_actions.do_suspend_overdue([subsidy])

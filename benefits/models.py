@@ -1,0 +1,318 @@
+"""Benefits paid by veterans' affairs under the 军人抚恤优待条例 (2024): the money's rules and ledger.
+
+- :class:`BenefitStandard`: a versioned table of standards (type × category × grade × cause × care
+  level × region × effective period → a fixed monthly amount or a percentage of a regional base).
+- :class:`RegionalBase`: named regional bases (the local previous-year 城镇单位就业人员月平均工资).
+- :class:`Entitlement`: the statutory terms and state (FSM) of one ``subjects.Benefit`` paid here.
+- :class:`MonthlyLine`: one amount for one month (regular, arrears, continuation, recovery) with the
+  standard row and article behind it; immutable once locked in an approved roster (part 2).
+- :class:`RecoveryItem` and :class:`Repayment`: overpayments to recover (Art. 58).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from jurisdictions.models import Located
+
+STATUTE = "军人抚恤优待条例"
+
+
+class Formula(models.TextChoices):
+    FIXED = "fixed", _("Fixed monthly amount")
+    PERCENT_OF_BASE = "percent_of_base", _("Percentage of a regional base")
+
+
+class BaseName(models.TextChoices):
+    URBAN_AVERAGE_WAGE = "urban_average_wage", _("Previous-year average monthly wage of urban employees")
+
+
+class Cause(models.TextChoices):
+    WAR = "war", _("Disabled in war")
+    DUTY = "duty", _("Disabled on duty")
+    ILLNESS = "illness", _("Disabled by illness")
+
+
+class BenefitStandard(models.Model):
+    """One standard for one period. Rows are never edited in place: a change closes the old row's
+    period and adds a new row (``benefits.actions.do_change_standard``), so every line keeps citing
+    the row it was computed from."""
+
+    benefit_type = models.CharField(_("benefit type"), max_length=32)
+    category = models.CharField(_("category"), max_length=32, blank=True)  # "" = any category
+    grade = models.CharField(_("disability grade"), max_length=2, blank=True)  # "1".."10", "" = any
+    cause = models.CharField(_("cause"), max_length=8, choices=Cause.choices, blank=True)
+    care_level = models.CharField(_("care level"), max_length=1, blank=True)  # "1".."4" (Art. 34)
+    region = models.CharField(_("region"), max_length=6, blank=True)  # division code prefix, "" = nation
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    formula = models.CharField(_("formula"), max_length=16, choices=Formula.choices)
+    amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("percentage"), max_digits=5, decimal_places=2, null=True, blank=True)
+    base = models.CharField(_("regional base"), max_length=32, choices=BaseName.choices, blank=True)
+    article = models.CharField(_("article"), max_length=40)  # 第十九条 of the 军人抚恤优待条例
+    is_sample = models.BooleanField(_("sample figure (示例)"), default=False)
+    supersedes = models.ForeignKey(
+        "self", verbose_name=_("replaces"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("benefit standard")
+        verbose_name_plural = _("benefit standards")
+        ordering = ["benefit_type", "region", "category", "grade", "cause", "care_level", "effective_from", "id"]
+        indexes = [models.Index(fields=["benefit_type", "effective_from"], name="benefits_std_type_from")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+                name="benefit_standard_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_type} {self.region or '*'} {self.effective_from}"
+
+    def key(self) -> tuple[str, ...]:
+        return (self.benefit_type, self.category, self.grade, self.cause, self.care_level, self.region)
+
+    def covers(self, month: dt.date) -> bool:
+        return self.effective_from <= month and (self.effective_to is None or month <= self.effective_to)
+
+
+class RegionalBase(models.Model):
+    """A named base for a region and period (e.g. 广东省 2025 城镇单位就业人员月平均工资 ÷ 12)."""
+
+    name = models.CharField(_("base"), max_length=32, choices=BaseName.choices)
+    region = models.CharField(_("region"), max_length=6, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
+    is_sample = models.BooleanField(_("sample figure (示例)"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("regional base")
+        verbose_name_plural = _("regional bases")
+        ordering = ["name", "region", "effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.region or '*'} {self.effective_from}: {self.amount}"
+
+
+class EntitlementStatus(models.TextChoices):
+    ACTIVE = "active", _("Being paid")
+    SUSPENDED = "suspended", _("Suspended")
+    CANCELLED = "cancelled", _("Cancelled")
+    ENDED = "ended", _("Ended")
+
+
+class SuspendReason(models.TextChoices):
+    CONFIRMATION_OVERDUE = "confirmation_overdue", _("Annual confirmation overdue")
+    IMPRISONMENT = "imprisonment", _("Serving a fixed-term sentence or deprived of political rights (Art. 59)")
+    WANTED = "wanted", _("Wanted by the police (Art. 59)")
+    PROBLEM_DATA = "problem_data", _("Unresolved problem data")
+
+
+class CancelReason(models.TextChoices):
+    SEVERE_SENTENCE = "severe_sentence", _("Sentenced to death or life imprisonment (Art. 59)")
+    EXPELLED = "expelled", _("Expelled from the armed forces (Art. 59)")
+    FRAUD = "fraud", _("Obtained by fraud (Art. 58)")
+
+
+class Entitlement(ConcurrentTransitionMixin, FSMModelMixin, Located):
+    """The statutory terms and payment state of one benefit paid by veterans' affairs."""
+
+    benefit = models.OneToOneField(
+        "subjects.Benefit", verbose_name=_("benefit"), on_delete=models.PROTECT, related_name="entitlement"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="entitlements"
+    )
+    benefit_type = models.CharField(_("benefit type"), max_length=32)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    grade = models.CharField(_("disability grade"), max_length=2, blank=True)
+    cause = models.CharField(_("cause"), max_length=8, choices=Cause.choices, blank=True)
+    care_level = models.CharField(_("care level"), max_length=1, blank=True)
+    war_veteran = models.BooleanField(_("took part in war (参战)"), default=False)
+    effective_month = models.DateField(_("paid from (month)"))
+    standard = models.ForeignKey(
+        BenefitStandard, verbose_name=_("standard"), on_delete=models.PROTECT, related_name="entitlements"
+    )
+    monthly_amount = models.DecimalField(_("monthly amount (yuan)"), max_digits=10, decimal_places=2)
+    status = FSMField(
+        _("status"), max_length=12, choices=EntitlementStatus.choices, default=EntitlementStatus.ACTIVE, protected=True
+    )
+    suspended_from = models.DateField(_("suspended from (month)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    reason_note = models.CharField(_("note"), max_length=255, blank=True)
+    last_month = models.DateField(_("last month paid"), null=True, blank=True)
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+        ordering = ["subject_id", "id"]
+        indexes = [
+            models.Index(fields=["standard", "status"], name="benefits_ent_std_status"),
+            models.Index(fields=["status", "county_code"], name="benefits_ent_status_county"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_type} {self.monthly_amount}"
+
+    @transition(field=status, source=EntitlementStatus.ACTIVE, target=EntitlementStatus.SUSPENDED)
+    def suspend(self) -> None:
+        pass
+
+    @transition(field=status, source=EntitlementStatus.SUSPENDED, target=EntitlementStatus.ACTIVE)
+    def resume(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED], target=EntitlementStatus.CANCELLED
+    )
+    def cancel(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED], target=EntitlementStatus.ENDED
+    )
+    def end(self) -> None:
+        pass
+
+
+class LineKind(models.TextChoices):
+    REGULAR = "regular", _("Regular monthly payment")
+    ARREARS = "arrears", _("Arrears (补发)")
+    CONTINUATION = "continuation", _("Funeral grant after death (丧葬补助)")
+    RECOVERY = "recovery", _("Overpayment to recover")
+
+
+class MonthlyLine(models.Model):
+    """One amount for one month of one entitlement, with the standard row and article behind it.
+
+    Lines are added, never changed: a correction is a new arrears or recovery line. ``locked`` is
+    set (and ``roster_id`` filled) when a payment roster containing the line is approved (part 2).
+    """
+
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="lines"
+    )
+    month = models.DateField(_("month"))  # the first day of the month the amount is for
+    kind = models.CharField(_("line kind"), max_length=16, choices=LineKind.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    standard = models.ForeignKey(
+        BenefitStandard, verbose_name=_("standard"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    article = models.CharField(_("article"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    payee = models.CharField(_("payee"), max_length=64, blank=True)  # the survivor, for a funeral grant
+    locked = models.BooleanField(_("in an approved roster"), default=False)
+    roster_id = models.BigIntegerField(_("roster"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monthly line")
+        verbose_name_plural = _("monthly lines")
+        ordering = ["entitlement_id", "month", "id"]
+        indexes = [
+            models.Index(fields=["entitlement", "month"], name="benefits_line_ent_month"),
+            models.Index(fields=["standard", "month"], name="benefits_line_std_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} {self.month:%Y-%m} {self.kind} {self.amount}"
+
+
+class RecoveryCause(models.TextChoices):
+    DEATH = "death", _("Paid after death")
+    FRAUD = "fraud", _("Fraud (冒领)")
+    WRONG_STANDARD = "wrong_standard", _("Wrong standard")
+
+
+class RecoveryStatus(models.TextChoices):
+    OPEN = "open", _("To decide")
+    INSTALMENTS = "instalments", _("Recovering")
+    RECOVERED = "recovered", _("Recovered")
+    WAIVED = "waived", pgettext_lazy("recovery", "Waived")
+
+
+class RecoveryItem(Located):
+    """An overpayment to recover from a person (Art. 58): which months, how much, why."""
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="recoveries"
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cause = models.CharField(_("cause"), max_length=16, choices=RecoveryCause.choices)
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    months = models.PositiveIntegerField(_("months"))
+    amount = models.DecimalField(_("overpaid (yuan)"), max_digits=12, decimal_places=2)
+    # Until the decision, the whole overpayment; the decision may lower it (the rest is ``waived``).
+    to_recover = models.DecimalField(_("to recover (yuan)"), max_digits=12, decimal_places=2)
+    waived = models.DecimalField(_("waived (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    repaid = models.DecimalField(_("repaid (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    instalments = models.PositiveSmallIntegerField(_("instalments"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
+    fraud_referral = models.BooleanField(_("referred as fraud"), default=False)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=255, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery item")
+        verbose_name_plural = _("recovery items")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["county_code", "-created_at", "-id"], name="benefits_rec_county")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="recovery_amount_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(to_recover__lte=models.F("amount")), name="recovery_not_more_than_overpaid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.amount}"
+
+    @property
+    def balance(self) -> Decimal:
+        """What is still owed: the amount decided (or, before a decision, the whole overpayment) less repayments."""
+        return self.to_recover - self.repaid
+
+
+class Repayment(models.Model):
+    item = models.ForeignKey(
+        RecoveryItem, verbose_name=_("recovery item"), on_delete=models.PROTECT, related_name="repayments"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        ordering = ["item_id", "paid_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.amount}"

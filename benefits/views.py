@@ -1,0 +1,191 @@
+"""Benefit pages: the person's ledger (every monthly line and why), the recovery list, the standards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.pages import domain_errors_as_pages
+from jurisdictions import scope
+from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VIEW
+from subjects.models import BenefitType, Category
+from subjects.queries import access_subject
+
+from . import actions, queries
+from .forms import ChangeStandardForm, DecideRecoveryForm, RepaymentForm, ResumeForm, SuspendForm
+from .models import Entitlement, EntitlementStatus, RecoveryStatus, RegionalBase
+
+
+def _require_staff(user: Any) -> None:
+    """Pages for staff with a jurisdiction: anyone else sees 404."""
+    if not scope.codes_with(user, VIEW):
+        raise Http404(_("Not found."))
+
+
+def _refused(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_GET
+def subject_ledger(request: HttpRequest, subject_id: int) -> HttpResponse:
+    subject = access_subject(request.user, subject_id)
+    entitlements = queries.entitlements_of(subject)
+    numbers = {line.article for e in entitlements for line in e.line_list if line.article}  # type: ignore[attr-defined]
+    articles = queries.articles_by_number(numbers)
+    for e in entitlements:
+        for line in e.line_list:  # type: ignore[attr-defined]
+            line.policy_article = articles.get(line.article)
+    return render(
+        request,
+        "benefits/subject_ledger.html",
+        {
+            "subject": subject,
+            "entitlements": entitlements,
+            "recoveries": queries.recoveries_of(subject),
+            "balance": queries.balance_of(subject),
+            "may_handle": scope.has_perm_at(request.user, HANDLE_CASES, subject.division_id),
+            "may_approve": scope.has_perm_at(request.user, APPROVE_CASES, subject.division_id),
+            "suspend_form": SuspendForm(),
+            "resume_form": ResumeForm(),
+            "decide_form": DecideRecoveryForm(),
+            "repay_form": RepaymentForm(),
+            "ACTIVE": EntitlementStatus.ACTIVE,
+            "SUSPENDED": EntitlementStatus.SUSPENDED,
+            "OPEN": RecoveryStatus.OPEN,
+            "INSTALMENTS": RecoveryStatus.INSTALMENTS,
+        },
+    )
+
+
+def _entitlement(request: HttpRequest, pk: int) -> Entitlement:
+    entitlement = Entitlement.objects.filter(pk=pk).first()
+    scope.access_located(request.user, entitlement, codename=HANDLE_CASES)
+    assert entitlement is not None
+    return entitlement
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    entitlement = _entitlement(request, pk)
+    form = SuspendForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_suspend(entitlement, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The benefit is suspended."))
+        except ValidationError as exc:
+            _refused(request, exc)
+    else:
+        messages.error(request, _("Choose a reason for the suspension from the list."))
+    return redirect("benefits:subject", entitlement.subject_id)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def resume(request: HttpRequest, pk: int) -> HttpResponse:
+    entitlement = _entitlement(request, pk)
+    form = ResumeForm(request.POST)
+    form.is_valid()
+    try:
+        actions.do_resume(entitlement, actor=request.user, note=form.cleaned_data.get("note", ""))
+        messages.success(request, _("The benefit is paid again."))
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("benefits:subject", entitlement.subject_id)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def decide_recovery(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.access_recovery(request.user, pk, codename=APPROVE_CASES)
+    form = DecideRecoveryForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_decide_recovery(item, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The recovery is decided."))
+        except ValidationError as exc:
+            _refused(request, exc)
+    else:
+        messages.error(request, _("Enter the amount to recover and the number of instalments."))
+    return redirect("benefits:subject", item.subject_id)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def record_repayment(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.access_recovery(request.user, pk, codename=HANDLE_CASES)
+    form = RepaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_record_repayment(item, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The repayment is recorded."))
+        except ValidationError as exc:
+            _refused(request, exc)
+    else:
+        messages.error(request, _("Enter the amount repaid and the date."))
+    return redirect("benefits:subject", item.subject_id)
+
+
+@login_required
+@require_GET
+def recovery_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    status = request.GET.get("status", "open")
+    if status not in ("", "open", *RecoveryStatus.values):
+        status = "open"
+    rows = list(queries.recoveries_for(request.user, status=status)[:201])
+    return render(
+        request,
+        "benefits/recovery_list.html",
+        {"items": rows[:200], "more": len(rows) > 200, "status": status, "statuses": RecoveryStatus.choices},
+    )
+
+
+@login_required
+@require_GET
+def standard_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    rows = list(queries.standards())
+    for row in rows:
+        row.type_label = BenefitType(row.benefit_type).label  # type: ignore[attr-defined]
+        row.category_label = Category(row.category).label if row.category else ""  # type: ignore[attr-defined]
+        row.may_change = row.effective_to is None and actions.is_province_approver(request.user, row.region)  # type: ignore[attr-defined]
+    bases = RegionalBase.objects.select_related(None).order_by("name", "region", "effective_from")
+    return render(
+        request, "benefits/standard_list.html", {"standards": rows, "bases": bases, "form": ChangeStandardForm()}
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def change_standard(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request.user)
+    standard = queries.access_standard(pk)
+    if not actions.is_province_approver(request.user, standard.region):
+        raise PermissionDenied(_("Only an approver of the province may change its standards."))
+    form = ChangeStandardForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_change_standard(standard, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The new figure is saved and the benefits paid from it are recomputed."))
+        except ValidationError as exc:
+            _refused(request, exc)
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error))
+    return redirect("benefits:standards")
