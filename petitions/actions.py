@@ -27,8 +27,9 @@ from cases.actions import number_case
 from cases.models import Case, Kind
 from cases.models import Channel as CaseChannel
 from cases.nodes import flow_task_ref
-from cases.notify import new_tasks, notify_new_tasks
+from cases.notify import new_tasks, notify_case_registered, notify_new_tasks
 from cases.queries import forget_nav_counts
+from cases.tracking import new_query_code
 from core.errors import Conflict
 from jurisdictions.models import Division, ancestor_codes
 from jurisdictions.scope import supervisors_of
@@ -250,6 +251,7 @@ def do_register_petition(
     case = Case(
         division_id=division_id,
         number=number_case(division_id[:6], timezone.localtime(now).year),
+        query_code=new_query_code(),
         kind=Kind.GRIEVANCE,
         subject=subject,
         title=(title.strip() or _text(request))[:200],
@@ -278,6 +280,7 @@ def do_register_petition(
     case.save()
     petition.case = case
     petition.save()
+    notify_case_registered(case)  # the 查询码 by SMS, as for every case
     record(
         event_type="case.filed",
         actor=actor,

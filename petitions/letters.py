@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -58,6 +59,8 @@ def snapshot(case: Any, details: dict[str, Any], *, kind: str) -> dict[str, Any]
     data["petition"] = {
         "channel": channel,
         "reference_number": petition.reference_number,
+        "query_code": case.query_code or "",
+        "track_url": settings.LAUREL_PUBLIC_BASE_URL.rstrip("/") + "/track/",
         "received_on": chinese_date(petition.received_on),
         "request": petition.request,
         "facts": petition.facts,

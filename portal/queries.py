@@ -44,6 +44,18 @@ STEP_WORDS: dict[str, str | Promise] = {
 }
 
 
+# A grievance's own steps (petitions' audit events), in the same plain words.
+PETITION_STEPS: dict[str, str | Promise] = {
+    "petition.accepted": _("Accepted (受理)"),
+    "petition.not_accepted": NOT_ACCEPTED,
+    "petition.extension_approved": _("The time limit for handling was extended"),
+    "petition.clock_paused": _("The time limit was paused"),
+    "petition.clock_resumed": _("The time limit runs again"),
+    "petition.hearing_scheduled": _("A hearing was scheduled"),
+    "petition.decided": _("The handling opinion was issued"),
+}
+
+
 @dataclass
 class Step:
     on: datetime.date
@@ -91,9 +103,14 @@ def handling_body(case: Case) -> str:
 def _steps(case: Case) -> list[Step]:
     steps = [Step(timezone.localdate(case.created_at), str(_("Registered")))]
     events = AuditEvent.objects.filter(
-        object_type="cases.case", object_id=str(case.pk), event_type="case.transition"
+        object_type="cases.case",
+        object_id=str(case.pk),
+        event_type__in=["case.transition", *PETITION_STEPS],
     ).order_by("occurred_at", "id")
-    for occurred_at, data in events.values_list("occurred_at", "data"):
+    for occurred_at, event_type, data in events.values_list("occurred_at", "event_type", "data"):
+        if event_type in PETITION_STEPS:
+            steps.append(Step(timezone.localdate(occurred_at), str(PETITION_STEPS[event_type])))
+            continue
         target = (data or {}).get("to", "")
         if target == Status.REJECTED and case.outcome == Outcome.NOT_ACCEPTED:
             words: Any = NOT_ACCEPTED
