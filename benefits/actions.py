@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Actor
@@ -441,7 +441,7 @@ def do_suspend(
         actor=actor,
         obj=locked,
         reason=note,
-        data={"from": f"{first:%Y-%m}", "reason": reason, "automatic": actor is None},
+        data={"from": f"{first:%Y-%m}", "reason": _reason_words(SuspendReason, reason), "automatic": actor is None},
     )
     return locked
 
@@ -455,9 +455,20 @@ def do_suspend_overdue(entitlements: list[Entitlement], *, month: dt.date | None
             locked = do_suspend(entitlement, reason=SuspendReason.CONFIRMATION_OVERDUE, actor=None, month=month)
             for hook in SUSPENSION_NOTICE_HOOKS:
                 hook(locked)
-            record(event_type="benefit.suspension_notice", actor=None, obj=locked, data={"reason": locked.reason})
+            record(
+                event_type="benefit.suspension_notice",
+                actor=None,
+                obj=locked,
+                data={"reason": _reason_words(SuspendReason, locked.reason)},
+            )
             done.append(locked)
     return done
+
+
+def _reason_words(choices: Any, code: str) -> str:
+    """A reason as the audit trail shows it (in Chinese, as recorded): never a raw code."""
+    with translation.override("zh-hans"):
+        return str(choices(code).label) if code in choices.values else code
 
 
 # Reasons after which the suspended months are paid back (补发); a sentence or a warrant is not.
@@ -557,7 +568,7 @@ def do_cancel(
         actor=actor,
         obj=locked,
         reason=note,
-        data={"reason": reason, "last": f"{last:%Y-%m}"},
+        data={"reason": _reason_words(CancelReason, reason), "last": f"{last:%Y-%m}"},
     )
     return locked
 
