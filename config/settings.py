@@ -518,6 +518,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "VerificationResultEnum": "cases.models.VerificationResultChoice",
     "PetitionChannelEnum": "petitions.models.Channel",
     "PetitionOpinionEnum": "petitions.models.Opinion",
+    "DisabilityCauseEnum": "benefits.models.Cause",
+    "RecoveryCauseEnum": "benefits.models.RecoveryCause",
 }
 
 # --- Letters ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cases import policy as case_policy
+from cases.models import Kind
 from jurisdictions.models import ancestor_codes
 from jurisdictions.scope import in_force_rows
 
@@ -26,7 +27,12 @@ def _member_codes(user: Any) -> list[str]:
 
 
 def hides(user: Any, case: Any) -> bool:
-    """The case is a confidential report accusing the body the user belongs to (or one above theirs)."""
+    """The case is a confidential report accusing the body the user belongs to (or one above theirs).
+
+    Only a grievance can be one: other cases cost no query.
+    """
+    if getattr(case, "kind", Kind.GRIEVANCE) != Kind.GRIEVANCE:
+        return False
     codes = _member_codes(user)
     if not codes:
         return False

@@ -18,7 +18,14 @@ def test_every_app_registered_its_events_and_only_the_digest_and_the_sign_in_lin
     registered = set(events.codes())
     assert {*CaseEvent.values, IMPORT_FINISHED, CROSSCHECK_FINISHED, events.DIGEST, INITIAL_LINK} <= registered
     assert events.DIGEST not in events.preference_events()
-    assert set(events.preference_events()) == registered - {events.DIGEST, INITIAL_LINK}
+    # Texts to the person served (the 查询码 at registration, the public page's one-time code) are no
+    # staff preference either.
+    assert set(events.preference_events()) == registered - {
+        events.DIGEST,
+        INITIAL_LINK,
+        "case.registered",
+        "portal.code",
+    }
 
 
 def test_the_model_choices_come_from_the_registry() -> None:
