@@ -158,6 +158,8 @@ def test_stopping_the_database_under_load_answers_503s_and_loses_or_duplicates_n
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "COV_"))},
         "DATABASE_URL": database_url,
         "DEBUG": "0",
+        # Production needs a cache shared by its processes (the public pages' rate limits): Redis.
+        "LAUREL_CACHE_URL": os.environ.get("LAUREL_TEST_PRODUCTION_CACHE_URL", "redis://127.0.0.1:6379/7"),
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LAUREL_VAR_DIR": str(tmp_path),

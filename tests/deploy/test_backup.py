@@ -95,6 +95,8 @@ def test_a_backup_restored_into_a_wiped_database_verifies_its_audit_trail_and_le
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"postgresql://{auth}{params['host']}:{params['port']}/{name}",
         "DEBUG": "0",
+        # Production needs a cache shared by its processes (the public pages' rate limits): Redis.
+        "LAUREL_CACHE_URL": os.environ.get("LAUREL_TEST_PRODUCTION_CACHE_URL", "redis://127.0.0.1:6379/7"),
         "LAUREL_VAR_DIR": str(var),
         "LAUREL_AUDIT_ANCHOR_FILE": str(tmp_path / "anchor" / "anchors.log"),
         "PYTHON": sys.executable,
