@@ -35,10 +35,23 @@ from jurisdictions.models import Division, ancestor_codes
 from jurisdictions.scope import supervisors_of
 from letters.actions import do_request_letter
 from notifications.outbox import notify
+from policies.citations import citation_text, do_freeze_citations, validate_citations
+from policies.citations import refusals_audited as citation_refusals_audited
 from policies.models import PolicyArticle
 
-from . import citations, deadlines, nodes
-from .models import REFERENCED_CHANNELS, Channel, ClockEvent, Hearing, Opinion, Petition, Stage, UpwardReport
+from . import deadlines, nodes
+from .citations import frozen
+from .models import (
+    OPEN_STAGES,
+    REFERENCED_CHANNELS,
+    Channel,
+    ClockEvent,
+    Hearing,
+    Opinion,
+    Petition,
+    Stage,
+    UpwardReport,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,6 +65,10 @@ MEDIATION = "gv_mediation"  # 调解协议书
 SETTLEMENT = "gv_settlement"  # 和解协议书
 
 MAJOR_EVENT = "petition.major"
+
+# The kinds of citing documents (``policies.Citation.document_type``; the id is the case's).
+CITING_DECISION = "petitions.decision"  # 信访处理意见书
+CITING_REFUSAL = "petitions.refusal"  # 不予受理告知书
 
 CASE_CHANNEL = {
     Channel.VISIT: CaseChannel.WALK_IN,
@@ -69,11 +86,18 @@ def refusals_audited(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def wrap(action: Callable[P, R]) -> Callable[P, R]:
         @wraps(action)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            first = args[0] if args else None
+            case = first if isinstance(first, Case) else None
             try:
-                return action(*args, **kwargs)
+                # A refused citation is also audited by the policy base (its field, rule and articles).
+                with citation_refusals_audited(
+                    kwargs.get("actor"),  # type: ignore[arg-type]
+                    object_type="cases.case",
+                    object_id=case.pk if case is not None else "",
+                    division_code=case.division_id if case is not None else "",
+                ):
+                    return action(*args, **kwargs)
             except ValidationError as exc:
-                first = args[0] if args else None
-                case = first if isinstance(first, Case) else None
                 fields = sorted(exc.message_dict) if hasattr(exc, "error_dict") else []
                 with transaction.atomic():
                     record(
@@ -150,6 +174,20 @@ def _set_due(case: Case, petition: Petition) -> None:
         case.due_at = _end_of(current.date) if current else None
     else:
         case.due_at = None
+
+
+def _freeze(document_type: str, case: Case, articles: list[PolicyArticle], actor: Actor) -> None:
+    """The article versions the refusal or the decision cites, frozen as it is signed (``policies.Citation``):
+    listed on the page of citations of since-repealed articles."""
+    do_freeze_citations(
+        document_type,
+        case.pk,
+        articles,
+        on=timezone.localdate(),
+        division_code=case.division_id,
+        label=case.number,
+        actor=actor,
+    )
 
 
 def _text(value: str) -> str:
@@ -400,16 +438,17 @@ def _refuse(case: Case, petition: Petition, *, actor: Actor, reasons: str, artic
     old = case.status
     now = _now()
     petition.stage = Stage.REFUSED
-    petition.refusal_citations = citations.frozen(articles)
+    petition.refusal_citations = frozen(articles)
     petition.save()
     case.refuse()
     case.outcome_reasons = reasons.strip()
-    case.legal_basis = "；".join(f"《{a.document.title}》{a.number}" for a in articles)
+    case.legal_basis = citation_text(articles)
     case.decided_by = staff_or_none(actor)
     case.decided_at = now
     case.close(now)
     case.due_at = None
     case.save()
+    _freeze(CITING_REFUSAL, case, articles, actor)
     _event(
         case, petition, "not_accepted", actor=actor, old_status=old, reasons=reasons, citations=[a.pk for a in articles]
     )
@@ -428,7 +467,7 @@ def do_refuse(case: Case, *, actor: Actor, reasons: str, citations_: Iterable[An
     _require_stage(case, petition, Stage.REGISTERED)
     if not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for not accepting the matter.")})
-    articles = citations.validate(citations_)
+    articles = validate_citations(citations_, on=timezone.localdate(), required=True)
     return _refuse(case, petition, actor=actor, reasons=reasons, articles=articles)
 
 
@@ -602,7 +641,7 @@ def do_decide(case: Case, *, actor: Actor, opinion: str, facts: str, reasons: st
         errors["reasons"] = _("State the reasons of the opinion.")
     if errors:
         raise ValidationError(errors)
-    articles = citations.validate(citations_)
+    articles = validate_citations(citations_, on=timezone.localdate(), required=True)
     if petition.paused_since is not None:
         _resume(case, petition, actor=actor, reason=_("Resumed by the decision"))
     now = _now()
@@ -612,7 +651,7 @@ def do_decide(case: Case, *, actor: Actor, opinion: str, facts: str, reasons: st
     petition.opinion = opinion
     petition.decision_facts = facts.strip()
     petition.decision_reasons = reasons.strip()
-    petition.citations = citations.frozen(articles)
+    petition.citations = frozen(articles)
     petition.save()
     case.finish_verification()
     if opinion == Opinion.SUPPORT:
@@ -623,11 +662,12 @@ def do_decide(case: Case, *, actor: Actor, opinion: str, facts: str, reasons: st
     case.close(now)
     case.findings = facts.strip()
     case.outcome_reasons = reasons.strip()
-    case.legal_basis = "；".join(f"《{a.document.title}》{a.number}" for a in articles)
+    case.legal_basis = citation_text(articles)
     case.decided_by = staff_or_none(actor)
     case.decided_at = now
     case.due_at = None
     case.save()
+    _freeze(CITING_DECISION, case, articles, actor)
     limits = deadlines.deadlines_of(petition)
     _event(
         case,
@@ -706,3 +746,43 @@ def do_record_agreement(case: Case, *, actor: Actor, kind: str, terms: str, part
     _event(case, petition, "agreement", actor=actor, kind=kind)
     do_request_letter(case, kind=kind, actor=actor, details={"terms": terms.strip(), "parties": parties.strip()})
     return case
+
+
+# --- the calendar changed ----------------------------------------------------------------------
+
+
+def recompute_due_dates(years: frozenset[int]) -> int:
+    """The calendar of ``years`` changed (a year loaded, a day overridden or cleared): refresh the
+    ``due_at`` of the open grievances whose current limit may fall in those years; return how many moved.
+
+    Registered with ``policies.calendar.register_recompute`` (``apps.py``) and called inside the
+    calendar change's transaction, which audits the change and the counts. The limits themselves are
+    computed on read (``petitions.deadlines``), so their provisional mark follows by itself; only
+    the stored ``due_at`` the SLA scan reads needs refreshing. A limit whose unmoved end falls in a
+    year can move at most a few days past it: the candidates are those due from 1 January of the
+    first year to the end of January after the last.
+    """
+    if not years:
+        return 0
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime(min(years), 1, 1, tzinfo=tz)
+    until = datetime.datetime(max(years) + 1, 2, 1, tzinfo=tz)
+    petitions = (
+        Petition.objects.filter(stage__in=OPEN_STAGES, case__due_at__gte=since, case__due_at__lt=until)
+        .select_related("case")
+        .order_by("pk")
+    )
+    changed: list[Case] = []
+    moved = 0
+    for petition in petitions.iterator(chunk_size=2000):
+        case = petition.case
+        before = case.due_at
+        _set_due(case, petition)
+        if case.due_at != before:
+            changed.append(case)
+        if len(changed) >= 1000:
+            moved += Case.objects.bulk_update(changed, ["due_at"])
+            changed = []
+    if changed:
+        moved += Case.objects.bulk_update(changed, ["due_at"])
+    return moved

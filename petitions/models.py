@@ -37,6 +37,10 @@ class Stage(models.TextChoices):
     REFUSED = "refused", _("Not accepted")
 
 
+# The stages whose clock runs toward a notice or a decision (the case's ``due_at`` follows it).
+OPEN_STAGES = (Stage.REGISTERED, Stage.HANDLING, Stage.EXTENSION_REQUESTED)
+
+
 class Opinion(models.TextChoices):
     SUPPORT = "support", _("Support (支持)")
     EXPLAIN = "explain", _("Explain (解释说明)")

@@ -52,9 +52,24 @@ def register() -> None:
     extensions.register_hider(policy.hides, policy.hidden_q)
     extensions.register_event_labels(EVENT_LABELS)
 
+    from django.urls import reverse
+
     from core import panels
+    from policies.calendar import register_recompute
+    from policies.citations import register_document
 
     from . import views
+    from .actions import CITING_DECISION, CITING_REFUSAL, recompute_due_dates
+
+    # The grievances' refusals and decisions cite the policy base (the page of repealed citations).
+    register_document(
+        CITING_DECISION, _("Grievance decision (信访处理意见书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    register_document(
+        CITING_REFUSAL, _("Grievance not accepted (不予受理告知书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    # A year loaded or a day overridden: the open grievances' due dates follow the calendar.
+    register_recompute("petitions", recompute_due_dates)
 
     panels.register(panels.CASE, panels.Panel("petition", "petitions/panels/case.html", views.case_panel, order=10))
     panels.register(
