@@ -48,7 +48,11 @@ def outsider(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def closed_decision(caseworker: User, approver: User, make_subject: Callable[..., Subject]) -> Callable[..., Case]:
+def closed_decision(
+    caseworker: User,
+    approver: User,
+    make_subject: Callable[..., Subject],  # noqa: F811
+) -> Callable[..., Case]:
     """A grievance filed by the caseworker, decided by the approver and closed with ``outcome`` at ``closed_at``."""
 
     def make(
