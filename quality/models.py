@@ -64,7 +64,7 @@ class QualityReview(Located):
         blank=True,
         related_name="+",
     )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("finding recorded at"), null=True, blank=True)
     reconsideration = models.ForeignKey(
         "cases.Case",
         verbose_name=_("reconsideration case"),
