@@ -85,3 +85,10 @@ def test_an_outsider_gets_404_for_a_review(review: QualityReview, outsider: User
 
 def test_a_caseworker_may_not_open_the_list(caseworker: User) -> None:
     assert signed_in(caseworker).get("/quality/").status_code == 403
+
+
+def test_the_workbench_shows_the_reviews_waiting_for_a_reviewer_at_the_level_above(
+    review: QualityReview, reviewer: User, county_supervisor: User
+) -> None:
+    assert 'id="panel-quality-reviews"' in signed_in(reviewer).get("/").content.decode()
+    assert 'id="panel-quality-reviews"' not in signed_in(county_supervisor).get("/").content.decode()
