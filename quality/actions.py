@@ -113,8 +113,8 @@ def do_record_finding(review: QualityReview, *, finding: str, note: str = "", ac
         QualityReview.objects.select_for_update(of=("self",)).select_related("case", "case__subject").get(pk=review.pk)
     )
     refusal = queries.review_refusal(actor, locked)
-    if refusal and actor.pk in queries.participants(locked.case):
-        raise ValidationError({"reviewer": refusal})
+    if refusal and queries.took_part(actor, locked.case):
+        raise ValidationError({"reviewer": queries.took_part_message()})
     if refusal:
         raise PermissionDenied(refusal)
     if locked.finding:

@@ -82,12 +82,20 @@ def access_review(user: Any, pk: Any) -> QualityReview:
     return review
 
 
+def took_part_message() -> str:
+    return _("You took part in this decision (filed, decided or worked on it): another reviewer must review it.")
+
+
+def took_part(user: Any, case: Case) -> bool:
+    return user.pk in participants(case)
+
+
 def review_refusal(user: Any, review: QualityReview) -> str:
     """Why ``user`` may not record a finding on ``review`` ("" when they may)."""
+    if took_part(user, review.case):
+        return took_part_message()
     if not scope.has_perm_at(user, SUPERVISE, review_level(review.division_id)):
         return _("Only a supervisor at the level above the decision may review it.")
-    if user.pk in participants(review.case):
-        return _("You took part in this decision (filed, decided or worked on it): another reviewer must review it.")
     return ""
 
 

@@ -132,3 +132,13 @@ def test_an_outsider_sees_nothing_and_gets_404(
     api = api_as(outsider)
     assert api.get("/api/v1/quality-reviews/").json() == []
     assert api.post(findings_url(review), {"finding": "agree"}, format="json").status_code == 404
+
+
+def test_the_audit_trail_names_the_quality_events_in_chinese() -> None:
+    from django.utils import translation
+
+    from audit_ui.labels import event_label
+
+    with translation.override("zh-hans"):
+        assert str(event_label("quality.sample_drawn")) == "抽中待查的决定"
+        assert str(event_label("quality.finding")) == "记录质量抽查结论"
