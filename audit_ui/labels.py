@@ -75,6 +75,8 @@ EVENT_LABELS = {
     "crosscheck.duplicate_decided": _("Suspected duplicate decided"),
     "crosscheck.token_issued": _("Department feed token issued"),
     "crosscheck.token_revoked": _("Department feed token revoked"),
+    "quality.sample_drawn": _("Decisions drawn for quality review"),
+    "quality.finding": _("Quality review finding recorded"),
     "report.period_opened": _("Reporting period opened"),
     "report.compiled": _("Report compiled"),
     "report.edited": _("Report analysis edited"),

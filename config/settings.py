@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "policies",
     "petitions",
     "crosscheck",
+    "quality",
     "letters",
     "reports",
     "portal",
@@ -398,6 +399,9 @@ REST_FRAMEWORK = {
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name, not a secret)
 # knox's own token model is swapped out: its migrations would still create an unused table.
 MIGRATION_MODULES = {"knox": None}
+# Random quality review (质量抽查): the share of a county's closed decisions drawn each month, and at least this many.
+LAUREL_QUALITY_SHARE = float(os.environ.get("LAUREL_QUALITY_SHARE", "0.05"))
+LAUREL_QUALITY_MINIMUM = int(os.environ.get("LAUREL_QUALITY_MINIMUM", "3"))
 LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
 LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}

@@ -348,6 +348,7 @@ def test_every_event_type_the_apps_record_has_a_label() -> None:
         "notifications",
         "policies",
         "crosscheck",
+        "quality",
         "reports",
         "audit_ui",
         "benefits",
