@@ -334,7 +334,7 @@ class Roster(Located):
     """One county's payment roster for one cycle (``YYYY-MM`` or ``YYYY-Qn``): made by a caseworker,
     approved by someone else (maker-checker), sent to the bank, reconciled with its return file."""
 
-    period = models.CharField(_("period"), max_length=7)
+    period = models.CharField(pgettext_lazy("roster", "period"), max_length=7)
     status = models.CharField(_("status"), max_length=10, choices=RosterStatus.choices, default=RosterStatus.DRAFT)
     total = models.DecimalField(_("control total (yuan)"), max_digits=14, decimal_places=2, default=Decimal("0"))
     item_count = models.PositiveIntegerField(_("lines"), default=0)
@@ -345,7 +345,7 @@ class Roster(Located):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("roster", "closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from freezegun import freeze_time
@@ -207,3 +208,31 @@ def test_the_outsider_sees_no_roster(
     for path in ("approve/", "returns/", "close/"):
         assert client.post(f"/api/v1/rosters/{roster.pk}/{path}", {"content": "x"}).status_code == 404
     assert client.get(f"/api/v1/rosters/{roster.pk}/bank-file").status_code == 404
+
+
+def test_the_navigation_leads_to_the_rosters_page_where_a_second_person_approves_and_the_cycle_closes(
+    pensioners: list[Entitlement],
+    caseworker: User,
+    county_approver: User,
+    outsider: User,
+    web_as: Callable[[User], Any],
+) -> None:
+    maker = web_as(caseworker)
+    assert 'id="nav-rosters"' in maker.get("/").content.decode()
+    maker.post("/benefits/rosters/generate/", {"division": COUNTY_A, "period": "2025-01"})
+    roster = Roster.objects.get()
+    page = maker.get("/benefits/rosters/").content.decode()
+    assert "2025-01" in page and "待审核" in page
+    web_as(county_approver).post(f"/benefits/rosters/{roster.pk}/approve/")
+    refused = maker.post(f"/benefits/rosters/{roster.pk}/close/", follow=True).content.decode()
+    assert "银行尚未回复该行" in refused
+    upload = SimpleUploadedFile("returns.csv", _returns(roster, {2: ("退票", "账户已销户")}).encode())
+    maker.post(f"/benefits/rosters/{roster.pk}/returns/", {"file": upload})
+    maker.post(f"/benefits/rosters/{roster.pk}/close/")
+    roster.refresh_from_db()
+    assert roster.status == RosterStatus.CLOSED
+    stranger = web_as(outsider)
+    assert 'id="roster-list"' not in stranger.get("/benefits/rosters/").content.decode()
+    for path in ("approve/", "returns/", "close/"):
+        assert stranger.post(f"/benefits/rosters/{roster.pk}/{path}").status_code == 404
+    assert stranger.get(f"/benefits/rosters/{roster.pk}/bank-file/").status_code == 404
