@@ -381,7 +381,7 @@ def do_import_returns(roster: Roster, content: str, *, actor: Actor | None) -> d
             continue
         cells += [""] * (4 - len(cells))
         row_text, amount_text, result, reason = cells[:4]
-        item = items.get(int(row_text)) if row_text.isdigit() else None
+        item = items.get(int(row_text)) if re.fullmatch(r"[0-9]{1,9}", row_text) else None
         if item is None:
             errors.append(
                 _("Row %(n)d, field 行号: the roster has no line %(row)s.") % {"n": number, "row": row_text or "—"}
