@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,8 +22,8 @@ from jurisdictions import scope
 from jurisdictions.perms import VIEW
 from subjects.queries import access_subject
 
-from . import actions, queries
-from .models import BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus
+from . import actions, queries, rosters
+from .models import BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus, Roster
 from .rules import PERIODIC_TYPES
 
 
@@ -243,3 +244,164 @@ class RecoveryListView(GenericAPIView):
         paginator = RecoveryPagination()
         page = paginator.paginate_queryset(queries.recoveries_for(request.user, status=status), request, view=self)
         return paginator.get_paginated_response(RecoverySerializer(page, many=True).data)
+
+
+# --- payment rosters ---------------------------------------------------------------------------------
+
+
+class ReconciliationSerializer(serializers.Serializer):
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    returned = serializers.DecimalField(max_digits=14, decimal_places=2)
+    pending = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid_lines = serializers.IntegerField()
+    returned_lines = serializers.IntegerField()
+    pending_lines = serializers.IntegerField()
+    balanced = serializers.BooleanField(help_text="Every line answered and roster = paid + returned.")
+
+
+class RosterSerializer(serializers.ModelSerializer):
+    division = serializers.CharField(source="division_id", read_only=True)
+    made_by = serializers.CharField(source="made_by.username", read_only=True, allow_null=True, default=None)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, allow_null=True, default=None)
+    reconciliation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Roster
+        fields = [
+            "id",
+            "division",
+            "period",
+            "status",
+            "total",
+            "item_count",
+            "made_by",
+            "approved_by",
+            "approved_at",
+            "closed_at",
+            "created_at",
+            "reconciliation",
+        ]
+        read_only_fields = fields
+        extra_kwargs = _required(fields)
+
+    @extend_schema_field(ReconciliationSerializer)
+    def get_reconciliation(self, roster: Roster) -> dict[str, Any]:
+        return ReconciliationSerializer(rosters.reconciliation(roster)).data
+
+
+class RosterCreateSerializer(serializers.Serializer):
+    division = serializers.CharField(max_length=12, help_text="The county's six-digit code.")
+    period = serializers.CharField(max_length=7, help_text="The cycle: YYYY-MM or YYYY-Qn.")
+
+
+class ReturnFileSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="The bank's return file (CSV, UTF-8 or GB18030).")
+    content = serializers.CharField(required=False, help_text="The return file's text, instead of an upload.")
+
+
+class RosterPagination(CursorPagination):
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+    ordering = ("-period", "-id")
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError({"file": [_("The return file is neither UTF-8 nor GB18030 text.")]})
+
+
+class RosterListView(GenericAPIView):
+    """Payment rosters of the caller's counties; POST makes a county's roster for a cycle."""
+
+    serializer_class = RosterSerializer
+    queryset = Roster.objects.none()
+    pagination_class = RosterPagination
+
+    @extend_schema(responses=RosterSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        _require_staff(request.user)
+        paginator = RosterPagination()
+        page = paginator.paginate_queryset(queries.rosters_for(request.user), request, view=self)
+        return paginator.get_paginated_response(RosterSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=RosterCreateSerializer, responses={201: RosterSerializer, 400: None, 403: None, 404: None, 409: None}
+    )
+    def post(self, request: Request) -> Response:
+        _require_staff(request.user)
+        body = RosterCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        division = scope.access_division(request.user, body.validated_data["division"])
+        roster = rosters.do_generate_roster(division.code, body.validated_data["period"], actor=request.user)
+        return Response(RosterSerializer(roster).data, status=201)
+
+
+class RosterApproveView(GenericAPIView):
+    """A second person (an approver, not the maker) approves the roster; its lines are locked."""
+
+    serializer_class = RosterSerializer
+    queryset = Roster.objects.none()
+
+    @extend_schema(request=None, responses={200: RosterSerializer, 400: None, 403: None, 404: None, 409: None})
+    def post(self, request: Request, pk: int) -> Response:
+        roster = rosters.do_approve_roster(queries.access_roster(request.user, pk), actor=request.user)
+        return Response(RosterSerializer(roster).data)
+
+
+class RosterBankFileView(GenericAPIView):
+    """The approved roster as the bank's CSV (documented layout) with its control total."""
+
+    queryset = Roster.objects.none()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("layout", OpenApiTypes.STR, required=False, enum=list(rosters.BANK_FORMATS))],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, 400: None, 403: None, 404: None},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        roster = queries.access_roster(request.user, pk)
+        bank_file = rosters.do_export_bank_file(
+            roster, actor=request.user, layout=request.query_params.get("layout", "csv")
+        )
+        response = HttpResponse(bank_file.content, content_type=bank_file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{bank_file.filename}"'
+        return response
+
+
+class RosterReturnsView(GenericAPIView):
+    """The bank's return file: every line paid or returned (退票) with a reason; all or nothing."""
+
+    serializer_class = ReturnFileSerializer
+    queryset = Roster.objects.none()
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request=ReturnFileSerializer, responses={200: ReconciliationSerializer, 400: None, 403: None, 404: None}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        roster = queries.access_roster(request.user, pk)
+        body = ReturnFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data.get("file")
+        content = _decode(upload.read()) if upload is not None else body.validated_data.get("content", "")
+        if not content.strip():
+            raise ValidationError({"file": [_("Upload the bank's return file.")]})
+        result = rosters.do_import_returns(roster, content, actor=request.user)
+        return Response(ReconciliationSerializer(result).data)
+
+
+class RosterCloseView(GenericAPIView):
+    """Close the cycle: refused until every line is paid or returned and the totals reconcile."""
+
+    serializer_class = RosterSerializer
+    queryset = Roster.objects.none()
+
+    @extend_schema(request=None, responses={200: RosterSerializer, 400: None, 403: None, 404: None})
+    def post(self, request: Request, pk: int) -> Response:
+        roster = rosters.do_close_roster(queries.access_roster(request.user, pk), actor=request.user)
+        return Response(RosterSerializer(roster).data)

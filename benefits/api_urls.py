@@ -7,3 +7,10 @@ urlpatterns = [
     path("subjects/<int:pk>/benefits/", api.SubjectBenefitsView.as_view(), name="api-subject-benefits"),
     path("recoveries/", api.RecoveryListView.as_view(), name="api-recoveries"),
 ]
+urlpatterns += [
+    path("rosters/", api.RosterListView.as_view(), name="api-rosters"),
+    path("rosters/<int:pk>/approve/", api.RosterApproveView.as_view(), name="api-roster-approve"),
+    path("rosters/<int:pk>/bank-file", api.RosterBankFileView.as_view(), name="api-roster-bank-file"),
+    path("rosters/<int:pk>/returns/", api.RosterReturnsView.as_view(), name="api-roster-returns"),
+    path("rosters/<int:pk>/close/", api.RosterCloseView.as_view(), name="api-roster-close"),
+]

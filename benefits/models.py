@@ -157,6 +157,9 @@ class Entitlement(ConcurrentTransitionMixin, FSMModelMixin, Located):
     reason_note = models.CharField(_("note"), max_length=255, blank=True)
     last_month = models.DateField(_("last month paid"), null=True, blank=True)
     source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    # The bank account paid into: personal data, encrypted with the ID numbers' key ring, shown masked.
+    account_encrypted = models.TextField(_("bank account (encrypted)"), blank=True, editable=False)
+    account_masked = models.CharField(_("bank account"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -316,3 +319,77 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.amount}"
+
+
+# --- payment rosters (发放花名册) ----------------------------------------------------------------
+
+
+class RosterStatus(models.TextChoices):
+    DRAFT = "draft", _("Awaiting approval")
+    APPROVED = "approved", _("Approved, sent to the bank")
+    CLOSED = "closed", _("Reconciled and closed")
+
+
+class Roster(Located):
+    """One county's payment roster for one cycle (``YYYY-MM`` or ``YYYY-Qn``): made by a caseworker,
+    approved by someone else (maker-checker), sent to the bank, reconciled with its return file."""
+
+    period = models.CharField(pgettext_lazy("roster", "period"), max_length=7)
+    status = models.CharField(_("status"), max_length=10, choices=RosterStatus.choices, default=RosterStatus.DRAFT)
+    total = models.DecimalField(_("control total (yuan)"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    item_count = models.PositiveIntegerField(_("lines"), default=0)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("roster", "closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment roster")
+        verbose_name_plural = _("payment rosters")
+        ordering = ["-period", "-id"]
+        constraints = [models.UniqueConstraint(fields=["division", "period"], name="benefits_roster_one_per_cycle")]
+        indexes = [models.Index(fields=["county_code", "-period", "-id"], name="benefits_roster_county")]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.period}"
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", _("Sent, no answer from the bank yet")
+    PAID = "paid", _("Paid")
+    RETURNED = "returned", _("Returned by the bank (退票)")
+
+
+class RosterItem(models.Model):
+    """One payment in a roster: one benefit's unpaid lines (or a returned payment reissued), with the
+    account it is paid to (encrypted, as sent) and the bank's answer."""
+
+    roster = models.ForeignKey(Roster, verbose_name=_("roster"), on_delete=models.PROTECT, related_name="items")
+    row = models.PositiveIntegerField(_("row"))
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="roster_items"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    payee = models.CharField(_("payee"), max_length=64)
+    account_encrypted = models.TextField(_("bank account (encrypted)"), editable=False)
+    account_masked = models.CharField(_("bank account"), max_length=40, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.PENDING)
+    return_reason = models.CharField(_("reason returned"), max_length=255, blank=True)
+    needs_correction = models.BooleanField(_("account to correct"), default=False)
+    reissue_of = models.OneToOneField(
+        "self", verbose_name=_("reissue of"), null=True, blank=True, on_delete=models.PROTECT, related_name="reissue"
+    )
+
+    class Meta:
+        verbose_name = _("roster line")
+        verbose_name_plural = _("roster lines")
+        ordering = ["roster_id", "row"]
+        constraints = [models.UniqueConstraint(fields=["roster", "row"], name="benefits_roster_item_row")]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id}/{self.row}: {self.amount}"

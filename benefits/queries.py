@@ -13,7 +13,7 @@ from jurisdictions import scope
 from policies.models import PolicyArticle
 from subjects.models import Subject
 
-from .models import STATUTE, BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus
+from .models import STATUTE, BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus, Roster
 
 OPEN_RECOVERIES = [RecoveryStatus.OPEN, RecoveryStatus.INSTALMENTS]
 
@@ -91,3 +91,17 @@ def balance_of(subject: Subject) -> Decimal:
         owed=Sum(F("to_recover") - F("repaid"))
     )["owed"]
     return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
+
+
+def rosters_for(user: Any) -> QuerySet[Roster]:
+    """Rosters of the counties in the user's jurisdiction, newest cycle first."""
+    return scope.scoped(Roster.objects.all(), user).order_by("-period", "-id")
+
+
+def access_roster(user: Any, pk: Any) -> Roster:
+    """The roster if it lies in the user's jurisdiction, else 404."""
+    try:
+        roster = Roster.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        roster = None
+    return scope.access_located(user, roster)  # type: ignore[return-value]

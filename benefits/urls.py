@@ -12,4 +12,10 @@ urlpatterns = [
     path("recoveries/<int:pk>/repayments/", views.record_repayment, name="repayment"),
     path("standards/", views.standard_list, name="standards"),
     path("standards/<int:pk>/change/", views.change_standard, name="change_standard"),
+    path("rosters/", views.roster_list, name="rosters"),
+    path("rosters/generate/", views.generate_roster, name="generate_roster"),
+    path("rosters/<int:pk>/approve/", views.approve_roster, name="approve_roster"),
+    path("rosters/<int:pk>/bank-file/", views.roster_bank_file, name="roster_bank_file"),
+    path("rosters/<int:pk>/returns/", views.roster_returns, name="roster_returns"),
+    path("rosters/<int:pk>/close/", views.close_roster, name="close_roster"),
 ]

@@ -18,7 +18,7 @@ from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VIEW
 from subjects.models import BenefitType, Category
 from subjects.queries import access_subject
 
-from . import actions, queries
+from . import actions, queries, rosters
 from .forms import ChangeStandardForm, DecideRecoveryForm, RepaymentForm, ResumeForm, SuspendForm
 from .models import Entitlement, EntitlementStatus, RecoveryStatus, RegionalBase
 
@@ -189,3 +189,98 @@ def change_standard(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error))
     return redirect("benefits:standards")
+
+
+# --- payment rosters ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def roster_list(request: HttpRequest) -> HttpResponse:
+    """Rosters of the caller's counties, each with its reconciliation and the next step's button."""
+    _require_staff(request.user)
+    rows = list(queries.rosters_for(request.user).select_related("division", "made_by", "approved_by")[:201])
+    for row in rows:
+        row.summary = rosters.reconciliation(row)  # type: ignore[attr-defined]
+    counties = [code for code in scope.codes_with(request.user, HANDLE_CASES) if len(code) == 6]
+    return render(
+        request, "benefits/roster_list.html", {"rosters": rows[:200], "more": len(rows) > 200, "counties": counties}
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def generate_roster(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    division = scope.access_division(request.user, request.POST.get("division", "").strip())
+    try:
+        roster = rosters.do_generate_roster(division.code, request.POST.get("period", "").strip(), actor=request.user)
+        messages.success(
+            request, _("Roster %(period)s made: %(n)d lines.") % {"period": roster.period, "n": roster.item_count}
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("benefits:rosters")
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def approve_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.access_roster(request.user, pk)
+    try:
+        rosters.do_approve_roster(roster, actor=request.user)
+        messages.success(request, _("The roster is approved."))
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("benefits:rosters")
+
+
+@login_required
+@require_GET
+@domain_errors_as_pages
+def roster_bank_file(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.access_roster(request.user, pk)
+    try:
+        bank_file = rosters.do_export_bank_file(roster, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect("benefits:rosters")
+    response = HttpResponse(bank_file.content, content_type=bank_file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{bank_file.filename}"'
+    return response
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def roster_returns(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.access_roster(request.user, pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": _("Upload the bank's return file.")})
+        raw = upload.read()
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            content = raw.decode("gb18030", errors="replace")
+        rosters.do_import_returns(roster, content, actor=request.user)
+        messages.success(request, _("The return file is imported."))
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("benefits:rosters")
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def close_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.access_roster(request.user, pk)
+    try:
+        rosters.do_close_roster(roster, actor=request.user)
+        messages.success(request, _("The cycle is reconciled and closed."))
+    except ValidationError as exc:
+        _refused(request, exc)
+    return redirect("benefits:rosters")

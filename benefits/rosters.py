@@ -1,0 +1,494 @@
+"""Payment rosters (发放花名册): bank accounts, generation, maker-checker approval, the bank file, the
+bank's return file, reconciliation and closing. Every write is an action (one transaction, audited).
+
+Layouts (documented in docs/benefits.md):
+
+- bank file (``BANK_FORMATS["csv"]``): header ``行号,户名,账号,金额,摘要``, one row per roster line,
+  then the control row ``合计,<lines>,,<total>,``;
+- return file: header ``行号,金额,结果,原因`` (结果 ``成功`` or ``退票``; a 退票 names its reason), one
+  row per roster line, then ``合计,<total>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Actor
+from audit.log import audited, record
+from core.errors import Conflict, Forbidden
+from jurisdictions import scope
+from jurisdictions.models import Division
+from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES
+from subjects import ids
+
+from . import rules
+from .models import (
+    Entitlement,
+    EntitlementStatus,
+    ItemStatus,
+    MonthlyLine,
+    Roster,
+    RosterItem,
+    RosterStatus,
+)
+
+PERIOD_RE = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+ZERO = Decimal("0.00")
+
+
+# --- bank accounts ---------------------------------------------------------------------------------
+
+
+def normalise_account(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw or "")
+
+
+def mask_account(number: str) -> str:
+    """``6222********1234``: the first and last four digits kept."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def encrypt_account(number: str) -> str:
+    """Token of the account under the ID numbers' key ring (``subjects.ids``)."""
+    return ids.fernet().encrypt(number.encode("ascii")).decode("ascii")
+
+
+def decrypt_account(token: str) -> str:
+    return ids.fernet().decrypt(token.encode("ascii")).decode("ascii")
+
+
+@audited
+def do_set_account(entitlement: Entitlement, *, account: str, actor: Actor | None, reason: str = "") -> Entitlement:
+    """Record (or correct) the account a benefit is paid into; lines the bank returned for this
+    benefit become ready to be reissued in the next roster."""
+    locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, locked.division_id)
+    number = normalise_account(account)
+    if not re.fullmatch(r"\d{8,30}", number):
+        raise ValidationError({"account": _("A bank account number is 8 to 30 digits.")})
+    locked.account_encrypted = encrypt_account(number)
+    locked.account_masked = mask_account(number)
+    locked.save(update_fields=["account_encrypted", "account_masked"])
+    corrected = RosterItem.objects.filter(entitlement=locked, status=ItemStatus.RETURNED, needs_correction=True).update(
+        needs_correction=False
+    )
+    record(
+        event_type="benefit.account_set",
+        actor=actor,
+        obj=locked,
+        reason=reason,
+        data={"account": locked.account_masked, "returned_lines_corrected": corrected},
+    )
+    return locked
+
+
+@audited
+def do_reveal_account(entitlement: Entitlement, *, actor: Actor, reason: str) -> str:
+    """The full account number, for a stated reason (audited)."""
+    scope.require_perm(actor, HANDLE_CASES, entitlement.division_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the full account number is needed.")})
+    if not entitlement.account_encrypted:
+        raise ValidationError({"account": _("No bank account is recorded for this benefit.")})
+    record(event_type="benefit.account_revealed", actor=actor, obj=entitlement, reason=reason.strip())
+    return decrypt_account(entitlement.account_encrypted)
+
+
+# --- periods ---------------------------------------------------------------------------------------
+
+
+def period_months(period: str) -> tuple[dt.date, dt.date]:
+    """First and last month of ``YYYY-MM`` or ``YYYY-Qn``."""
+    match = PERIOD_RE.match(period or "")
+    if not match:
+        raise ValidationError({"period": _("Enter the cycle as YYYY-MM (a month) or YYYY-Qn (a quarter).")})
+    year = int(match.group(1))
+    if match.group(2):
+        first = dt.date(year, int(match.group(2)), 1)
+        return first, first
+    quarter = int(match.group(3))
+    first = dt.date(year, 3 * quarter - 2, 1)
+    return first, rules.add_months(first, 2)
+
+
+# --- generation ------------------------------------------------------------------------------------
+
+
+@audited
+def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) -> Roster:
+    """Make the county's roster for a cycle from the stored lines not yet on a roster (regular,
+    arrears, recovery deductions; up to the cycle's last month) of the benefits being paid, plus the
+    payments the bank returned whose account has since been corrected (reissued)."""
+    _first, last = period_months(period)
+    division = Division.objects.filter(code=division_code).first()
+    if division is None or len(division.code) != 6:
+        raise ValidationError({"division": _("Rosters are made per county: give a county's six-digit code.")})
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, division.code)
+    if Roster.objects.filter(division=division, period=period).exists():
+        raise Conflict(_("The roster of this county for this cycle already exists."))
+    roster = Roster(division=division, period=period, made_by_id=getattr(actor, "pk", None))
+    try:
+        with transaction.atomic():
+            roster.save()
+    except IntegrityError:
+        raise Conflict(_("The roster of this county for this cycle already exists.")) from None
+    lines = list(
+        MonthlyLine.objects.select_for_update()
+        .filter(
+            entitlement__county_code=division.code,
+            entitlement__status=EntitlementStatus.ACTIVE,
+            locked=False,
+            roster_id__isnull=True,
+            month__lte=last,
+        )
+        .order_by("entitlement_id", "month", "id")
+    )
+    by_benefit: dict[int, list[MonthlyLine]] = defaultdict(list)
+    for line in lines:
+        by_benefit[line.entitlement_id].append(line)
+    entitlements = Entitlement.objects.in_bulk(list(by_benefit)) if by_benefit else {}
+    items: list[RosterItem] = []
+    claimed: list[int] = []
+    skipped_no_account = 0
+    for pk in sorted(by_benefit):
+        entitlement = entitlements[pk]
+        amount = sum((line.amount for line in by_benefit[pk]), ZERO)
+        if amount <= 0:
+            continue  # a deduction larger than what is due waits for later lines
+        if not entitlement.account_encrypted:
+            skipped_no_account += 1
+            continue
+        items.append(_item(roster, entitlement, amount))
+        claimed.extend(line.pk for line in by_benefit[pk])
+    returned = (
+        RosterItem.objects.select_for_update(of=("self",))
+        .filter(
+            roster__county_code=division.code,
+            status=ItemStatus.RETURNED,
+            needs_correction=False,
+            reissue__isnull=True,
+        )
+        .select_related("entitlement")
+        .order_by("roster_id", "row")
+    )
+    for old in returned:
+        item = _item(roster, old.entitlement, old.amount)
+        item.reissue_of = old
+        items.append(item)
+    for number, item in enumerate(items, start=1):
+        item.row = number
+    RosterItem.objects.bulk_create(items)
+    MonthlyLine.objects.filter(pk__in=claimed).update(roster_id=roster.pk)
+    roster.total = sum((item.amount for item in items), ZERO)
+    roster.item_count = len(items)
+    roster.save(update_fields=["total", "item_count"])
+    record(
+        event_type="benefit.roster_generated",
+        actor=actor,
+        obj=roster,
+        data={
+            "period": period,
+            "lines": len(items),
+            "total": str(roster.total),
+            "reissued": sum(1 for item in items if item.reissue_of_id),
+            "without_account": skipped_no_account,
+        },
+    )
+    return roster
+
+
+def _item(roster: Roster, entitlement: Entitlement, amount: Decimal) -> RosterItem:
+    from subjects.models import Subject
+
+    name = Subject.objects.filter(pk=entitlement.subject_id).values_list("name", flat=True).first() or ""
+    return RosterItem(
+        roster=roster,
+        row=0,
+        entitlement=entitlement,
+        amount=amount,
+        payee=name[:64],
+        account_encrypted=entitlement.account_encrypted,
+        account_masked=entitlement.account_masked,
+    )
+
+
+# --- approval (maker-checker) ----------------------------------------------------------------------
+
+
+def _lock_roster(roster: Roster) -> Roster:
+    return Roster.objects.select_for_update().get(pk=roster.pk)
+
+
+def balance_errors(roster: Roster) -> list[str]:
+    """Where the roster does not balance: each line against its monthly lines, the total against the lines."""
+    errors = []
+    sums = dict(
+        MonthlyLine.objects.filter(roster_id=roster.pk)
+        .values("entitlement_id")
+        .annotate(total=Sum("amount"))
+        .values_list("entitlement_id", "total")
+    )
+    total = ZERO
+    for item in RosterItem.objects.filter(roster=roster).order_by("row"):
+        total += item.amount
+        if item.reissue_of_id is None and sums.get(item.entitlement_id, ZERO) != item.amount:
+            errors.append(
+                _("Row %(row)d, field amount: %(amount)s differs from its monthly lines (%(lines)s).")
+                % {"row": item.row, "amount": item.amount, "lines": sums.get(item.entitlement_id, ZERO)}
+            )
+    if total != roster.total:
+        errors.append(
+            _("Field total: the control total %(total)s differs from the sum of the lines (%(sum)s).")
+            % {"total": roster.total, "sum": total}
+        )
+    return errors
+
+
+@audited
+def do_approve_roster(roster: Roster, *, actor: Actor) -> Roster:
+    """A second person approves: the roster must balance; its monthly lines become immutable."""
+    locked = _lock_roster(roster)
+    scope.require_perm(actor, APPROVE_CASES, locked.division_id)
+    if locked.made_by_id is not None and locked.made_by_id == getattr(actor, "pk", None):
+        raise Forbidden(_("The person who made a roster cannot approve it: a second person approves."))
+    if locked.status != RosterStatus.DRAFT:
+        raise Conflict(_("This roster has already been approved."), current_status=locked.status)
+    errors = balance_errors(locked)
+    if errors:
+        raise ValidationError({"total": errors})
+    MonthlyLine.objects.filter(roster_id=locked.pk).update(locked=True)
+    locked.status = RosterStatus.APPROVED
+    locked.approved_by_id = getattr(actor, "pk", None)
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    record(event_type="benefit.roster_approved", actor=actor, obj=locked, data={"total": str(locked.total)})
+    return locked
+
+
+# --- the bank file ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _csv_layout(roster: Roster, items: list[RosterItem]) -> BankFile:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["行号", "户名", "账号", "金额", "摘要"])
+    for item in items:
+        writer.writerow(
+            [
+                item.row,
+                item.payee,
+                decrypt_account(item.account_encrypted),
+                f"{item.amount:.2f}",
+                f"抚恤补助{roster.period}",
+            ]
+        )
+    writer.writerow(["合计", len(items), "", f"{roster.total:.2f}", ""])
+    return BankFile(
+        f"roster-{roster.division_id}-{roster.period}.csv", "text/csv; charset=utf-8", out.getvalue().encode()
+    )
+
+
+# A bank's own layout registers here (name → function of the roster and its lines).
+BANK_FORMATS: dict[str, Callable[[Roster, list[RosterItem]], BankFile]] = {"csv": _csv_layout}
+
+
+@audited
+def do_export_bank_file(roster: Roster, *, actor: Actor | None, layout: str = "csv") -> BankFile:
+    """The approved roster in the bank's layout, with its control total (audited: it holds accounts)."""
+    roster = Roster.objects.get(pk=roster.pk)
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, roster.division_id)
+    if roster.status == RosterStatus.DRAFT:
+        raise ValidationError({"status": _("Only an approved roster is sent to the bank.")})
+    if layout not in BANK_FORMATS:
+        raise ValidationError({"layout": _("Unknown bank file layout.")})
+    items = list(RosterItem.objects.filter(roster=roster).order_by("row"))
+    record(
+        event_type="benefit.roster_exported",
+        actor=actor,
+        obj=roster,
+        data={"layout": layout, "lines": len(items), "total": str(roster.total)},
+    )
+    return BANK_FORMATS[layout](roster, items)
+
+
+# --- the bank's return file ------------------------------------------------------------------------
+
+PAID_WORDS: dict[str, str] = {
+    "成功": ItemStatus.PAID,
+    "paid": ItemStatus.PAID,
+    "退票": ItemStatus.RETURNED,
+    "returned": ItemStatus.RETURNED,
+}
+
+
+def _money(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    return value.quantize(Decimal("0.01")) if value.is_finite() else None
+
+
+@audited
+def do_import_returns(roster: Roster, content: str, *, actor: Actor | None) -> dict[str, Any]:
+    """Apply the bank's answer for every line of the roster (all or nothing): paid, or returned (退票)
+    with its reason. A returned line waits for the caseworker to correct the account."""
+    locked = _lock_roster(roster)
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, locked.division_id)
+    if locked.status != RosterStatus.APPROVED:
+        raise ValidationError({"file": _("A return file is imported for an approved roster not yet closed.")})
+    items = {item.row: item for item in RosterItem.objects.select_for_update().filter(roster=locked)}
+    errors: list[str] = []
+    answers: dict[int, tuple[str, str]] = {}
+    file_sum = ZERO
+    control: Decimal | None = None
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    for number, cells in enumerate(rows, start=1):
+        cells = [c.strip() for c in cells]
+        if not cells or not any(cells) or (number == 1 and cells[0] == "行号"):
+            continue
+        if cells[0] == "合计":
+            control = _money(cells[1]) if len(cells) > 1 else None
+            if control is None:
+                errors.append(_("Row %(n)d, field 金额: the control total is not an amount.") % {"n": number})
+            continue
+        cells += [""] * (4 - len(cells))
+        row_text, amount_text, result, reason = cells[:4]
+        item = items.get(int(row_text)) if re.fullmatch(r"[0-9]{1,9}", row_text) else None
+        if item is None:
+            errors.append(
+                _("Row %(n)d, field 行号: the roster has no line %(row)s.") % {"n": number, "row": row_text or "—"}
+            )
+            continue
+        if item.row in answers:
+            errors.append(_("Row %(n)d, field 行号: line %(row)d is answered twice.") % {"n": number, "row": item.row})
+            continue
+        if item.status != ItemStatus.PENDING:
+            errors.append(
+                _("Row %(n)d, field 行号: line %(row)d already has the bank's answer.") % {"n": number, "row": item.row}
+            )
+            continue
+        amount = _money(amount_text)
+        if amount is None or amount != item.amount:
+            errors.append(
+                _("Row %(n)d, field 金额: %(amount)s differs from the roster's %(expected)s for line %(row)d.")
+                % {"n": number, "amount": amount_text or "—", "expected": item.amount, "row": item.row}
+            )
+            continue
+        answer = PAID_WORDS.get(result)
+        if answer is None:
+            errors.append(_("Row %(n)d, field 结果: write 成功 or 退票.") % {"n": number})
+            continue
+        if answer == ItemStatus.RETURNED and not reason:
+            errors.append(_("Row %(n)d, field 原因: a 退票 gives the bank's reason.") % {"n": number})
+            continue
+        file_sum += amount
+        answers[item.row] = (str(answer), reason)
+    for row, item in sorted(items.items()):
+        if item.status == ItemStatus.PENDING and row not in answers and not errors:
+            errors.append(_("Line %(row)d of the roster has no answer in the return file.") % {"row": row})
+    if control is None and not errors:
+        errors.append(_("Field 合计: the return file has no control total row."))
+    elif control is not None and control != file_sum:
+        errors.append(
+            _("Field 合计: the control total %(control)s differs from the sum of the rows (%(sum)s).")
+            % {"control": control, "sum": file_sum}
+        )
+    if errors:
+        raise ValidationError({"file": errors})
+    returned = 0
+    for row, (outcome, reason) in answers.items():
+        answered = items[row]
+        answered.status = outcome
+        answered.return_reason = reason[:255]
+        answered.needs_correction = outcome == ItemStatus.RETURNED
+        returned += outcome == ItemStatus.RETURNED
+        answered.save(update_fields=["status", "return_reason", "needs_correction"])
+    summary = reconciliation(locked)
+    record(
+        event_type="benefit.roster_returns_imported",
+        actor=actor,
+        obj=locked,
+        data={"answered": len(answers), "returned": returned, "paid": str(summary["paid"])},
+    )
+    return summary
+
+
+# --- reconciliation and closing --------------------------------------------------------------------
+
+
+def reconciliation(roster: Roster) -> dict[str, Any]:
+    """Roster total against paid + returned, in total and per line (each line answered once)."""
+    sums: dict[str, Decimal] = dict.fromkeys(ItemStatus.values, ZERO)
+    counts: dict[str, int] = dict.fromkeys(ItemStatus.values, 0)
+    for status, amount in RosterItem.objects.filter(roster=roster).values_list("status", "amount"):
+        sums[status] += amount
+        counts[status] += 1
+    paid, returned, pending = sums[ItemStatus.PAID], sums[ItemStatus.RETURNED], sums[ItemStatus.PENDING]
+    return {
+        "total": roster.total,
+        "paid": paid,
+        "returned": returned,
+        "pending": pending,
+        "paid_lines": counts[ItemStatus.PAID],
+        "returned_lines": counts[ItemStatus.RETURNED],
+        "pending_lines": counts[ItemStatus.PENDING],
+        "balanced": counts[ItemStatus.PENDING] == 0 and paid + returned == roster.total,
+    }
+
+
+@audited
+def do_close_roster(roster: Roster, *, actor: Actor | None) -> Roster:
+    """Close the cycle once every line is paid or returned and roster = paid + returned."""
+    locked = _lock_roster(roster)
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, locked.division_id)
+    if locked.status != RosterStatus.APPROVED:
+        raise ValidationError({"status": _("Only an approved roster can be closed.")})
+    result = reconciliation(locked)
+    errors = balance_errors(locked)
+    if result["pending_lines"]:
+        pending = RosterItem.objects.filter(roster=locked, status=ItemStatus.PENDING).order_by("row")
+        errors.extend(
+            _("Row %(row)d, field status: the bank has not answered for this line.") % {"row": item.row}
+            for item in pending[:20]
+        )
+    if result["paid"] + result["returned"] != locked.total:
+        errors.append(
+            _("Field total: the roster's %(total)s is not paid %(paid)s + returned %(returned)s.")
+            % {"total": locked.total, "paid": result["paid"], "returned": result["returned"]}
+        )
+    if errors:
+        raise ValidationError({"status": errors})
+    locked.status = RosterStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    record(event_type="benefit.roster_closed", actor=actor, obj=locked, data={k: str(v) for k, v in result.items()})
+    return locked
