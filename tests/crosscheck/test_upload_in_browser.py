@@ -34,9 +34,16 @@ def supervisor(make_user: Any) -> Any:
 
 
 def test_supervisor_uploads_a_file_with_a_bad_row_in_the_browser(
-    server: str, browser: Any, supervisor: Any, tmp_path: Path
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    supervisor: Any,
+    tmp_path: Path,
 ) -> None:
-    rows = [[new_id(), "张三", "2025-01-01"], ["110101190001010000", "王五", "2025-13-01"], [new_id(), "李四", "2025-02-01"]]
+    rows = [
+        [new_id(), "张三", "2025-01-01"],
+        ["110101190001010000", "王五", "2025-13-01"],
+        [new_id(), "李四", "2025-02-01"],
+    ]
     file = tmp_path / "deaths.csv"
     file.write_bytes(csv_bytes(DEATHS, rows))
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -61,5 +68,6 @@ def test_supervisor_uploads_a_file_with_a_bad_row_in_the_browser(
     assert (batch.loaded_rows, batch.rejected_rows) == (2, 1)
     assert page.locator("#batch-errors tbody tr").first.inner_text().startswith("3")
     assert page.locator("#error-file").count() == 1
+    assert "已导入 2 行" in page.locator("ul.messages").inner_text()
     assert not problems, problems
     context.close()

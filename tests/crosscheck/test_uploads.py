@@ -68,7 +68,7 @@ def test_an_unusable_file_is_refused_on_the_page_with_its_reason_and_nothing_sto
     assert not DatasetBatch.objects.exists()
 
 
-def test_liaison_uploads_their_own_department_through_the_api(api_as, liaison_ps):
+def test_liaison_uploads_their_own_department_through_the_api_and_sees_the_batch(api_as, liaison_ps, client):
     response = api_as(liaison_ps).post(DATASETS, {"department": PS, "file": deaths_file()}, format="multipart")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -76,6 +76,9 @@ def test_liaison_uploads_their_own_department_through_the_api(api_as, liaison_ps
     assert body["errors"][0]["row"] == 3
     again = api_as(liaison_ps).post(DATASETS, {"department": PS, "file": deaths_file(bad=False)}, format="multipart")
     assert again.status_code == 201
+    client.force_login(liaison_ps)
+    assert client.get(f"/crosscheck/batches/{body['id']}/").status_code == 200
+    assert client.get(f"/crosscheck/batches/{body['id']}/errors.csv").status_code == 200
 
 
 def test_the_api_reports_bad_rows_in_chinese(api_as, supervisor_a):

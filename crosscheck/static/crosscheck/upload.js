@@ -1,5 +1,5 @@
 // Department upload: send the form with XMLHttpRequest to show the upload's progress, then
-// follow the server's redirect (the batch page) or show the returned form with its errors.
+// show the server's answer: the batch page it redirects to, or the form with its errors.
 (function () {
   var form = document.getElementById("dataset-upload");
   if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
@@ -26,10 +26,8 @@
       phase.textContent = phase.dataset.checking;
     });
     xhr.addEventListener("load", function () {
-      if (xhr.responseURL && xhr.responseURL !== (form.action || window.location.href) && xhr.status < 400) {
-        window.location.assign(xhr.responseURL);
-        return;
-      }
+      // Show the answer as it came (the batch page with its message, or the form with its errors).
+      if (xhr.responseURL && window.history.replaceState) { window.history.replaceState(null, "", xhr.responseURL); }
       document.open();
       document.write(xhr.responseText);
       document.close();
