@@ -58,21 +58,23 @@ def do_load_dataset(
     layout: str = "",
     coverage_code: str = "",
     token: FeedToken | None = None,
+    scope_code: str = "",
     progress: Progress = None,
 ) -> tuple[DatasetBatch, bool]:
     """Load one department file; returns ``(batch, created)``.
 
-    The same file (by SHA-256) for the same department is loaded once: a second call returns
-    the first batch with ``created`` False. A token with a division scope loads only rows of
-    that division (others are reported as rejected). Raises :class:`loader.DatasetFileError`
-    when the whole file is unusable; bad rows are reported in ``batch.errors`` and skipped.
+        The same file (by SHA-256) for the same department is loaded once: a second call returns
+        the first batch with ``created`` False. A token with a division scope loads only rows of
+        that division (others are reported as rejected), and so does ``scope_code`` (a staff
+    upload: the division the uploader answers for). Raises :class:`loader.DatasetFileError`
+        when the whole file is unusable; bad rows are reported in ``batch.errors`` and skipped.
     """
     Department(department)  # unknown department: ValueError (a programming error)
     sha = hashlib.sha256(data).hexdigest()
     existing = DatasetBatch.objects.filter(department=department, sha256=sha).first()
     if existing is not None:
         return existing, False
-    scope = token.division_id if token is not None and token.division_id else ""
+    scope = token.division_id if token is not None and token.division_id else scope_code
     coverage = coverage_code or scope
     parsed = loader.parse(
         data, file_name, department=department, layout_name=layout, scope_code=scope, progress=progress
@@ -120,6 +122,44 @@ def do_load_dataset(
             raise
         return existing, False
     return batch, True
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def do_load_upload(
+    upload: Any,
+    *,
+    department: str,
+    actor: Actor | None,
+    layout: str = "",
+    file_name: str = "",
+    coverage_code: str = "",
+    token: FeedToken | None = None,
+) -> tuple[DatasetBatch, bool]:
+    """Load an uploaded file (the feed endpoint, the upload page and its API share this).
+
+    Staff uploads (no token) keep only rows inside ``coverage_code``; a file that is unusable as
+    a whole raises ``ValidationError`` on ``file`` (nothing stored); bad rows are skipped and
+    listed in ``batch.errors`` (every good row is kept).
+    """
+    if upload is None:
+        raise ValidationError({"file": [_("Attach the file in the field 'file'.")]})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is too large.")]})
+    try:
+        return do_load_dataset(
+            upload.read(),
+            file_name=file_name or getattr(upload, "name", "") or "feed.csv",
+            department=department,
+            layout=layout,
+            coverage_code=coverage_code,
+            scope_code=coverage_code if token is None else "",
+            actor=actor,
+            token=token,
+        )
+    except loader.DatasetFileError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from core import replicas
 from jurisdictions import scope
-from jurisdictions.models import NATION_CODE, Division, Level, ancestor_codes, level_of_code
-from jurisdictions.roles import VIEW
+from jurisdictions.models import NATION_CODE, Department, Division, Level, ancestor_codes, level_of_code
+from jurisdictions.roles import VIEW, verify_permission
 
 from .models import (
     DatasetBatch,
@@ -45,6 +45,54 @@ def require_supervisor(user: Any) -> None:
         raise PermissionDenied(_("Only supervisors may see this page."))
 
 
+def loader_departments(user: Any) -> list[str]:
+    """Departments whose data the user may upload: every one for a supervisor, their own for a liaison."""
+    if scope.codes_with(user, SUPERVISE):
+        return list(Department.values)
+    return [d for d in Department.values if scope.codes_with(user, verify_permission(d))]
+
+
+def require_loader(user: Any) -> None:
+    """Dataset pages are for supervisors and liaisons: 403 for anyone else."""
+    if not loader_departments(user):
+        raise PermissionDenied(_("Only supervisors and department liaisons may see this page."))
+
+
+def _may_load(user: Any, department: str, code: str) -> bool:
+    return scope.has_perm_at(user, SUPERVISE, code) or scope.has_perm_at(user, verify_permission(department), code)
+
+
+def _grant_codes(user: Any, department: str) -> list[str]:
+    codes = set(scope.codes_with(user, SUPERVISE))
+    if department in Department.values:
+        codes.update(scope.codes_with(user, verify_permission(department)))
+    return sorted(codes, key=lambda c: (len(c) if c != NATION_CODE else 0, c))
+
+
+def access_upload(user: Any, department: str, division: str = "", *, run: bool = False) -> str:
+    """The division code (``""`` = nation) a user uploads a department's data for, or starts a run in.
+
+    400 for an unknown department; 404 for a division outside the user's jurisdiction; 403 when it
+    is visible but the user neither supervises there nor is that department's liaison there.
+    Without ``division``, the user's widest grant. A run without a department is for supervisors.
+    """
+    if department and department not in Department.values:
+        raise ValidationError({"department": [_("Unknown department.")]})
+    if not department and not run:
+        raise ValidationError({"department": [_("This field is required.")]})
+    if division:
+        code = scope.access_division(user, division).code
+    else:
+        codes = _grant_codes(user, department) if department else scope.codes_with(user, SUPERVISE)
+        if not codes:
+            raise PermissionDenied(_("Only supervisors and the department's liaisons may do this."))
+        code = codes[0]
+    allowed = scope.has_perm_at(user, SUPERVISE, code) or (department and _may_load(user, department, code))
+    if not allowed:
+        raise PermissionDenied(_("Only supervisors and the department's liaisons may do this."))
+    return "" if code == NATION_CODE else code
+
+
 def runs_for(user: Any) -> QuerySet[Run]:
     return Run.objects.filter(_overlap_q(user, "division_code", SUPERVISE))
 
@@ -57,7 +105,13 @@ def access_run(user: Any, run_id: Any) -> Run:
 
 
 def batches_for(user: Any) -> QuerySet[DatasetBatch]:
-    return DatasetBatch.objects.filter(_overlap_q(user, "coverage_code", SUPERVISE))
+    """Batches over the user's supervised divisions, and their own department's for a liaison."""
+    q = _overlap_q(user, "coverage_code", SUPERVISE)
+    for department in Department.values:
+        codename = verify_permission(department)
+        if scope.codes_with(user, codename):
+            q |= Q(department=department) & _overlap_q(user, "coverage_code", codename)
+    return DatasetBatch.objects.filter(q)
 
 
 def access_batch(user: Any, batch_id: Any) -> DatasetBatch:

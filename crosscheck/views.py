@@ -4,6 +4,7 @@ duplicate adjudication. Thin: authorise through ``crosscheck.queries``, call one
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,9 +20,9 @@ from django.views.decorators.http import require_POST
 from core import replicas
 from core.errors import Conflict
 from jurisdictions import scope
-from jurisdictions.models import NATION_CODE, Division, Level, normalise_code
+from jurisdictions.models import NATION_CODE, Department, Division, Level, normalise_code
 
-from . import actions, queries
+from . import actions, layouts, queries
 from .models import DiscrepancyStatus, Kind, SuspectStatus
 
 PAGE_SIZE = 100
@@ -39,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Run history (supervisors)."""
     queries.require_supervisor(request.user)
     runs = queries.runs_for(request.user)[:PAGE_SIZE]
-    return render(request, "crosscheck/home.html", {"runs": runs})
+    return render(request, "crosscheck/home.html", {"runs": runs, "departments": Department.choices})
 
 
 @login_required
@@ -57,15 +58,90 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    queries.require_supervisor(request.user)
+    queries.require_loader(request.user)
     return render(request, "crosscheck/batch_list.html", {"batches": queries.batches_for(request.user)[:PAGE_SIZE]})
 
 
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    queries.require_supervisor(request.user)
+    queries.require_loader(request.user)
     batch = queries.access_batch(request.user, pk)
     return render(request, "crosscheck/batch_detail.html", {"batch": batch})
+
+
+def _upload_context(request: HttpRequest, values: dict[str, str], errors: list[str]) -> dict[str, Any]:
+    departments = queries.loader_departments(request.user)
+    return {
+        "departments": [(d, Department(d).label) for d in departments],
+        "layouts": [layout for layout in layouts.LAYOUTS if layout.department in departments],
+        "values": values,
+        "errors": errors,
+    }
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """Upload one department file (the action the feed endpoint uses); then its batch page."""
+    queries.require_loader(request.user)
+    values = {k: request.POST.get(k, "").strip() for k in ("department", "layout", "division")}
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            coverage = queries.access_upload(request.user, values["department"], values["division"])
+            batch, created = actions.do_load_upload(
+                request.FILES.get("file"),
+                department=values["department"],
+                layout=values["layout"],
+                coverage_code=coverage,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _("Loaded %(loaded)s row(s); %(rejected)s row(s) rejected.")
+                    % {"loaded": batch.loaded_rows, "rejected": batch.rejected_rows},
+                )
+            else:
+                messages.info(request, _("This file was already loaded; nothing was changed."))
+            return redirect("crosscheck:batch", pk=batch.pk)
+    return render(
+        request, "crosscheck/upload.html", _upload_context(request, values, errors), status=400 if errors else 200
+    )
+
+
+@login_required
+def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected rows of one batch as a CSV file (row, column, reason), for the department to fix."""
+    queries.require_loader(request.user)
+    batch = queries.access_batch(request.user, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    writer.writerow([_("Row"), _("Column"), _("Reason")])
+    for error in batch.errors:
+        writer.writerow([error.get("row", ""), error.get("field", ""), error.get("reason", "")])
+    return response
+
+
+@login_required
+@require_POST
+def start_run(request: HttpRequest) -> HttpResponse:
+    """Start a cross-check run over the user's division (optionally one department)."""
+    department = request.POST.get("department", "").strip()
+    try:
+        division = queries.access_upload(request.user, department, request.POST.get("division", "").strip(), run=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("crosscheck:home")
+    run = actions.do_run_crosscheck(actor=request.user, department=department, division_code=division)
+    messages.success(
+        request, _("Run #%(n)s finished: %(found)s discrepancies found.") % {"n": run.pk, "found": run.found}
+    )
+    return redirect("crosscheck:run", pk=run.pk)
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
