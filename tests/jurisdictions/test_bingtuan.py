@@ -100,7 +100,7 @@ def test_the_division_page_of_a_shi_lists_its_linked_units(client: Any, casework
     page = client.get("/divisions/6608/").content.decode()
     assert "第八师石河子市" in page and SHIHEZI in page
     unit_page = client.get(f"/divisions/{SHIHEZI}/").content.decode()
-    assert "/divisions/6608/" in unit_page
+    assert "/divisions/6608/" in unit_page and "新疆生产建设兵团所属单位" in unit_page
 
 
 def test_a_link_to_something_not_a_shi_is_refused(tmp_path: Path) -> None:
