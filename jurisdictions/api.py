@@ -1,5 +1,5 @@
-"""API: the division tree, limited to what the user may look at, the signed-in user's memberships,
-and staff administration for the system and security administrators.
+"""API: the division tree (public reference data: any signed-in user reads any division), the
+signed-in user's memberships, and staff administration for the system and security administrators.
 
 Staff: ``GET/POST /api/v1/staff/``, ``GET/PATCH /api/v1/staff/{id}/`` (edit, deactivate,
 reactivate, unlock, a new sign-in link), ``GET/POST /api/v1/staff/{id}/memberships/``,
@@ -42,23 +42,32 @@ class DivisionSerializer(serializers.ModelSerializer):
 
 
 class DivisionDetailView(APIView):
-    @extend_schema(responses=DivisionSerializer)
+    @extend_schema(
+        responses={
+            200: DivisionSerializer,
+            404: OpenApiResponse(description="No such division code (any signed-in user reads any division)."),
+        }
+    )
     def get(self, request: Request, code: str) -> Response:
-        division = scope.access_division(request.user, code)
+        division = scope.read_division(request.user, code)
         return Response(DivisionSerializer(division).data)
 
 
 class DivisionListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("parent", str, description="List the children of this division code.")],
-        responses=DivisionSerializer(many=True),
+        responses={
+            200: DivisionSerializer(many=True),
+            400: OpenApiResponse(description="parent is missing."),
+            404: OpenApiResponse(description="No such division code."),
+        },
     )
     def get(self, request: Request) -> Response:
         parent_code = request.query_params.get("parent")
         if not parent_code:
             raise ValidationError({"parent": [_("Give the code of the division whose children you want.")]})
-        parent = scope.access_division(request.user, parent_code)
-        children = scope.visible_divisions(request.user).filter(parent=parent).order_by("code")
+        parent = scope.read_division(request.user, parent_code)
+        children = Division.objects.filter(parent=parent).order_by("code")
         return Response(DivisionSerializer(children, many=True).data)
 
 

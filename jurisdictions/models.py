@@ -111,6 +111,34 @@ class Division(models.Model):
         return ancestor_codes(self.code)
 
 
+# The 新疆生产建设兵团 (Xinjiang Production and Construction Corps) is a provincial-level unit with
+# no GB/T 2260 code of its own: Laurel names it ``66`` and its 师 ``6601``…``6614`` (docs/bingtuan.md).
+BINGTUAN_CODE = "66"
+
+
+class BingtuanLink(models.Model):
+    """A Xinjiang-coded (65…) city or 团场 that belongs to a 师 of the 兵团 (66NN).
+
+    The unit keeps its GB/T 2260 code (records stay where they are); a membership at the 兵团 or at
+    the 师 covers it as well as the 66-coded subtree (``jurisdictions.scope.division_grants``).
+    """
+
+    division = models.OneToOneField(
+        Division, verbose_name=_("division"), primary_key=True, related_name="bingtuan_link", on_delete=models.PROTECT
+    )
+    shi = models.ForeignKey(
+        Division, verbose_name=_("division of the Corps"), related_name="linked_units", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        verbose_name = _("unit of the Corps")
+        verbose_name_plural = _("units of the Corps")
+        ordering = ["division_id"]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} → {self.shi_id}"
+
+
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     LIAISON = "liaison", _("Department liaison")

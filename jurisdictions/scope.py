@@ -10,7 +10,13 @@ request time and cached on the user object for that day only (:func:`division_gr
 request asks the database once however many checks it makes, a change of day needs no
 nightly job, and every membership change drops the cache (:func:`forget_grants`). A grant
 on a division covers its whole subtree: division codes are prefixes of their descendants'
-codes.
+codes. One exception to "prefixes": a grant at the 兵团 (``66``) or one of its 师 (``66NN``) also
+covers the Xinjiang-coded (65…) cities and 团场 linked to those 师 (:class:`BingtuanLink`,
+docs/bingtuan.md): the grant is copied onto each linked code when the grants are read.
+
+The division tree itself is public reference data: any signed-in user reads any division's name
+and code (:func:`read_division`); scope governs people and cases (:func:`access_division` is the
+gate for a division's data).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from django.utils.translation import gettext as _
 from core import cache as shared_cache
 
 from .models import (
+    BINGTUAN_CODE,
     NATION_CODE,
+    BingtuanLink,
     Division,
     Level,
     Membership,
@@ -100,9 +108,35 @@ def division_grants(user: Any) -> dict[str, frozenset[str]]:
     grants: dict[str, set[str]] = {}
     for code, role, department, _starts in in_force_rows(user):
         grants.setdefault(code, set()).update(permissions_for(role, department))
+    _extend_to_linked_units(grants)
     frozen = {code: frozenset(names) for code, names in grants.items()}
     setattr(user, _CACHE_ATTR, (today, frozen))
     return frozen
+
+
+def _extend_to_linked_units(grants: dict[str, set[str]]) -> None:
+    """Copy each grant at ``66``/``66NN`` onto the 65-coded units linked to the 师 below it (one query,
+    only for 兵团 staff)."""
+    bingtuan = [code for code in grants if code.startswith(BINGTUAN_CODE)]
+    if not bingtuan:
+        return
+    q = Q(pk__in=[])
+    for code in bingtuan:
+        q |= Q(shi__code__startswith=code)
+    for unit, shi in BingtuanLink.objects.filter(q).values_list("division_id", "shi_id"):
+        for code in bingtuan:
+            if shi.startswith(code):
+                grants.setdefault(unit, set()).update(grants[code])
+
+
+def covering_codes(division_code: str) -> list[str]:
+    """The codes whose grants cover ``division_code``: its ancestors, and for a unit of the 兵团 its
+    师 and the 兵团 (for "who may act here" questions asked of the memberships)."""
+    codes = ancestor_codes(division_code)
+    if division_code.startswith("65"):
+        links = BingtuanLink.objects.filter(division_id__in=codes).values_list("shi_id", flat=True)
+        codes += sorted({c for shi in links for c in ancestor_codes(shi)} - set(codes))
+    return codes
 
 
 def forget_user_memberships(user_id: Any) -> None:
@@ -171,7 +205,7 @@ def scoped(
 
 
 def division_scope_q(user: Any) -> Q:
-    """Divisions the user may look at: their subtrees, and the ancestors that name them."""
+    """Divisions the user holds a grant over: their subtrees, and the ancestors that name them."""
     q = Q(pk__in=[])
     ancestors: set[str] = set()
     for code in codes_with(user, VIEW):
@@ -183,6 +217,7 @@ def division_scope_q(user: Any) -> Q:
 
 
 def visible_divisions(user: Any) -> QuerySet[Division]:
+    """Divisions the user holds a grant over (and their ancestors): a scope filter, not a reading rule."""
     return Division.objects.filter(division_scope_q(user))
 
 
@@ -199,11 +234,28 @@ def require_perm(user: Any, codename: str, division_code: str) -> None:
         raise PermissionDenied(_("You are not allowed to do this here."))
 
 
-def access_division(user: User | Any, code: str) -> Division:
-    """The division ``code`` if the user may look at it (its subtree or an ancestor), else 404.
+def read_division(user: User | Any, code: str) -> Division:
+    """The division ``code`` for any signed-in user (the tree is public reference data), else 404.
 
-    Accepts padded GB/T 2260 forms (``440100`` → ``4401``). Unknown and out-of-scope codes
-    are indistinguishable: both 404.
+    For reading a place's name, code and children (the division API and pages). Accepts padded
+    GB/T 2260 forms. Unknown codes are 404. Reading a division grants nothing over the people and
+    cases in it; a view that shows or changes data *of* a division uses :func:`access_division`.
+    """
+    normalised = normalise_code(code)
+    if level_of_code(normalised) is None or not getattr(user, "is_authenticated", False):
+        raise Http404(_("Not found."))
+    try:
+        return Division.objects.get(code=normalised)
+    except Division.DoesNotExist:
+        raise Http404(_("Not found.")) from None
+
+
+def access_division(user: User | Any, code: str) -> Division:
+    """The division ``code`` if it lies in the user's jurisdiction (its subtree or an ancestor), else 404.
+
+    The gate for views that show or change data of a division (letterheads, reports). Accepts
+    padded GB/T 2260 forms (``440100`` → ``4401``). Unknown and out-of-scope codes are
+    indistinguishable: both 404.
     """
     normalised = normalise_code(code)
     if level_of_code(normalised) is None:
@@ -238,7 +290,7 @@ def users_with_perm_at(codename: str, division_code: str) -> list[Any]:
     user_ids = Membership.objects.filter(
         memberships_granting_q(codename),
         in_force_q(timezone.localdate()),
-        division_id__in=ancestor_codes(division_code),
+        division_id__in=covering_codes(division_code),
     ).values_list("user_id", flat=True)
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 

@@ -1,4 +1,4 @@
-"""Pages: a division and its children, within the user's jurisdiction; staff administration."""
+"""Pages: a division and its children (any division, to any signed-in user); staff administration."""
 
 from __future__ import annotations
 
@@ -21,19 +21,33 @@ from core.keyset import BadCursor, Sort, paginate
 from core.pages import apply_errors, domain_errors_as_pages
 
 from . import actions, forms, queries, scope
+from .models import BINGTUAN_CODE, BingtuanLink, Division
 from .perms import GRANT_ROLES, MANAGE_STAFF
 
 
 @login_required
 def division_detail(request: HttpRequest, code: str) -> HttpResponse:
-    division = scope.access_division(request.user, code)
-    children = scope.visible_divisions(request.user).filter(parent=division).order_by("code")
+    division = scope.read_division(request.user, code)  # place names are public to signed-in users
+    children = Division.objects.filter(parent=division).order_by("code")
     path = scope.ancestors_of([division.code])
     breadcrumbs = [path[c] for c in division.ancestor_codes if c in path and c != division.code]
+    # The 兵团's Xinjiang-coded units: listed under their 师, and a unit names its 师 (docs/bingtuan.md).
+    linked_units = (
+        BingtuanLink.objects.filter(shi__code__startswith=division.code).select_related("division", "shi")
+        if division.code.startswith(BINGTUAN_CODE)
+        else BingtuanLink.objects.none()
+    )
+    shi_link = BingtuanLink.objects.filter(division_id__in=division.ancestor_codes).select_related("shi").first()
     return render(
         request,
         "jurisdictions/division_detail.html",
-        {"division": division, "children": children, "breadcrumbs": breadcrumbs},
+        {
+            "division": division,
+            "children": children,
+            "breadcrumbs": breadcrumbs,
+            "linked_units": linked_units,
+            "shi": shi_link.shi if shi_link else None,
+        },
     )
 
 

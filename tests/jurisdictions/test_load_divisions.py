@@ -17,8 +17,8 @@ def test_every_level_is_loaded_with_the_datasets_counts() -> None:
     counts = {level: Division.objects.filter(level=level).count() for level in Level}
     assert counts == {
         Level.NATION: 1,
-        Level.PROVINCE: 31,
-        Level.CITY: 342,
+        Level.PROVINCE: 32,  # 31 provinces and the 新疆生产建设兵团 (66)
+        Level.CITY: 356,  # 342 and its 14 师 (66NN)
         Level.COUNTY: 2978,
         Level.TOWNSHIP: 41352,
     }

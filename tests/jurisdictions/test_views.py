@@ -1,4 +1,4 @@
-"""Division pages obey the same scope as the API."""
+"""Division pages: any division to any signed-in user (public reference data), like the API."""
 
 from __future__ import annotations
 
@@ -16,17 +16,26 @@ def test_caseworker_sees_own_county_page_with_townships(client: Any, caseworker:
     assert "440106001" in page
 
 
-def test_outsider_gets_404_for_the_other_county_page(client: Any, caseworker_b: Any) -> None:
+def test_another_countys_page_is_readable_by_any_signed_in_user(client: Any, caseworker_b: Any) -> None:
     client.force_login(caseworker_b)
-    assert client.get(f"/divisions/{COUNTY_A}/").status_code == 404
-    assert client.get(f"/divisions/{COUNTY_A}005/").status_code == 404
+    response = client.get(f"/divisions/{COUNTY_A}/")
+    assert response.status_code == 200
+    assert "天河区" in response.content.decode()
+    assert client.get(f"/divisions/{COUNTY_A}001/").status_code == 200
+    assert "朝阳区" in client.get("/divisions/110105/").content.decode()
 
 
-def test_the_city_page_lists_only_visible_counties(client: Any, caseworker_b: Any) -> None:
+def test_an_unknown_division_page_is_404(client: Any, caseworker_b: Any) -> None:
+    client.force_login(caseworker_b)
+    assert client.get("/divisions/440199/").status_code == 404
+    assert client.get("/divisions/xyz/").status_code == 404
+
+
+def test_the_city_page_lists_every_county(client: Any, caseworker_b: Any) -> None:
     client.force_login(caseworker_b)
     page = client.get("/divisions/4401/").content.decode()
     assert COUNTY_B in page
-    assert COUNTY_A not in page
+    assert COUNTY_A in page
 
 
 def test_supervisor_sees_both_county_pages(client: Any, supervisor: Any) -> None:

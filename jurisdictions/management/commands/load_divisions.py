@@ -1,4 +1,5 @@
-"""Load or refresh the division tree from jurisdictions/data/divisions.csv (idempotent)."""
+"""Load or refresh the division tree from jurisdictions/data/divisions.csv, and the links of the
+兵团's Xinjiang-coded units to their 师 from jurisdictions/data/bingtuan_links.csv (idempotent)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from jurisdictions.models import NATION_CODE, Division, Level, level_of_code
+from jurisdictions.models import BINGTUAN_CODE, NATION_CODE, BingtuanLink, Division, Level, level_of_code
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "divisions.csv"
+LINKS_FILE = Path(__file__).resolve().parents[2] / "data" / "bingtuan_links.csv"
 BATCH = 2000
 
 
@@ -27,9 +29,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--file", type=Path, default=DATA_FILE, help="CSV with columns code,name,parent")
+        parser.add_argument(
+            "--links", type=Path, default=LINKS_FILE, help="CSV with columns code,name,division (65-coded unit → 66NN)"
+        )
 
-    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+    def handle(self, *args: Any, file: Path, links: Path, **options: Any) -> None:
         rows = self._read(file)
+        link_rows = self._read_links(links, {r[0] for r in rows})
         with transaction.atomic():
             Division.objects.update_or_create(
                 code=NATION_CODE, defaults={"name": "全国", "level": Level.NATION, "parent": None}
@@ -52,11 +58,14 @@ class Command(BaseCommand):
                 renamed += len(changed)
                 progress.update(len(batch))
             progress.close()
+            for code, shi in link_rows:
+                BingtuanLink.objects.update_or_create(division_id=code, defaults={"shi_id": shi})
         in_file = {r[0] for r in rows} | {NATION_CODE}
         missing = sorted(set(existing) - in_file)
         self.stdout.write(
             f"divisions: {len(rows)} in file, {created} created, {renamed} renamed, "
-            f"{len(missing)} in the database but no longer in the file"
+            f"{len(missing)} in the database but no longer in the file; "
+            f"{len(link_rows)} units linked to a 师 of the 兵团"
         )
         if missing:
             self.stdout.write(
@@ -92,3 +101,23 @@ class Command(BaseCommand):
             if parent and parent not in seen:
                 raise CommandError(f"{file}: code {code} names parent {parent}, which is not in the file")
         return rows
+
+    def _read_links(self, file: Path, codes: set[str]) -> list[tuple[str, str]]:
+        """``(65-coded unit, 66NN 师)`` pairs; pairs naming a code absent from the division file are left out
+        (a partial tree), a pair naming something that is not a 师, or a 兵团 code as the unit, is refused."""
+        if not file.exists():
+            raise CommandError(f"{file}: no such file")
+        links: list[tuple[str, str]] = []
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"code", "division"} <= set(reader.fieldnames):
+                raise CommandError(f"{file}: expected the columns code,name,division")
+            for line, row in enumerate(reader, start=2):
+                code, shi = row["code"].strip(), row["division"].strip()
+                if code.startswith(BINGTUAN_CODE) or level_of_code(code) is None:
+                    raise CommandError(f"{file}, line {line}: {code!r} is not a division outside the 兵团")
+                if not shi.startswith(BINGTUAN_CODE) or len(shi) != 4 or not shi.isdigit():
+                    raise CommandError(f"{file}, line {line}: {shi!r} is not a 师 of the 兵团 (66NN)")
+                if code in codes and shi in codes:
+                    links.append((code, shi))
+        return links
