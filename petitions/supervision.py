@@ -80,7 +80,7 @@ def orders_for(user: Any) -> QuerySet[SupervisionOrder]:
         return qs
     q = Q(pk__in=[])
     for code in codes:
-        q |= Q(division_id__startswith=code)
+        q |= Q(division__code__startswith=code)
     return qs.filter(q)
 
 
@@ -226,7 +226,7 @@ def scan_supervision(today: datetime.date | None = None) -> dict[str, int]:
     open_orders = SupervisionOrder.objects.filter(reported_on__isnull=True, deadline__lt=today).order_by("pk")
     for pk in open_orders.values_list("pk", flat=True):
         with transaction.atomic():
-            order = SupervisionOrder.objects.select_for_update().select_related("case").get(pk=pk)
+            order = SupervisionOrder.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
             if order.reported_on is not None:
                 continue
             link = reverse("petitions:supervision")
