@@ -198,13 +198,13 @@ class SupervisionOrder(models.Model):
         "jurisdictions.Division", verbose_name=_("supervised body"), on_delete=models.PROTECT, related_name="+"
     )
     issued_at_division = models.ForeignKey(
-        "jurisdictions.Division", verbose_name=_("issued at"), on_delete=models.PROTECT, related_name="+"
+        "jurisdictions.Division", verbose_name=_("issuing level"), on_delete=models.PROTECT, related_name="+"
     )
     intensity = models.CharField(_("intensity"), max_length=12, choices=Intensity.choices)
     deadline = models.DateField(_("deadline"))
     instructions = models.TextField(_("instructions"), blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("issuing supervisor"), on_delete=models.PROTECT, related_name="+"
     )
     issued_on = models.DateField(_("issued on"))
     report = models.TextField(_("completion report"), blank=True)
