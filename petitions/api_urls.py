@@ -2,8 +2,14 @@
 
 from django.urls import path
 
-from . import api
+from . import api, supervision_api
 
 urlpatterns = [
     path("petitions/", api.PetitionRegisterView.as_view(), name="api-petition-register"),
+    path("supervision-orders/", supervision_api.SupervisionOrderListView.as_view(), name="api-supervision-orders"),
+    path(
+        "supervision-orders/<int:pk>/report/",
+        supervision_api.SupervisionOrderReportView.as_view(),
+        name="api-supervision-order-report",
+    ),
 ]

@@ -173,3 +173,63 @@ class Hearing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.held_at:%Y-%m-%d} {self.place}"
+
+
+class Intensity(models.TextChoices):
+    ROUTINE = "routine", _("Routine follow-up (日常督办)")
+    FLAGGED = "flagged", _("Flagged follow-up (挂牌督办)")
+    SUMMONS = "summons", _("Summons (约谈)")
+
+
+class SupervisionOrder(models.Model):
+    """A 督办 order (Arts. 39–40): a supervisor above a body orders it to follow up a case or its work.
+
+    ``division`` is the supervised body (the case's division, or the body named); ``issued_at_division``
+    the level above it where the issuer supervises. The order is open until the supervised body files
+    its completion report; :mod:`petitions.supervision` sends the 催办 on the first overdue working day
+    and records the 通报 at the configured number of working days overdue.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="supervision_orders",
+    )
+    division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("supervised body"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at_division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("issuing level"), on_delete=models.PROTECT, related_name="+"
+    )
+    intensity = models.CharField(_("intensity"), max_length=12, choices=Intensity.choices)
+    deadline = models.DateField(_("deadline"))
+    instructions = models.TextField(_("instructions"), blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issuing supervisor"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_on = models.DateField(_("issued on"))
+    report = models.TextField(_("completion report"), blank=True)
+    reported_on = models.DateField(_("reported on"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    urged_on = models.DateField(_("urged on (催办)"), null=True, blank=True)
+    circulated_on = models.DateField(_("circulated on (通报)"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        indexes = [models.Index(fields=["reported_on", "deadline"], name="supervision_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.intensity} {self.deadline}"

@@ -19,10 +19,15 @@ EVENT_LABELS = {
     "petition.hearing_scheduled": _("Hearing scheduled"),
     "petition.hearing_recorded": _("Hearing record attached"),
     "petition.agreement": _("Agreement recorded"),
+    "petition.supervision_issued": _("Supervision order issued (督办)"),
+    "petition.supervision_reported": _("Supervision order reported on"),
+    "petition.supervision_urged": _("Reminder sent (催办通知书)"),
+    "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),
 }
 
 
 def register() -> None:
+    _register_supervision()
     from viewflow.workflow.fields import get_task_ref
 
     from cases import extensions
@@ -93,6 +98,64 @@ def register() -> None:
             body=_(
                 "Case %(case)s was registered as a major or urgent matter and is reported to %(division)s (Art. 25)."
             ),
+            email=True,
+        ),
+    )
+
+
+def _register_supervision() -> None:
+    """督办: the daily scan (催办 and 通报) and the notifications of an order's life."""
+    import datetime
+
+    from django.conf import settings
+
+    from core.jobs import PeriodicJob, register_periodic
+    from notifications.events import EventSpec, register_event
+
+    from . import supervision
+
+    register_periodic(
+        PeriodicJob(
+            "scan_supervision",
+            "petitions.tasks.scan_supervision",
+            daily_at=lambda: datetime.time.fromisoformat(getattr(settings, "LAUREL_SUPERVISION_SCAN_AT", "07:00")),
+        )
+    )
+    register_event(
+        supervision.ISSUED_EVENT,
+        EventSpec(
+            label=_("A supervision order (督办) was issued to your body"),
+            title=_("Supervision order %(order)s"),
+            body=_("Supervision order %(order)s was issued to %(division)s; report by %(deadline)s."),
+            email=True,
+        ),
+    )
+    register_event(
+        supervision.REPORTED_EVENT,
+        EventSpec(
+            label=_("A supervised body reported on a supervision order"),
+            title=_("Supervision order %(order)s reported on"),
+            body=_("%(division)s filed its completion report on supervision order %(order)s."),
+        ),
+    )
+    register_event(
+        supervision.URGED_EVENT,
+        EventSpec(
+            label=_("Reminder of an overdue supervision order (催办通知书)"),
+            title=_("催办通知书: supervision order %(order)s"),
+            body=_(
+                "Supervision order %(order)s to %(division)s was due on %(deadline)s and has no completion report:"
+                " report at once."
+            ),
+            email=True,
+        ),
+    )
+    register_event(
+        supervision.CIRCULATED_EVENT,
+        EventSpec(
+            label=_("An overdue supervision order was circulated (通报)"),
+            title=_("通报: supervision order %(order)s"),
+            body=_("Supervision order %(order)s to %(division)s, due on %(deadline)s, is still without a report."),
             email=True,
         ),
     )

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import supervision_views, views
 
 app_name = "petitions"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("supervision/", supervision_views.orders, name="supervision"),
+    path("supervision/<int:pk>/report/", supervision_views.report, name="supervision_report"),
     path("<int:pk>/hearings/<int:hearing_id>/record/", views.hearing_record, name="hearing_record"),
     path("<int:pk>/<str:name>/", views.transition, name="transition"),
 ]

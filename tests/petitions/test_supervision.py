@@ -1,0 +1,190 @@
+"""督办 (Arts. 39–40): a supervisor above a body orders a follow-up, the body reports; the daily scan
+sends the 催办通知书 on the first overdue working day and records the 通报 five working days overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import override_settings
+
+from audit.models import AuditEvent
+from notifications.models import Notification
+from petitions import supervision
+from petitions.models import SupervisionOrder
+from policies.calendar import add_working_days
+from tests.conftest import CITY, COUNTY_A
+
+pytestmark = pytest.mark.django_db
+
+# Friday 12 June 2026: the first overdue working day is Monday 15 June.
+DEADLINE = dt.date(2026, 6, 12)
+
+
+@pytest.fixture
+def grievance(register):
+    return register()
+
+
+@pytest.fixture
+def order(supervisor, grievance):
+    return supervision.do_issue_order(actor=supervisor, case=grievance, intensity="flagged", deadline=DEADLINE)
+
+
+def test_a_city_supervisor_issues_an_order_on_a_county_grievance_through_the_api(api_as, supervisor, grievance):
+    response = api_as(supervisor).post(
+        "/api/v1/supervision-orders/",
+        {"case": grievance.pk, "intensity": "flagged", "deadline": "2026-06-12", "instructions": "限期办结"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["case"], body["body"], body["issued_at"]) == (grievance.pk, COUNTY_A, CITY)
+    assert (body["intensity"], body["deadline"], body["state"]) == ("flagged", "2026-06-12", "open")
+    assert AuditEvent.objects.filter(event_type="petition.supervision_issued").count() == 1
+
+
+def test_an_order_on_a_body_and_its_completion_report(api_as, supervisor, caseworker):
+    issued = api_as(supervisor).post(
+        "/api/v1/supervision-orders/",
+        {"body": COUNTY_A, "intensity": "summons", "deadline": "2026-06-19"},
+        format="json",
+    )
+    assert issued.status_code == 201, issued.content
+    order_id = issued.json()["id"]
+    listed = api_as(caseworker).get("/api/v1/supervision-orders/").json()
+    assert [row["id"] for row in listed] == [order_id]
+    reported = api_as(caseworker).post(
+        f"/api/v1/supervision-orders/{order_id}/report/", {"report": "已约谈并整改"}, format="json"
+    )
+    assert reported.status_code == 200, reported.content
+    assert (reported.json()["state"], reported.json()["report"]) == ("reported", "已约谈并整改")
+    again = api_as(caseworker).post(f"/api/v1/supervision-orders/{order_id}/report/", {"report": "再报"}, format="json")
+    assert again.status_code == 409
+
+
+def test_an_empty_report_is_refused_naming_the_field(api_as, order, caseworker):
+    response = api_as(caseworker).post(f"/api/v1/supervision-orders/{order.pk}/report/", {"report": " "}, format="json")
+    assert response.status_code == 400
+    assert "report" in response.json()
+    order.refresh_from_db()
+    assert order.reported_on is None
+
+
+def test_a_past_deadline_and_an_unknown_intensity_are_refused_naming_the_field(api_as, supervisor, grievance):
+    client = api_as(supervisor)
+    past = client.post(
+        "/api/v1/supervision-orders/",
+        {"case": grievance.pk, "intensity": "routine", "deadline": "2026-06-05"},
+        format="json",
+    )
+    assert past.status_code == 400 and "deadline" in past.json()
+    odd = client.post(
+        "/api/v1/supervision-orders/",
+        {"case": grievance.pk, "intensity": "loud", "deadline": "2026-06-12"},
+        format="json",
+    )
+    assert odd.status_code == 400 and "intensity" in odd.json()
+    assert not SupervisionOrder.objects.exists()
+
+
+def test_the_body_itself_cannot_supervise_itself(api_as, caseworker, make_user, grievance):
+    county_supervisor = make_user("county_supervisor", "supervisor", COUNTY_A)
+    response = api_as(county_supervisor).post(
+        "/api/v1/supervision-orders/",
+        {"case": grievance.pk, "intensity": "routine", "deadline": "2026-06-12"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not SupervisionOrder.objects.exists()
+
+
+def test_the_outsider_sees_nothing_and_reaches_nothing(api_as, caseworker_b, order, grievance):
+    client = api_as(caseworker_b)
+    assert client.get("/api/v1/supervision-orders/").json() == []
+    assert (
+        client.post(f"/api/v1/supervision-orders/{order.pk}/report/", {"report": "x"}, format="json").status_code == 404
+    )
+    issue = client.post(
+        "/api/v1/supervision-orders/",
+        {"case": grievance.pk, "intensity": "routine", "deadline": "2026-06-12"},
+        format="json",
+    )
+    assert issue.status_code == 404
+
+
+def test_the_reminder_goes_out_on_the_first_overdue_working_day(order, _today, caseworker):
+    _today.move_to(dt.datetime(2026, 6, 13, 2, 0, tzinfo=dt.UTC))  # Saturday: overdue, but a rest day
+    assert supervision.scan_supervision() == {"urged": 0, "circulated": 0}
+    _today.move_to(dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC))  # Monday
+    assert supervision.scan_supervision() == {"urged": 1, "circulated": 0}
+    order.refresh_from_db()
+    assert order.urged_on == dt.date(2026, 6, 15)
+    assert supervision.state_of(order) == "urged"
+    assert AuditEvent.objects.filter(event_type="petition.supervision_urged").count() == 1
+    assert Notification.objects.filter(recipient=caseworker, event=supervision.URGED_EVENT).exists()
+    assert supervision.scan_supervision() == {"urged": 0, "circulated": 0}  # once only
+
+
+def test_the_circulation_is_recorded_five_working_days_overdue(order, _today, supervisor):
+    fifth = add_working_days(DEADLINE, 5)
+    day_before = fifth - dt.timedelta(days=1)
+    _today.move_to(dt.datetime.combine(day_before, dt.time(2, 0), tzinfo=dt.UTC))
+    assert supervision.scan_supervision()["circulated"] == 0
+    _today.move_to(dt.datetime.combine(fifth, dt.time(2, 0), tzinfo=dt.UTC))
+    assert supervision.scan_supervision()["circulated"] == 1
+    order.refresh_from_db()
+    assert order.circulated_on == fifth
+    assert AuditEvent.objects.filter(event_type="petition.supervision_circulated").count() == 1
+    assert Notification.objects.filter(recipient=supervisor, event=supervision.CIRCULATED_EVENT).exists()
+
+
+@override_settings(LAUREL_SUPERVISION_CIRCULATE_DAYS=2)
+def test_the_circulation_delay_is_a_setting(order, _today):
+    _today.move_to(dt.datetime(2026, 6, 16, 2, 0, tzinfo=dt.UTC))  # Tuesday: two working days overdue
+    assert supervision.scan_supervision() == {"urged": 1, "circulated": 1}
+
+
+def test_a_reported_order_is_never_urged(order, caseworker, _today):
+    supervision.do_report_order(order, actor=caseworker, report="已办结")
+    _today.move_to(dt.datetime(2026, 6, 30, 2, 0, tzinfo=dt.UTC))
+    assert supervision.scan_supervision() == {"urged": 0, "circulated": 0}
+
+
+def test_the_scan_is_a_registered_daily_job():
+    from core.jobs import _PERIODIC
+
+    assert _PERIODIC["scan_supervision"].task == "petitions.tasks.scan_supervision"
+
+
+def test_the_page_lists_orders_and_takes_the_report(client, caseworker, supervisor, order):
+    client.force_login(supervisor)
+    page = client.get("/petitions/supervision/").content.decode()
+    assert f'id="order-{order.pk}"' in page and 'id="issue-form"' in page
+    assert 'id="nav-supervision"' in client.get("/").content.decode()
+    client.force_login(caseworker)
+    page = client.get("/petitions/supervision/").content.decode()
+    assert f'action="/petitions/supervision/{order.pk}/report/"' in page
+    response = client.post(f"/petitions/supervision/{order.pk}/report/", {"report": "已办结"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.report == "已办结"
+
+
+def test_the_page_issues_an_order_and_shows_a_refusal_on_the_field(client, supervisor, grievance):
+    client.force_login(supervisor)
+    bad = client.post(
+        "/petitions/supervision/", {"case": grievance.pk, "intensity": "routine", "deadline": "2026-06-01"}
+    )
+    assert bad.status_code == 400
+    good = client.post(
+        "/petitions/supervision/", {"case": grievance.pk, "intensity": "routine", "deadline": "2026-06-20"}
+    )
+    assert good.status_code == 302
+    assert SupervisionOrder.objects.get().division_id == COUNTY_A
+
+
+def test_the_outsider_gets_404_on_the_report_page(client, caseworker_b, order):
+    client.force_login(caseworker_b)
+    assert client.post(f"/petitions/supervision/{order.pk}/report/", {"report": "x"}).status_code == 404
+    assert f'id="order-{order.pk}"' not in client.get("/petitions/supervision/").content.decode()
