@@ -7,6 +7,11 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Grievances (信访)")
 
     def ready(self) -> None:
+        from subjects import extensions
+
         from . import registrations
 
         registrations.register()
+        # Grievances recorded at collection become cases, by a job after the write commits.
+        extensions.register_after_import("petitions.tasks.open_collected_grievances")
+        extensions.register_after_grievances("petitions.tasks.open_recorded_grievance")

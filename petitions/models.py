@@ -169,3 +169,34 @@ class Hearing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.held_at:%Y-%m-%d} {self.place}"
+
+
+class CollectedGrievance(models.Model):
+    """A grievance recorded at collection (``Subject.grievances``) and the case it opened.
+
+    Keyed by the person and the SHA-256 of the text (whitespace folded): importing the same text
+    again opens nothing; a changed text opens a new case linked to the previous one.
+    """
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    text_hash = models.CharField(_("text hash"), max_length=64)
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    import_batch = models.ForeignKey(
+        "subjects.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grievance recorded at collection")
+        verbose_name_plural = _("grievances recorded at collection")
+        constraints = [models.UniqueConstraint(fields=["subject", "text_hash"], name="collected_grievance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.text_hash[:12]}"

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "petition.hearing_scheduled": _("Hearing scheduled"),
     "petition.hearing_recorded": _("Hearing record attached"),
     "petition.agreement": _("Agreement recorded"),
+    "petition.collected": _("Opened from grievances recorded at collection"),
 }
 
 
