@@ -69,7 +69,9 @@ def do_open_collected_grievance(subject_id: int, *, actor: User, import_batch_id
         else _("Recorded at information collection on the person's record.")
     )
     try:
-        case = do_register_petition(subject, actor=actor, channel=Channel.VISIT, request=text, facts=where, reasons=text)
+        case = do_register_petition(
+            subject, actor=actor, channel=Channel.VISIT, request=text, facts=where, reasons=text
+        )
     except ValidationError as exc:
         logger.warning("collected grievance of subject %s not registered: %s", subject_id, exc.messages)
         return None
