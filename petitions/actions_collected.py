@@ -14,23 +14,30 @@ nothing; a changed text opens a new case whose ``related_case`` is the previous 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.log import record
 from cases.models import Case
-from subjects.models import Subject
+from core import jobs
+from subjects.models import ImportBatch, ImportStatus, Subject
 
 from .actions import do_register_petition
-from .models import Channel, CollectedGrievance
+from .models import Channel, CollectedBatch, CollectedGrievance
 
 logger = logging.getLogger(__name__)
+
+# The job that opens an import batch's grievances (registered in subjects.extensions).
+BATCH_JOB = "petitions.tasks.open_collected_grievances"
 
 
 def grievance_hash(text: str) -> str:
@@ -91,3 +98,47 @@ def do_open_collected_grievance(subject_id: int, *, actor: User, import_batch_id
         },
     )
     return case
+
+
+# --- the batch job done, and the sweep of lost ones ----------------------------------------------
+
+# A batch finished this long ago without its grievances opened may have lost its job.
+COLLECT_GRACE = datetime.timedelta(minutes=10)
+# Batches older than this are not looked at again.
+COLLECT_HORIZON = datetime.timedelta(days=7)
+SWEEP_LIMIT = 100
+
+
+@transaction.atomic
+def do_mark_batch_collected(batch_id: int, *, opened: int) -> None:
+    """Record that ``batch_id``'s grievances were opened (``opened`` cases by this run)."""
+    done, created = CollectedBatch.objects.get_or_create(import_batch_id=batch_id, defaults={"opened": opened})
+    if not created and opened:
+        CollectedBatch.objects.filter(pk=done.pk).update(opened=F("opened") + opened)
+
+
+@transaction.atomic
+def do_requeue_uncollected_batches(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the job of finished batches whose grievances were not opened (its job was lost).
+
+    Only where a queued job can be lost (a broker told after the commit, ``core.jobs``): on the
+    database backend the job commits with the batch and a dead worker's job is run again by
+    ``core.jobs.recover_expired_jobs``.
+    """
+    if jobs.backend_is_transactional():
+        return 0
+    now = now or timezone.now()
+    lost = list(
+        ImportBatch.objects.filter(
+            status=ImportStatus.DONE,
+            dry_run=False,
+            finished_at__lt=now - COLLECT_GRACE,
+            finished_at__gte=now - COLLECT_HORIZON,
+        )
+        .exclude(pk__in=CollectedBatch.objects.values("import_batch_id"))
+        .order_by("finished_at")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    for batch_id in lost:
+        jobs.enqueue(BATCH_JOB, batch_id)
+    return len(lost)

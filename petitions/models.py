@@ -200,3 +200,20 @@ class CollectedGrievance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.text_hash[:12]}"
+
+
+class CollectedBatch(models.Model):
+    """An import batch whose recorded grievances were opened as cases (the sweep skips it)."""
+
+    import_batch = models.OneToOneField(
+        "subjects.ImportBatch", verbose_name=_("import batch"), on_delete=models.CASCADE, related_name="+"
+    )
+    opened = models.PositiveIntegerField(_("cases opened"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import batch whose grievances were opened")
+        verbose_name_plural = _("import batches whose grievances were opened")
+
+    def __str__(self) -> str:
+        return f"{self.import_batch_id} {self.opened}"

@@ -12,7 +12,12 @@ from django_tasks import task
 from accounts.models import User
 from subjects.models import ImportBatch, Subject
 
-from .actions_collected import do_open_collected_grievance, system_actor
+from .actions_collected import (
+    do_mark_batch_collected,
+    do_open_collected_grievance,
+    do_requeue_uncollected_batches,
+    system_actor,
+)
 
 CHUNK = 1000
 
@@ -29,6 +34,7 @@ def open_collected_grievances(batch_id: int) -> int:
     while True:
         chunk = list(people.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK])
         if not chunk:
+            do_mark_batch_collected(batch_id, opened=opened)
             return opened
         for subject_id in chunk:
             if do_open_collected_grievance(subject_id, actor=actor, import_batch_id=batch_id) is not None:
@@ -42,3 +48,9 @@ def open_recorded_grievance(subject_id: int, actor_id: int | None) -> int:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     case = do_open_collected_grievance(subject_id, actor=actor or system_actor())
     return 0 if case is None else 1
+
+
+@task()
+def sweep_collected_grievances(slot: str = "") -> int:
+    """Queue again the batch jobs lost between the commit and the broker (``do_requeue_uncollected_batches``)."""
+    return do_requeue_uncollected_batches()

@@ -16,8 +16,8 @@ from audit.models import AuditEvent
 from cases.models import Case, Kind
 from core import jobs
 from petitions import nodes
-from petitions.actions_collected import grievance_hash
-from petitions.models import Channel, CollectedGrievance, Petition
+from petitions.actions_collected import COLLECT_GRACE, do_requeue_uncollected_batches, grievance_hash
+from petitions.models import Channel, CollectedBatch, CollectedGrievance, Petition
 from subjects.actions import do_register_subject, do_update_subject
 from subjects.actions.imports import run_import_batch
 from subjects.models import ImportBatch, Subject
@@ -211,3 +211,22 @@ def test_grievances_saved_through_the_form_open_a_case_after_the_commit_and_a_ch
     with django_capture_on_commit_callbacks(execute=True):
         do_update_subject(subject, changes={"grievances": ""}, provenance="caseworker_entry", actor=caseworker)
     assert queued.jobs == []  # an emptied text opens nothing
+
+
+def test_the_sweep_queues_again_a_finished_batch_whose_grievances_job_was_lost(
+    tmp_path: Path, caseworker: User, queued: Queued, django_capture_on_commit_callbacks: Any
+) -> None:
+    lost = import_rows(tmp_path, [[new_id(COUNTY_A), "张三", "退役士兵", COUNTY_A, "汉族", "住房困难"]], by=caseworker)
+    opened = import_rows(
+        tmp_path, [[new_id(COUNTY_A), "李四", "退役士兵", COUNTY_A, "汉族", "就业安置"]], by=caseworker, name="b.csv"
+    )
+    assert run_job(BATCH_JOB, opened.pk) == 1
+    assert CollectedBatch.objects.get(import_batch=opened).opened == 1
+    queued.jobs.clear()
+    assert lost.finished_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert do_requeue_uncollected_batches(now=lost.finished_at + COLLECT_GRACE / 2) == 0  # not yet
+        assert do_requeue_uncollected_batches(now=lost.finished_at + COLLECT_GRACE * 2) == 1
+    assert queued.jobs == [(BATCH_JOB, (lost.pk,))]
+    assert run_job(BATCH_JOB, lost.pk) == 1
+    assert do_requeue_uncollected_batches(now=lost.finished_at + COLLECT_GRACE * 2) == 0
