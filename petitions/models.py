@@ -233,3 +233,51 @@ class SupervisionOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division_id} {self.intensity} {self.deadline}"
+
+
+class CollectedGrievance(models.Model):
+    """A grievance recorded at collection (``Subject.grievances``) and the case it opened.
+
+    Keyed by the person and the SHA-256 of the text (whitespace folded): importing the same text
+    again opens nothing; a changed text opens a new case linked to the previous one.
+    """
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    text_hash = models.CharField(_("text hash"), max_length=64)
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    import_batch = models.ForeignKey(
+        "subjects.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grievance recorded at collection")
+        verbose_name_plural = _("grievances recorded at collection")
+        constraints = [models.UniqueConstraint(fields=["subject", "text_hash"], name="collected_grievance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.text_hash[:12]}"
+
+
+class CollectedBatch(models.Model):
+    """An import batch whose recorded grievances were opened as cases (the sweep skips it)."""
+
+    import_batch = models.OneToOneField(
+        "subjects.ImportBatch", verbose_name=_("import batch"), on_delete=models.CASCADE, related_name="+"
+    )
+    opened = models.PositiveIntegerField(_("cases opened"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import batch whose grievances were opened")
+        verbose_name_plural = _("import batches whose grievances were opened")
+
+    def __str__(self) -> str:
+        return f"{self.import_batch_id} {self.opened}"

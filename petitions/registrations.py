@@ -23,6 +23,7 @@ EVENT_LABELS = {
     "petition.supervision_reported": _("Supervision order reported on"),
     "petition.supervision_urged": _("Reminder sent (催办通知书)"),
     "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),
+    "petition.collected": _("Opened from grievances recorded at collection"),
 }
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Actor, require_staff, staff_or_none
 from audit.log import record
 from jurisdictions.models import Division
-from subjects import ids
+from subjects import extensions, ids
 from subjects.actions.imports import do_open_import_batch as do_open_import_batch
 from subjects.actions.imports import do_requeue_lost_imports as do_requeue_lost_imports
 from subjects.actions.imports import run_import_batch as run_import_batch
@@ -237,7 +237,15 @@ def _register(
             "ref": source_ref,
         },
     )
+    if subject.grievances.strip():
+        _grievances_saved(subject, actor)
     return subject
+
+
+def _grievances_saved(subject: Subject, actor: Actor | None) -> None:
+    """The person's grievances were recorded: the apps above open their cases after the commit."""
+    staff = staff_or_none(actor)
+    extensions.grievances_saved(subject.pk, staff.pk if staff else None)
 
 
 @transaction.atomic
@@ -322,6 +330,8 @@ def do_update_subject(
         obj=locked,
         data={"changes": audit, "provenance": provenance, "ref": source_ref},
     )
+    if "grievances" in audit and locked.grievances.strip():
+        _grievances_saved(locked, actor)
     return locked
 
 

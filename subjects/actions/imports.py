@@ -50,7 +50,7 @@ from core.jobs import enqueue
 from core.readers import UnreadableFile, file_sha256
 from jurisdictions.models import Division, Located
 from notifications.outbox import notify
-from subjects import ids, summary
+from subjects import extensions, ids, summary
 from subjects.apps import IMPORT_FINISHED
 from subjects.importer import (
     CREATING_SOURCES,
@@ -518,6 +518,8 @@ def do_finish_import_batch(batch: ImportBatch, *, claim: str, counts: Counts, ac
     if counts.errors:
         batch.error_file.save(f"import-{batch.pk}-errors.csv", File(counts.errors.report()), save=False)
     batch.save()
+    if not batch.dry_run:
+        extensions.import_committed(batch.pk)  # e.g. the grievances recorded become cases (petitions)
     record(
         event_type="subject.import_batch",
         actor=actor,
