@@ -102,6 +102,60 @@ def _matches(case: Case | None, last6: str) -> bool:
     return case is not None and hmac.compare_digest(_last6_of(case), last6)
 
 
+def _opens(target: Case | Subject) -> dict[str, Any]:
+    """The code row's filter for what it opens: a case (tracking) or a person."""
+    return {"case": target} if isinstance(target, Case) else {"subject": target}
+
+
+def _code_key(target: Case | Subject, code: str) -> str:
+    return f"{target.pk}:{code}" if isinstance(target, Case) else f"s{target.pk}:{code}"
+
+
+def _text_code(target: Case | Subject, phone: str, *, data: dict[str, Any]) -> None:
+    """Text a new one-time code for ``target`` (at most one a minute: the earlier code still works)."""
+    now = timezone.now()
+    with transaction.atomic():
+        recent = TrackingCode.objects.filter(**_opens(target), used_at__isnull=True, created_at__gt=now - RESEND_AFTER)
+        if recent.exists():
+            return
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = TrackingCode.objects.create(
+            **_opens(target),
+            code_digest=_digest("code", _code_key(target, code)),
+            phone_digest=_digest("phone", phone),
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        text_sealed(
+            CODE_EVENT,
+            phone=phone,
+            secrets={"code": code},
+            until=row.expires_at,
+            dedupe_key=f"{CODE_EVENT}:{row.pk}",
+            division_code=target.division_id,
+        )
+        record(event_type="portal.code_sent", actor=None, obj=target, data=data, actor_role="")
+
+
+def _try_code(target: Case | Subject, code: str, now: datetime.datetime) -> bool:
+    """Spend one try of the latest live code for ``target``; True (and the code used up) when it matches."""
+    with transaction.atomic():
+        row = (
+            TrackingCode.objects.select_for_update()
+            .filter(**_opens(target), used_at__isnull=True, expires_at__gt=now, tries__lt=CODE_TRIES)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None:
+            return False
+        ok = hmac.compare_digest(row.code_digest, _digest("code", _code_key(target, code)))
+        row.tries += 1
+        if ok:
+            row.used_at = now
+        row.save(update_fields=["tries", "used_at"])
+        return ok
+
+
 def do_send_tracking_code(*, ref: str, id_last6: str) -> None:
     """Text a one-time code to the phone on file when the reference and the ID suffix match.
 
@@ -116,55 +170,8 @@ def do_send_tracking_code(*, ref: str, id_last6: str) -> None:
         throttle.failed(keys)
         return
     phone = (case.subject.phone or "").strip()
-    if not phone:
-        return
-    now = timezone.now()
-    with transaction.atomic():
-        recent = TrackingCode.objects.filter(case=case, used_at__isnull=True, created_at__gt=now - RESEND_AFTER)
-        if recent.exists():  # one text a minute is enough; the earlier code still works
-            return
-        code = f"{secrets.randbelow(10**6):06d}"
-        row = TrackingCode.objects.create(
-            case=case,
-            code_digest=_digest("code", f"{case.pk}:{code}"),
-            phone_digest=_digest("phone", phone),
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
-        )
-        text_sealed(
-            CODE_EVENT,
-            phone=phone,
-            secrets={"code": code},
-            until=row.expires_at,
-            dedupe_key=f"{CODE_EVENT}:{row.pk}",
-            division_code=case.division_id,
-        )
-        record(
-            event_type="portal.code_sent",
-            actor=None,
-            obj=case,
-            data={"number": case.number},
-            actor_role="",
-        )
-
-
-def _try_code(case: Case, code: str, now: datetime.datetime) -> bool:
-    """Spend one try of the case's latest live code; True (and the code used up) when it matches."""
-    with transaction.atomic():
-        row = (
-            TrackingCode.objects.select_for_update()
-            .filter(case=case, used_at__isnull=True, expires_at__gt=now, tries__lt=CODE_TRIES)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if row is None:
-            return False
-        ok = hmac.compare_digest(row.code_digest, _digest("code", f"{case.pk}:{code}"))
-        row.tries += 1
-        if ok:
-            row.used_at = now
-        row.save(update_fields=["tries", "used_at"])
-        return ok
+    if phone:
+        _text_code(case, phone, data={"number": case.number})
 
 
 def do_open_tracking(*, ref: str, id_last6: str, sms_code: str, via: str) -> Case:
@@ -241,48 +248,8 @@ def do_send_person_code(*, id_number: str) -> None:
         throttle.failed(keys)
         return
     phone = (subject.phone or "").strip()
-    if not phone:
-        return
-    now = timezone.now()
-    with transaction.atomic():
-        recent = TrackingCode.objects.filter(subject=subject, used_at__isnull=True, created_at__gt=now - RESEND_AFTER)
-        if recent.exists():
-            return
-        code = f"{secrets.randbelow(10**6):06d}"
-        row = TrackingCode.objects.create(
-            subject=subject,
-            code_digest=_digest("code", f"s{subject.pk}:{code}"),
-            phone_digest=_digest("phone", phone),
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
-        )
-        text_sealed(
-            CODE_EVENT,
-            phone=phone,
-            secrets={"code": code},
-            until=row.expires_at,
-            dedupe_key=f"{CODE_EVENT}:{row.pk}",
-            division_code=subject.division_id,
-        )
-        record(event_type="portal.code_sent", actor=None, obj=subject, data={"for": "person"}, actor_role="")
-
-
-def _try_person_code(subject: Subject, code: str, now: datetime.datetime) -> bool:
-    with transaction.atomic():
-        row = (
-            TrackingCode.objects.select_for_update()
-            .filter(subject=subject, used_at__isnull=True, expires_at__gt=now, tries__lt=CODE_TRIES)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if row is None:
-            return False
-        ok = hmac.compare_digest(row.code_digest, _digest("code", f"s{subject.pk}:{code}"))
-        row.tries += 1
-        if ok:
-            row.used_at = now
-        row.save(update_fields=["tries", "used_at"])
-        return ok
+    if phone:
+        _text_code(subject, phone, data={"for": "person"})
 
 
 def do_check_person(*, id_number: str, sms_code: str, purpose: str) -> Subject:
@@ -292,7 +259,7 @@ def do_check_person(*, id_number: str, sms_code: str, purpose: str) -> Subject:
     keys = _person_keys(number, subject)
     if throttle.is_locked(keys):
         raise TooManyTries
-    if subject is None or not _try_person_code(subject, code, timezone.now()):
+    if subject is None or not _try_code(subject, code, timezone.now()):
         throttle.failed(keys)
         raise ValidationError(
             {"sms_code": [_("The details do not match, or the code has expired. Check them, or ask for a new code.")]}
