@@ -1,8 +1,9 @@
-"""A veteran with only a phone follows their case in Debian's Chromium (phone-sized, portrait).
+"""A veteran with only a phone follows their grievance in Debian's Chromium (phone-sized, portrait).
 
-From the staff sign-in page's link: enter the 查询码 from the registration text and the ID
-suffix, read the one-time code from the SMS log, see the case, download the notice, rate the
-handling once the case is closed. Screenshots go to ``var/screenshots/portal/``.
+A walk-in grievance is registered, accepted (its 受理告知书 issued) and decided. From the staff
+sign-in page's link the person enters the 查询码 from the registration text and the ID suffix,
+reads the one-time code from the SMS log, sees the case, downloads the 受理告知书 and rates the
+handling. Screenshots go to ``var/screenshots/portal/``.
 """
 
 from __future__ import annotations
@@ -36,14 +37,37 @@ def on_postgres() -> None:
 
 
 @pytest.fixture
-def decided(on_postgres: None, case: Case, texts: Any, letterhead: Any, issue: Any, closed: Any) -> tuple[Case, str]:
-    """The case closed with its notice issued (before the browser starts: signing runs its own event loop)."""
+def decided(on_postgres: None, person: Any, caseworker: Any, texts: Any, letterhead: Any) -> tuple[Case, str]:
+    """A grievance accepted and decided, its notices rendered (before the browser starts: signing
+    runs its own event loop)."""
+    import datetime as dt
+
+    from letters.models import Letter
+    from letters.tasks import render_letter
+    from petitions import actions
+    from policies.models import PolicyArticle, PolicyDocument
+
+    document = PolicyDocument.objects.create(title="信访工作条例", kind="regulation")
+    article = PolicyArticle.objects.create(
+        document=document,
+        number="第三十二条",
+        text="对信访人提出的……予以支持。",
+        version=1,
+        effective_on=dt.date(2022, 5, 1),
+    )
+    case = actions.do_register_petition(
+        person, actor=caseworker, channel="visit", request="补发优待证", facts="申领后未收到", reasons="符合条件"
+    )
+    case = actions.do_accept(case, actor=caseworker)
+    case = actions.do_decide(
+        case, actor=caseworker, opinion="support", facts="经查属实", reasons="符合条件", citations_=[article.pk]
+    )
+    for letter in Letter.objects.filter(case=case):
+        render_letter.call(letter.pk)
     [registered] = [m for m in texts() if case.number in m["text"]]
     query_code = re.search(r"[A-Z2-9]{10}", registered["text"].replace(case.number, ""))
     assert query_code, registered["text"]
-    case = closed(case)
-    issue(case, kind="rejection")
-    return case, query_code.group(0)
+    return Case.objects.get(pk=case.pk), query_code.group(0)
 
 
 def test_a_veteran_follows_downloads_and_rates_their_case_on_a_phone(
@@ -77,7 +101,7 @@ def test_a_veteran_follows_downloads_and_rates_their_case_on_a_phone(
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
 
     with page.expect_download() as download:
-        page.click("ul.notices a.button")
+        page.click("ul.notices a.button:has-text('受理告知书')")
     assert download.value.suggested_filename.endswith(".pdf")
 
     page.check("input[name=score][value='4']")
