@@ -37,6 +37,8 @@ def test_two_schedulers_claim_each_slot_once(db: Any, django_capture_on_commit_c
         "compact_subject_counts",
         "compact_case_counts",
         "benefits_pay_month",
+        "scan_supervision",
+        "sweep_collected_grievances",
     }
     assert second == []
     assert ScheduledRun.objects.filter(job="send_digests", slot="2026-03-02").get().claimed_by == "host-a:1"
@@ -62,7 +64,7 @@ def test_claimed_jobs_run_on_the_workers(
 ) -> None:
     with freeze_time(MORNING), django_capture_on_commit_callbacks(execute=True):
         claimed = scheduler.run_due()
-    assert len(claimed) == 13  # every job's slot has come at 10:00 local
+    assert len(claimed) == 15  # every job's slot has come at 10:00 local
     assert run_worker() == len(claimed)
 
 
