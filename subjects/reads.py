@@ -34,9 +34,10 @@ def note_reads_of(actor: Any, people: QuerySet[Subject], *, via: str) -> None:
     """Every person ``people`` selects (sliced as exported), in one ``INSERT … SELECT``."""
     inner, params = people.values_list("pk", flat=True).query.sql_with_params()
     table = connection.ops.quote_name(PersonRead._meta.db_table)
+    subjects = connection.ops.quote_name(Subject._meta.db_table)
     sql = (
         f"INSERT INTO {table} (subject_id, actor_id, via, occurred_at) "  # noqa: S608 (names are ours)
-        f"SELECT chosen.id, %s, %s, %s FROM ({inner}) AS chosen(id)"
+        f"SELECT chosen.id, %s, %s, %s FROM {subjects} AS chosen WHERE chosen.id IN ({inner})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_actor_id(actor), via, timezone.now(), *params])

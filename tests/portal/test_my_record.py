@@ -140,3 +140,12 @@ def test_the_public_door_account_cannot_sign_in(
         format="multipart",
     )
     assert User.objects.get(username="public-door").is_active is False
+
+
+def test_an_export_that_includes_the_person_is_recorded_as_a_read(person: Subject, caseworker: User) -> None:
+    from tests.portal.test_proxies import staff_client
+
+    response = staff_client(caseworker).get(reverse("subjects:export"))
+    assert response.status_code == 200
+    b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    assert PersonRead.objects.filter(subject=person, via="export").count() == 1
