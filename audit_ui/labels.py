@@ -97,6 +97,8 @@ EVENT_LABELS = {
     "benefit.roster_closed": _("Payment cycle closed"),
     "petition.collected": _("Grievance opened from collection"),
     "petition.supervision_issued": _("Supervision order issued (督办)"),
+    "petition.suggestion_recorded": _("Suggestion recorded (Art. 41)"),
+    "petition.suggestion_answered": _("Answer to a suggestion recorded"),
     "petition.supervision_reported": _("Supervision order reported on"),
     "petition.supervision_urged": _("Reminder sent (催办通知书)"),
     "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),

@@ -49,6 +49,7 @@ from .models import (
     Hearing,
     Opinion,
     Petition,
+    PetitionField,
     Stage,
     UpwardReport,
 )
@@ -239,6 +240,8 @@ def do_register_petition(
     major: bool = False,
     accept_now: bool = False,
     scan: Any = None,
+    field: str = "",
+    respondent: str = "",
 ) -> Case:
     """Register a matter (登记, Art. 22) for ``subject`` as a grievance case and start its process.
 
@@ -252,15 +255,21 @@ def do_register_petition(
     errors: dict[str, str] = {}
     if channel not in Channel.values:
         errors["channel"] = _("Choose how the matter was received.")
-    for field, value, message in (
+    for name, value, message in (
         ("request", request, _("State the petitioner's request (Art. 19 of the 信访工作条例).")),
         ("facts", facts, _("State the facts (Art. 19 of the 信访工作条例).")),
         ("reasons", reasons, _("State the petitioner's reasons (Art. 19 of the 信访工作条例).")),
     ):
         if not value.strip():
-            errors[field] = str(message)
+            errors[name] = str(message)
     if received_on > today:
         errors["received_on"] = _("The day of receipt cannot be in the future.")
+    field = field or PetitionField.OTHER
+    if field not in PetitionField.values:
+        errors["field"] = _("Field concerned: choose one of the listed fields.")
+    respondent = " ".join(respondent.split())
+    if len(respondent) > 200:
+        errors["respondent"] = _("Body complained about: at most 200 characters.")
     if channel in REFERENCED_CHANNELS and not reference_number.strip():
         errors["reference_number"] = _("Give the reference number of the hotline or the national petition system.")
     accused: Division | None = None
@@ -313,6 +322,8 @@ def do_register_petition(
         accused_division=accused,
         major=major,
         lead_division_id=division_id[:6],
+        field=field,
+        respondent=respondent,
     )
     _set_due(case, petition)
     case.save()

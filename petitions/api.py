@@ -21,7 +21,7 @@ from core.validators import no_invisible_characters
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, handlers
-from .models import Channel, Opinion
+from .models import Channel, Opinion, PetitionField
 from .queries import petition_of
 
 TEXT_LIMIT = 5000
@@ -227,6 +227,8 @@ class PetitionSerializer(serializers.Serializer):
     confidential = serializers.BooleanField()
     accused_division = serializers.CharField(allow_null=True)
     major = serializers.BooleanField()
+    field = serializers.ChoiceField(choices=PetitionField.choices)
+    respondent = serializers.CharField(allow_blank=True)
     accepted_on = serializers.DateField(allow_null=True)
     decided_on = serializers.DateField(allow_null=True)
     opinion = serializers.CharField(allow_blank=True)
@@ -258,6 +260,8 @@ class PetitionSerializer(serializers.Serializer):
             "repeat_of": p.repeat_of.number if p.repeat_of_id and p.repeat_of else None,
             "confidential": p.confidential,
             "accused_division": p.accused_division_id,
+            "field": p.field,
+            "respondent": p.respondent,
             "major": p.major,
             "accepted_on": _day(p.accepted_on),
             "decided_on": _day(p.decided_on),
@@ -315,6 +319,20 @@ class RegisterSerializer(serializers.Serializer):
     major = serializers.BooleanField(required=False, default=False)
     accept_now = serializers.BooleanField(
         required=False, default=False, help_text="Accept at once, within the registering body's own remit."
+    )
+    field = serializers.ChoiceField(
+        choices=PetitionField.choices,
+        required=False,
+        default=PetitionField.OTHER,
+        help_text="The field the matter concerns (涉及领域), counted in the annual petition report.",
+    )
+    respondent = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        validators=[no_invisible_characters],
+        help_text="The body complained about, as the petitioner names it.",
     )
 
 

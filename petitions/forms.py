@@ -12,7 +12,7 @@ from core.validators import no_invisible_characters
 from policies.models import PolicyArticle
 
 from . import actions
-from .models import Channel, Opinion
+from .models import Channel, Opinion, PetitionField
 
 TEXT = {"rows": 4}
 
@@ -68,6 +68,14 @@ class RegisterForm(forms.Form):
     )
     facts = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
+    field = forms.ChoiceField(label=_("Field concerned"), choices=PetitionField.choices, initial=PetitionField.OTHER)
+    respondent = forms.CharField(
+        label=_("Body complained about"),
+        required=False,
+        max_length=200,
+        validators=[no_invisible_characters],
+        help_text=_("As the petitioner names it; counted in the annual petition report."),
+    )
     major = forms.BooleanField(label=_("Major or urgent (reported upward at once, Art. 25)"), required=False)
     confidential = forms.BooleanField(label=_("Confidential report (检举、揭发, Art. 30)"), required=False)
     accused_division = forms.CharField(

@@ -47,6 +47,24 @@ class Opinion(models.TextChoices):
     NOT_SUPPORT = "not_support", _("Not supported (不予支持)")
 
 
+class Field(models.TextChoices):
+    """The field a matter concerns (涉及领域), counted in the annual petition report (Art. 41)."""
+
+    RESETTLEMENT = "resettlement", _("Resettlement on leaving the forces (移交安置)")
+    EMPLOYMENT = "employment", _("Employment and business (就业创业)")
+    BENEFITS = "benefits", _("Pensions and special-care benefits (抚恤优待)")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance (社会保险)")
+    MEDICAL = "medical", _("Medical care (医疗保障)")
+    HOUSING = "housing", _("Housing (住房保障)")
+    HONOURS = "honours", _("Honours and commemoration (褒扬纪念)")
+    SERVICE_RECORD = "service_record", _("Service record and identity (身份认定)")
+    OTHER = "other", pgettext_lazy("petition field", "Other")
+
+
+# The name used where "Field" alone would be ambiguous (forms have fields).
+PetitionField = Field
+
+
 class Petition(models.Model):
     case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="petition")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -57,6 +75,9 @@ class Petition(models.Model):
     facts = models.TextField(_("facts"))
     reasons = models.TextField(_("reasons"))
     stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, default=Stage.REGISTERED)
+    field = models.CharField(_("field concerned"), max_length=20, choices=Field.choices, default=Field.OTHER)
+    # The body (or office) the matter complains about, as the petitioner names it: counted in the annual report.
+    respondent = models.CharField(_("body complained about"), max_length=200, blank=True)
     # Raised again while an earlier matter of the same person with the same request is accepted or in progress.
     repeat_of = models.ForeignKey(
         "cases.Case", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -281,3 +302,35 @@ class CollectedBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.import_batch_id} {self.opened}"
+
+
+class Suggestion(models.Model):
+    """A suggestion a petition office made to improve a policy or solve a problem, and whether it was adopted (Art. 41).
+
+    Counted in the annual petition report of the office's division and the levels above.
+    """
+
+    division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    made_on = models.DateField(_("made on"))
+    addressed_to = models.CharField(_("addressed to"), max_length=200)
+    subject = models.CharField(pgettext_lazy("suggestion", "subject"), max_length=200)
+    text = models.TextField(_("suggestion"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    # None while no answer has come; then whether the body it was addressed to adopted it.
+    adopted = models.BooleanField(_("adopted"), null=True, blank=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-made_on", "-id"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        indexes = [models.Index(fields=["division", "made_on"], name="suggestion_division_made_idx")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "petition.supervision_urged": _("Reminder sent (催办通知书)"),
     "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),
     "petition.collected": _("Opened from grievances recorded at collection"),
+    "petition.suggestion_recorded": _("Suggestion recorded (Art. 41)"),
+    "petition.suggestion_answered": _("Answer to a suggestion recorded"),
 }
 
 

@@ -66,6 +66,12 @@ def do_open_period(
         errors["county_due"] = _("Counties cannot be due before the period ends.")
     if province_due < county_due:
         errors["province_due"] = _("Provinces cannot be due before their counties.")
+    if kind == PeriodKind.YEAR and (
+        (starts_on.month, starts_on.day) != (1, 1) or ends_on != dt.date(starts_on.year, 12, 31)
+    ):
+        errors["ends_on"] = _(
+            "An annual petition report covers one calendar year: from 1 January to 31 December of the same year."
+        )
     if ReportingPeriod.objects.filter(key=key).exists():
         errors["key"] = _("A period with this key already exists.")
     if errors:

@@ -28,27 +28,38 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    return workbook([table])
+
+
+def workbook(tables: list[Table]) -> bytes:
+    """One XLSX workbook with a sheet per table (a whole report as one spreadsheet)."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.key[:31]
-    sheet.append([table.title])
-    for row in _rows(table):
-        sheet.append(row)
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, even if it starts with "="
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.key[:31])
+        sheet.append([table.title])
+        for row in _rows(table):
+            sheet.append(row)
+        for note in table.notes:
+            sheet.append([safe_cell(str(note))])
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text stays text, even if it starts with "="
     out = io.BytesIO()
-    workbook.save(out)
+    book.save(out)
     return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def response(table: Table, fmt: str, filename: str) -> HttpResponse:
     if fmt == "xlsx":
         body = to_xlsx(table)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content_type = XLSX
     else:
         body = to_csv(table)
         content_type = "text/csv; charset=utf-8"

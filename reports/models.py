@@ -30,6 +30,7 @@ from jurisdictions.models import Level, Located
 class PeriodKind(models.TextChoices):
     MONTH = "month", _("Month")
     PHASE = "phase", _("Phase of the plan")
+    YEAR = "year", _("Year (annual petition report, Art. 41)")
 
 
 class ReportingPeriod(models.Model):

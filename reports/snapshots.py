@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from petitions import annual
+
 from . import figures
 
 SNAPSHOT_VERSION = 1
@@ -36,6 +38,8 @@ def compile_live(code: str, *, start: dt.date, end: dt.date, now: dt.datetime) -
             "sla": figures.fold_sla(cases),
             "period": figures.cases_in_period(q, start, end),
         },
+        # Grievances under the 信访工作条例 (the annual petition report, Art. 41, is a year's report).
+        "petitions": annual.figures(code, start, end),
     }
 
 

@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy, pgettext
 from cases.models import Status
 from crosscheck.models import DiscrepancyStatus
 from crosscheck.models import Kind as ProblemKind
+from petitions.models import Channel as PetitionChannel
+from petitions.models import Field as PetitionField
+from petitions.models import Intensity, Opinion
 from subjects.models import Category, SubjectStatus
 
 from . import figures
@@ -35,7 +38,13 @@ TABLE_TITLES = {
     "sla": gettext_lazy("SLA compliance"),
     "throughput": gettext_lazy("Weekly throughput"),
     "period": gettext_lazy("Cases in the period"),
+    "petitions": gettext_lazy("Petitions: registration, acceptance, decisions, timeliness and satisfaction"),
+    "petition_fields": gettext_lazy("Petitions by field concerned"),
+    "petition_respondents": gettext_lazy("Bodies complained about most"),
+    "petition_work": gettext_lazy("Supervision (督办) and suggestions (Art. 41)"),
 }
+# The bodies complained about most: how many the report lists.
+TOP_RESPONDENTS = 10
 
 
 @dataclass
@@ -254,9 +263,91 @@ def problems_table(problems: dict[str, Any]) -> Table:
     )
 
 
+def petitions_table(p: dict[str, Any]) -> Table:
+    registered = p.get("registered", {})
+    outcomes = p.get("outcomes", {})
+    opinions = p.get("opinions", {})
+    on_time = p.get("on_time", {})
+    ratings = p.get("ratings", {})
+    rated = sum(int(ratings.get(str(score), 0)) for score in range(1, 6))
+    satisfied = int(ratings.get("4", 0)) + int(ratings.get("5", 0))
+    rows: list[list[Any]] = [[_("Matters registered"), registered.get("total", 0)]]
+    rows += [["　" + str(c.label), registered.get(c.value, 0)] for c in PetitionChannel]
+    rows += [
+        [_("Accepted (受理)"), outcomes.get("accepted", 0)],
+        [_("Not accepted (不予受理)"), outcomes.get("not_accepted", 0)],
+        [_("Decided (处理意见书 issued)"), outcomes.get("decided", 0)],
+    ]
+    rows += [["　" + str(o.label), opinions.get(o.value, 0)] for o in Opinion]
+    decided, timely = on_time.get("decided", 0), on_time.get("on_time", 0)
+    rows += [
+        [_("Decided within the time limit"), timely],
+        [_("On-time rate"), _pct(timely, decided)],
+        [_("Ratings received (好差评)"), rated],
+        [_("Satisfied (4 or 5 of 5)"), satisfied],
+        [_("Satisfaction rate"), _pct(satisfied, rated)],
+    ]
+    return Table("petitions", str(TABLE_TITLES["petitions"]), [_("Measure"), _("Count")], rows)
+
+
+def petition_fields_table(p: dict[str, Any]) -> Table:
+    fields = p.get("fields", {})
+    total = sum(int(fields.get(f.value, 0)) for f in PetitionField)
+    rows = [[str(f.label), fields.get(f.value, 0), _pct(int(fields.get(f.value, 0)), total)] for f in PetitionField]
+    chart = bar_chart([_("Matters")], [(str(f.label), [fields.get(f.value, 0)]) for f in PetitionField])
+    return Table(
+        "petition_fields",
+        str(TABLE_TITLES["petition_fields"]),
+        [_("Field concerned"), _("Matters"), _("Share")],
+        rows,
+        chart,
+    )
+
+
+def petition_respondents_table(p: dict[str, Any]) -> Table:
+    named = sorted(p.get("respondents", {}).items(), key=lambda item: (-int(item[1]), item[0]))[:TOP_RESPONDENTS]
+    rows: list[list[Any]] = [[i, name, n] for i, (name, n) in enumerate(named, start=1)]
+    table = Table(
+        "petition_respondents",
+        str(TABLE_TITLES["petition_respondents"]),
+        [_("Rank"), _("Body complained about"), _("Matters")],
+        rows,
+        bar_chart([_("Matters")], [(name, [n]) for name, n in named]) if named else None,
+    )
+    if not named:
+        table.notes.append(_("No matter of the period names a body complained about."))
+    return table
+
+
+def petition_work_table(p: dict[str, Any]) -> Table:
+    supervision = p.get("supervision", {})
+    suggestions = p.get("suggestions", {})
+    rows: list[list[Any]] = [[_("Supervision orders issued (督办)"), supervision.get("issued", 0)]]
+    rows += [["　" + str(i.label), supervision.get(i.value, 0)] for i in Intensity]
+    rows += [
+        [_("Urged (催办)"), supervision.get("urged", 0)],
+        [_("Circulated (通报)"), supervision.get("circulated", 0)],
+        [_("Completion reports filed"), supervision.get("reported", 0)],
+        [_("Suggestions made"), suggestions.get("made", 0)],
+        [_("Suggestions answered"), suggestions.get("answered", 0)],
+        [_("Suggestions adopted"), suggestions.get("adopted", 0)],
+        [_("Adoption rate (of those answered)"), _pct(suggestions.get("adopted", 0), suggestions.get("answered", 0))],
+    ]
+    return Table("petition_work", str(TABLE_TITLES["petition_work"]), [_("Measure"), _("Count")], rows)
+
+
+def petition_tables(p: dict[str, Any]) -> list[Table]:
+    """The annual petition report's tables (Art. 41) from a snapshot's ``"petitions"`` figures."""
+    return [petitions_table(p), petition_fields_table(p), petition_respondents_table(p), petition_work_table(p)]
+
+
 def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
-    """The tables of a frozen report (county or province)."""
+    """The tables of a frozen report (county or province).
+
+    A report frozen before petitions were counted has no petition tables.
+    """
     cases = snapshot.get("cases", {})
+    petitions = petition_tables(snapshot["petitions"]) if "petitions" in snapshot else []
     return [
         categories_table(snapshot.get("subjects", {})),
         collection_table(snapshot.get("collection", {})),
@@ -265,4 +356,5 @@ def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
         backlog_table(cases.get("backlog_by_age", {})),
         sla_table(cases.get("sla", {})),
         period_table(cases.get("period", {})),
+        *petitions,
     ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("periods/<slug:key>/compile/<str:code>/", views.compile_report, name="compile"),
     path("<int:report_id>/", views.detail, name="detail"),
     path("<int:report_id>/tables/<slug:key>.<str:fmt>", views.report_export, name="report_export"),
+    path("<int:report_id>/workbook.xlsx", views.report_workbook, name="workbook"),
     path("<int:report_id>/submit/", views.submit, name="submit"),
     path("<int:report_id>/approve/", views.approve, name="approve"),
     path("<int:report_id>/return/", views.return_report, name="return"),

@@ -224,6 +224,27 @@ def report_export(request: HttpRequest, report_id: int, key: str, fmt: str) -> H
     return exports.response(table, fmt, f"{key}-{report.division_id}-{report.period.key}")
 
 
+@login_required
+@never_cache
+@require_GET
+def report_workbook(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The whole report as one spreadsheet, a sheet per table (the annual petition report's spreadsheet)."""
+    report = queries.access_report(request.user, report_id)
+    all_tables = tables.snapshot_tables(report.snapshot)
+    actions.do_record_export(
+        actor=request.user,
+        division_code=report.division_id,
+        table="all",
+        fmt="xlsx",
+        rows=sum(len(t.rows) for t in all_tables),
+        report=report,
+    )
+    resp = HttpResponse(exports.workbook(all_tables), content_type=exports.XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="report-{report.division_id}-{report.period.key}.xlsx"'
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
 def _transition(
     request: HttpRequest, report_id: int, allowed: Callable[[Report], bool], run: Callable[[Report], Any], done: str
 ) -> HttpResponse:
