@@ -42,6 +42,8 @@ from .models import (
     IntakeDecision,
     Kind,
     MissingItem,
+    Rating,
+    RatingSource,
     VerificationResultChoice,
 )
 
@@ -464,6 +466,59 @@ class CaseTransitionView(APIView):
             case=case,
         )
         return Response(CaseDetailSerializer(queries.access_case(request.user, case.pk)).data)
+
+
+# --- ratings (好差评) recorded by staff ----------------------------------------------------------
+
+
+class RatingSerializer(serializers.Serializer):
+    round = serializers.IntegerField(help_text="0 rates the handling; 1 a grievance's rectification (整改).")
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True)
+    source = serializers.ChoiceField(choices=RatingSource.choices)  # type: ignore[assignment]
+    rated_at = serializers.DateTimeField(source="created_at")
+
+
+class RatingCreateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(help_text="1 (very dissatisfied) to 5 (very satisfied).")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000, validators=[no_invisible_characters]
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[(RatingSource.PHONE, RatingSource.PHONE.label), (RatingSource.SMS, RatingSource.SMS.label)],
+        required=False,
+        default=RatingSource.PHONE,
+        help_text="How the petitioner gave the rating: a telephone call-back (default) or the SMS link's reply.",
+    )
+
+
+RATING_ERRORS = {
+    400: OpenApiResponse(description="Field messages: the case is still open, a score outside 1–5; nothing saved."),
+    403: OpenApiResponse(description="Visible, but not a caseworker of the case's jurisdiction."),
+    404: OpenApiResponse(description="Outside the jurisdiction."),
+    409: OpenApiResponse(description="This round was already rated."),
+}
+
+
+class CaseRatingsView(APIView):
+    @extend_schema(responses={200: RatingSerializer(many=True), 404: RATING_ERRORS[404]})
+    def get(self, request: Request, pk: int) -> Response:
+        case = queries.access_case(request.user, pk)
+        return Response(RatingSerializer(Rating.objects.filter(case=case).order_by("round"), many=True).data)
+
+    @extend_schema(request=RatingCreateSerializer, responses={201: RatingSerializer, **RATING_ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        """A member of staff records the petitioner's rating given on a call-back (回访)."""
+        case = queries.access_case(request.user, pk)
+        if not policy.may_handle(request.user, case):
+            raise PermissionDenied(_("Only a caseworker of this jurisdiction can record a rating."))
+        serializer = RatingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        rating = actions.do_rate_case(
+            case, score=data["score"], comment=data["comment"], source=data["source"], actor=request.user
+        )
+        return Response(RatingSerializer(rating).data, status=201)
 
 
 # --- tasks ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:pk>/grants/", api.CaseGrantListView.as_view(), name="api-case-grants"),
     path("cases/<int:pk>/grants/<int:grant_id>/end/", api.CaseGrantEndView.as_view(), name="api-case-grant-end"),
     path("cases/<int:pk>/history/", api.CaseHistoryView.as_view(), name="api-case-history"),
+    path("cases/<int:pk>/ratings/", api.CaseRatingsView.as_view(), name="api-case-ratings"),
     path("cases/<int:pk>/transitions/<str:name>/", api.CaseTransitionView.as_view(), name="api-case-transition"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<int:pk>/claim/", api.TaskClaimView.as_view(), name="api-task-claim"),

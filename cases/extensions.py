@@ -7,7 +7,9 @@
   field with ``source="*"``, given the case; ``None`` for a case it does not concern);
 - :func:`register_event_labels`: the names of their audit events on the case's timeline;
 - :func:`register_hider`: a rule that hides a case from someone who could otherwise see it (a
-  confidential report from the accused body): the case answers 404 to them, everywhere.
+  confidential report from the accused body): the case answers 404 to them, everywhere;
+- :func:`register_rating_rules`: which round the next rating of a case belongs to (a grievance's
+  rectification is rated in a later round), and what follows a rating (a 差评 opens a rectification).
 
 ``cases`` never imports the apps that register here.
 """
@@ -85,3 +87,34 @@ def register_event_labels(labels: dict[str, Any]) -> None:
 
 def event_label(event_type: str) -> Any:
     return _event_labels.get(event_type)
+
+
+# --- ratings (好差评) ----------------------------------------------------------------------------
+
+_rating_rounds: list[Callable[[Any], int | None]] = []
+_rated: list[Callable[[Any, Any], None]] = []
+
+
+def register_rating_rules(
+    next_round: Callable[[Any], int | None] | None = None, rated: Callable[[Any, Any], None] | None = None
+) -> None:
+    """``next_round(case)``: the round the case's next rating belongs to (``None``: not this rule's case; it
+    may raise ``ValidationError`` when the case cannot be rated now); ``rated(case, rating)``: runs in the
+    rating's transaction once it is recorded."""
+    if next_round is not None and next_round not in _rating_rounds:
+        _rating_rounds.append(next_round)
+    if rated is not None and rated not in _rated:
+        _rated.append(rated)
+
+
+def next_rating_round(case: Any) -> int:
+    for rule in _rating_rounds:
+        found = rule(case)
+        if found is not None:
+            return found
+    return 0
+
+
+def after_rating(case: Any, rating: Any) -> None:
+    for react in _rated:
+        react(case, rating)

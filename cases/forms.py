@@ -354,6 +354,25 @@ class ResubmitForm(forms.Form):
     )
 
 
+class CallbackRatingForm(forms.Form):
+    """The petitioner's rating given on a call-back (回访), recorded by a caseworker."""
+
+    score = forms.ChoiceField(
+        label=_("Rating given by the petitioner"),
+        choices=[
+            ("5", _("Very satisfied")),
+            ("4", _("Satisfied")),
+            ("3", _("Neither satisfied nor dissatisfied")),
+            ("2", _("Dissatisfied")),
+            ("1", _("Very dissatisfied")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("What the petitioner said"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the withdrawal"), widget=forms.Textarea(attrs={"rows": 2}), max_length=SHORT_TEXT

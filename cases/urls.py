@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/grants/<int:grant_id>/end/", views.grant_end, name="grant_end"),
     path("<int:pk>/print/", views.case_print, name="print"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/ratings/", views.record_rating, name="rate"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attach"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("attachments/<int:pk>/preview/", views.attachment_preview, name="attachment_preview"),

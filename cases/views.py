@@ -37,8 +37,8 @@ from jurisdictions import scope
 from jurisdictions.perms import ADMINISTER, AUDIT, GRANT_ROLES, HANDLE_CASES, SUPERVISE, VIEW
 from policies.citations import refusals_audited
 
-from . import actions, forms, nodes, policy, queries, sla, storage
-from .models import WITHDRAWABLE, Case, Kind, SlaRule, Stage, Status
+from . import actions, extensions, forms, nodes, policy, queries, sla, storage
+from .models import WITHDRAWABLE, Case, Kind, Rating, RatingSource, SlaRule, Stage, Status
 
 PAGE_SIZE = 50
 
@@ -560,6 +560,53 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         {"case": case, "form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def record_rating(request: HttpRequest, pk: int) -> HttpResponse:
+    """A caseworker records the petitioner's rating given on a call-back (回访)."""
+    case = queries.access_case(request.user, pk)
+    if not policy.may_handle(request.user, case):
+        raise PermissionDenied(_("Only a caseworker of this jurisdiction can record a rating."))
+    form = forms.CallbackRatingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_rate_case(
+                case,
+                score=int(form.cleaned_data["score"]),
+                comment=form.cleaned_data["comment"],
+                source=RatingSource.PHONE,
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The rating was recorded."))
+    else:
+        messages.error(request, _("Choose the rating the petitioner gave, from 1 to 5."))
+    return redirect("cases:detail", case.pk)
+
+
+def ratings_panel(user: Any, *, case: Case) -> dict[str, Any] | None:
+    """The case page's 回访 part: the ratings given, and the call-back form for a caseworker of a closed case."""
+    ratings = list(Rating.objects.filter(case=case).order_by("round"))
+    upcoming: int | None
+    try:
+        upcoming = extensions.next_rating_round(case)
+    except DjangoValidationError:
+        upcoming = None
+    may_record = (
+        not case.is_open
+        and upcoming is not None
+        and all(r.round != upcoming for r in ratings)
+        and policy.may_handle(user, case)
+    )
+    if not ratings and not may_record:
+        return None
+    return {"case": case, "ratings": ratings, "may_record": may_record, "form": forms.CallbackRatingForm()}
 
 
 # --- exception grants and the "shared with me" list ------------------------------------------

@@ -196,3 +196,6 @@ def register() -> None:
     )
     register_panel(panels.SUBJECT, Panel("cases", "cases/panels/subject_cases.html", subject_cases, order=20))
     register_panel(panels.SEARCH, Panel("cases", "cases/panels/search_cases.html", search_cases, order=20))
+    from .views import ratings_panel
+
+    register_panel(panels.CASE, Panel("ratings", "cases/panels/ratings.html", ratings_panel, order=90))

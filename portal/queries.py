@@ -6,12 +6,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from audit.models import AuditEvent
+from cases import extensions
 from cases.models import Case, Outcome, Rating, Status
 from letters.models import Letter, Letterhead
 from letters.models import Status as LetterStatus
@@ -137,8 +139,19 @@ def notices(case: Case) -> list[Notice]:
     ]
 
 
+def next_round(case: Case) -> int | None:
+    """The round the case's next rating belongs to (a rectification is rated after the handling), or None now."""
+    try:
+        return extensions.next_rating_round(case)
+    except ValidationError:
+        return None
+
+
 def public_view(case: Case) -> PublicView:
-    rating = Rating.objects.filter(case=case, round=0).first()
+    ratings = list(Rating.objects.filter(case=case).order_by("round"))
+    upcoming = next_round(case)
+    can_rate = not case.is_open and upcoming is not None and all(r.round != upcoming for r in ratings)
+    rating = None if can_rate or not ratings else ratings[-1]
     view = PublicView(
         case=case,
         status=plain_status(case),
@@ -146,7 +159,7 @@ def public_view(case: Case) -> PublicView:
         notices=notices(case),
         body=handling_body(case),
         rating=rating,
-        can_rate=not case.is_open and rating is None,
+        can_rate=can_rate,
     )
     if case.is_open and case.due_at is not None and case.paused_at is None:
         view.due_on = timezone.localdate(case.due_at)

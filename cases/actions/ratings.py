@@ -10,6 +10,7 @@ from accounts.models import Actor, User
 from audit.log import record
 from core.errors import Conflict
 
+from .. import extensions
 from ..models import Case, Rating, RatingSource
 from ._base import lock
 
@@ -24,12 +25,14 @@ def do_rate_case(
     comment: str = "",
     source: str = RatingSource.PUBLIC,
     actor: Actor | None = None,
-    round: int = 0,
+    round: int | None = None,
 ) -> Rating:
     """Record one rating of ``case`` (once per round); only a case that is no longer open can be rated.
 
     ``actor`` is the member of staff who recorded a call-back, or ``None`` when the person rated
     on the public page. The audit event carries the score, never the comment (it may name people).
+    ``round``: 0 rates the handling; ``None`` asks the rules apps registered (``cases.extensions``:
+    a grievance's rectification is rated in round 1), else 0.
     """
     case = lock(case)
     errors: dict[str, list[str]] = {}
@@ -43,6 +46,8 @@ def do_rate_case(
         errors["source"] = [_("Unknown source of the rating.")]
     if errors:
         raise ValidationError(errors)
+    if round is None:
+        round = extensions.next_rating_round(case)
     if Rating.objects.filter(case=case, round=round).exists():
         raise Conflict(_("This case has already been rated."), current_status=case.status)
     recorder = actor if isinstance(actor, User) else None
@@ -65,4 +70,5 @@ def do_rate_case(
         data={"score": score, "round": round, "source": source},
         actor_role="" if recorder is None else None,
     )
+    extensions.after_rating(case, rating)
     return rating
