@@ -1,4 +1,4 @@
-"""The petitioner's rating given on a call-back (回访), recorded by staff: ``POST /api/v1/cases/{id}/ratings/`` and the case page."""
+"""The rating given on a call-back (回访), recorded by staff: the ratings endpoint of a case and the case page."""
 
 from __future__ import annotations
 
