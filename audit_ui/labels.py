@@ -70,6 +70,8 @@ EVENT_LABELS = {
     "notification.preferences_changed": _("Notification preferences changed"),
     "crosscheck.dataset_loaded": _("Department dataset loaded"),
     "crosscheck.run": _("Cross-check run"),
+    "crosscheck.linkage_run": _("Rows without an ID number linked to the register"),
+    "crosscheck.linkage_decided": _("Linkage candidate decided"),
     "crosscheck.sent_down": _("Problem sent down as a case"),
     "crosscheck.overpayment_recorded": _("Overpayment recorded"),
     "crosscheck.duplicate_decided": _("Suspected duplicate decided"),

@@ -92,6 +92,7 @@ def do_load_dataset(
                 total_rows=parsed.total,
             )
             loader.write_rows(batch.pk, parsed.rows)
+            write_unidentified(batch, parsed.unidentified)
             loader.analyze()
             batch.loaded_rows = len(parsed.rows)
             batch.rejected_rows = parsed.rejected
@@ -122,6 +123,36 @@ def do_load_dataset(
             raise
         return existing, False
     return batch, True
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def write_unidentified(batch: DatasetBatch, rows: list[dict[str, Any]]) -> None:
+    """Keep the rejected rows that name a person but lack a valid ID number, for linkage (crosscheck.linkage)."""
+    from .models import UnidentifiedRow
+
+    keep = []
+    for values in rows:
+        rest = {k: v for k, v in values.items() if k not in ("row_number", "id_problem")}
+        keep.append(
+            UnidentifiedRow(
+                batch=batch,
+                row_number=values["row_number"],
+                id_problem=values["id_problem"],
+                name=values["name"],
+                sex=values.get("sex", ""),
+                birth_date=values["birth_date"],
+                county_code=values.get("county_code", ""),
+                values={k: _jsonable(v) for k, v in rest.items()},
+            )
+        )
+    UnidentifiedRow.objects.bulk_create(keep, batch_size=2000)
 
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024

@@ -67,6 +67,9 @@ class Parsed:
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rejected: int = 0
+    # Rejected rows whose only fault is the ID number and that name a person (name, birth date): kept for
+    # linkage (crosscheck.linkage), each with the reason its ID number was refused.
+    unidentified: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_table(data: bytes, file_name: str) -> readers.Table:
@@ -180,11 +183,14 @@ def parse(
         parsed.total += 1
         values: dict[str, Any] = {"row_number": number}
         problems: list[RowError] = []
+        id_problem = ""
         for position, column in positions:
             raw = _text(raw_row[position]) if position < len(raw_row) else ""
             if raw == "":
                 if column.required:
                     problems.append(RowError(number, column.headers[0], _("This column is required.")))
+                    if column.kind == "id":
+                        id_problem = str(_("This column is required."))
                 continue
             try:
                 values.update(_cell(column, raw, index))
@@ -192,6 +198,7 @@ def parse(
                 problems.append(RowError(number, column.headers[0], str(exc)))
             except ids.InvalidIdNumber as exc:
                 problems.append(RowError(number, column.headers[0], " ".join(exc.messages)))
+                id_problem = " ".join(exc.messages)
         division = values.get("division_code", "")
         if not problems and scope_code and division and not division.startswith(scope_code):
             problems.append(RowError(number, "division_code", _("Outside the division this feed may send data for.")))
@@ -199,6 +206,8 @@ def parse(
             parsed.rejected += 1
             room = MAX_REPORTED_ERRORS - len(parsed.errors)
             parsed.errors.extend(problems[: max(room, 0)])
+            if id_problem and len(problems) == 1 and values.get("name") and values.get("birth_date"):
+                parsed.unidentified.append({**values, "id_problem": id_problem[:200]})
         else:
             if layout.default_benefit_type and not values.get("benefit_type"):
                 values["benefit_type"] = layout.default_benefit_type

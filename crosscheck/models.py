@@ -453,3 +453,100 @@ class DuplicateSuspect(Located):
 
     def __str__(self) -> str:
         return f"{self.subject_a_id} / {self.subject_b_id}"
+
+
+# --- linkage without a shared ID (Splink) -----------------------------------------------------------
+
+
+class UnidentifiedStatus(models.TextChoices):
+    UNLINKED = "unlinked", _("Not yet linked")
+    LINKED = "linked", _("Linked to a person of the register")
+    NO_MATCH = "no_match", _("No person of the register matches")
+
+
+class UnidentifiedRow(models.Model):
+    """A department row whose ID number is missing or invalid but which names a person (name and birth date).
+
+    It is rejected from the ID-keyed cross-check (and reported in the batch's errors) but kept here for
+    linkage (:mod:`crosscheck.linkage`): once linked to a person of the register, it becomes an ordinary
+    :class:`DatasetRow` of its batch, keyed by that person's blind index. No full ID number is kept.
+    """
+
+    batch = models.ForeignKey(DatasetBatch, on_delete=models.CASCADE, related_name="unidentified")
+    row_number = models.PositiveIntegerField()
+    id_problem = models.CharField(_("ID number"), max_length=200)
+    name = models.CharField(max_length=64)
+    sex = models.CharField(max_length=8, blank=True)
+    birth_date = models.DateField()
+    county_code = models.CharField(max_length=6, blank=True)
+    # The row's other staged values (dates as ISO text), copied into the DatasetRow made on linking.
+    values = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=12, choices=UnidentifiedStatus.choices, default=UnidentifiedStatus.UNLINKED
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("row without a valid ID number")
+        verbose_name_plural = _("rows without a valid ID number")
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="crosscheck_unidentified_row_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"
+
+
+class LinkageRun(models.Model):
+    """One linkage of a batch's rows without a valid ID to the register, with the model it used."""
+
+    batch = models.ForeignKey(DatasetBatch, on_delete=models.CASCADE, related_name="linkage_runs")
+    threshold = models.FloatField(_("auto-link from (probability)"))
+    review_from = models.FloatField(_("human review from (probability)"))
+    model = models.JSONField(_("model parameters"), default=dict)
+    counts = models.JSONField(_("counts"), default=dict)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("linkage run")
+        verbose_name_plural = _("linkage runs")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CandidateStatus(models.TextChoices):
+    AUTO_LINKED = "auto_linked", _("Linked automatically")
+    REVIEW = "review", _("Awaiting review")
+    LINKED = "linked", _("Linked after review")
+    REJECTED = "rejected", _("Not the same person")
+    SUPERSEDED = "superseded", _("Another candidate was chosen")
+
+
+class LinkCandidate(models.Model):
+    """A pair (row without a valid ID, person of the register) with its match weight and probability."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="candidates")
+    row = models.ForeignKey(UnidentifiedRow, on_delete=models.CASCADE, related_name="candidates")
+    subject = models.ForeignKey("subjects.Subject", on_delete=models.CASCADE, related_name="+")
+    match_weight = models.FloatField(_("match weight"))
+    match_probability = models.FloatField(_("match probability"))
+    status = models.CharField(_("status"), max_length=12, choices=CandidateStatus.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-match_probability", "id"]
+        verbose_name = _("linkage candidate")
+        verbose_name_plural = _("linkage candidates")
+        indexes = [models.Index(fields=["run", "status"], name="crosscheck_candidate_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.row_id}~{self.subject_id} {self.match_probability:.3f}"

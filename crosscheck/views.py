@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -279,3 +279,76 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "crosscheck/duplicate_detail.html", {"s": suspect, "errors": errors}, status=400 if errors else 200
     )
+
+
+# --- linkage without a shared ID --------------------------------------------------------------------
+
+
+@login_required
+def linkage_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A batch's rows without a valid ID number: start a linkage run, review its candidates."""
+    from . import linkage
+    from .models import LinkageRun, UnidentifiedRow, UnidentifiedStatus
+
+    queries.require_loader(request.user)
+    batch = queries.access_batch(request.user, pk)
+    values = {
+        "threshold": request.POST.get("threshold", str(linkage.DEFAULT_THRESHOLD)).strip(),
+        "review_from": request.POST.get("review_from", str(linkage.DEFAULT_REVIEW_FROM)).strip(),
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            threshold, review_from = float(values["threshold"]), float(values["review_from"])
+        except ValueError:
+            errors["threshold"] = _("Enter the probabilities as numbers between 0 and 1, for example 0.95 and 0.80.")
+        else:
+            try:
+                run = linkage.do_link_records(batch, actor=request.user, threshold=threshold, review_from=review_from)
+            except ValidationError as exc:
+                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            else:
+                messages.success(
+                    request,
+                    _("Linkage finished: %(linked)s linked, %(review)s for review, %(none)s without a match.")
+                    % {
+                        "linked": run.counts["auto_linked"],
+                        "review": run.counts["review"],
+                        "none": run.counts["no_match"],
+                    },
+                )
+                return redirect("crosscheck:linkage", pk=batch.pk)
+    runs = list(LinkageRun.objects.filter(batch=batch)[:20])
+    rows = UnidentifiedRow.objects.filter(batch=batch)
+    context = {
+        "batch": batch,
+        "runs": runs,
+        "review": linkage.review_queue(runs[0]) if runs else [],
+        "unlinked": rows.filter(status=UnidentifiedStatus.UNLINKED).count(),
+        "linked": rows.filter(status=UnidentifiedStatus.LINKED).count(),
+        "total": rows.count(),
+        "values": values,
+        "errors": errors,
+    }
+    return render(request, "crosscheck/linkage.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def linkage_decide(request: HttpRequest, pk: int, candidate_id: int) -> HttpResponse:
+    from . import linkage
+    from .models import LinkCandidate
+
+    queries.require_loader(request.user)
+    batch = queries.access_batch(request.user, pk)
+    candidate = LinkCandidate.objects.filter(pk=candidate_id, run__batch=batch).first()
+    if candidate is None:
+        raise Http404(_("Not found."))
+    same = request.POST.get("decision") == "same"
+    try:
+        linkage.do_decide_candidate(candidate, actor=request.user, same_person=same)
+    except Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Linked to the person.") if same else _("Recorded: not the same person."))
+    return redirect("crosscheck:linkage", pk=batch.pk)
