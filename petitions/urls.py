@@ -6,6 +6,7 @@ app_name = "petitions"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("bounces/", views.bounces, name="bounces"),
     path("supervision/", supervision_views.orders, name="supervision"),
     path("supervision/<int:pk>/report/", supervision_views.report, name="supervision_report"),
     path("<int:pk>/hearings/<int:hearing_id>/record/", views.hearing_record, name="hearing_record"),
