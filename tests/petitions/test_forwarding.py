@@ -238,3 +238,46 @@ def test_an_outsider_gets_404_everywhere(registered, city, caseworker, caseworke
     assert page.status_code == 200 and "天河区" not in page.content.decode()
     client.force_login(caseworker)
     assert "天河区" in client.get("/petitions/bounces/").content.decode()
+
+
+def test_an_objection_on_the_last_working_day_counts_the_holiday(registered, city, caseworker, _today):
+    from django.core.exceptions import ValidationError
+
+    _today.move_to(dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC))  # Monday; Friday 19 June is 端午节
+    actions_routing.do_forward(registered, actor=city, division=COUNTY_A)
+    _today.move_to(dt.datetime(2026, 6, 24, 2, 0, tzinfo=dt.UTC))  # Wednesday: the 6th working day
+    with pytest.raises(ValidationError) as exc:
+        actions_routing.do_object(registered, actor=caseworker, reasons="不属于本机关职责范围的事项。")
+    assert "2026-06-23" in exc.value.message_dict["object_by"][0]
+    _today.move_to(dt.datetime(2026, 6, 23, 2, 0, tzinfo=dt.UTC))  # Tuesday: the 5th, still in time
+    actions_routing.do_object(registered, actor=caseworker, reasons="不属于本机关职责范围的事项。")
+    assert petition(registered).stage == Stage.OBJECTED
+
+
+def test_the_pages_offer_each_body_its_own_steps(registered, city, caseworker, client):
+    client.force_login(city)
+    page = client.get(f"/cases/{registered.pk}/").content.decode()
+    assert 'id="petition-forward"' in page
+    form = client.get(f"/petitions/{registered.pk}/forward/").content.decode()
+    assert "天河区" in form and "转送至" in form
+    response = client.post(f"/petitions/{registered.pk}/forward/", {"division": COUNTY_A, "note": ""})
+    assert response.status_code == 302
+    page = client.get(f"/cases/{registered.pk}/").content.decode()
+    assert 'id="petition-acknowledge"' not in page and 'id="petition-routing"' in page
+
+    client.force_login(caseworker)
+    page = client.get(f"/cases/{registered.pk}/").content.decode()
+    assert 'id="petition-acknowledge"' in page and 'id="petition-object"' in page
+    refused = client.post(f"/petitions/{registered.pk}/object/", {"reasons": "不归我", "proposed": ""})
+    assert refused.status_code == 400 and "详细说明" in refused.content.decode()
+    done = client.post(
+        f"/petitions/{registered.pk}/object/", {"reasons": "当事人户籍在越秀，应由越秀区办理。", "proposed": "440104"}
+    )
+    assert done.status_code == 302
+
+    client.force_login(city)
+    page = client.get(f"/cases/{registered.pk}/").content.decode()
+    assert 'id="petition-agree_objection"' in page and 'id="petition-designate"' in page
+    assert 'id="petition-refer_dispute"' not in page  # the city is the two counties' common superior itself
+    client.post(f"/petitions/{registered.pk}/agree_objection/", {"note": ""})
+    assert "天河区" in client.get("/petitions/bounces/").content.decode()
