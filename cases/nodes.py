@@ -32,12 +32,29 @@ class ExtraNode:
 
     ``flow_task``: viewflow's reference of the node (``Task.flow_task``); ``codename``: the
     jurisdiction permission needed to work on it; ``label``: its name on pages and in the API.
+    ``at_body``: a task of this step may name the one body that works on it (``Task.data["body"]``, a
+    division code, see :func:`task_body`): then only those holding ``codename`` at that very body
+    list and work on it (a forwarded grievance's 签收 is the receiving body's, not the city's above it).
     """
 
     name: str
     flow_task: str
     codename: str
     label: Any
+    at_body: bool = False
+
+
+# The key of ``Task.data`` that names the body working on a task of an ``at_body`` step.
+BODY_KEY = "body"
+
+
+def task_body(task: Any) -> str:
+    """The body (division code) a task is for, or "" when any holder of the step's permission may work on it."""
+    node = extra_node(str(task.flow_task.name))
+    if node is None or not node.at_body:
+        return ""
+    data = task.data if isinstance(getattr(task, "data", None), dict) else {}
+    return str(data.get(BODY_KEY) or "")
 
 
 _EXTRA_NODES: dict[str, ExtraNode] = {}

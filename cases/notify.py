@@ -26,7 +26,7 @@ from viewflow.workflow.status import STATUS
 
 from accounts.models import Actor
 from jurisdictions.models import Department
-from jurisdictions.scope import users_with_perm_at
+from jurisdictions.scope import codes_with, users_with_perm_at
 from notifications.outbox import notify
 from notifications.secret_texts import text_sealed
 
@@ -174,6 +174,17 @@ def pool_for_node(node: str, division_code: str) -> list[Any]:
     return users_with_perm_at(codename, division_code)
 
 
+def pool_for_task(task: Task, case: Any) -> list[Any]:
+    """Everyone who may pick up ``task``: the pool of its step over the case, or only the holders at
+    the body the task names (``cases.nodes.task_body``)."""
+    node = _node(task)
+    body = nodes.task_body(task)
+    if not body:
+        return pool_for_node(node, case.division_id)
+    codename = nodes.codename_for(node)
+    return [u for u in users_with_perm_at(codename, body) if body in codes_with(u, codename)]
+
+
 def responsible(case: Any) -> tuple[list[Any], str]:
     """Who must act on the case now (task owners, else the tasks' pools) and the step's node name."""
     users: dict[int, Any] = {}
@@ -183,7 +194,7 @@ def responsible(case: Any) -> tuple[list[Any], str]:
         if task.owner_id is not None:
             users[task.owner_id] = task.owner
         else:
-            users.update({u.pk: u for u in pool_for_node(_node(task), case.division_id)})
+            users.update({u.pk: u for u in pool_for_task(task, case)})
     return list(users.values()), step
 
 
@@ -237,7 +248,7 @@ def notify_new_tasks(case: Any, *, actor: Actor | None = None, tasks: list[Task]
         node = _node(task)
         notify(
             event=CaseEvent.TASK_QUEUED,
-            recipients=_others(pool_for_node(node, case.division_id), actor),
+            recipients=_others(pool_for_task(task, case), actor),
             context={"case": case.number, "step": node},
             dedupe_key=f"task.queued:{task.pk}",
             division_code=case.division_id,

@@ -157,9 +157,18 @@ def may_supervise(user: Any, case: Case) -> bool:
     return scope.has_perm_at(user, SUPERVISE, case.division_id)
 
 
+def at_its_body(user: Any, task: Task) -> bool:
+    """A task naming its body (``cases.nodes.task_body``) is worked only by holders of its step's
+    permission at that very body; any other task by every holder over the case."""
+    body = nodes.task_body(task)
+    return not body or body in scope.codes_with(user, nodes.codename_for(str(task.flow_task.name)))
+
+
 def _may_work(user: Any, access: TaskAccess) -> bool:
     return (
-        may_work_on(user, access.node, access.case) and refusal(user, access.case, approving=access.approving) is None
+        may_work_on(user, access.node, access.case)
+        and at_its_body(user, access.task)
+        and refusal(user, access.case, approving=access.approving) is None
     )
 
 
@@ -217,7 +226,7 @@ def require_may_reassign(user: Any, access: TaskAccess) -> None:
 
 def reassign_refusal(access: TaskAccess, target: Any | None) -> str | None:
     """Why the task cannot be given to ``target`` (None when it can)."""
-    if target is None or not may_work_on(target, access.node, access.case):
+    if target is None or not may_work_on(target, access.node, access.case) or not at_its_body(target, access.task):
         return _("This person cannot work on this task here.")
     found = refusal(target, access.case, approving=access.approving)
     return found[1] if found else None

@@ -34,7 +34,7 @@ from subjects.models import Subject
 from . import extensions, locks, nodes
 from .models import OPEN_STATUSES, Attachment, Case, CaseGrant, Status
 from .nodes import all_human_nodes, flow_task_ref
-from .policy import TaskAccess, may_see, may_work_on, shared_with
+from .policy import TaskAccess, at_its_body, may_see, may_work_on, shared_with
 
 # --- objects ---------------------------------------------------------------------------------
 
@@ -80,6 +80,8 @@ def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False
         raise Http404(_("Not found."))
     if act and not may_work_on(user, node, case):
         raise PermissionDenied(_("This task is for another role or department."))
+    if act and not at_its_body(user, task):
+        raise PermissionDenied(_("This task is for another body."))
     return TaskAccess(task=task, case=case)
 
 
@@ -186,8 +188,14 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
     q = Q(pk__in=[])
     for node in all_human_nodes() if among is None else among:
         codename = nodes.codename_for(node)
-        if scope.codes_with(user, codename):
-            q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
+        codes = scope.codes_with(user, codename)
+        if codes:
+            part = Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
+            extra = nodes.extra_node(node)
+            if extra is not None and extra.at_body:
+                # A task naming its body is that body's alone (``cases.nodes.task_body``).
+                part &= ~Q(data__has_key=nodes.BODY_KEY) | Q(**{f"data__{nodes.BODY_KEY}__in": codes})
+            q |= part
     return q
 
 

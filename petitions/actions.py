@@ -26,7 +26,7 @@ from audit.log import audited, record
 from cases.actions import number_case
 from cases.models import Case, Kind
 from cases.models import Channel as CaseChannel
-from cases.nodes import flow_task_ref
+from cases.nodes import BODY_KEY, flow_task_ref
 from cases.notify import new_tasks, notify_case_registered, notify_new_tasks
 from cases.queries import forget_nav_counts
 from cases.tracking import new_query_code
@@ -44,6 +44,7 @@ from .citations import frozen
 from .models import (
     OPEN_STAGES,
     REFERENCED_CHANNELS,
+    ROUTING_STAGES,
     Channel,
     ClockEvent,
     Hearing,
@@ -159,7 +160,38 @@ def _run(case: Case, node: str, actor: Actor) -> list[Task]:
             activation.assign(actor)
         activation.start(None)
         activation.execute()
+    _name_bodies(case, created)
     return created
+
+
+def body_for(node: str, petition: Petition) -> str:
+    """The one body that works on a step of a forwarded matter ("" for a matter never forwarded:
+    every caseworker over the case, as before). The routing body decides on objections and takes
+    back what it agreed to; the receiving body signs for and handles; the common superior settles."""
+    if petition.routing_division_id is None:
+        return ""
+    if node == nodes.OBJECTION or (node == nodes.ACCEPT and petition.stage == Stage.REGISTERED):
+        return petition.routing_division_id
+    if node == nodes.DISPUTE:
+        return petition.dispute_division_id or ""
+    if node in (nodes.ACKNOWLEDGE, nodes.HANDLE, nodes.EXTENSION):
+        return petition.receiving_division_id or ""
+    return ""
+
+
+def _name_bodies(case: Case, created: list[Task]) -> None:
+    """Name on each new task of a forwarded matter the body it is for (``cases.nodes.task_body``)."""
+    steps = [t for t in created if getattr(t.flow_task, "name", "") in nodes.AT_BODY]
+    if not steps:
+        return
+    petition = Petition.objects.filter(case_id=case.pk).first()
+    if petition is None:
+        return
+    for task in steps:
+        body = body_for(task.flow_task.name, petition)
+        if body:
+            task.data = {**(task.data or {}), BODY_KEY: body}
+            Task.objects.filter(pk=task.pk).update(data=task.data)
 
 
 def _event(case: Case, petition: Petition, event: str, *, actor: Actor, **data: Any) -> None:
@@ -170,6 +202,9 @@ def _set_due(case: Case, petition: Petition) -> None:
     limits = deadlines.deadlines_of(petition)
     if petition.stage == Stage.REGISTERED:
         case.due_at = _end_of(limits.accept_by.date)
+    elif petition.stage == Stage.FORWARDED:
+        ack = deadlines.acknowledge_by(petition)
+        case.due_at = _end_of(ack.date) if ack else None
     elif petition.stage in (Stage.HANDLING, Stage.EXTENSION_REQUESTED):
         current = limits.current()
         case.due_at = _end_of(current.date) if current else None
@@ -202,7 +237,7 @@ def same_request_in_progress(subject: Any, request: str) -> Case | None:
     """An earlier matter of the same person with the same request, accepted or in progress (Art. 19)."""
     wanted = _text(request)
     for petition in Petition.objects.select_related("case").filter(
-        case__subject=subject, stage__in=(Stage.REGISTERED, Stage.HANDLING, Stage.EXTENSION_REQUESTED)
+        case__subject=subject, stage__in=(*OPEN_STAGES, *ROUTING_STAGES)
     ):
         if _text(petition.request) == wanted:
             return petition.case
@@ -408,7 +443,7 @@ def report_upward(case: Case, petition: Petition, *, actor: Actor) -> list[Upwar
 # --- acceptance --------------------------------------------------------------------------------
 
 
-def _accept(case: Case, petition: Petition, *, actor: Actor) -> Case:
+def _accept(case: Case, petition: Petition, *, actor: Actor, node: str = nodes.ACCEPT) -> Case:
     old = case.status
     petition.stage = Stage.HANDLING
     petition.accepted_on = timezone.localdate()
@@ -428,7 +463,7 @@ def _accept(case: Case, petition: Petition, *, actor: Actor) -> Case:
         handle_by=limits.handle_by.date,
         provisional=limits.handle_by.provisional,
     )
-    created = _run(case, nodes.ACCEPT, actor)
+    created = _run(case, node, actor)
     case.refresh_from_db()
     do_request_letter(case, kind=ACCEPTANCE, actor=actor)  # 受理告知书
     notify_new_tasks(case, actor=actor, tasks=created)
@@ -779,7 +814,9 @@ def recompute_due_dates(years: frozenset[int]) -> int:
     since = datetime.datetime(min(years), 1, 1, tzinfo=tz)
     until = datetime.datetime(max(years) + 1, 2, 1, tzinfo=tz)
     petitions = (
-        Petition.objects.filter(stage__in=OPEN_STAGES, case__due_at__gte=since, case__due_at__lt=until)
+        Petition.objects.filter(
+            stage__in=(*OPEN_STAGES, Stage.FORWARDED), case__due_at__gte=since, case__due_at__lt=until
+        )
         .select_related("case")
         .order_by("pk")
     )

@@ -21,8 +21,8 @@ from core.validators import no_invisible_characters
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, handlers
-from .models import Channel, Opinion, PetitionField
-from .queries import petition_of
+from .models import Bounce, Channel, Opinion, PetitionField
+from .queries import bounce_counts, petition_of
 
 TEXT_LIMIT = 5000
 NOTE_LIMIT = 2000
@@ -88,6 +88,36 @@ class AgreementRequestSerializer(serializers.Serializer):
     parties = serializers.CharField(allow_blank=True, max_length=NOTE_LIMIT)
 
 
+class ForwardRequestSerializer(serializers.Serializer):
+    division = serializers.CharField(
+        max_length=12, help_text="The receiving (lead, 主办) body: a division below yours holding the case's division."
+    )
+    assisting = serializers.ListField(
+        child=serializers.CharField(max_length=12),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Assisting bodies (协办, Art. 24): divisions below yours.",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
+class ObjectRequestSerializer(serializers.Serializer):
+    reasons = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT, help_text="Detailed reasons (Art. 23).")
+    proposed = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=12, help_text="The body held competent (optional)."
+    )
+
+
+class NoteRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
+class DesignateRequestSerializer(serializers.Serializer):
+    division = serializers.CharField(max_length=12, help_text="The designated body: it cannot object (Art. 23).")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
 REQUESTS = {
     "accept": AcceptRequestSerializer,
     "refuse": RefuseRequestSerializer,
@@ -98,6 +128,12 @@ REQUESTS = {
     "decide": DecideRequestSerializer,
     "schedule_hearing": HearingRequestSerializer,
     "record_agreement": AgreementRequestSerializer,
+    "forward": ForwardRequestSerializer,
+    "acknowledge": AcceptRequestSerializer,
+    "object": ObjectRequestSerializer,
+    "agree_objection": NoteRequestSerializer,
+    "refer_dispute": NoteRequestSerializer,
+    "designate": DesignateRequestSerializer,
 }
 TRANSITIONS = [Transition(name, REQUESTS[name], handlers.HANDLERS[name]) for name in handlers.NAMES]
 
@@ -196,6 +232,88 @@ class BodiesSerializer(serializers.Serializer):
             "lead": {"code": petition.lead_division_id, "name": names.get(petition.lead_division_id, "")},
             "assisting": [{"code": c, "name": names.get(c, "")} for c in petition.assisting],
         }
+
+
+class BounceSerializer(serializers.Serializer):
+    body = BodySerializer()
+    kind = serializers.ChoiceField(choices=Bounce.Kind.choices)
+    on = serializers.DateField()
+
+
+class RoutingSerializer(serializers.Serializer):
+    routing_body = BodySerializer(allow_null=True, help_text="The body that forwarded the matter.")
+    receiving_body = BodySerializer(allow_null=True, help_text="The body it was forwarded or designated to.")
+    forwarded_on = serializers.DateField(allow_null=True)
+    acknowledged_on = serializers.DateField(allow_null=True, help_text="签收: the handling clock starts.")
+    acknowledge_by = LimitSerializer(allow_null=True)
+    object_by = LimitSerializer(allow_null=True, help_text="Objection window (Art. 23); null once designated.")
+    designated = serializers.BooleanField(help_text="Designated: the body cannot object or return it.")
+    objected_on = serializers.DateField(allow_null=True)
+    objection_reasons = serializers.CharField(allow_blank=True)
+    proposed_body = BodySerializer(allow_null=True)
+    dispute_body = BodySerializer(allow_null=True, help_text="The common superior settling a dispute (Art. 24).")
+    bounces = BounceSerializer(many=True, help_text="This matter's bounces, each counted against its body.")
+    receiving_body_bounces = serializers.IntegerField(help_text="All bounces counted against the receiving body.")
+
+    def to_representation(self, case: Any) -> Any:
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        from jurisdictions.models import Division
+
+        bounces = list(petition.bounces.all())
+        codes = {
+            petition.routing_division_id,
+            petition.receiving_division_id,
+            petition.proposed_division_id,
+            petition.dispute_division_id,
+            *(b.division_id for b in bounces),
+        } - {None}
+        names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+
+        def body(code: str | None) -> dict[str, str] | None:
+            return {"code": code, "name": names.get(code, "")} if code else None
+
+        receiving = petition.receiving_division_id
+        return {
+            "routing_body": body(petition.routing_division_id),
+            "receiving_body": body(receiving),
+            "forwarded_on": _day(petition.forwarded_on),
+            "acknowledged_on": _day(petition.acknowledged_on),
+            "acknowledge_by": _limit(deadlines.acknowledge_by(petition)),
+            "object_by": _limit(deadlines.object_by(petition)),
+            "designated": petition.designated,
+            "objected_on": _day(petition.objected_on),
+            "objection_reasons": petition.objection_reasons,
+            "proposed_body": body(petition.proposed_division_id),
+            "dispute_body": body(petition.dispute_division_id),
+            "bounces": [{"body": body(b.division_id), "kind": b.kind, "on": _day(b.on)} for b in bounces],
+            "receiving_body_bounces": bounce_counts([receiving]).get(receiving, {}).get("total", 0) if receiving else 0,
+        }
+
+
+def routing_field() -> Any:
+    return RoutingSerializer(
+        source="*", read_only=True, allow_null=True, help_text="Forwarding, 签收, objection and designation."
+    )
+
+
+class BodyBouncesSerializer(serializers.Serializer):
+    body = BodySerializer()
+    returned = serializers.IntegerField(help_text="Objections agreed: the materials went back.")
+    redirected = serializers.IntegerField(help_text="Objections after which another body was designated.")
+    lapsed = serializers.IntegerField(help_text="Not signed for in time: another body designated.")
+    total = serializers.IntegerField()
+
+
+class BounceListView(APIView):
+    """``GET /api/v1/petitions/bounces/``: the bodies in the user's jurisdiction with bounces counted against them."""
+
+    @extend_schema(responses={200: BodyBouncesSerializer(many=True), 403: ERRORS[403]})
+    def get(self, request: Request) -> Response:
+        from .queries import bounce_table
+
+        return Response(BodyBouncesSerializer(bounce_table(request.user), many=True).data)
 
 
 class CitationSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from . import api, supervision_api
 
 urlpatterns = [
     path("petitions/", api.PetitionRegisterView.as_view(), name="api-petition-register"),
+    path("petitions/bounces/", api.BounceListView.as_view(), name="api-petition-bounces"),
     path("supervision-orders/", supervision_api.SupervisionOrderListView.as_view(), name="api-supervision-orders"),
     path(
         "supervision-orders/<int:pk>/report/",

@@ -5,7 +5,11 @@
 - handle by: 60 calendar days after acceptance (Art. 31), plus the days the clock was paused
   (each pause with a recorded reason), moved the same way;
 - extended to: the unmoved handling limit plus the approved extension (≤ 30 days, Art. 34), moved;
-- review request by: 30 calendar days after the decision (the 复查 request window, Art. 35).
+- review request by: 30 calendar days after the decision (the 复查 request window, Art. 35);
+- acknowledge by / object by: a forwarded matter is signed for (签收), or objected to with reasons,
+  within 5 working days of its receipt by the receiving body (Art. 23; the settings
+  ``LAUREL_PETITION_ACKNOWLEDGE_WORKING_DAYS`` and ``LAUREL_PETITION_OBJECTION_WORKING_DAYS``, the
+  12345 practice being 2).
 
 A limit is provisional (暂按) when the calendar says a year it touches has not been loaded.
 """
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from policies.calendar import Limit, calendar_limit
+from policies.calendar import Limit, calendar_limit, working_limit
 
 from .models import Petition
 
@@ -40,6 +44,28 @@ def max_extension_days() -> int:
 
 def review_request_days() -> int:
     return _days("LAUREL_PETITION_REVIEW_REQUEST_DAYS", 30)
+
+
+def acknowledge_working_days() -> int:
+    return _days("LAUREL_PETITION_ACKNOWLEDGE_WORKING_DAYS", 5)
+
+
+def objection_working_days() -> int:
+    return _days("LAUREL_PETITION_OBJECTION_WORKING_DAYS", 5)
+
+
+def acknowledge_by(petition: Petition) -> Limit | None:
+    """The last day the receiving body may sign for (签收) the forwarded matter (None when not forwarded)."""
+    if petition.forwarded_on is None:
+        return None
+    return working_limit(petition.forwarded_on, acknowledge_working_days())
+
+
+def object_by(petition: Petition) -> Limit | None:
+    """The last day the receiving body may object (Art. 23): none once it was designated."""
+    if petition.forwarded_on is None or petition.designated:
+        return None
+    return working_limit(petition.forwarded_on, objection_working_days())
 
 
 @dataclass(frozen=True)

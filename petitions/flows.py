@@ -1,4 +1,7 @@
-"""A grievance's process: acceptance (受理) → handling (办理) ⇄ the head's approval of an extension → end.
+"""A grievance's process: acceptance (受理) → handling (办理) ⇄ the head's approval of an extension → end;
+or, from acceptance, forwarding (转送、交办) → the receiving body's 签收 (handling) or objection →
+the routing body agrees (back to acceptance), designates a body (签收 again, no objection) or
+refers a dispute to the bodies' common superior, which designates.
 
 Thin on purpose, as ``workflows.flows.CaseFlow``: the human tasks are completed headlessly by
 ``petitions.actions`` (which lock the case, check the petition's stage and audit); the gateways
@@ -33,7 +36,19 @@ class PetitionFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_petition).Next(this.petition_accept)
     petition_accept = flow.View(not_served).Next(this.after_accept)
-    after_accept = flow.If(lambda a: stage_of(a) == Stage.HANDLING).Then(this.petition_handle).Else(this.end)
+    # One gateway after every step of acceptance and routing: the next step follows the petition's stage.
+    after_accept = (
+        flow.Switch()
+        .Case(this.petition_handle, lambda a: stage_of(a) == Stage.HANDLING)
+        .Case(this.petition_acknowledge, lambda a: stage_of(a) == Stage.FORWARDED)
+        .Case(this.petition_objection, lambda a: stage_of(a) == Stage.OBJECTED)
+        .Case(this.petition_dispute, lambda a: stage_of(a) == Stage.DISPUTED)
+        .Case(this.petition_accept, lambda a: stage_of(a) == Stage.REGISTERED)
+        .Default(this.end)
+    )
+    petition_acknowledge = flow.View(not_served).Next(this.after_accept)
+    petition_objection = flow.View(not_served).Next(this.after_accept)
+    petition_dispute = flow.View(not_served).Next(this.after_accept)
     petition_handle = flow.View(not_served).Next(this.after_handle)
     after_handle = (
         flow.If(lambda a: stage_of(a) == Stage.EXTENSION_REQUESTED).Then(this.petition_extension).Else(this.end)

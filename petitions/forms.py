@@ -151,6 +151,69 @@ class AgreementForm(forms.Form):
     terms = forms.CharField(label=_("Terms agreed"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
 
 
+def _bodies(codes: list[str]) -> list[tuple[str, str]]:
+    from jurisdictions.models import Division
+
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(code, names[code]) for code in codes if code in names]
+
+
+def _chain_below(case: Any, above: str) -> list[str]:
+    """The bodies strictly below ``above`` whose area holds the case's division (who may receive it)."""
+    from jurisdictions.models import ancestor_codes
+
+    return [c for c in ancestor_codes(case.division_id) if c.startswith(above) and c != above]
+
+
+def _children(code: str) -> list[str]:
+    from jurisdictions.models import Division
+
+    return list(Division.objects.filter(parent_id=code).order_by("code").values_list("code", flat=True)[:200])
+
+
+class ForwardForm(forms.Form):
+    division = forms.ChoiceField(label=_("Forward to (lead body, 主办)"), choices=[])
+    assisting = forms.MultipleChoiceField(
+        label=_("Assisting bodies (协办, Art. 24)"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def bind_case(self, user: Any, case: Any, petition: Any) -> None:
+        from .actions_routing import own_body
+
+        mine = own_body(user, case)
+        chain = _chain_below(case, mine) if mine else []
+        self.fields["division"].choices = _bodies(chain)  # type: ignore[attr-defined]
+        self.fields["assisting"].choices = _bodies(sorted({*_children(mine), *chain})) if mine else []  # type: ignore[attr-defined]
+
+
+class ObjectForm(forms.Form):
+    reasons = forms.CharField(
+        label=_("Detailed reasons of the objection (Art. 23)"),
+        widget=forms.Textarea(attrs=TEXT),
+        required=False,
+        max_length=5000,
+    )
+    proposed = forms.ChoiceField(label=_("The competent body, in your view"), choices=[], required=False)
+
+    def bind_case(self, user: Any, case: Any, petition: Any) -> None:
+        from jurisdictions.models import Division
+
+        receiving = petition.receiving_division_id or ""
+        parent = Division.objects.filter(code=receiving).values_list("parent_id", flat=True).first() or ""
+        others = [c for c in _children(parent) if c != receiving] if parent else []
+        self.fields["proposed"].choices = [("", _("Not named")), *_bodies(others)]  # type: ignore[attr-defined]
+
+
+class DesignateForm(forms.Form):
+    division = forms.ChoiceField(label=_("Designated body"), choices=[])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def bind_case(self, user: Any, case: Any, petition: Any) -> None:
+        deciding = petition.dispute_division_id if petition.stage == "disputed" else petition.routing_division_id
+        self.fields["division"].choices = _bodies(_chain_below(case, deciding or ""))  # type: ignore[attr-defined]
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "accept": AcceptForm,
     "refuse": RefuseForm,
@@ -161,6 +224,12 @@ FORMS: dict[str, type[forms.Form]] = {
     "decide": DecideForm,
     "schedule_hearing": HearingForm,
     "record_agreement": AgreementForm,
+    "forward": ForwardForm,
+    "acknowledge": AcceptForm,
+    "object": ObjectForm,
+    "agree_objection": AcceptForm,
+    "refer_dispute": AcceptForm,
+    "designate": DesignateForm,
 }
 
 TITLES = {
@@ -173,4 +242,10 @@ TITLES = {
     "decide": _("Decide and issue the handling opinion"),
     "schedule_hearing": _("Schedule a hearing"),
     "record_agreement": _("Record an agreement"),
+    "forward": _("Forward to a body (转送、交办)"),
+    "acknowledge": _("Sign for the matter (签收)"),
+    "object": _("Object to the matter (异议)"),
+    "agree_objection": _("Agree to the objection: take the materials back"),
+    "refer_dispute": _("Refer the dispute to the common superior"),
+    "designate": _("Designate the handling body (指定)"),
 }

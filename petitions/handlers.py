@@ -9,43 +9,44 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import actions, nodes
+from . import actions, actions_routing, nodes
 from .models import Stage
-from .policy import require_may_work
+from .policy import require_at_body, require_member_of
+from .queries import petition_of
 
 
 def accept(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.ACCEPT, action="accept")
+    require_at_body(user, case, nodes.ACCEPT, action="accept")
     return actions.do_accept(case, actor=user)
 
 
 def refuse(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.ACCEPT, action="refuse")
+    require_at_body(user, case, nodes.ACCEPT, action="refuse")
     return actions.do_refuse(case, actor=user, reasons=data["reasons"], citations_=data["citations"])
 
 
 def extend(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="extend")
+    require_at_body(user, case, nodes.HANDLE, action="extend")
     return actions.do_request_extension(case, actor=user, days=data["days"], reason=data["reason"])
 
 
 def approve_extension(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.EXTENSION, action="approve_extension")
+    require_at_body(user, case, nodes.EXTENSION, action="approve_extension")
     return actions.do_decide_extension(case, actor=user, approve=data["approve"], note=data.get("note", ""))
 
 
 def pause_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="pause_clock")
+    require_at_body(user, case, nodes.HANDLE, action="pause_clock")
     return actions.do_pause_clock(case, actor=user, reason=data["reason"])
 
 
 def resume_clock(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="resume_clock")
+    require_at_body(user, case, nodes.HANDLE, action="resume_clock")
     return actions.do_resume_clock(case, actor=user, reason=data["reason"])
 
 
 def decide(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="decide")
+    require_at_body(user, case, nodes.HANDLE, action="decide")
     return actions.do_decide(
         case,
         actor=user,
@@ -57,7 +58,7 @@ def decide(user: Any, case: Any, data: dict[str, Any]) -> Any:
 
 
 def schedule_hearing(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="schedule_hearing")
+    require_at_body(user, case, nodes.HANDLE, action="schedule_hearing")
     actions.do_schedule_hearing(
         case, actor=user, held_at=data["held_at"], place=data["place"], participants=data["participants"]
     )
@@ -65,10 +66,50 @@ def schedule_hearing(user: Any, case: Any, data: dict[str, Any]) -> Any:
 
 
 def record_agreement(user: Any, case: Any, data: dict[str, Any]) -> Any:
-    require_may_work(user, case, nodes.HANDLE, action="record_agreement")
+    require_at_body(user, case, nodes.HANDLE, action="record_agreement")
     return actions.do_record_agreement(
         case, actor=user, kind=data["kind"], terms=data["terms"], parties=data["parties"]
     )
+
+
+def forward(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_at_body(user, case, nodes.ACCEPT, action="forward")
+    return actions_routing.do_forward(
+        case, actor=user, division=data["division"], assisting=data.get("assisting") or [], note=data.get("note", "")
+    )
+
+
+def acknowledge(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_at_body(user, case, nodes.ACKNOWLEDGE, action="acknowledge")
+    return actions_routing.do_acknowledge(case, actor=user)
+
+
+def object_(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_at_body(user, case, nodes.ACKNOWLEDGE, action="object")
+    return actions_routing.do_object(case, actor=user, reasons=data["reasons"], proposed=data.get("proposed", ""))
+
+
+def agree_objection(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_at_body(user, case, nodes.OBJECTION, action="agree_objection")
+    return actions_routing.do_agree_objection(case, actor=user, note=data.get("note", ""))
+
+
+def refer_dispute(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    require_at_body(user, case, nodes.OBJECTION, action="refer_dispute")
+    return actions_routing.do_refer_dispute(case, actor=user, note=data.get("note", ""))
+
+
+def designate(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    petition = petition_of(case)
+    stage = petition.stage if petition is not None else ""
+    if stage == Stage.DISPUTED:
+        require_at_body(user, case, nodes.DISPUTE, action="designate")
+    elif stage == Stage.FORWARDED and petition is not None:
+        # Once the time to sign lapsed, the routing body designates (the open task is the receiving body's).
+        require_member_of(user, case, petition.routing_division_id or "", action="designate")
+    else:
+        require_at_body(user, case, nodes.OBJECTION, action="designate")
+    return actions_routing.do_designate(case, actor=user, division=data["division"], note=data.get("note", ""))
 
 
 HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
@@ -81,6 +122,12 @@ HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "decide": decide,
     "schedule_hearing": schedule_hearing,
     "record_agreement": record_agreement,
+    "forward": forward,
+    "acknowledge": acknowledge,
+    "object": object_,
+    "agree_objection": agree_objection,
+    "refer_dispute": refer_dispute,
+    "designate": designate,
 }
 NAMES = list(HANDLERS)
 
@@ -95,6 +142,12 @@ STEP = {
     "decide": nodes.HANDLE,
     "schedule_hearing": nodes.HANDLE,
     "record_agreement": nodes.HANDLE,
+    "forward": nodes.ACCEPT,
+    "acknowledge": nodes.ACKNOWLEDGE,
+    "object": nodes.ACKNOWLEDGE,
+    "agree_objection": nodes.OBJECTION,
+    "refer_dispute": nodes.OBJECTION,
+    "designate": nodes.OBJECTION,  # or the dispute's step, or (the time to sign lapsed) the routing body
 }
 OFFERED_AT = {
     "accept": (Stage.REGISTERED,),
@@ -106,4 +159,10 @@ OFFERED_AT = {
     "decide": (Stage.HANDLING,),
     "schedule_hearing": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
     "record_agreement": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+    "forward": (Stage.REGISTERED,),
+    "acknowledge": (Stage.FORWARDED,),
+    "object": (Stage.FORWARDED,),
+    "agree_objection": (Stage.OBJECTED,),
+    "refer_dispute": (Stage.OBJECTED,),
+    "designate": (Stage.OBJECTED, Stage.DISPUTED, Stage.FORWARDED),
 }

@@ -31,6 +31,9 @@ REFERENCED_CHANNELS = (Channel.HOTLINE_12345, Channel.NATIONAL_SYSTEM)
 
 class Stage(models.TextChoices):
     REGISTERED = "registered", _("Registered, awaiting acceptance")
+    FORWARDED = "forwarded", _("Forwarded, awaiting acknowledgement (签收)")
+    OBJECTED = "objected", _("Objection awaiting the routing body")
+    DISPUTED = "disputed", _("Dispute awaiting the common superior")
     HANDLING = "handling", _("Accepted, being handled")
     EXTENSION_REQUESTED = "extension_requested", _("Extension awaiting the head's approval")
     DECIDED = "decided", pgettext_lazy("petition stage", "Decided")
@@ -39,6 +42,8 @@ class Stage(models.TextChoices):
 
 # The stages whose clock runs toward a notice or a decision (the case's ``due_at`` follows it).
 OPEN_STAGES = (Stage.REGISTERED, Stage.HANDLING, Stage.EXTENSION_REQUESTED)
+# The stages of routing (转送、交办, Arts. 22–24): the matter is between bodies, not yet signed for.
+ROUTING_STAGES = (Stage.FORWARDED, Stage.OBJECTED, Stage.DISPUTED)
 
 
 class Opinion(models.TextChoices):
@@ -99,6 +104,48 @@ class Petition(models.Model):
     )
     assisting = models.JSONField(_("assisting bodies"), default=list, blank=True)
 
+    # Routing (转送、交办, Arts. 22–24): the body that forwarded the matter, the body it went to, when;
+    # the receiving body's 签收 or its objection (with reasons) within the working days of the setting.
+    routing_division = models.ForeignKey(
+        "jurisdictions.Division",
+        verbose_name=_("routing body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receiving_division = models.ForeignKey(
+        "jurisdictions.Division",
+        verbose_name=_("receiving body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    forwarded_on = models.DateField(_("forwarded on"), null=True, blank=True)
+    acknowledged_on = models.DateField(_("acknowledged on (签收)"), null=True, blank=True)
+    # Designated by the routing body (or the common superior): the body can no longer object.
+    designated = models.BooleanField(_("designated"), default=False)
+    objected_on = models.DateField(_("objected on"), null=True, blank=True)
+    objection_reasons = models.TextField(_("reasons of the objection"), blank=True)
+    proposed_division = models.ForeignKey(
+        "jurisdictions.Division",
+        verbose_name=_("body proposed by the objection"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A dispute between bodies goes to their common superior (Art. 24), which designates.
+    dispute_division = models.ForeignKey(
+        "jurisdictions.Division",
+        verbose_name=_("deciding superior"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("extension days"), default=0)
     extension_reason = models.TextField(_("extension reason"), blank=True)
@@ -151,6 +198,33 @@ class ClockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.kind} {self.on}"
+
+
+class Bounce(models.Model):
+    """A matter that bounced off a body it was forwarded to: counted against that body (Art. 23)."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("Objection agreed: materials returned")
+        REDIRECTED = "redirected", _("Objection: designated to another body")
+        LAPSED = "lapsed", _("Not acknowledged in time: designated to another body")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="bounces")
+    division = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("body"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind of bounce"), max_length=12, choices=Kind.choices)
+    on = models.DateField(_("on"))
+    reasons = models.TextField(_("reasons"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("bounce")
+        verbose_name_plural = _("bounces")
+        indexes = [models.Index(fields=["division", "on"], name="petition_bounce_body_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.kind} {self.division_id}"
 
 
 class UpwardReport(models.Model):

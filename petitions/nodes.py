@@ -13,10 +13,26 @@ from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES
 ACCEPT = "petition_accept"  # 受理: accept or refuse within 15 days
 HANDLE = "petition_handle"  # 办理: decide within 60 days (extend, pause, resume on the way)
 EXTENSION = "petition_extension"  # the head approves or refuses an extension
+ACKNOWLEDGE = "petition_acknowledge"  # 签收 by the receiving body, or its objection (Art. 23)
+OBJECTION = "petition_objection"  # the routing body agrees to the objection or designates a body
+DISPUTE = "petition_dispute"  # the common superior of bodies in dispute designates one (Art. 24)
 
-PERMISSIONS = {ACCEPT: HANDLE_CASES, HANDLE: HANDLE_CASES, EXTENSION: APPROVE_CASES}
+PERMISSIONS = {
+    ACCEPT: HANDLE_CASES,
+    HANDLE: HANDLE_CASES,
+    EXTENSION: APPROVE_CASES,
+    ACKNOWLEDGE: HANDLE_CASES,
+    OBJECTION: HANDLE_CASES,
+    DISPUTE: HANDLE_CASES,
+}
 LABELS = {
     ACCEPT: _("Grievance: accept or refuse"),
     HANDLE: _("Grievance: handle and decide"),
     EXTENSION: _("Grievance: approve the extension"),
+    ACKNOWLEDGE: _("Grievance: acknowledge (签收) or object"),
+    OBJECTION: _("Grievance: decide on the objection"),
+    DISPUTE: _("Grievance: settle the dispute between bodies"),
 }
+# The steps worked by one body only once the matter was forwarded: the task names that body
+# (``Task.data["body"]``) and only its members see it in their queue (``cases.nodes.ExtraNode.at_body``).
+AT_BODY = (ACCEPT, HANDLE, EXTENSION, ACKNOWLEDGE, OBJECTION, DISPUTE)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from cases import policy as case_policy
 from cases.models import Kind
 from jurisdictions.models import ancestor_codes
-from jurisdictions.scope import in_force_rows
+from jurisdictions.perms import HANDLE_CASES
+from jurisdictions.scope import codes_with, in_force_rows
 
 from .models import Petition
 
@@ -59,4 +60,46 @@ def require_may_work(user: Any, case: Any, node: str, *, action: str) -> None:
     """403 unless the user may work on the grievance's step ``node`` here (and no recusal rule forbids it)."""
     if not case_policy.may_work_on(user, node, case):
         raise PermissionDenied(_("This step of the grievance is for another role."))
+    case_policy.require_may_act(user, case, action=action)
+
+
+def _open_task(case: Any, node: str) -> Any:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from cases.nodes import flow_task_ref
+
+    return (
+        Task.objects.filter(
+            process_id=case.process_id, flow_task=flow_task_ref(node), status__in=[STATUS.NEW, STATUS.ASSIGNED]
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def works_at_body(user: Any, case: Any, node: str) -> bool:
+    """The open task of ``node`` names no body, or the user holds the step's permission at that body."""
+    from cases.policy import at_its_body
+
+    task = _open_task(case, node)
+    return task is None or at_its_body(user, task)
+
+
+def member_of(user: Any, body: str) -> bool:
+    """A caseworker of the body itself (the routing body designating once the time to sign lapsed)."""
+    return bool(body) and body in codes_with(user, HANDLE_CASES)
+
+
+def require_at_body(user: Any, case: Any, node: str, *, action: str) -> None:
+    """403 unless the step of a forwarded matter is this user's body's (``cases.nodes.task_body``)."""
+    require_may_work(user, case, node, action=action)
+    if not works_at_body(user, case, node):
+        raise PermissionDenied(_("This step of the grievance is for another body."))
+
+
+def require_member_of(user: Any, case: Any, body: str, *, action: str) -> None:
+    """403 unless the user is a caseworker of ``body`` itself."""
+    if not member_of(user, body):
+        raise PermissionDenied(_("This step of the grievance is for another body."))
     case_policy.require_may_act(user, case, action=action)

@@ -41,3 +41,40 @@ def notices_due(on: datetime.date) -> QuerySet[Petition, tuple[Any, ...]]:
         .order_by("case_id")
         .values_list(*NOTICE_DUE_FIELDS)
     )
+
+
+def bounce_counts(divisions: Any) -> dict[str, dict[str, int]]:
+    """Bounces per body among ``divisions`` (codes, or a query of them): ``{code: {kind: n, ..., "total": n}}``."""
+    from django.db.models import Count
+
+    from .models import Bounce
+
+    counts: dict[str, dict[str, int]] = {}
+    rows = Bounce.objects.filter(division_id__in=divisions).values("division_id", "kind").annotate(n=Count("id"))
+    for row in rows:
+        entry = counts.setdefault(row["division_id"], dict.fromkeys(Bounce.Kind.values, 0) | {"total": 0})
+        entry[row["kind"]] += row["n"]
+        entry["total"] += row["n"]
+    return counts
+
+
+def bounce_table(user: Any) -> list[dict[str, Any]]:
+    """The bodies in the user's jurisdiction with bounces counted against them, most bounced first:
+    ``[{"body": {"code", "name"}, "returned", "redirected", "lapsed", "total"}]``."""
+    from django.db.models import Q
+
+    from jurisdictions import scope
+    from jurisdictions.models import NATION_CODE, Division
+    from jurisdictions.perms import VIEW
+
+    from .models import Bounce
+
+    within = Q(pk__in=[])
+    for code in scope.codes_with(user, VIEW):
+        within |= Q() if code == NATION_CODE else Q(code__startswith=code)
+    visible = Division.objects.filter(within)  # the user's subtrees (not the levels above them)
+    codes = Bounce.objects.filter(division__in=visible).values_list("division_id", flat=True).distinct()
+    counts = bounce_counts(list(codes))
+    names = dict(visible.filter(code__in=list(counts)).values_list("code", "name"))
+    rows = [{"body": {"code": code, "name": names.get(code, "")}, **entry} for code, entry in counts.items()]
+    return sorted(rows, key=lambda r: (-r["total"], r["body"]["code"]))

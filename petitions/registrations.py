@@ -26,6 +26,12 @@ EVENT_LABELS = {
     "petition.collected": _("Opened from grievances recorded at collection"),
     "petition.suggestion_recorded": _("Suggestion recorded (Art. 41)"),
     "petition.suggestion_answered": _("Answer to a suggestion recorded"),
+    "petition.forwarded": _("Grievance forwarded (转送、交办)"),
+    "petition.acknowledged": _("Grievance signed for (签收)"),
+    "petition.objected": _("Objection raised by the receiving body"),
+    "petition.objection_agreed": _("Objection agreed: materials returned"),
+    "petition.dispute_referred": _("Dispute referred to the common superior"),
+    "petition.designated": _("Body designated to handle the grievance"),
 }
 
 
@@ -41,13 +47,14 @@ def register() -> None:
     from .actions import MAJOR_EVENT
     from .flows import PetitionFlow
 
-    for name in (nodes.ACCEPT, nodes.HANDLE, nodes.EXTENSION):
+    for name in nodes.PERMISSIONS:
         register_node(
             ExtraNode(
                 name=name,
                 flow_task=get_task_ref(getattr(PetitionFlow, name)),
                 codename=nodes.PERMISSIONS[name],
                 label=nodes.LABELS[name],
+                at_body=name in nodes.AT_BODY,
             )
         )
     letters.register()
@@ -57,6 +64,7 @@ def register() -> None:
     extensions.register_detail_field("deadlines", api.deadlines_field)
     extensions.register_detail_field("clock", api.clock_field)
     extensions.register_detail_field("handling_bodies", api.bodies_field)
+    extensions.register_detail_field("routing", api.routing_field)
     extensions.register_hider(policy.hides, policy.hidden_q)
     extensions.register_event_labels(EVENT_LABELS)
 

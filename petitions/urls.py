@@ -6,6 +6,7 @@ app_name = "petitions"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("bounces/", views.bounces, name="bounces"),
     path("supervision/", supervision_views.orders, name="supervision"),
     path("suggestions/", suggestion_views.suggestion_list, name="suggestions"),
     path("suggestions/<int:pk>/answer/", suggestion_views.answer, name="suggestion_answer"),

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,7 @@ from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, forms, handlers, nodes
 from .models import Stage
-from .policy import require_may_work
+from .policy import member_of, require_may_work, works_at_body
 from .queries import petition_of
 
 
@@ -74,6 +75,8 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404
     form_class = forms.FORMS[name]
     form = form_class(request.POST if request.method == "POST" else None)
+    if hasattr(form, "bind_case"):
+        form.bind_case(request.user, case, petition)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if "citations" in data:
@@ -91,6 +94,15 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         {"case": case, "petition": petition, "form": form, "name": name, "title": forms.TITLES[name]},
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+@domain_errors_as_pages
+def bounces(request: HttpRequest) -> HttpResponse:
+    """The bodies of the user's jurisdiction with the bounces counted against them (most first)."""
+    from .queries import bounce_table
+
+    return render(request, "petitions/bounces.html", {"rows": bounce_table(request.user)})
 
 
 @login_required
@@ -126,7 +138,10 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
     if petition is None:
         return None
     limits = deadlines.deadlines_of(petition)
+    acknowledge_by = deadlines.acknowledge_by(petition)
+    lapsed = acknowledge_by is not None and timezone.localdate() > acknowledge_by.date
     offered = []
+    at_body: dict[str, bool] = {}
     for name in handlers.NAMES:
         if petition.stage not in handlers.OFFERED_AT[name]:
             continue
@@ -136,18 +151,57 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
             continue
         if name == "extend" and petition.extension_days:
             continue
-        if case_policy.may_work_on(user, handlers.STEP[name], case):
+        if name == "object" and petition.designated:
+            continue
+        if name == "designate" and petition.stage == Stage.FORWARDED:
+            # Once the time to sign lapsed, the routing body designates.
+            if lapsed and member_of(user, petition.routing_division_id or ""):
+                offered.append({"name": name, "title": forms.TITLES[name]})
+            continue
+        if name == "refer_dispute" and _superior_is_routing(petition):
+            continue
+        node = nodes.DISPUTE if (name == "designate" and petition.stage == Stage.DISPUTED) else handlers.STEP[name]
+        if node not in at_body:
+            at_body[node] = case_policy.may_work_on(user, node, case) and works_at_body(user, case, node)
+        if at_body[node]:
             offered.append({"name": name, "title": forms.TITLES[name]})
+    from jurisdictions.models import Division
+
+    from .queries import bounce_counts
+
+    bodies = dict(
+        Division.objects.filter(code__in=[petition.lead_division_id, *petition.assisting]).values_list("code", "name")
+    )
+    receiving = petition.receiving_division_id
     return {
+        "routing": {
+            "lead": bodies.get(petition.lead_division_id, petition.lead_division_id),
+            "assisting": [bodies.get(code, code) for code in petition.assisting],
+            "acknowledge_by": acknowledge_by,
+            "object_by": deadlines.object_by(petition),
+            "lapsed": lapsed,
+            "bounces": list(petition.bounces.select_related("division")),
+            "receiving_bounces": bounce_counts([receiving]).get(receiving, {}).get("total", 0) if receiving else 0,
+        },
         "case": case,
         "petition": petition,
         "limits": limits,
         "offered": offered,
         "open": petition.stage in (Stage.REGISTERED, Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+        "waiting": petition.stage in (Stage.FORWARDED, Stage.OBJECTED, Stage.DISPUTED),
         "hearings": list(petition.hearings.all()),
         "may_record": case_policy.may_work_on(user, nodes.HANDLE, case),
         "reports": list(petition.upward_reports.select_related("division")),
     }
+
+
+def _superior_is_routing(petition: Any) -> bool:
+    from .actions_routing import common_superior
+
+    objecting, routing = petition.receiving_division_id, petition.routing_division_id
+    if not objecting or not routing:
+        return True
+    return common_superior(objecting, petition.proposed_division_id or routing) == routing
 
 
 def register_button(user: Any, **_objects: Any) -> dict[str, Any] | None:
