@@ -11,6 +11,8 @@ under the key ``"petitions"`` of every report; the year's report (a reporting pe
 - ``respondents``: the same matters by the body complained about, as named (the report lists the most named);
 - ``outcomes``: accepted, not accepted (不予受理) and decided in the period; ``opinions``: decisions by opinion;
 - ``on_time``: matters decided in the period (``decided``) and those decided within their limit (``on_time``);
+- ``routing``: matters forwarded (转送、交办) by bodies in the subtree in the period, of them designated, and the
+  bounces counted against bodies in the subtree (objections agreed, redirected, lapsed 签收);
 - ``supervision``: 督办 orders issued in the period by intensity, and how many were urged, circulated, reported;
 - ``suggestions``: suggestions made in the period, answered and adopted (Art. 41);
 - ``ratings``: ratings given in the period on grievances, by score 1–5.
@@ -28,7 +30,7 @@ from cases.models import Kind, Rating
 from jurisdictions.models import NATION_CODE
 
 from .deadlines import deadlines_of
-from .models import Channel, Field, Intensity, Opinion, Petition, Stage, Suggestion, SupervisionOrder
+from .models import Bounce, Channel, Field, Intensity, Opinion, Petition, Stage, Suggestion, SupervisionOrder
 
 
 def _code_q(code: str, column: str) -> Q:
@@ -83,6 +85,10 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         limit = deadlines_of(petition).current()
         if limit is None or petition.decided_on is None or petition.decided_on <= limit.date:
             on_time += 1
+    routed = Petition.objects.filter(
+        _code_q(code, "routing_division__code"), forwarded_on__range=(start, end)
+    ).aggregate(forwarded=Count("id"), designated=Count("id", filter=Q(designated=True)))
+    bounced = Bounce.objects.filter(_code_q(code, "division__code"), on__range=(start, end)).count()
     orders = SupervisionOrder.objects.filter(_code_q(code, "division__code"), issued_on__range=(start, end)).order_by()
     by_intensity = _counts(orders.values("intensity").annotate(n=Count("id")), "intensity")
     order_states = orders.aggregate(
@@ -106,6 +112,7 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         "outcomes": {key: int(value or 0) for key, value in outcomes.items()},
         "opinions": {o: by_opinion.get(o, 0) for o in Opinion.values},
         "on_time": {"decided": total_decided, "on_time": on_time},
+        "routing": {**{key: int(value or 0) for key, value in routed.items()}, "bounced": bounced},
         "supervision": {
             "issued": sum(by_intensity.values()),
             **{i: by_intensity.get(i, 0) for i in Intensity.values},

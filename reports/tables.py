@@ -41,7 +41,7 @@ TABLE_TITLES = {
     "petitions": gettext_lazy("Petitions: registration, acceptance, decisions, timeliness and satisfaction"),
     "petition_fields": gettext_lazy("Petitions by field concerned"),
     "petition_respondents": gettext_lazy("Bodies complained about most"),
-    "petition_work": gettext_lazy("Supervision (督办) and suggestions (Art. 41)"),
+    "petition_work": gettext_lazy("Forwarding, supervision (督办) and suggestions (Art. 41)"),
 }
 # The bodies complained about most: how many the report lists.
 TOP_RESPONDENTS = 10
@@ -322,7 +322,13 @@ def petition_respondents_table(p: dict[str, Any]) -> Table:
 def petition_work_table(p: dict[str, Any]) -> Table:
     supervision = p.get("supervision", {})
     suggestions = p.get("suggestions", {})
-    rows: list[list[Any]] = [[_("Supervision orders issued (督办)"), supervision.get("issued", 0)]]
+    routing = p.get("routing", {})
+    rows: list[list[Any]] = [
+        [_("Matters forwarded (转送、交办)"), routing.get("forwarded", 0)],
+        [_("Of them designated (指定办理)"), routing.get("designated", 0)],
+        [_("Bounces counted against bodies"), routing.get("bounced", 0)],
+        [_("Supervision orders issued (督办)"), supervision.get("issued", 0)],
+    ]
     rows += [["　" + str(i.label), supervision.get(i.value, 0)] for i in Intensity]
     rows += [
         [_("Urged (催办)"), supervision.get("urged", 0)],

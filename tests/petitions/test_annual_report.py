@@ -18,11 +18,12 @@ from openpyxl import load_workbook
 from cases.actions.ratings import do_rate_case
 from cases.models import RatingSource
 from petitions import actions, annual, suggestions, supervision
+from petitions.actions_routing import do_forward as forward
 from petitions.models import Petition, Suggestion
 from reports import actions as report_actions
 from reports import tables
 from reports.models import PeriodKind
-from tests.conftest import COUNTY_A, COUNTY_B, PROVINCE
+from tests.conftest import CITY, COUNTY_A, COUNTY_B, PROVINCE
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,14 @@ def year(db: Any) -> Any:
 
 @pytest.fixture
 def year_of_work(
-    _today: Any, register: Any, caseworker: Any, caseworker_b: Any, supervisor: Any, articles: Any, make_subject: Any
+    _today: Any,
+    register: Any,
+    caseworker: Any,
+    caseworker_b: Any,
+    supervisor: Any,
+    articles: Any,
+    make_subject: Any,
+    make_user: Any,
 ) -> dict[str, Any]:
     """County A's year: 4 matters (one decided late), one refused, two ratings, an order, two suggestions; B's one."""
     _today.move_to(dt.datetime(2025, 12, 30, 2, 0, tzinfo=dt.UTC))
@@ -82,6 +90,9 @@ def year_of_work(
     suggestions.do_record_suggestion(
         actor=caseworker, division=office, addressed_to="区住建局", subject="住房困难认定", text="建议统一认定标准"
     )
+    city_office = make_user("city_caseworker", "caseworker", CITY)
+    forwarded = register(request="核实参战身份", field="service_record", actor=city_office)
+    forward(forwarded, actor=city_office, division=COUNTY_A, note="请核实")
     other = make_subject(COUNTY_B, name="李四")
     register(subject_=other, actor=caseworker_b, field="medical", respondent=BUREAU)
     return {"late": late, "on_time": on_time, "refused": refused}
@@ -91,9 +102,11 @@ def test_a_year_report_counts_the_petition_work_of_the_year(year_of_work, year, 
     report = report_actions.do_compile_report(COUNTY_A, actor=caseworker, period=year)
 
     p = report.snapshot["petitions"]
-    assert p["registered"]["total"] == 4
-    assert (p["registered"]["visit"], p["registered"]["phone"], p["registered"]["letter"]) == (2, 1, 1)
+    assert p["registered"]["total"] == 5
+    assert (p["registered"]["visit"], p["registered"]["phone"], p["registered"]["letter"]) == (3, 1, 1)
     assert p["fields"]["benefits"] == 2 and p["fields"]["housing"] == 1 and p["fields"]["employment"] == 1
+    assert p["fields"]["service_record"] == 1
+    assert p["routing"] == {"forwarded": 0, "designated": 0, "bounced": 0}  # the city forwarded it, not the county
     assert p["fields"]["medical"] == 0  # county B's matter is not county A's
     assert p["respondents"] == {BUREAU: 2, STREET: 1}
     assert p["outcomes"] == {"accepted": 2, "not_accepted": 1, "decided": 2}
@@ -119,9 +132,10 @@ def test_the_province_report_is_the_sum_of_its_counties(year_of_work, year, case
     b = annual.figures(COUNTY_B, YEAR_START, YEAR_END)
     province = annual.figures(PROVINCE, YEAR_START, YEAR_END)
 
-    assert province["registered"]["total"] == a["registered"]["total"] + b["registered"]["total"] == 5
+    assert province["registered"]["total"] == a["registered"]["total"] + b["registered"]["total"] == 6
     assert province["respondents"] == {BUREAU: 3, STREET: 1}
     assert province["fields"]["medical"] == 1
+    assert annual.figures(CITY, YEAR_START, YEAR_END)["routing"]["forwarded"] == 1  # forwarded by the city
 
 
 def test_the_report_reads_as_tables_with_rates_and_the_most_complained_about_first(year_of_work, year, caseworker):
@@ -131,7 +145,7 @@ def test_the_report_reads_as_tables_with_rates_and_the_most_complained_about_fir
     # registered, by channel (visit, letter, phone, online, 12345, national), accepted, not accepted, decided,
     # by opinion (support, explain, not supported), on time and its rate, ratings, satisfied and its rate.
     assert [row[1] for row in by_key["petitions"].rows] == [
-        *(4, 2, 1, 1, 0, 0, 0),
+        *(5, 3, 1, 1, 0, 0, 0),
         *(2, 1, 2),
         *(1, 0, 1),
         *(1, "50.0%"),
