@@ -129,6 +129,8 @@ EVENT_LABELS = {
     "petition.hearing_scheduled": _("Hearing scheduled"),
     "petition.hearing_recorded": _("Hearing record attached"),
     "petition.agreement": _("Mediation or settlement agreement recorded"),
+    "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
+    "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
     "policy.citation_refused": _("Citation refused"),
     "policy.citations_frozen": _("Cited article versions frozen"),
     "portal.case_viewed": _("Case viewed by the person on the public page"),

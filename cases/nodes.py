@@ -7,6 +7,7 @@ viewflow's task rows by these names and never imports ``workflows``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +33,19 @@ class ExtraNode:
 
     ``flow_task``: viewflow's reference of the node (``Task.flow_task``); ``codename``: the
     jurisdiction permission needed to work on it; ``label``: its name on pages and in the API.
+
+    A step worked by a body other than the case's (a 复查 at the level above) names that body:
+    ``division_of(case)`` its code for one case (``None``: the case's division), and
+    ``division_path`` the path from the viewflow task to that code (for the queues, e.g.
+    ``"process__data__division"``). The permission is then needed over that body, not the case's.
     """
 
     name: str
     flow_task: str
     codename: str
     label: Any
+    division_of: Callable[[Any], str | None] | None = None
+    division_path: str = ""
 
 
 _EXTRA_NODES: dict[str, ExtraNode] = {}
@@ -52,6 +60,14 @@ def register_node(node: ExtraNode) -> None:
 
 def extra_node(node: str) -> ExtraNode | None:
     return _EXTRA_NODES.get(node)
+
+
+def working_division(node: str, case: Any) -> str:
+    """The division whose holders of the step's permission work on a task of ``node`` of ``case``."""
+    extra = _EXTRA_NODES.get(node)
+    if extra is not None and extra.division_of is not None:
+        return extra.division_of(case) or case.division_id
+    return str(case.division_id)
 
 
 def all_human_nodes() -> list[str]:

@@ -183,7 +183,7 @@ def responsible(case: Any) -> tuple[list[Any], str]:
         if task.owner_id is not None:
             users[task.owner_id] = task.owner
         else:
-            users.update({u.pk: u for u in pool_for_node(_node(task), case.division_id)})
+            users.update({u.pk: u for u in pool_for_node(_node(task), nodes.working_division(_node(task), case))})
     return list(users.values()), step
 
 
@@ -237,7 +237,7 @@ def notify_new_tasks(case: Any, *, actor: Actor | None = None, tasks: list[Task]
         node = _node(task)
         notify(
             event=CaseEvent.TASK_QUEUED,
-            recipients=_others(pool_for_node(node, case.division_id), actor),
+            recipients=_others(pool_for_node(node, nodes.working_division(node, case)), actor),
             context={"case": case.number, "step": node},
             dedupe_key=f"task.queued:{task.pk}",
             division_code=case.division_id,

@@ -186,7 +186,17 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
     q = Q(pk__in=[])
     for node in all_human_nodes() if among is None else among:
         codename = nodes.codename_for(node)
-        if scope.codes_with(user, codename):
+        codes = scope.codes_with(user, codename)
+        if not codes:
+            continue
+        extra = nodes.extra_node(node)
+        if extra is not None and extra.division_path:
+            # Worked by another body (a review at the level above): the permission over that body.
+            where = Q(pk__in=[])
+            for code in codes:
+                where |= Q() if code == "CN" else Q(**{f"{extra.division_path}__startswith": code})
+            q |= Q(flow_task=flow_task_ref(node)) & where
+        else:
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
     return q
 

@@ -12,7 +12,7 @@ from core.validators import no_invisible_characters
 from policies.models import PolicyArticle
 
 from . import actions
-from .models import Channel, Opinion
+from .models import Channel, Opinion, ReviewLevel, ReviewOutcome
 
 TEXT = {"rows": 4}
 
@@ -77,6 +77,24 @@ class RegisterForm(forms.Form):
         help_text=_("Nobody of this body can open the report."),
     )
     accept_now = forms.BooleanField(label=_("Within our own remit: accept at once"), required=False)
+    petitioners = forms.CharField(
+        label=_("Other petitioners (group petition)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line: name and national ID number, and 代表 at the end for a representative"
+            " (a group visit elects at most 5, Art. 20)."
+        ),
+    )
+    representative = forms.BooleanField(
+        label=_("The person above is a representative of the group"), required=False, initial=True
+    )
+
+    def clean_petitioners(self) -> list[Any]:
+        from .groups import parse_lines
+
+        return parse_lines(self.cleaned_data.get("petitioners") or "")
 
 
 class AcceptForm(forms.Form):
@@ -143,6 +161,28 @@ class AgreementForm(forms.Form):
     terms = forms.CharField(label=_("Terms agreed"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
 
 
+class RequestReviewForm(forms.Form):
+    level = forms.ChoiceField(
+        label=pgettext_lazy("review", "Request"), choices=ReviewLevel.choices, widget=forms.RadioSelect
+    )
+    requested_on = forms.DateField(
+        label=_("Request received on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today when empty. Within 30 days of the written answer (Arts. 35–36)."),
+    )
+    grounds = forms.CharField(
+        label=_("Why the petitioner disagrees"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000
+    )
+
+
+class AnswerReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Opinion"), choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
+    citations = CitationsField(label=_("Legal basis (articles of the policy base)"))
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "accept": AcceptForm,
     "refuse": RefuseForm,
@@ -153,6 +193,8 @@ FORMS: dict[str, type[forms.Form]] = {
     "decide": DecideForm,
     "schedule_hearing": HearingForm,
     "record_agreement": AgreementForm,
+    "request_review": RequestReviewForm,
+    "answer_review": AnswerReviewForm,
 }
 
 TITLES = {
@@ -165,4 +207,6 @@ TITLES = {
     "decide": _("Decide and issue the handling opinion"),
     "schedule_hearing": _("Schedule a hearing"),
     "record_agreement": _("Record an agreement"),
+    "request_review": _("Record a request for review (复查 / 复核)"),
+    "answer_review": _("Answer the review"),
 }

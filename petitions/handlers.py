@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import actions, nodes
-from .models import Stage
-from .policy import require_may_work
+from .models import ReviewLevel, Stage
+from .policy import require_may_record_review, require_may_work
 
 
 def accept(user: Any, case: Any, data: dict[str, Any]) -> Any:
@@ -71,6 +71,40 @@ def record_agreement(user: Any, case: Any, data: dict[str, Any]) -> Any:
     )
 
 
+def request_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """Staff of the body that answered, or of the level above, record the petitioner's request."""
+    from .reviews import do_request_review
+
+    require_may_record_review(user, case)
+    do_request_review(
+        case,
+        actor=user,
+        level=data["level"],
+        grounds=data["grounds"],
+        requested_on=data.get("requested_on"),
+    )
+    return case
+
+
+def answer_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """The reviewing body (the level above) answers: only its staff work on the task."""
+    from .reviews import NODE_OF, appeal_of, do_answer_review
+
+    petition = case.petition
+    open_review = appeal_of(petition).open_review
+    node = NODE_OF[ReviewLevel(open_review.level)] if open_review is not None else nodes.REVIEW
+    require_may_work(user, case, node, action="answer_review")
+    do_answer_review(
+        case,
+        actor=user,
+        outcome=data["outcome"],
+        facts=data["facts"],
+        reasons=data["reasons"],
+        citations_=data["citations"],
+    )
+    return case
+
+
 HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "accept": accept,
     "refuse": refuse,
@@ -81,6 +115,8 @@ HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "decide": decide,
     "schedule_hearing": schedule_hearing,
     "record_agreement": record_agreement,
+    "request_review": request_review,
+    "answer_review": answer_review,
 }
 NAMES = list(HANDLERS)
 
@@ -95,6 +131,8 @@ STEP = {
     "decide": nodes.HANDLE,
     "schedule_hearing": nodes.HANDLE,
     "record_agreement": nodes.HANDLE,
+    "request_review": nodes.HANDLE,
+    "answer_review": nodes.REVIEW,
 }
 OFFERED_AT = {
     "accept": (Stage.REGISTERED,),
@@ -106,4 +144,6 @@ OFFERED_AT = {
     "decide": (Stage.HANDLING,),
     "schedule_hearing": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
     "record_agreement": (Stage.HANDLING, Stage.EXTENSION_REQUESTED),
+    "request_review": (Stage.DECIDED,),
+    "answer_review": (Stage.DECIDED,),
 }

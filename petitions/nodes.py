@@ -20,3 +20,13 @@ LABELS = {
     HANDLE: _("Grievance: handle and decide"),
     EXTENSION: _("Grievance: approve the extension"),
 }
+
+# The steps of ``ReviewFlow``: worked at the level above (the reviewing body), not at the case's division.
+REVIEW = "petition_review"  # 复查: answer within 30 days (Art. 35)
+RE_REVIEW = "petition_re_review"  # 复核: answer within 30 days (Art. 36)
+REVIEW_NODES = (REVIEW, RE_REVIEW)
+
+PERMISSIONS.update({REVIEW: HANDLE_CASES, RE_REVIEW: HANDLE_CASES})
+LABELS.update(
+    {REVIEW: _("Grievance: answer the review (复查)"), RE_REVIEW: _("Grievance: answer the re-review (复核)")}
+)

@@ -60,3 +60,13 @@ def require_may_work(user: Any, case: Any, node: str, *, action: str) -> None:
     if not case_policy.may_work_on(user, node, case):
         raise PermissionDenied(_("This step of the grievance is for another role."))
     case_policy.require_may_act(user, case, action=action)
+
+
+def require_may_record_review(user: Any, case: Any) -> None:
+    """403 unless the user is a caseworker over the case (the body that answered, or a level above it)."""
+    from jurisdictions.perms import HANDLE_CASES
+    from jurisdictions.scope import has_perm_at
+
+    if not has_perm_at(user, HANDLE_CASES, case.division_id):
+        raise PermissionDenied(_("Only a caseworker can record a request for a review."))
+    case_policy.require_may_act(user, case, action="request_review")

@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "petition.supervision_urged": _("Reminder sent (催办通知书)"),
     "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),
     "petition.collected": _("Opened from grievances recorded at collection"),
+    "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
+    "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
 }
 
 
@@ -48,6 +50,21 @@ def register() -> None:
                 label=nodes.LABELS[name],
             )
         )
+    from .flows import ReviewFlow
+    from .reviews import review_body_of
+
+    for name in nodes.REVIEW_NODES:
+        # Worked by the body at the level above (the reviewing body), not the case's division.
+        register_node(
+            ExtraNode(
+                name=name,
+                flow_task=get_task_ref(getattr(ReviewFlow, name)),
+                codename=nodes.PERMISSIONS[name],
+                label=nodes.LABELS[name],
+                division_of=review_body_of,
+                division_path="process__data__division",
+            )
+        )
     letters.register()
     for transition in api.TRANSITIONS:
         extensions.register_transition(transition)
@@ -55,6 +72,8 @@ def register() -> None:
     extensions.register_detail_field("deadlines", api.deadlines_field)
     extensions.register_detail_field("clock", api.clock_field)
     extensions.register_detail_field("handling_bodies", api.bodies_field)
+    extensions.register_detail_field("appeal", api.appeal_field)
+    extensions.register_detail_field("petitioners", api.petitioners_field)
     extensions.register_hider(policy.hides, policy.hidden_q)
     extensions.register_event_labels(EVENT_LABELS)
 
@@ -73,6 +92,14 @@ def register() -> None:
     )
     register_document(
         CITING_REFUSAL, _("Grievance not accepted (不予受理告知书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    from .reviews import CITING_RE_REVIEW, CITING_REVIEW
+
+    register_document(
+        CITING_REVIEW, _("Grievance review opinion (复查意见书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    register_document(
+        CITING_RE_REVIEW, _("Grievance re-review opinion (复核意见书)"), lambda pk: reverse("cases:detail", args=[pk])
     )
     # A year loaded or a day overridden: the open grievances' due dates follow the calendar.
     register_recompute("petitions", recompute_due_dates)

@@ -25,7 +25,7 @@ from jurisdictions import scope
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, forms, handlers, nodes
-from .models import Stage
+from .models import ReviewLevel, Stage
 from .policy import require_may_work
 from .queries import petition_of
 
@@ -73,7 +73,14 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if petition is None or name not in handlers.HANDLERS:
         raise Http404
     form_class = forms.FORMS[name]
-    form = form_class(request.POST if request.method == "POST" else None)
+    appeal = None
+    initial: dict[str, Any] = {}
+    if name in ("request_review", "answer_review"):
+        from .reviews import appeal_of
+
+        appeal = appeal_of(petition)
+        initial = {"level": appeal.next_level} if appeal.next_level else {}
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if "citations" in data:
@@ -88,7 +95,14 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return render(
         request,
         "petitions/transition.html",
-        {"case": case, "petition": petition, "form": form, "name": name, "title": forms.TITLES[name]},
+        {
+            "case": case,
+            "petition": petition,
+            "form": form,
+            "name": name,
+            "title": forms.TITLES[name],
+            "appeal": appeal,
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -125,10 +139,22 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
     petition = petition_of(case)
     if petition is None:
         return None
+    from .reviews import NODE_OF, answer_by, appeal_of
+
     limits = deadlines.deadlines_of(petition)
+    appeal = appeal_of(petition)
+    waiting = appeal.open_review
     offered = []
     for name in handlers.NAMES:
         if petition.stage not in handlers.OFFERED_AT[name]:
+            continue
+        if name == "request_review":
+            if appeal.next_level is not None and scope.has_perm_at(user, HANDLE_CASES, case.division_id):
+                offered.append({"name": name, "title": forms.TITLES[name]})
+            continue
+        if name == "answer_review":
+            if waiting is not None and case_policy.may_work_on(user, NODE_OF[ReviewLevel(waiting.level)], case):
+                offered.append({"name": name, "title": forms.TITLES[name]})
             continue
         if name == "pause_clock" and petition.paused_since is not None:
             continue
@@ -147,6 +173,11 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
         "hearings": list(petition.hearings.all()),
         "may_record": case_policy.may_work_on(user, nodes.HANDLE, case),
         "reports": list(petition.upward_reports.select_related("division")),
+        "appeal": appeal,
+        "reviews": [
+            {"review": r, "answer_by": answer_by(r)} for r in (appeal.review, appeal.re_review) if r is not None
+        ],
+        "petitioners": list(petition.petitioners.all()),
     }
 
 
