@@ -192,9 +192,12 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
         extra = nodes.extra_node(node)
         if extra is not None and extra.division_path:
             # Worked by another body (a review at the level above): the permission over that body.
+            if "CN" in codes:  # the nation covers every body
+                q |= Q(flow_task=flow_task_ref(node))
+                continue
             where = Q(pk__in=[])
             for code in codes:
-                where |= Q() if code == "CN" else Q(**{f"{extra.division_path}__startswith": code})
+                where |= Q(**{f"{extra.division_path}__startswith": code})
             q |= Q(flow_task=flow_task_ref(node)) & where
         else:
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
