@@ -169,7 +169,8 @@ def test_the_re_review_window_runs_from_the_review_opinion(decided, caseworker, 
     _today.tick(dt.timedelta(days=20))  # 25 June: the 复查意见书
     answer(decided, city_worker, art)
     _today.tick(dt.timedelta(days=31))  # 26 July: 31 days later (25 July is a Saturday → Monday 27 July)
-    assert reviews.appeal_of(decided.petition).request_by.date == dt.date(2026, 7, 27)
+    window = reviews.appeal_of(decided.petition).request_by
+    assert window is not None and window.date == dt.date(2026, 7, 27)
     _today.tick(dt.timedelta(days=2))  # 28 July: too late
     with pytest.raises(ValidationError) as exc:
         reviews.do_request_review(decided, actor=caseworker, level="re_review", grounds="不服")
