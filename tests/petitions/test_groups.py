@@ -33,6 +33,9 @@ def test_a_group_visit_with_five_representatives_is_registered(register, subject
     letter = Letter.objects.filter(case=case).latest("id")
     assert letter.snapshot["petition"]["representatives"] == [subject.name, *NAMES[:4]]
     assert letter.snapshot["subject"]["name"] == "、".join([subject.name, *NAMES[:4]])
+    from letters import rendering
+
+    assert f"{'、'.join([subject.name, *NAMES[:4]])}：" in rendering.letter_html(letter.snapshot)
 
 
 def test_a_sixth_representative_is_refused_with_article_20_and_nothing_saved(register):

@@ -98,6 +98,12 @@ def test_review_then_re_review_then_the_same_request_is_not_accepted_again(
     answer(decided, province_worker, art, citations_=[art["第三十六条"].pk])
     final = Letter.objects.get(case=decided, kind=reviews.RE_REVIEW_OPINION)
     assert final.snapshot["petition"]["review"]["final"] is True
+    from letters import rendering
+
+    html = rendering.letter_html(final.snapshot)
+    assert "复核意见书" in html and "不再受理" in html and "第三十六条" in html
+    html = rendering.letter_html(letter.snapshot)
+    assert "复查意见：</span>维持原处理意见" in html and "请求复核" in html
 
     # The same request with the same facts and reasons (whitespace aside): 不再受理 at once (Art. 36).
     again = register(request="补发优待证 ", facts="2025年申领后 未收到", reasons="符合条件")
@@ -202,6 +208,11 @@ def test_the_api_requests_and_answers_and_shows_the_window(decided, api_as, case
     assert bad.status_code == 400 and "level" in bad.json()
     ok = api_as(caseworker).post(url + "request_review/", {"level": "review", "grounds": "不服"}, format="json")
     assert ok.status_code == 200, ok.content
+    # The task is listed for the city's team, not the county's.
+    rows = api_as(city_worker).get("/api/v1/tasks/?scope=queue").data
+    row = next(r for r in rows if r["case"]["id"] == decided.pk)
+    assert row["node"] == nodes.REVIEW and row["label"]
+    assert not [r for r in api_as(caseworker).get("/api/v1/tasks/?scope=queue").data if r["case"]["id"] == decided.pk]
     body = {"outcome": "change", "facts": "查明", "reasons": "变更", "citations": [art["第三十五条"].pk]}
     assert api_as(caseworker).post(url + "answer_review/", body, format="json").status_code == 403
     answered = api_as(city_worker).post(url + "answer_review/", body, format="json")
