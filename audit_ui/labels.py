@@ -139,6 +139,8 @@ EVENT_LABELS = {
     "petition.objection_agreed": _("Objection agreed: grievance materials returned"),
     "petition.dispute_referred": _("Dispute between bodies referred to their common superior"),
     "petition.designated": _("Body designated to handle a grievance"),
+    "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
+    "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
     "policy.citation_refused": _("Citation refused"),
     "policy.citations_frozen": _("Cited article versions frozen"),
     "portal.case_viewed": _("Case viewed by the person on the public page"),

@@ -7,6 +7,7 @@ viewflow's task rows by these names and never imports ``workflows``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,11 @@ class ExtraNode:
     ``at_body``: a task of this step may name the one body that works on it (``Task.data["body"]``, a
     division code, see :func:`task_body`): then only those holding ``codename`` at that very body
     list and work on it (a forwarded grievance's 签收 is the receiving body's, not the city's above it).
+
+    A step worked by a body other than the case's (a 复查 at the level above) names that body:
+    ``division_of(case)`` its code for one case (``None``: the case's division), and
+    ``division_path`` the path from the viewflow task to that code (for the queues, e.g.
+    ``"process__data__division"``). The permission is then needed over that body, not the case's.
     """
 
     name: str
@@ -42,6 +48,8 @@ class ExtraNode:
     codename: str
     label: Any
     at_body: bool = False
+    division_of: Callable[[Any], str | None] | None = None
+    division_path: str = ""
 
 
 # The key of ``Task.data`` that names the body working on a task of an ``at_body`` step.
@@ -69,6 +77,14 @@ def register_node(node: ExtraNode) -> None:
 
 def extra_node(node: str) -> ExtraNode | None:
     return _EXTRA_NODES.get(node)
+
+
+def working_division(node: str, case: Any) -> str:
+    """The division whose holders of the step's permission work on a task of ``node`` of ``case``."""
+    extra = _EXTRA_NODES.get(node)
+    if extra is not None and extra.division_of is not None:
+        return extra.division_of(case) or case.division_id
+    return str(case.division_id)
 
 
 def all_human_nodes() -> list[str]:

@@ -180,7 +180,7 @@ def pool_for_task(task: Task, case: Any) -> list[Any]:
     node = _node(task)
     body = nodes.task_body(task)
     if not body:
-        return pool_for_node(node, case.division_id)
+        return pool_for_node(node, nodes.working_division(node, case))
     codename = nodes.codename_for(node)
     return [u for u in users_with_perm_at(codename, body) if body in codes_with(u, codename)]
 

@@ -140,10 +140,11 @@ def may_see(user: Any, case: Case) -> bool:
 
 
 def may_work_on(user: Any, node: str, case: Case) -> bool:
-    """Whether ``user`` holds the permission of the step ``node`` over the case's division, or holds it
-    somewhere and the case is shared with them."""
+    """Whether ``user`` holds the permission of the step ``node`` over the case's division (or the body
+    the step is worked at, ``cases.nodes.working_division``), or holds it somewhere and the case is
+    shared with them."""
     codename = nodes.codename_for(node)
-    if scope.has_perm_at(user, codename, case.division_id):
+    if scope.has_perm_at(user, codename, nodes.working_division(node, case)):
         return True
     return bool(scope.codes_with(user, codename)) and shared_with(user, case)
 

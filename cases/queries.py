@@ -189,13 +189,24 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
     for node in all_human_nodes() if among is None else among:
         codename = nodes.codename_for(node)
         codes = scope.codes_with(user, codename)
-        if codes:
-            part = Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
-            extra = nodes.extra_node(node)
-            if extra is not None and extra.at_body:
-                # A task naming its body is that body's alone (``cases.nodes.task_body``).
-                part &= ~Q(data__has_key=nodes.BODY_KEY) | Q(**{f"data__{nodes.BODY_KEY}__in": codes})
-            q |= part
+        if not codes:
+            continue
+        extra = nodes.extra_node(node)
+        if extra is not None and extra.division_path:
+            # Worked by another body (a review at the level above): the permission over that body.
+            if "CN" in codes:  # the nation covers every body
+                q |= Q(flow_task=flow_task_ref(node))
+                continue
+            where = Q(pk__in=[])
+            for code in codes:
+                where |= Q(**{f"{extra.division_path}__startswith": code})
+            q |= Q(flow_task=flow_task_ref(node)) & where
+            continue
+        part = Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
+        if extra is not None and extra.at_body:
+            # A task naming its body is that body's alone (``cases.nodes.task_body``).
+            part &= ~Q(data__has_key=nodes.BODY_KEY) | Q(**{f"data__{nodes.BODY_KEY}__in": codes})
+        q |= part
     return q
 
 

@@ -277,14 +277,23 @@ def do_register_petition(
     scan: Any = None,
     field: str = "",
     respondent: str = "",
+    petitioners: list[Any] | None = None,
+    representative: bool = True,
 ) -> Case:
     """Register a matter (登记, Art. 22) for ``subject`` as a grievance case and start its process.
 
     ``accept_now``: the registering body accepts it within its own remit at once (registration
     counts as 签收). ``scan``: the letter as received (来信), stored as a document of the case.
     A matter of the same person with the same request already accepted or in
-    progress is flagged (``repeat_of``) and answered 不予受理 (Art. 19) at once.
+    progress is flagged (``repeat_of``) and answered 不予受理 (Art. 19) at once; one whose 复核 was
+    answered, raised again with the same facts and reasons, is answered 不再受理 (Art. 36).
+    ``petitioners``: the other petitioners of a group petition (``petitions.groups.Named``; the
+    person is the first, a representative when ``representative``), at most five representatives
+    for a group visit (Art. 20).
     """
+    from . import groups
+    from .reviews import article_36, finally_reviewed
+
     today = timezone.localdate()
     received_on = received_on or today
     errors: dict[str, str] = {}
@@ -322,6 +331,7 @@ def do_register_petition(
         errors["accused_division"] = _("Only a confidential report names an accused body.")
     if errors:
         raise ValidationError(errors)
+    group = groups.build(subject, list(petitioners or []), channel=channel, representative=representative)
     division_id = subject.division_id
     if len(division_id) < 6:
         raise ValidationError(
@@ -329,6 +339,8 @@ def do_register_petition(
         )
 
     repeat = same_request_in_progress(subject, request)
+    final = None if repeat is not None else finally_reviewed(subject, request, facts, reasons)
+    repeat = repeat or final
     now = _now()
     case = Case(
         division_id=division_id,
@@ -353,6 +365,7 @@ def do_register_petition(
         facts=facts.strip(),
         reasons=reasons.strip(),
         repeat_of=repeat,
+        final_repeat=final is not None,
         confidential=confidential,
         accused_division=accused,
         major=major,
@@ -364,6 +377,7 @@ def do_register_petition(
     case.save()
     petition.case = case
     petition.save()
+    groups.save(petition, group)
     notify_case_registered(case)  # the 查询码 by SMS, as for every case
     record(
         event_type="case.filed",
@@ -385,6 +399,8 @@ def do_register_petition(
         repeat_of=repeat.number if repeat else "",
         confidential=confidential,
         major=major,
+        petitioners=len(group),
+        final_repeat=final is not None,
     )
     from .flows import start_petition_process
 
@@ -397,6 +413,18 @@ def do_register_petition(
         do_add_attachment(case, upload=scan, actor=actor)
     if major:
         report_upward(case, petition, actor=actor)
+    if final is not None:
+        return _refuse(
+            case,
+            petition,
+            actor=actor,
+            reasons=_(
+                "The same request with the same facts and reasons was re-reviewed (复核) in case %(number)s:"
+                " it is not accepted again (不再受理, Art. 36 of the 信访工作条例)."
+            )
+            % {"number": final.number},
+            articles=article_36(),
+        )
     if repeat is not None:
         basis = article_19()
         return _refuse(

@@ -21,7 +21,7 @@ from core.validators import no_invisible_characters
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, handlers
-from .models import Bounce, Channel, Opinion, PetitionField
+from .models import Bounce, Channel, Opinion, PetitionField, ReviewLevel, ReviewOutcome
 from .queries import bounce_counts, petition_of
 
 TEXT_LIMIT = 5000
@@ -118,6 +118,23 @@ class DesignateRequestSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
 
 
+class RequestReviewRequestSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=ReviewLevel.choices, help_text="复查 (Art. 35) first, then 复核 (Art. 36); a 复核 is final."
+    )
+    grounds = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    requested_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The day the request was received (today if null)."
+    )
+
+
+class AnswerReviewRequestSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    facts = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    reasons = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT)
+    citations = _citations()
+
+
 REQUESTS = {
     "accept": AcceptRequestSerializer,
     "refuse": RefuseRequestSerializer,
@@ -134,6 +151,8 @@ REQUESTS = {
     "agree_objection": NoteRequestSerializer,
     "refer_dispute": NoteRequestSerializer,
     "designate": DesignateRequestSerializer,
+    "request_review": RequestReviewRequestSerializer,
+    "answer_review": AnswerReviewRequestSerializer,
 }
 TRANSITIONS = [Transition(name, REQUESTS[name], handlers.HANDLERS[name]) for name in handlers.NAMES]
 
@@ -418,7 +437,111 @@ def bodies_field() -> Any:
     return BodiesSerializer(source="*", read_only=True, allow_null=True, help_text="Lead (主办) and assisting (协办).")
 
 
+class ReviewSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ReviewLevel.choices)
+    body = BodySerializer()
+    requested_on = serializers.DateField()
+    grounds = serializers.CharField()
+    answer_by = LimitSerializer()
+    answered_on = serializers.DateField(allow_null=True)
+    outcome = serializers.CharField(allow_blank=True)
+    facts = serializers.CharField(allow_blank=True)
+    reasons = serializers.CharField(allow_blank=True)
+    citations = CitationSerializer(many=True)
+
+
+class AppealSerializer(serializers.Serializer):
+    reviews = ReviewSerializer(many=True)
+    next_level = serializers.CharField(allow_null=True, help_text="What may be requested now (null: nothing).")
+    request_by = LimitSerializer(allow_null=True, help_text="The end of its 30-day window.")
+    next_body = BodySerializer(allow_null=True)
+    final = serializers.BooleanField(help_text="复核 answered: the same request is not accepted again (Art. 36).")
+
+    def to_representation(self, case: Any) -> Any:
+        from .reviews import answer_by, appeal_of
+
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        appeal = appeal_of(petition)
+        keys = ("id", "document", "number", "version", "is_summary")
+        rows = [r for r in (appeal.review, appeal.re_review) if r is not None]
+        return {
+            "reviews": [
+                {
+                    "level": r.level,
+                    "body": {"code": r.body_id, "name": r.body.name},
+                    "requested_on": _day(r.requested_on),
+                    "grounds": r.grounds,
+                    "answer_by": _limit(answer_by(r)),
+                    "answered_on": _day(r.answered_on),
+                    "outcome": r.outcome,
+                    "facts": r.facts,
+                    "reasons": r.reasons,
+                    "citations": [{k: c.get(k) for k in keys} for c in r.citations],
+                }
+                for r in rows
+            ],
+            "next_level": appeal.next_level,
+            "request_by": _limit(appeal.request_by),
+            "next_body": {"code": appeal.next_body.code, "name": appeal.next_body.name} if appeal.next_body else None,
+            "final": appeal.final,
+        }
+
+
+class PetitionerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    subject = serializers.IntegerField(allow_null=True, help_text="The person of the register, when known.")
+    representative = serializers.BooleanField()
+
+    def to_representation(self, row: Any) -> Any:
+        return {
+            "name": row.name,
+            "id_number_masked": row.id_number_masked,
+            "subject": row.subject_id,
+            "representative": row.representative,
+        }
+
+
+class PetitionersSerializer(serializers.ListSerializer):
+    child = PetitionerSerializer()
+
+    def to_representation(self, case: Any) -> Any:
+        petition = petition_of(case)
+        if petition is None:
+            return None
+        return [self.child.to_representation(row) for row in petition.petitioners.all()]
+
+
+def appeal_field() -> Any:
+    return AppealSerializer(
+        source="*", read_only=True, allow_null=True, help_text="复查 and 复核 of a grievance (Arts. 35–36)."
+    )
+
+
+def petitioners_field() -> Any:
+    return PetitionersSerializer(
+        source="*",
+        read_only=True,
+        allow_null=True,
+        child=PetitionerSerializer(),
+        help_text="A group petition's petitioners (empty for one person; Art. 20).",
+    )
+
+
 # --- registration ------------------------------------------------------------------------------
+
+
+class PetitionerInputSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A person of the register."
+    )
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=18, help_text="Checked; kept masked and indexed only."
+    )
+    representative = serializers.BooleanField(required=False, default=False)
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -452,6 +575,16 @@ class RegisterSerializer(serializers.Serializer):
         validators=[no_invisible_characters],
         help_text="The body complained about, as the petitioner names it.",
     )
+    petitioners = serializers.ListField(
+        child=PetitionerInputSerializer(),
+        required=False,
+        default=list,
+        max_length=500,
+        help_text="A group petition's other petitioners (集体访); omitted for one person.",
+    )
+    representative = serializers.BooleanField(
+        required=False, default=True, help_text="In a group: the person above is a representative (at most 5, Art. 20)."
+    )
 
 
 class PetitionRegisterView(APIView):
@@ -469,5 +602,16 @@ class PetitionRegisterView(APIView):
         data = dict(serializer.validated_data)
         subject = access_subject(request.user, data.pop("subject"), codename=HANDLE_CASES)
         require_not_own_subject(request.user, subject, action="register")
+        from .groups import Named
+
+        data["petitioners"] = [
+            Named(
+                subject=access_subject(request.user, row["subject"]) if row.get("subject") else None,
+                name=row.get("name", ""),
+                id_number=row.get("id_number", ""),
+                representative=row.get("representative", False),
+            )
+            for row in data.get("petitioners", [])
+        ]
         case = actions.do_register_petition(subject, actor=request.user, **data)
         return Response(CaseDetailSerializer(access_case(request.user, case.pk)).data, status=201)

@@ -63,3 +63,34 @@ class PetitionFlow(flow.Flow):
 
 def start_petition_process(case: Case) -> Any:
     return PetitionFlow.start.run(case=case)
+
+
+def review_level_of(activation: Activation) -> str:
+    return str((activation.process.data or {}).get("level", ""))
+
+
+class ReviewFlow(flow.Flow):
+    """A 复查 (Art. 35) or 复核 (Art. 36) of a decided grievance: one task for the body at the level above.
+
+    Started by ``petitions.reviews.do_request_review``, which makes it the case's process (the
+    petition's own process has ended with the decision); ``process.data["division"]`` is the
+    reviewing body, whose holders of the permission work on the task (``cases.nodes.ExtraNode``).
+    """
+
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_review).Next(this.which_level)
+    which_level = (
+        flow.If(lambda a: review_level_of(a) == "re_review").Then(this.petition_re_review).Else(this.petition_review)
+    )
+    petition_review = flow.View(not_served).Next(this.end)
+    petition_re_review = flow.View(not_served).Next(this.end)
+    end = flow.End()
+
+    def start_review(self, activation: Activation, case: Case, level: str, division: str) -> Any:
+        activation.process.data = {"case_number": case.number, "level": level, "division": division}
+        return activation.process
+
+
+def start_review_process(case: Case, *, level: str, division: str) -> Any:
+    return ReviewFlow.start.run(case=case, level=level, division=division)

@@ -12,7 +12,7 @@ from core.validators import no_invisible_characters
 from policies.models import PolicyArticle
 
 from . import actions
-from .models import Channel, Opinion, PetitionField
+from .models import Channel, Opinion, PetitionField, ReviewLevel, ReviewOutcome
 
 TEXT = {"rows": 4}
 
@@ -85,6 +85,24 @@ class RegisterForm(forms.Form):
         help_text=_("Nobody of this body can open the report."),
     )
     accept_now = forms.BooleanField(label=_("Within our own remit: accept at once"), required=False)
+    petitioners = forms.CharField(
+        label=_("Other petitioners (group petition)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line: name and national ID number, and 代表 at the end for a representative"
+            " (a group visit elects at most 5, Art. 20)."
+        ),
+    )
+    representative = forms.BooleanField(
+        label=_("The person above is a representative of the group"), required=False, initial=True
+    )
+
+    def clean_petitioners(self) -> list[Any]:
+        from .groups import parse_lines
+
+        return parse_lines(self.cleaned_data.get("petitioners") or "")
 
 
 class AcceptForm(forms.Form):
@@ -214,6 +232,28 @@ class DesignateForm(forms.Form):
         self.fields["division"].choices = _bodies(_chain_below(case, deciding or ""))  # type: ignore[attr-defined]
 
 
+class RequestReviewForm(forms.Form):
+    level = forms.ChoiceField(
+        label=pgettext_lazy("review", "Request"), choices=ReviewLevel.choices, widget=forms.RadioSelect
+    )
+    requested_on = forms.DateField(
+        label=_("Request received on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today when empty. Within 30 days of the written answer (Arts. 35–36)."),
+    )
+    grounds = forms.CharField(
+        label=_("Why the petitioner disagrees"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000
+    )
+
+
+class AnswerReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Opinion"), choices=ReviewOutcome.choices, widget=forms.RadioSelect)
+    facts = forms.CharField(label=_("Facts found"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
+    citations = CitationsField(label=_("Legal basis (articles of the policy base)"))
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "accept": AcceptForm,
     "refuse": RefuseForm,
@@ -230,6 +270,8 @@ FORMS: dict[str, type[forms.Form]] = {
     "agree_objection": AcceptForm,
     "refer_dispute": AcceptForm,
     "designate": DesignateForm,
+    "request_review": RequestReviewForm,
+    "answer_review": AnswerReviewForm,
 }
 
 TITLES = {
@@ -248,4 +290,6 @@ TITLES = {
     "agree_objection": _("Agree to the objection: take the materials back"),
     "refer_dispute": _("Refer the dispute to the common superior"),
     "designate": _("Designate the handling body (指定)"),
+    "request_review": _("Record a request for review (复查 / 复核)"),
+    "answer_review": _("Answer the review"),
 }

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import actions, actions_routing, nodes
-from .models import Stage
-from .policy import require_at_body, require_member_of
+from .models import ReviewLevel, Stage
+from .policy import require_at_body, require_may_record_review, require_may_work, require_member_of
 from .queries import petition_of
 
 
@@ -112,6 +112,40 @@ def designate(user: Any, case: Any, data: dict[str, Any]) -> Any:
     return actions_routing.do_designate(case, actor=user, division=data["division"], note=data.get("note", ""))
 
 
+def request_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """Staff of the body that answered, or of the level above, record the petitioner's request."""
+    from .reviews import do_request_review
+
+    require_may_record_review(user, case)
+    do_request_review(
+        case,
+        actor=user,
+        level=data["level"],
+        grounds=data["grounds"],
+        requested_on=data.get("requested_on"),
+    )
+    return case
+
+
+def answer_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """The reviewing body (the level above) answers: only its staff work on the task."""
+    from .reviews import NODE_OF, appeal_of, do_answer_review
+
+    petition = case.petition
+    open_review = appeal_of(petition).open_review
+    node = NODE_OF[ReviewLevel(open_review.level)] if open_review is not None else nodes.REVIEW
+    require_may_work(user, case, node, action="answer_review")
+    do_answer_review(
+        case,
+        actor=user,
+        outcome=data["outcome"],
+        facts=data["facts"],
+        reasons=data["reasons"],
+        citations_=data["citations"],
+    )
+    return case
+
+
 HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "accept": accept,
     "refuse": refuse,
@@ -128,6 +162,8 @@ HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "agree_objection": agree_objection,
     "refer_dispute": refer_dispute,
     "designate": designate,
+    "request_review": request_review,
+    "answer_review": answer_review,
 }
 NAMES = list(HANDLERS)
 
@@ -148,6 +184,8 @@ STEP = {
     "agree_objection": nodes.OBJECTION,
     "refer_dispute": nodes.OBJECTION,
     "designate": nodes.OBJECTION,  # or the dispute's step, or (the time to sign lapsed) the routing body
+    "request_review": nodes.HANDLE,
+    "answer_review": nodes.REVIEW,
 }
 OFFERED_AT = {
     "accept": (Stage.REGISTERED,),
@@ -165,4 +203,6 @@ OFFERED_AT = {
     "agree_objection": (Stage.OBJECTED,),
     "refer_dispute": (Stage.OBJECTED,),
     "designate": (Stage.OBJECTED, Stage.DISPUTED, Stage.FORWARDED),
+    "request_review": (Stage.DECIDED,),
+    "answer_review": (Stage.DECIDED,),
 }

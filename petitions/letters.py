@@ -20,8 +20,8 @@ from cases.letters import case_snapshot
 from letters import kinds
 from letters.content import chinese_date
 
-from . import actions, deadlines
-from .models import Channel, Opinion, Petition
+from . import actions, deadlines, groups, reviews
+from .models import Channel, Opinion, Petition, ReviewLevel, ReviewOutcome
 
 OPINION_WORDS = {Opinion.SUPPORT: "支持", Opinion.EXPLAIN: "解释说明", Opinion.NOT_SUPPORT: "不予支持"}
 
@@ -44,6 +44,32 @@ def _basis(cited: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
+OUTCOME_WORDS = {ReviewOutcome.UPHOLD: "维持", ReviewOutcome.CHANGE: "变更", ReviewOutcome.REVOKE: "撤销"}
+LEVEL_OF_LETTER = {reviews.REVIEW_OPINION: ReviewLevel.REVIEW, reviews.RE_REVIEW_OPINION: ReviewLevel.RE_REVIEW}
+
+
+def _review(petition: Petition, kind: str) -> dict[str, Any] | None:
+    """The answered 复查 or 复核 a 复查意见书 / 复核意见书 gives (None for the other letters)."""
+    level = LEVEL_OF_LETTER.get(kind)
+    if level is None:
+        return None
+    review = petition.reviews.select_related("body").filter(level=level, answered_on__isnull=False).first()
+    if review is None:
+        raise ValidationError({"kind": _("This review has not been answered yet.")})
+    return {
+        "body": review.body.name,
+        "requested_on": chinese_date(review.requested_on),
+        "answered_on": chinese_date(review.answered_on) if review.answered_on else "",
+        "grounds": review.grounds,
+        "outcome": OUTCOME_WORDS[ReviewOutcome(review.outcome)],
+        "facts": review.facts,
+        "reasons": review.reasons,
+        "basis": _basis(review.citations),
+        "final": level == ReviewLevel.RE_REVIEW,
+        "request_days": reviews.request_days(),
+    }
+
+
 def snapshot(case: Any, details: dict[str, Any], *, kind: str) -> dict[str, Any]:
     petition = _petition(case)
     limits = deadlines.deadlines_of(petition)
@@ -54,6 +80,11 @@ def snapshot(case: Any, details: dict[str, Any], *, kind: str) -> dict[str, Any]
     if kind in (actions.MEDIATION, actions.SETTLEMENT) and not str(details.get("terms", "")).strip():
         raise ValidationError({"terms": _("State the terms the parties agreed.")})
     data = case_snapshot(case, details, kind=kind)
+    chosen = groups.representatives(petition)
+    if chosen:
+        # A group petition: the letter is addressed to its representatives (Art. 20).
+        data["subject"]["name"] = "、".join(row.name for row in chosen)
+        data["subject"]["id_masked"] = "、".join(row.id_number_masked for row in chosen)
     with translation.override("zh-hans"):
         channel = str(Channel(petition.channel).label)
     data["petition"] = {
@@ -79,6 +110,9 @@ def snapshot(case: Any, details: dict[str, Any], *, kind: str) -> dict[str, Any]
         "review_days": deadlines.review_request_days(),
         "basis": _basis(petition.citations if kind == actions.OPINION else petition.refusal_citations),
         "repeat_of": petition.repeat_of.number if petition.repeat_of_id and petition.repeat_of else "",
+        "representatives": [row.name for row in chosen],
+        "petitioners": petition.petitioners.count(),
+        "review": _review(petition, kind),
         "terms": str(details.get("terms", "")),
         "parties": str(details.get("parties", "")),
     }
@@ -107,6 +141,14 @@ def mediation_snapshot(case: Any, details: dict[str, Any]) -> dict[str, Any]:
 
 def settlement_snapshot(case: Any, details: dict[str, Any]) -> dict[str, Any]:
     return snapshot(case, details, kind=actions.SETTLEMENT)
+
+
+def review_opinion_snapshot(case: Any, details: dict[str, Any]) -> dict[str, Any]:
+    return snapshot(case, details, kind=reviews.REVIEW_OPINION)
+
+
+def re_review_opinion_snapshot(case: Any, details: dict[str, Any]) -> dict[str, Any]:
+    return snapshot(case, details, kind=reviews.RE_REVIEW_OPINION)
 
 
 def register() -> None:
@@ -142,6 +184,24 @@ def register() -> None:
             template="letters/pdf/petition_opinion.html",
             snapshot=opinion_snapshot,
             one_in_force_among=(actions.OPINION,),
+            supersede_permission=kinds.APPROVE,
+        ),
+        kinds.LetterKind(
+            code=reviews.REVIEW_OPINION,
+            label=gettext_lazy("Grievance: review opinion (复查意见书)"),
+            title="复查意见书",
+            template="letters/pdf/petition_review_opinion.html",
+            snapshot=review_opinion_snapshot,
+            one_in_force_among=(reviews.REVIEW_OPINION,),
+            supersede_permission=kinds.APPROVE,
+        ),
+        kinds.LetterKind(
+            code=reviews.RE_REVIEW_OPINION,
+            label=gettext_lazy("Grievance: re-review opinion (复核意见书)"),
+            title="复核意见书",
+            template="letters/pdf/petition_review_opinion.html",
+            snapshot=re_review_opinion_snapshot,
+            one_in_force_among=(reviews.RE_REVIEW_OPINION,),
             supersede_permission=kinds.APPROVE,
         ),
         kinds.LetterKind(

@@ -87,6 +87,8 @@ class Petition(models.Model):
     repeat_of = models.ForeignKey(
         "cases.Case", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The same request with the same facts and reasons after a 复核: answered 不再受理 (Art. 36).
+    final_repeat = models.BooleanField(_("raised again after the re-review"), default=False)
     # 检举、揭发 (Art. 30): never shown to the accused body.
     confidential = models.BooleanField(_("confidential report"), default=False)
     accused_division = models.ForeignKey(
@@ -169,6 +171,90 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.stage}"
+
+
+class ReviewLevel(models.TextChoices):
+    REVIEW = "review", _("Review (复查, Art. 35)")
+    RE_REVIEW = "re_review", _("Re-review (复核, Art. 36)")
+
+
+class ReviewOutcome(models.TextChoices):
+    UPHOLD = "uphold", _("Upheld (维持)")
+    CHANGE = "change", _("Changed (变更)")
+    REVOKE = "revoke", _("Revoked (撤销)")
+
+
+class Review(models.Model):
+    """A 复查 (Art. 35) or 复核 (Art. 36) of a decided grievance, at the level above the body that answered.
+
+    Requested within 30 days of the written answer (the 信访处理意见书, then the 复查意见书), answered
+    within 30 days of the request by ``body``; one of each level per grievance (a 复核 is final).
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="reviews")
+    level = models.CharField(pgettext_lazy("review", "level"), max_length=12, choices=ReviewLevel.choices)
+    body = models.ForeignKey(
+        "jurisdictions.Division", verbose_name=_("reviewing body"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_on = models.DateField(_("requested on"))
+    grounds = models.TextField(_("grounds of the request"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    outcome = models.CharField(
+        pgettext_lazy("review", "outcome"), max_length=12, choices=ReviewOutcome.choices, blank=True
+    )
+    facts = models.TextField(_("facts found"), blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    citations = models.JSONField(_("citations"), default=list, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requested_on", "id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [models.UniqueConstraint(fields=["petition", "level"], name="petition_review_once_per_level")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.level} {self.body_id}"
+
+
+class Petitioner(models.Model):
+    """One of the petitioners of a group petition (集体访, Art. 20): a registered person or a named one.
+
+    The ID number of a named person is checked (``subjects.ids``) and kept only as the blind index and
+    the masked form. At most five representatives for a visit; the letters are addressed to them.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
+    id_number_hmac = models.CharField(_("ID number blind index"), max_length=64, editable=False)
+    id_number_masked = models.CharField(_("national ID number"), max_length=18, editable=False)
+    representative = models.BooleanField(_("representative"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("petitioner")
+        verbose_name_plural = _("petitioners")
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "id_number_hmac"], name="petitioner_once_per_petition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.name}"
 
 
 class ClockEvent(models.Model):

@@ -36,3 +36,13 @@ LABELS = {
 # The steps worked by one body only once the matter was forwarded: the task names that body
 # (``Task.data["body"]``) and only its members see it in their queue (``cases.nodes.ExtraNode.at_body``).
 AT_BODY = (ACCEPT, HANDLE, EXTENSION, ACKNOWLEDGE, OBJECTION, DISPUTE)
+
+# The steps of ``ReviewFlow``: worked at the level above (the reviewing body), not at the case's division.
+REVIEW = "petition_review"  # 复查: answer within 30 days (Art. 35)
+RE_REVIEW = "petition_re_review"  # 复核: answer within 30 days (Art. 36)
+REVIEW_NODES = (REVIEW, RE_REVIEW)
+
+PERMISSIONS.update({REVIEW: HANDLE_CASES, RE_REVIEW: HANDLE_CASES})
+LABELS.update(
+    {REVIEW: _("Grievance: answer the review (复查)"), RE_REVIEW: _("Grievance: answer the re-review (复核)")}
+)

@@ -103,3 +103,13 @@ def require_member_of(user: Any, case: Any, body: str, *, action: str) -> None:
     if not member_of(user, body):
         raise PermissionDenied(_("This step of the grievance is for another body."))
     case_policy.require_may_act(user, case, action=action)
+
+
+def require_may_record_review(user: Any, case: Any) -> None:
+    """403 unless the user is a caseworker over the case (the body that answered, or a level above it)."""
+    from jurisdictions.perms import HANDLE_CASES
+    from jurisdictions.scope import has_perm_at
+
+    if not has_perm_at(user, HANDLE_CASES, case.division_id):
+        raise PermissionDenied(_("Only a caseworker can record a request for a review."))
+    case_policy.require_may_act(user, case, action="request_review")

@@ -32,6 +32,8 @@ EVENT_LABELS = {
     "petition.objection_agreed": _("Objection agreed: materials returned"),
     "petition.dispute_referred": _("Dispute referred to the common superior"),
     "petition.designated": _("Body designated to handle the grievance"),
+    "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
+    "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
 }
 
 
@@ -48,6 +50,8 @@ def register() -> None:
     from .flows import PetitionFlow
 
     for name in nodes.PERMISSIONS:
+        if name in nodes.REVIEW_NODES:
+            continue  # ReviewFlow's steps, registered below
         register_node(
             ExtraNode(
                 name=name,
@@ -55,6 +59,21 @@ def register() -> None:
                 codename=nodes.PERMISSIONS[name],
                 label=nodes.LABELS[name],
                 at_body=name in nodes.AT_BODY,
+            )
+        )
+    from .flows import ReviewFlow
+    from .reviews import review_body_of
+
+    for name in nodes.REVIEW_NODES:
+        # Worked by the body at the level above (the reviewing body), not the case's division.
+        register_node(
+            ExtraNode(
+                name=name,
+                flow_task=get_task_ref(getattr(ReviewFlow, name)),
+                codename=nodes.PERMISSIONS[name],
+                label=nodes.LABELS[name],
+                division_of=review_body_of,
+                division_path="process__data__division",
             )
         )
     letters.register()
@@ -65,6 +84,8 @@ def register() -> None:
     extensions.register_detail_field("clock", api.clock_field)
     extensions.register_detail_field("handling_bodies", api.bodies_field)
     extensions.register_detail_field("routing", api.routing_field)
+    extensions.register_detail_field("appeal", api.appeal_field)
+    extensions.register_detail_field("petitioners", api.petitioners_field)
     extensions.register_hider(policy.hides, policy.hidden_q)
     extensions.register_event_labels(EVENT_LABELS)
 
@@ -83,6 +104,14 @@ def register() -> None:
     )
     register_document(
         CITING_REFUSAL, _("Grievance not accepted (不予受理告知书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    from .reviews import CITING_RE_REVIEW, CITING_REVIEW
+
+    register_document(
+        CITING_REVIEW, _("Grievance review opinion (复查意见书)"), lambda pk: reverse("cases:detail", args=[pk])
+    )
+    register_document(
+        CITING_RE_REVIEW, _("Grievance re-review opinion (复核意见书)"), lambda pk: reverse("cases:detail", args=[pk])
     )
     # A year loaded or a day overridden: the open grievances' due dates follow the calendar.
     register_recompute("petitions", recompute_due_dates)

@@ -26,7 +26,7 @@ from jurisdictions import scope
 from jurisdictions.perms import HANDLE_CASES
 
 from . import actions, deadlines, forms, handlers, nodes
-from .models import Stage
+from .models import ReviewLevel, Stage
 from .policy import member_of, require_may_work, works_at_body
 from .queries import petition_of
 
@@ -74,7 +74,14 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if petition is None or name not in handlers.HANDLERS:
         raise Http404
     form_class = forms.FORMS[name]
-    form = form_class(request.POST if request.method == "POST" else None)
+    appeal = None
+    initial: dict[str, Any] = {}
+    if name in ("request_review", "answer_review"):
+        from .reviews import appeal_of
+
+        appeal = appeal_of(petition)
+        initial = {"level": appeal.next_level} if appeal.next_level else {}
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if hasattr(form, "bind_case"):
         form.bind_case(request.user, case, petition)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +98,14 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return render(
         request,
         "petitions/transition.html",
-        {"case": case, "petition": petition, "form": form, "name": name, "title": forms.TITLES[name]},
+        {
+            "case": case,
+            "petition": petition,
+            "form": form,
+            "name": name,
+            "title": forms.TITLES[name],
+            "appeal": appeal,
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -137,13 +151,25 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
     petition = petition_of(case)
     if petition is None:
         return None
+    from .reviews import NODE_OF, answer_by, appeal_of
+
     limits = deadlines.deadlines_of(petition)
     acknowledge_by = deadlines.acknowledge_by(petition)
     lapsed = acknowledge_by is not None and timezone.localdate() > acknowledge_by.date
+    appeal = appeal_of(petition)
+    waiting = appeal.open_review
     offered = []
     at_body: dict[str, bool] = {}
     for name in handlers.NAMES:
         if petition.stage not in handlers.OFFERED_AT[name]:
+            continue
+        if name == "request_review":
+            if appeal.next_level is not None and scope.has_perm_at(user, HANDLE_CASES, case.division_id):
+                offered.append({"name": name, "title": forms.TITLES[name]})
+            continue
+        if name == "answer_review":
+            if waiting is not None and case_policy.may_work_on(user, NODE_OF[ReviewLevel(waiting.level)], case):
+                offered.append({"name": name, "title": forms.TITLES[name]})
             continue
         if name == "pause_clock" and petition.paused_since is not None:
             continue
@@ -192,6 +218,11 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
         "hearings": list(petition.hearings.all()),
         "may_record": case_policy.may_work_on(user, nodes.HANDLE, case),
         "reports": list(petition.upward_reports.select_related("division")),
+        "appeal": appeal,
+        "reviews": [
+            {"review": r, "answer_by": answer_by(r)} for r in (appeal.review, appeal.re_review) if r is not None
+        ],
+        "petitioners": list(petition.petitioners.all()),
     }
 
 
