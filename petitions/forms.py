@@ -68,7 +68,9 @@ class RegisterForm(forms.Form):
     )
     facts = forms.CharField(label=_("Facts"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000)
-    field = forms.ChoiceField(label=_("Field concerned"), choices=PetitionField.choices, initial=PetitionField.OTHER)
+    field = forms.ChoiceField(
+        label=_("Field concerned"), choices=PetitionField.choices, initial=PetitionField.OTHER, required=False
+    )
     respondent = forms.CharField(
         label=_("Body complained about"),
         required=False,
