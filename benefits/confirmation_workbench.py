@@ -22,8 +22,14 @@ def confirmation_tasks(user: Any) -> dict[str, Any] | None:
         scope.codes_with(user, c) for c in (HANDLE_CASES, APPROVE_CASES, SUPERVISE)
     ):
         return None
-    rows = []
-    for campaign in confirmation.campaigns_for(user).filter(status=CampaignStatus.OPEN)[:LIMIT]:
+    rows: list[dict[str, Any]] = []
+    campaigns = confirmation.campaigns_for(user).filter(status=CampaignStatus.OPEN)[:LIMIT]
+    if not scope.within_county(user):
+        # Above a county the counts would read a whole city's or province's items on every
+        # workbench view: the panel links to the campaigns' progress pages instead.
+        rows = [{"campaign": campaign, "summary_only": True} for campaign in campaigns]
+        return {"rows": rows} if rows else None
+    for campaign in campaigns:
         counts = scope.scoped(ConfirmationItem.objects.filter(campaign=campaign), user).aggregate(
             open=Count("id", filter=Q(status=ConfirmationStatus.OPEN)),
             overdue=Count("id", filter=Q(status=ConfirmationStatus.OVERDUE)),

@@ -448,3 +448,44 @@ def test_the_pages_confirm_and_show_progress(
     item.refresh_from_db()
     assert (item.status, item.method, item.confirmed_by_id) == ("confirmed", "home_visit", caseworker.pk)
     assert "panel-confirmation" in workbench.content.decode()
+
+
+def test_one_person_is_matched_on_demand_once_new_data_arrives(
+    people: dict[str, tuple[Subject, str]], caseworker: User, api_as: Callable[[User], APIClient]
+) -> None:
+    zhao, zhao_id = people["赵六"]
+    with freeze_time(OPENED):
+        campaign = _open()
+        item = _item(campaign, zhao)
+        client = api_as(caseworker)
+        nothing = client.post(f"/api/v1/confirmation-items/{item.pk}/confirm/", {"method": "data_match"}, format="json")
+        assert nothing.status_code == 400 and "赵六" in nothing.json()["method"][0]
+        load(
+            Department.MEDICAL_INSURANCE,
+            ["公民身份号码", "险种", "是否在保", "最近结算日期"],
+            [[zhao_id, "基本医疗保险", "是", "2025-03-01"]],
+        )
+        found = client.post(f"/api/v1/confirmation-items/{item.pk}/confirm/", {"method": "data_match"}, format="json")
+    assert found.status_code == 200, found.content
+    assert found.json()["evidence"]["rule"] == "medical_settlement"
+    assert found.json()["evidence"]["date"] == "2025-03-01"
+
+
+def test_the_new_feed_columns_reject_a_bad_month_and_an_unknown_household_status(
+    people: dict[str, tuple[Subject, str]],
+) -> None:
+    zhang_id = people["张三"][1]
+    batch, _created = do_load_dataset(
+        _csv(["公民身份号码", "险种", "是否享受", "最近缴费月份"], [[zhang_id, "职工养老保险", "否", "2025-13"]]),
+        file_name="人社.csv",
+        department=Department.HR_SOCIAL_SECURITY,
+        actor=None,
+    )
+    assert [(e["row"], e["field"]) for e in batch.errors] == [(2, "最近缴费月份")]
+    batch, _created = do_load_dataset(
+        _csv(["公民身份号码", "姓名", "户籍地区划代码", "户口状态"], [[zhang_id, "张三", TOWNSHIP, "不详"]]),
+        file_name="户籍.csv",
+        department=Department.PUBLIC_SECURITY,
+        actor=None,
+    )
+    assert [(e["row"], e["field"]) for e in batch.errors] == [(2, "户口状态")]
