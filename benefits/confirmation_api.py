@@ -31,7 +31,7 @@ def _required(fields: list[str]) -> dict[str, Any]:
     return {name: {"required": True} for name in fields if name != "id"}
 
 
-class ProgressSerializer(serializers.Serializer):
+class ConfirmationProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     confirmed = serializers.IntegerField()
     data_match = serializers.IntegerField(help_text="Confirmed silently by the department data match.")
@@ -42,12 +42,12 @@ class ProgressSerializer(serializers.Serializer):
     percent = serializers.FloatField(help_text="Confirmed, per cent of the items not cancelled.")
 
 
-class DivisionProgressSerializer(ProgressSerializer):
+class ConfirmationDivisionProgressSerializer(ConfirmationProgressSerializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class ConfirmationCampaignSerializer(serializers.ModelSerializer):
     deadline = serializers.DateField(read_only=True, help_text="The window's end plus the grace period.")
     progress = serializers.SerializerMethodField(help_text="The caller's part of the campaign.")
 
@@ -71,12 +71,12 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = _required(fields)
 
-    @extend_schema_field(ProgressSerializer)
+    @extend_schema_field(ConfirmationProgressSerializer)
     def get_progress(self, campaign: ConfirmationCampaign) -> dict[str, Any]:
         return confirmation.totals(campaign, self.context["request"].user)
 
 
-class CampaignCreateSerializer(serializers.Serializer):
+class ConfirmationCampaignCreateSerializer(serializers.Serializer):
     division = serializers.CharField(max_length=12, help_text="A province (2 digits) or county (6 digits).")
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     window_start = serializers.DateField(required=False, help_text="Default: today (or 1 January of the year).")
@@ -85,7 +85,7 @@ class CampaignCreateSerializer(serializers.Serializer):
     spot_check_percent = serializers.IntegerField(required=False, default=5, min_value=0, max_value=100)
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ConfirmationItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="subject.name", read_only=True)
     evidence = serializers.SerializerMethodField(
         help_text="Data match: rule, rule_label, batch, date. Otherwise: performed_by, performed_on, reference, note."
@@ -125,7 +125,7 @@ class ItemSerializer(serializers.ModelSerializer):
         return dict(item.evidence)
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ConfirmationRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ConfirmationMethod.choices)
     evidence = serializers.JSONField(
         required=False,
@@ -134,12 +134,12 @@ class ConfirmSerializer(serializers.Serializer):
     )
 
 
-class SpotCheckSerializer(serializers.Serializer):
+class ConfirmationSpotCheckSerializer(serializers.Serializer):
     upheld = serializers.BooleanField()
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
-class CancelSerializer(serializers.Serializer):
+class ConfirmationCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255)
 
 
@@ -162,24 +162,26 @@ class CampaignListView(GenericAPIView):
     """Confirmation campaigns covering the caller's jurisdiction; POST opens one (a province's or
     a county's approver) and runs the department data match at once."""
 
-    serializer_class = CampaignSerializer
+    serializer_class = ConfirmationCampaignSerializer
     queryset = ConfirmationCampaign.objects.none()
     pagination_class = CampaignPagination
 
-    @extend_schema(responses=CampaignSerializer(many=True))
+    @extend_schema(responses=ConfirmationCampaignSerializer(many=True))
     def get(self, request: Request) -> Response:
         _require_staff(request.user)
         paginator = CampaignPagination()
         page = paginator.paginate_queryset(confirmation.campaigns_for(request.user), request, view=self)
-        return paginator.get_paginated_response(CampaignSerializer(page, many=True, context={"request": request}).data)
+        return paginator.get_paginated_response(
+            ConfirmationCampaignSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
-        request=CampaignCreateSerializer,
-        responses={201: CampaignSerializer, 400: None, 403: None, 404: None, 409: None},
+        request=ConfirmationCampaignCreateSerializer,
+        responses={201: ConfirmationCampaignSerializer, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request) -> Response:
         _require_staff(request.user)
-        body = CampaignCreateSerializer(data=request.data)
+        body = ConfirmationCampaignCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         division = scope.access_division(request.user, data["division"])
@@ -194,19 +196,19 @@ class CampaignListView(GenericAPIView):
         )
         confirmation.do_data_match(campaign, actor=request.user)
         campaign.refresh_from_db()
-        return Response(CampaignSerializer(campaign, context={"request": request}).data, status=201)
+        return Response(ConfirmationCampaignSerializer(campaign, context={"request": request}).data, status=201)
 
 
 class CampaignItemsView(GenericAPIView):
     """The campaign's items in the caller's jurisdiction (``?status=open|confirmed|overdue|cancelled|spot_check``)."""
 
-    serializer_class = ItemSerializer
+    serializer_class = ConfirmationItemSerializer
     queryset = ConfirmationItem.objects.none()
     pagination_class = ItemPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("status", OpenApiTypes.STR, required=False, enum=STATUS_FILTER)],
-        responses={200: ItemSerializer(many=True), 404: None},
+        responses={200: ConfirmationItemSerializer(many=True), 404: None},
     )
     def get(self, request: Request, pk: int) -> Response:
         campaign = confirmation.access_campaign(request.user, pk)
@@ -217,20 +219,20 @@ class CampaignItemsView(GenericAPIView):
         page = paginator.paginate_queryset(
             confirmation.items_for(request.user, campaign, status=status), request, view=self
         )
-        return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
+        return paginator.get_paginated_response(ConfirmationItemSerializer(page, many=True).data)
 
 
 class CampaignProgressView(GenericAPIView):
     """Progress per township, county, city or province (``?level=``), in the caller's jurisdiction."""
 
-    serializer_class = DivisionProgressSerializer
+    serializer_class = ConfirmationDivisionProgressSerializer
     queryset = ConfirmationCampaign.objects.none()
 
     @extend_schema(
         parameters=[
             OpenApiParameter("level", OpenApiTypes.STR, required=False, enum=list(confirmation.LEVELS)),
         ],
-        responses={200: DivisionProgressSerializer(many=True), 404: None},
+        responses={200: ConfirmationDivisionProgressSerializer(many=True), 404: None},
     )
     def get(self, request: Request, pk: int) -> Response:
         campaign = confirmation.access_campaign(request.user, pk)
@@ -238,22 +240,24 @@ class CampaignProgressView(GenericAPIView):
         if level not in confirmation.LEVELS:
             raise serializers.ValidationError({"level": [_("Use township, county, city or province.")]})
         return Response(
-            DivisionProgressSerializer(confirmation.progress(campaign, request.user, level=level), many=True).data
+            ConfirmationDivisionProgressSerializer(
+                confirmation.progress(campaign, request.user, level=level), many=True
+            ).data
         )
 
 
 class CampaignMatchView(GenericAPIView):
     """Run the department data match again (after new feeds were loaded)."""
 
-    serializer_class = ProgressSerializer
+    serializer_class = ConfirmationProgressSerializer
     queryset = ConfirmationCampaign.objects.none()
 
-    @extend_schema(request=None, responses={200: ProgressSerializer, 403: None, 404: None, 409: None})
+    @extend_schema(request=None, responses={200: ConfirmationProgressSerializer, 403: None, 404: None, 409: None})
     def post(self, request: Request, pk: int) -> Response:
         campaign = confirmation.access_campaign(request.user, pk)
         confirmation.require_matcher(request.user, campaign)
         confirmation.do_data_match(campaign, actor=request.user)
-        return Response(ProgressSerializer(confirmation.totals(campaign, request.user)).data)
+        return Response(ConfirmationProgressSerializer(confirmation.totals(campaign, request.user)).data)
 
 
 class ItemConfirmView(GenericAPIView):
@@ -261,54 +265,57 @@ class ItemConfirmView(GenericAPIView):
     ``video`` or ``face_elsewhere`` (method, who, when, reference: no images). Confirming an overdue
     item resumes the benefit with the suspended months paid back."""
 
-    serializer_class = ConfirmSerializer
+    serializer_class = ConfirmationRequestSerializer
     queryset = ConfirmationItem.objects.none()
 
     @extend_schema(
-        request=ConfirmSerializer, responses={200: ItemSerializer, 400: None, 403: None, 404: None, 409: None}
+        request=ConfirmationRequestSerializer,
+        responses={200: ConfirmationItemSerializer, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request, pk: int) -> Response:
         item = confirmation.access_item(request.user, pk, codename=HANDLE_CASES)
-        body = ConfirmSerializer(data=request.data)
+        body = ConfirmationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = confirmation.do_confirm_item(
             item, method=body.validated_data["method"], evidence=body.validated_data.get("evidence"), actor=request.user
         )
-        return Response(ItemSerializer(done).data)
+        return Response(ConfirmationItemSerializer(done).data)
 
 
 class ItemSpotCheckView(GenericAPIView):
     """A second person's spot check (抽查) of a drawn confirmation; not upheld reopens the item."""
 
-    serializer_class = SpotCheckSerializer
+    serializer_class = ConfirmationSpotCheckSerializer
     queryset = ConfirmationItem.objects.none()
 
     @extend_schema(
-        request=SpotCheckSerializer, responses={200: ItemSerializer, 400: None, 403: None, 404: None, 409: None}
+        request=ConfirmationSpotCheckSerializer,
+        responses={200: ConfirmationItemSerializer, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request, pk: int) -> Response:
         item = confirmation.access_item(request.user, pk)
         confirmation.require_spot_checker(request.user, item)
-        body = SpotCheckSerializer(data=request.data)
+        body = ConfirmationSpotCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = confirmation.do_spot_check(
             item, upheld=body.validated_data["upheld"], note=body.validated_data["note"], actor=request.user
         )
-        return Response(ItemSerializer(done).data)
+        return Response(ConfirmationItemSerializer(done).data)
 
 
 class ItemCancelView(GenericAPIView):
     """No confirmation is due for this person (with the reason)."""
 
-    serializer_class = CancelSerializer
+    serializer_class = ConfirmationCancelSerializer
     queryset = ConfirmationItem.objects.none()
 
     @extend_schema(
-        request=CancelSerializer, responses={200: ItemSerializer, 400: None, 403: None, 404: None, 409: None}
+        request=ConfirmationCancelSerializer,
+        responses={200: ConfirmationItemSerializer, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request, pk: int) -> Response:
         item = confirmation.access_item(request.user, pk, codename=HANDLE_CASES)
-        body = CancelSerializer(data=request.data)
+        body = ConfirmationCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = confirmation.do_cancel_item(item, reason=body.validated_data["reason"], actor=request.user)
-        return Response(ItemSerializer(done).data)
+        return Response(ConfirmationItemSerializer(done).data)
