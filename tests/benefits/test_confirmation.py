@@ -489,3 +489,25 @@ def test_the_new_feed_columns_reject_a_bad_month_and_an_unknown_household_status
         actor=None,
     )
     assert [(e["row"], e["field"]) for e in batch.errors] == [(2, "户口状态")]
+
+
+def test_the_spot_check_page_takes_a_second_person_and_refuses_the_first(
+    people: dict[str, tuple[Subject, str]], caseworker: User, make_user: Callable[..., User], client: Any
+) -> None:
+    with freeze_time(OPENED):
+        campaign = _open(spot_check_percent=100)
+        item = _item(campaign, people["孙八"][0])
+        client.force_login(caseworker)
+        client.post(f"/benefits/confirmation/items/{item.pk}/confirm/", {"method": "station"})
+        waiting = client.get(f"/benefits/confirmation/{campaign.pk}/?status=spot_check")
+        assert "孙八" in waiting.content.decode()
+        refused = client.post(f"/benefits/confirmation/items/{item.pk}/spot-check/", {"upheld": "1"})
+        assert refused.status_code == 403
+        second = make_user("caseworker_2", "caseworker")
+        client.force_login(second)
+        workbench = client.get("/").content.decode()
+        assert f"confirmation-spot-{campaign.pk}" in workbench
+        done = client.post(f"/benefits/confirmation/items/{item.pk}/spot-check/", {"upheld": "1"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert (item.spot_check, item.spot_checked_by_id) == (SpotCheck.UPHELD, second.pk)
