@@ -14,3 +14,38 @@ urlpatterns += [
     path("rosters/<int:pk>/returns/", api.RosterReturnsView.as_view(), name="api-roster-returns"),
     path("rosters/<int:pk>/close/", api.RosterCloseView.as_view(), name="api-roster-close"),
 ]
+
+# The annual confirmation (年度确认): benefits/confirmation_api.py
+from . import confirmation_api  # noqa: E402
+
+urlpatterns += [
+    path("confirmation-campaigns/", confirmation_api.CampaignListView.as_view(), name="api-confirmation-campaigns"),
+    path(
+        "confirmation-campaigns/<int:pk>/items/",
+        confirmation_api.CampaignItemsView.as_view(),
+        name="api-confirmation-campaign-items",
+    ),
+    path(
+        "confirmation-campaigns/<int:pk>/progress/",
+        confirmation_api.CampaignProgressView.as_view(),
+        name="api-confirmation-campaign-progress",
+    ),
+    path(
+        "confirmation-campaigns/<int:pk>/data-match/",
+        confirmation_api.CampaignMatchView.as_view(),
+        name="api-confirmation-campaign-match",
+    ),
+    path(
+        "confirmation-items/<int:pk>/confirm/",
+        confirmation_api.ItemConfirmView.as_view(),
+        name="api-confirmation-confirm",
+    ),
+    path(
+        "confirmation-items/<int:pk>/spot-check/",
+        confirmation_api.ItemSpotCheckView.as_view(),
+        name="api-confirmation-spot-check",
+    ),
+    path(
+        "confirmation-items/<int:pk>/cancel/", confirmation_api.ItemCancelView.as_view(), name="api-confirmation-cancel"
+    ),
+]

@@ -393,3 +393,127 @@ class RosterItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_id}/{self.row}: {self.amount}"
+
+
+# --- annual confirmation (年度确认) ----------------------------------------------------------------
+
+
+class CampaignStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("campaign status", "Open")
+    CLOSED = "closed", pgettext_lazy("campaign status", "Closed")
+
+
+class ConfirmationCampaign(Located):
+    """A province's or county's annual confirmation (年度确认) for a year: a window, a grace period
+    after it, and one :class:`ConfirmationItem` per person with a periodic benefit in scope."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    window_start = models.DateField(_("window opens"))
+    window_end = models.DateField(_("window closes"))
+    grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=5)
+    spot_check_percent = models.PositiveSmallIntegerField(_("spot-check sample (%)"), default=5)
+    status = models.CharField(_("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.OPEN)
+    item_count = models.PositiveIntegerField(_("people"), default=0)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_at = models.DateTimeField(_("data matched at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("confirmation campaign")
+        verbose_name_plural = _("confirmation campaigns")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "year"], name="benefits_campaign_one_per_year"),
+            models.CheckConstraint(
+                condition=models.Q(window_end__gte=models.F("window_start")), name="benefits_campaign_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.year}"
+
+    @property
+    def deadline(self) -> dt.date:
+        """The last day before items still open suspend the benefit: the window's end plus the grace period."""
+        return self.window_end + dt.timedelta(days=self.grace_days)
+
+
+class ConfirmationStatus(models.TextChoices):
+    OPEN = "open", _("To confirm")
+    CONFIRMED = "confirmed", _("Confirmed")
+    OVERDUE = "overdue", _("Overdue: benefit suspended")
+    CANCELLED = "cancelled", pgettext_lazy("confirmation item", "Cancelled")
+
+
+class ConfirmationMethod(models.TextChoices):
+    DATA_MATCH = "data_match", _("Department data match")
+    HOME_VISIT = "home_visit", _("Home visit by staff")
+    STATION = "station", _("Visit to the service station")
+    VIDEO = "video", _("Video call")
+    FACE_ELSEWHERE = "face_elsewhere", _("Face check done elsewhere")
+
+
+class SpotCheck(models.TextChoices):
+    NONE = "", _("Not drawn")
+    PENDING = "pending", _("Drawn, to check")
+    UPHELD = "upheld", _("Checked: upheld")
+    REJECTED = "rejected", _("Checked: not upheld")
+
+
+class ConfirmationItem(Located):
+    """One person's confirmation in a campaign, assigned to their township (``division``).
+
+    A data match records the rule, the department batch and the evidence's date; a person's
+    confirmation records the method, who, when and a reference (``evidence``): never a face image.
+    """
+
+    campaign = models.ForeignKey(
+        ConfirmationCampaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="items"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConfirmationStatus.choices, default=ConfirmationStatus.OPEN
+    )
+    method = models.CharField(
+        pgettext_lazy("confirmation", "method"), max_length=16, choices=ConfirmationMethod.choices, blank=True
+    )
+    evidence_rule = models.CharField(_("living-evidence rule"), max_length=32, blank=True)
+    evidence_batch_id = models.BigIntegerField(_("department batch"), null=True, blank=True)
+    evidence_date = models.DateField(_("evidence dated"), null=True, blank=True)
+    # {"performed_by": ..., "performed_on": "YYYY-MM-DD", "reference": ..., "note": ...}
+    evidence = models.JSONField(pgettext_lazy("confirmation", "evidence"), default=dict, blank=True)
+    death_record = models.BooleanField(_("death or struck-off registration on record"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    spot_check = models.CharField(_("spot check"), max_length=10, choices=SpotCheck.choices, blank=True, default="")
+    spot_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    spot_checked_at = models.DateTimeField(_("spot-checked at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason cancelled"), max_length=255, blank=True)
+    cancelled_at = models.DateTimeField(pgettext_lazy("confirmation item", "cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("confirmation item")
+        verbose_name_plural = _("confirmation items")
+        ordering = ["campaign_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "subject"], name="benefits_confirmation_once")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="benefits_conf_status"),
+            models.Index(fields=["campaign", "county_code", "id"], name="benefits_conf_county"),
+            models.Index(fields=["campaign", "division", "id"], name="benefits_conf_division"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.subject_id}: {self.status}"

@@ -19,3 +19,16 @@ urlpatterns = [
     path("rosters/<int:pk>/returns/", views.roster_returns, name="roster_returns"),
     path("rosters/<int:pk>/close/", views.close_roster, name="close_roster"),
 ]
+
+# The annual confirmation (年度确认): benefits/confirmation_views.py
+from . import confirmation_views  # noqa: E402
+
+urlpatterns += [
+    path("confirmation/", confirmation_views.campaign_list, name="campaigns"),
+    path("confirmation/open/", confirmation_views.open_campaign, name="open_campaign"),
+    path("confirmation/<int:pk>/", confirmation_views.campaign_detail, name="campaign"),
+    path("confirmation/<int:pk>/match/", confirmation_views.run_match, name="campaign_match"),
+    path("confirmation/items/<int:pk>/confirm/", confirmation_views.confirm_item, name="confirm_item"),
+    path("confirmation/items/<int:pk>/spot-check/", confirmation_views.spot_check_item, name="spot_check_item"),
+    path("confirmation/items/<int:pk>/cancel/", confirmation_views.cancel_item, name="cancel_item"),
+]

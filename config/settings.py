@@ -524,6 +524,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "PetitionOpinionEnum": "petitions.models.Opinion",
     "DisabilityCauseEnum": "benefits.models.Cause",
     "RecoveryCauseEnum": "benefits.models.RecoveryCause",
+    "ConfirmationMethodChoiceEnum": "benefits.models.ConfirmationMethod",
+    "ConfirmationItemStatusEnum": "benefits.models.ConfirmationStatus",
+    "ConfirmationCampaignStatusEnum": "benefits.models.CampaignStatus",
+    "ConfirmationSpotCheckEnum": "benefits.models.SpotCheck",
 }
 
 # --- Letters ----------------------------------------------------------------------------------

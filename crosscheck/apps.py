@@ -13,7 +13,10 @@ class CrosscheckConfig(AppConfig):
         from notifications.events import EventSpec, register_event
 
         # Settle send-down cases when the cases app applies them (cases/ knows nothing of us).
-        from . import signals  # noqa: F401
+        # The annual confirmation's living-evidence rules read our feeds (benefits owns the registry).
+        from . import living, signals  # noqa: F401
+
+        living.register()
 
         register_event(
             CROSSCHECK_FINISHED,

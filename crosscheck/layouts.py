@@ -5,7 +5,9 @@ row. Headers may be the Chinese names (first in each list) or the English keys. 
 listed are ignored; listed columns may come in any order. Each row maps onto the typed
 staging columns of :class:`crosscheck.models.DatasetRow` (``target``).
 
-Cell formats: dates ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD`` or a spreadsheet date;
+Cell formats: dates ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD`` or a spreadsheet date; months
+``YYYY-MM``, ``YYYYMM`` or ``YYYY/MM`` (stored as the month's first day); household status as
+``正常`` / ``注销`` (also ``在册``, ``迁出``, ``死亡``);
 yes/no as ``是``/``否``, ``1``/``0``, ``Y``/``N``, ``true``/``false``; sex as ``男``/``女``,
 ``male``/``female`` or ``1``/``2``; amounts in yuan; benefit types as the registry's codes
 (``dibao``...) or their usual Chinese names (:data:`BENEFIT_ALIASES`); division codes as
@@ -25,7 +27,7 @@ from jurisdictions.models import Department
 class Column:
     key: str  # English header key
     headers: tuple[str, ...]  # accepted Chinese headers (the first is the documented one)
-    kind: str  # id, text, sex, date, bool, decimal, division, benefit
+    kind: str  # id, text, sex, date, month, bool, hukou_status, decimal, division, benefit
     target: str  # DatasetRow field
     required: bool = False
 
@@ -72,7 +74,16 @@ LAYOUTS: tuple[Layout, ...] = (
         "public_security.hukou",
         Department.PUBLIC_SECURITY,
         _("Household registration (public security)"),
-        (ID, NAME, SEX, BIRTH, Column("division_code", DIVISION.headers, "division", "division_code", required=True)),
+        (
+            ID,
+            NAME,
+            SEX,
+            BIRTH,
+            Column("division_code", DIVISION.headers, "division", "division_code", required=True),
+            # 正常 (in the register) or 注销 (struck off: death, emigration…); read by the annual
+            # confirmation's living-evidence rules (benefits.confirmation).
+            Column("hukou_status", ("户口状态", "户籍状态"), "hukou_status", "flag"),
+        ),
     ),
     Layout(
         "public_security.deaths",
@@ -99,6 +110,8 @@ LAYOUTS: tuple[Layout, ...] = (
             BENEFIT_REQUIRED,
             RECEIVING,
             AMOUNT,
+            # The last month a contribution was paid (YYYY-MM): living evidence for the annual confirmation.
+            Column("last_contribution_month", ("最近缴费月份", "末次缴费月份"), "month", "event_date"),
         ),
         benefit_types=("employee_pension", "urban_resident_pension", "rural_pension"),
     ),
@@ -106,7 +119,14 @@ LAYOUTS: tuple[Layout, ...] = (
         "medical_insurance.enrolment",
         Department.MEDICAL_INSURANCE,
         _("Medical insurance enrolment"),
-        (ID, NAME_OPTIONAL, BENEFIT_REQUIRED, RECEIVING),
+        (
+            ID,
+            NAME_OPTIONAL,
+            BENEFIT_REQUIRED,
+            RECEIVING,
+            # The last date a medical bill was settled: living evidence for the annual confirmation.
+            Column("last_settlement_date", ("最近结算日期", "末次就医结算日期"), "date", "event_date"),
+        ),
         benefit_types=("basic_medical", "rural_cooperative_medical"),
     ),
     Layout(

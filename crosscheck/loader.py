@@ -94,6 +94,20 @@ def _date(value: str) -> dt.date:
     raise ValueError(_("Not a date (use YYYY-MM-DD)."))
 
 
+def _month(value: str) -> dt.date:
+    text = _text(value)
+    for fmt in ("%Y-%m", "%Y%m", "%Y/%m", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date().replace(day=1)
+        except ValueError:
+            continue
+    raise ValueError(_("Not a month (use YYYY-MM)."))
+
+
+# 户口状态: in the register (True) or struck off (False).
+_HUKOU_STATUS = {"正常": True, "在册": True, "注销": False, "迁出": False, "死亡": False}
+
+
 def _cell(column: Column, text: str, index: Callable[[str], str]) -> dict[str, Any]:
     """Staging values for one (stripped, non-empty) cell; raises ValueError with the reason."""
     if column.kind == "id":
@@ -110,6 +124,12 @@ def _cell(column: Column, text: str, index: Callable[[str], str]) -> dict[str, A
         return {column.target: sex}
     if column.kind == "date":
         return {column.target: _date(text)}
+    if column.kind == "month":
+        return {column.target: _month(text)}
+    if column.kind == "hukou_status":
+        if text not in _HUKOU_STATUS:
+            raise ValueError(_("Use 正常 or 注销."))
+        return {column.target: _HUKOU_STATUS[text]}
     if column.kind == "bool":
         lowered = text.lower()
         if lowered in _TRUE:
