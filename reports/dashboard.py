@@ -5,8 +5,8 @@ caller cannot count rows outside the user's jurisdiction. Each table costs one o
 aggregate queries; an export computes only the table asked for.
 
 Above the county (city, province, nation) the subject and case figures are read from the
-summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size);
-the problem figures count discrepancies live, and a county counts everything live. Above the
+summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size),
+the problem figures too (``crosscheck.summary``); a county counts everything live. Above the
 county the figures are also cached for
 ``settings.LAUREL_REPORTS_CACHE_SECONDS`` (default 300; 0 turns caching off), keyed by the
 division **and** the user's jurisdiction grants, so people with the same scope share them and
@@ -127,6 +127,8 @@ def _tables(
         return once("cases", lambda: figures.open_cases(q, now))
 
     def problems() -> Any:
+        if from_summaries:
+            return once("problems", lambda: summaries.problems(code))
         return once("problems", lambda: figures.problems(q))
 
     if "categories" in wanted:

@@ -21,6 +21,7 @@ from cases import summary as case_summary
 from cases.models import CaseCount
 from core import summary
 from core.summary import NATION
+from crosscheck.models import ProblemCount
 from subjects.models import SubjectCount
 
 from . import figures
@@ -143,3 +144,22 @@ def cases_in_period(code: str, start: dt.date, end: dt.date) -> dict[str, int]:
     for row in _flows(code, start, end):
         out["filed" if row["fact"] == case_summary.FILED else "decided"] += int(row["total"])
     return out
+
+
+def problems(code: str) -> dict[str, Any]:
+    """As :func:`reports.figures.problems`: discrepancies by kind and status, and the people with a
+    live problem and with only corrected ones (``crosscheck.summary``: rows of ``code`` itself)."""
+    by_kind: dict[str, dict[str, int]] = {}
+    where = _where_own(code)
+    for row in summary.read(ProblemCount, group=["kind", "status"], fact=ProblemCount.DISCREPANCIES, **where):
+        cell = by_kind.setdefault(row["kind"], {})
+        cell[row["status"]] = cell.get(row["status"], 0) + int(row["total"])
+    people = {
+        row["status"]: int(row["total"])
+        for row in summary.read(ProblemCount, group=["status"], fact=ProblemCount.SUBJECTS, code=code)
+    }
+    return {
+        "by_kind": by_kind,
+        "subjects_live": people.get("live", 0),
+        "subjects_corrected": people.get("corrected", 0),
+    }
