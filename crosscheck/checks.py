@@ -217,30 +217,40 @@ class Checker:
 
         As the run's first check it creates the hit table itself (``CREATE TABLE AS`` may run
         in parallel, ``INSERT ... SELECT`` may not): the join and the probes share the workers.
-        The probes run per batch row with that row's death date; the months (and so the amount)
-        only shrink as the death date grows, so the largest over a person's rows is the figure
-        from the earliest death recorded.
+        The months are computed per batch row with that row's death date; they (and so the
+        amount) only shrink as the death date grows, so the largest over a person's rows is the
+        figure from the earliest death recorded.
         """
         dept = Department.PUBLIC_SECURITY
-        months = _overpaid_months("r.event_date", "b2.start")
-        receiving = "MAX(b.n) > 0"
+        months = _overpaid_months("r.event_date", "b.start")
+        receiving = "COUNT(x.benefit_id) > 0"
+        codes = "x.division_id, x.province_code, x.city_code, x.county_code"
+        # Per person and active benefit (none: one row with a NULL benefit), then per person.
+        per_benefit = (
+            f"SELECT s.id AS subject_id, s.status, b.id AS benefit_id, MIN(r.event_date) AS event_date, "
+            f"MIN(r.batch_id) AS batch_id, MAX({months}) AS months, MAX({months} * b.amount) AS amount{CODES} "
+            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            # Implied by the blind-index equality (one function makes both), this second clause
+            # only tells the planner the join is selective: estimating every batch row as a
+            # match, it would hash the whole benefit table instead of probing it by index for
+            # the few people met, inside the parallel workers.
+            f"AND octet_length(s.id_number_hmac) = octet_length(r.id_hmac) "
+            f"LEFT JOIN {B} b ON b.subject_id = s.id AND b.status = 'active' "
+            f"WHERE {rows_sql} AND {scope} "
+            f"GROUP BY s.id, s.status, b.id, s.division_id, s.province_code, s.city_code, s.county_code"
+        )
         select = (
-            f"SELECT CAST(%s AS BIGINT) AS run_id, s.id AS subject_id, "
+            f"SELECT CAST(%s AS BIGINT) AS run_id, x.subject_id, "
             f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(24)) AS kind, "
             f"CAST(CASE WHEN {receiving} THEN '' ELSE 'status' END AS VARCHAR(32)) AS field, "
             f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(12)) AS severity, "
-            f"CAST(%s AS VARCHAR(24)) AS department, CAST(s.status AS VARCHAR(255)) AS registry_value, "
-            f"CAST({_as_text('MIN(r.event_date)')} AS VARCHAR(255)) AS dataset_value, "
-            f"CAST(MIN(r.batch_id) AS BIGINT) AS batch_id, MIN(r.event_date) AS death_date, "
-            f"CAST(CASE WHEN {receiving} THEN MAX(b.months) END AS INTEGER) AS months_overpaid, "
-            f"CAST(CASE WHEN {receiving} THEN MAX(b.amount) END AS NUMERIC(12, 2)) AS amount_overpaid"
-            f"{CODES} "
-            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
-            f"LEFT JOIN LATERAL (SELECT COUNT(*) AS n, MAX({months}) AS months, SUM({months} * b2.amount) AS amount "
-            f"FROM {B} b2 WHERE b2.subject_id = s.id AND b2.status = 'active') b ON TRUE "
-            f"WHERE {rows_sql} AND {scope} "
-            f"GROUP BY s.id, s.status, s.division_id, s.province_code, s.city_code, s.county_code "
-            f"HAVING {receiving} OR s.status <> 'deceased'"
+            f"CAST(%s AS VARCHAR(24)) AS department, CAST(x.status AS VARCHAR(255)) AS registry_value, "
+            f"CAST({_as_text('MIN(x.event_date)')} AS VARCHAR(255)) AS dataset_value, "
+            f"CAST(MIN(x.batch_id) AS BIGINT) AS batch_id, MIN(x.event_date) AS death_date, "
+            f"CAST(CASE WHEN {receiving} THEN MAX(x.months) END AS INTEGER) AS months_overpaid, "
+            f"CAST(CASE WHEN {receiving} THEN SUM(x.amount) END AS NUMERIC(12, 2)) AS amount_overpaid, {codes} "
+            f"FROM ({per_benefit}) x GROUP BY x.subject_id, x.status, {codes} "
+            f"HAVING {receiving} OR x.status <> 'deceased'"
         )
         params = [
             self.plan.run_id,
@@ -633,6 +643,7 @@ def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
                 f"SELECT f.subject_id, f.kind, f.field, f.severity, f.department, f.registry_value, f.dataset_value, "
                 f"f.batch_id, f.death_date, f.months_overpaid, f.amount_overpaid, 'open', %s, %s, f.division_id, "
                 f"f.province_code, f.city_code, f.county_code, %s FROM {FOUND} f "
+                f"WHERE 1 = 1 "  # (SQLite: without a WHERE, it would read ON CONFLICT as a join's ON)
                 # The target repeats the partial index's predicate as literals (constants, so that
                 # PostgreSQL can infer the index; a bound parameter would not prove it).
                 f"ON CONFLICT (subject_id, kind, field) WHERE status IN ('open', 'sent', 'corrected') DO UPDATE SET "
