@@ -224,8 +224,10 @@ class Checker:
         dept = Department.PUBLIC_SECURITY
         months = _overpaid_months("r.event_date", "b.start")
         receiving = "COUNT(x.benefit_id) > 0"
-        codes = "x.division_id, x.province_code, x.city_code, x.county_code"
-        # Per person and active benefit (none: one row with a NULL benefit), then per person.
+        # Per person and active benefit (none: one row with a NULL benefit), then per person;
+        # grouped by the two primary keys (the person's other columns depend on theirs, and
+        # are taken once per person with MIN: no text is compared unless a person has several
+        # benefits).
         per_benefit = (
             f"SELECT s.id AS subject_id, s.status, b.id AS benefit_id, MIN(r.event_date) AS event_date, "
             f"MIN(r.batch_id) AS batch_id, MAX({months}) AS months, MAX({months} * b.amount) AS amount{CODES} "
@@ -237,20 +239,22 @@ class Checker:
             f"AND octet_length(s.id_number_hmac) = octet_length(r.id_hmac) "
             f"LEFT JOIN {B} b ON b.subject_id = s.id AND b.status = 'active' "
             f"WHERE {rows_sql} AND {scope} "
-            f"GROUP BY s.id, s.status, b.id, s.division_id, s.province_code, s.city_code, s.county_code"
+            f"GROUP BY s.id, b.id"
         )
         select = (
             f"SELECT CAST(%s AS BIGINT) AS run_id, x.subject_id, "
             f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(24)) AS kind, "
             f"CAST(CASE WHEN {receiving} THEN '' ELSE 'status' END AS VARCHAR(32)) AS field, "
             f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(12)) AS severity, "
-            f"CAST(%s AS VARCHAR(24)) AS department, CAST(x.status AS VARCHAR(255)) AS registry_value, "
+            f"CAST(%s AS VARCHAR(24)) AS department, CAST(MIN(x.status) AS VARCHAR(255)) AS registry_value, "
             f"CAST({_as_text('MIN(x.event_date)')} AS VARCHAR(255)) AS dataset_value, "
             f"CAST(MIN(x.batch_id) AS BIGINT) AS batch_id, MIN(x.event_date) AS death_date, "
             f"CAST(CASE WHEN {receiving} THEN MAX(x.months) END AS INTEGER) AS months_overpaid, "
-            f"CAST(CASE WHEN {receiving} THEN SUM(x.amount) END AS NUMERIC(12, 2)) AS amount_overpaid, {codes} "
-            f"FROM ({per_benefit}) x GROUP BY x.subject_id, x.status, {codes} "
-            f"HAVING {receiving} OR x.status <> 'deceased'"
+            f"CAST(CASE WHEN {receiving} THEN SUM(x.amount) END AS NUMERIC(12, 2)) AS amount_overpaid, "
+            f"MIN(x.division_id) AS division_id, MIN(x.province_code) AS province_code, "
+            f"MIN(x.city_code) AS city_code, MIN(x.county_code) AS county_code "
+            f"FROM ({per_benefit}) x GROUP BY x.subject_id "
+            f"HAVING {receiving} OR MIN(x.status) <> 'deceased'"
         )
         params = [
             self.plan.run_id,
@@ -263,12 +267,16 @@ class Checker:
             *rows_params,
             *scope_params,
         ]
+        # Hash aggregates, not sorts: the rows are few, and a sorted plan makes the leader merge
+        # every worker's sorted output before the first group is done.
+        self._exec("SET LOCAL enable_sort = off", [])
         if self.plan.hits_ready:
             self._exec(f"INSERT INTO {H} ({HIT_COLUMNS}) {select}", params)
             self.plan.keys_unique = False  # other checks' hits are already there
         else:
             self._exec(f"CREATE TEMPORARY TABLE {H} AS {select}", params)
             self.plan.hits_ready = True
+        self._exec("SET LOCAL enable_sort = on", [])
 
     def _deaths_portable(
         self, rows_sql: str, rows_params: list[Any], scope: str, scope_params: list[Any], as_of_month: int
