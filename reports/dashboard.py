@@ -144,7 +144,10 @@ def _tables(
         result.append(tables.phase2_table(collection(), problems()))
     if "children" in wanted:
         children = figures.fold_children(breakdown(), column)
-        result.append(tables.children_table(children, child_names(children)))
+        # The names too are cached with the figures (keyed by the children present).
+        codes = sorted(children)
+        digest = hashlib.sha256(",".join(codes).encode()).hexdigest()[:16]
+        result.append(tables.children_table(children, once(f"names-{digest}", lambda: child_names(codes))))
     if "problems" in wanted:
         result.append(tables.problems_table(problems()))
     if "backlog" in wanted:
