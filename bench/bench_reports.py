@@ -356,7 +356,8 @@ def _time_bare(statements: list[str]) -> float:
 
 def _aggregates(statements: list[str]) -> list[str]:
     """The page's reporting queries (what a bare implementation would also have to run)."""
-    wanted = ("subjects_subject", "cases_case", "crosscheck_discrepancy")  # and their summary tables
+    # The registers and their summary tables (subjects_subjectcount, cases_casecount match too).
+    wanted = ("subjects_subject", "cases_case", "crosscheck_discrepancy", "crosscheck_problemcount")
     return [s for s in statements if s.lstrip().upper().startswith("SELECT") and any(t in s for t in wanted)]
 
 
@@ -377,6 +378,7 @@ def _counts() -> str:
         "crosscheck_discrepancy",
         "subjects_subjectcount",
         "cases_casecount",
+        "crosscheck_problemcount",
     )
     with connection.cursor() as cur:
         parts = []
@@ -396,49 +398,36 @@ def _bench_summary_state(n: int, factor: int, floor: float, client: Any, figures
 
     The summary tables' size follows the divisions × keys, not the register: at ``n`` the keys
     are already all present, so a register ``factor`` times larger (same spread) has the same
-    summary rows with counts ``factor`` times larger. That state is made in place (counts
-    multiplied; the discrepancies, still counted live, copied ``factor - 1`` times), timed, and
-    undone. The register itself is not built at that size, so the floor printed is the live
-    count's SQL at ``n`` (a scan of the register: at ``factor × n`` it costs about ``factor``
-    times more).
+    summary rows with counts ``factor`` times larger. That state is made in place (subject, case
+    and problem counts multiplied), timed, and undone. The register itself is not built at that
+    size, so the floor printed is the live count's SQL at ``n`` (a scan of the register: at
+    ``factor × n`` it costs about ``factor`` times more).
     """
     from django.db import connection
 
     size = n * factor
     with connection.cursor() as cur:
-        cur.execute("UPDATE subjects_subjectcount SET n = n * %s", [factor])
-        cur.execute("UPDATE cases_casecount SET n = n * %s", [factor])
-        cur.execute("SELECT max(id) FROM crosscheck_discrepancy")
-        last = cur.fetchone()[0] or 0
-        cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'crosscheck_discrepancy'")
-        columns = [c for (c,) in cur.fetchall() if c not in ("id", "field")]
-        cur.execute(
-            f"INSERT INTO crosscheck_discrepancy ({', '.join(columns)}, field) "
-            f"SELECT {', '.join('d.' + c for c in columns)}, 'bench' || g FROM crosscheck_discrepancy d, "
-            f"generate_series(1, %s) g",
-            [factor - 1],
-        )
-        cur.execute("VACUUM ANALYZE subjects_subjectcount")
-        cur.execute("VACUUM ANALYZE cases_casecount")
-        cur.execute("VACUUM ANALYZE crosscheck_discrepancy")
+        for table in ("subjects_subjectcount", "cases_casecount", "crosscheck_problemcount"):
+            cur.execute(f"UPDATE {table} SET n = n * %s", [factor])
+            cur.execute(f"VACUUM ANALYZE {table}")
     try:
         print(f"# summary state of {size} subjects (counts x{factor}, {n * factor // 100} discrepancies): {_counts()}")
+        print("# (the dashboard reads no register table: subjects, cases and problems all come from summaries)")
         print(f"# floor below: the live GROUP BY's SQL at {n} (the register is not built at {size})", flush=True)
         _line("reports_figures_province_summary_state_of", _time_call(figures), floor, size)
         value, statements = _time_page(client, "/reports/dashboard/?division=44")
         _line("reports_dashboard_province_summary_state_of", value, floor, size)
-        summary_sql = [q for q in _aggregates(statements) if "_subjectcount" in q or "_casecount" in q]
+        summary_sql = [
+            q for q in _aggregates(statements) if any(t in q for t in ("_subjectcount", "_casecount", "_problemcount"))
+        ]
         _line("reports_summary_sql_province_summary_state_of", _time_bare(summary_sql), floor, size)
         _line("reports_all_aggregate_sql_province_summary_state_of", _time_bare(_aggregates(statements)), floor, size)
         print(f"# {_load()}", flush=True)
     finally:
         with connection.cursor() as cur:
-            cur.execute("DELETE FROM crosscheck_discrepancy WHERE id > %s", [last])
-            cur.execute("UPDATE subjects_subjectcount SET n = n / %s", [factor])
-            cur.execute("UPDATE cases_casecount SET n = n / %s", [factor])
-            cur.execute("VACUUM ANALYZE subjects_subjectcount")
-            cur.execute("VACUUM ANALYZE cases_casecount")
-            cur.execute("VACUUM ANALYZE crosscheck_discrepancy")
+            for table in ("subjects_subjectcount", "cases_casecount", "crosscheck_problemcount"):
+                cur.execute(f"UPDATE {table} SET n = n / %s", [factor])
+                cur.execute(f"VACUUM ANALYZE {table}")
 
 
 def _bench_delta_rows(n: int, floor: float, figures: Any) -> None:

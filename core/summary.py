@@ -126,6 +126,13 @@ def write(
     return _insert(model, names, rows)
 
 
+def write_at(
+    model: type[SummaryDelta], rows: Mapping[tuple[str, str, Key], int], key_fields: tuple[str, ...] | None = None
+) -> int:
+    """Insert ``{(parent, code, key): n}`` as given (no expansion to the levels above); rows written."""
+    return _insert(model, model.KEY_FIELDS if key_fields is None else key_fields, rows)
+
+
 def _insert(model: type[SummaryDelta], names: tuple[str, ...], rows: Mapping[tuple[str, str, Key], int]) -> int:
     """Insert ``{(parent, code, key): n}`` (zeros skipped): ``COPY`` when many, else one ``INSERT``."""
     records = [

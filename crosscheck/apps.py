@@ -10,7 +10,22 @@ class CrosscheckConfig(AppConfig):
     verbose_name = _("Cross-checking")
 
     def ready(self) -> None:
+        import datetime
+
+        from core.jobs import PeriodicJob, register_periodic
         from notifications.events import EventSpec, register_event
+
+        # The dashboards' problem counts: every change writes its delta; the deltas are folded here.
+        from . import summary
+
+        summary.connect()
+        register_periodic(
+            PeriodicJob(
+                "compact_problem_counts",
+                "crosscheck.tasks.compact_problem_counts",
+                every=datetime.timedelta(minutes=10),
+            )
+        )
 
         # Settle send-down cases when the cases app applies them (cases/ knows nothing of us).
         # The annual confirmation's living-evidence rules read our feeds (benefits owns the registry).

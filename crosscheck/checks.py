@@ -35,7 +35,10 @@ from .models import BatchStatus, DatasetBatch, Kind, Severity
 S = "subjects_subject"
 B = "subjects_benefit"
 R = "crosscheck_datasetrow"
-H = "crosscheck_runhit"
+H = "crosscheck_tmp_hits"  # the run's hits: a temporary table (no WAL, no index), dropped by the merge
+HIT_TEMPLATE = "crosscheck_runhit"  # an empty table with the hit columns and their types
+FOUND = "crosscheck_tmp_found"
+CLOSING = "crosscheck_tmp_closing"
 D = "crosscheck_discrepancy"
 
 HIT_COLUMNS = (
@@ -77,6 +80,10 @@ def tune_session() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # The blind-index join's row estimate is every batch row (a unique key on one side):
+        # at the default cost of passing a row up from a parallel worker, the planner would run
+        # the run's CREATE TABLE AS statements serially. Those rows are few; let them go parallel.
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
 
 
 def _as_text(expr: str) -> str:
@@ -114,6 +121,19 @@ class Plan:
     batches: dict[str, list[DatasetBatch]] = field(default_factory=dict)
     checked: set[tuple[str, str]] = field(default_factory=set)
     with_registry_checks: bool = False
+    hits_ready: bool = False  # whether the run's temporary hit table exists yet
+    # Whether each key (subject, kind, field) was hit at most once: only the deaths check
+    # guarantees it (one row per person); when it ran alone the merge need not group the hits.
+    keys_unique: bool = True
+
+
+def open_hits(plan: Plan) -> None:
+    """Create the run's (empty) temporary hit table, once; the merge drops it."""
+    if plan.hits_ready:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {H} AS SELECT {HIT_COLUMNS} FROM {HIT_TEMPLATE} WHERE 1 = 0")
+    plan.hits_ready = True
 
 
 def plan(run_id: int, *, department: str, division_code: str, as_of: dt.date) -> Plan:
@@ -133,6 +153,9 @@ class Checker:
         self.plan = plan
 
     def _exec(self, sql: str, params: list[Any]) -> int:
+        if sql.startswith(f"INSERT INTO {H} "):
+            open_hits(self.plan)
+            self.plan.keys_unique = False
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return max(cursor.rowcount, 0)
@@ -180,10 +203,86 @@ class Checker:
         dept = Department.PUBLIC_SECURITY
         self.plan.checked |= {(dept, Kind.DECEASED_RECEIVING), (dept, Kind.DECEASED_ON_FILE)}
         as_of_month = self.plan.as_of.year * 12 + self.plan.as_of.month
-        # The registry's people in the death batches, once each (the earliest death recorded),
-        # with their division codes, kept in a temporary table: one blind-index join serves both
-        # checks (on PostgreSQL, CREATE TABLE AS may run the join in parallel; INSERT ... SELECT
-        # may not).
+        if connection.vendor == "postgresql":
+            self._deaths_pg(rows_sql, rows_params, scope, scope_params, as_of_month)
+        else:
+            self._deaths_portable(rows_sql, rows_params, scope, scope_params, as_of_month)
+
+    def _deaths_pg(
+        self, rows_sql: str, rows_params: list[Any], scope: str, scope_params: list[Any], as_of_month: int
+    ) -> None:
+        """Both death kinds in one statement: the blind-index join, and for each person met the
+        active benefits probed once by index (the months and amount overpaid, or none: merely
+        still on file as alive), each hit carrying the person's division codes.
+
+        As the run's first check it creates the hit table itself (``CREATE TABLE AS`` may run
+        in parallel, ``INSERT ... SELECT`` may not): the join and the probes share the workers.
+        The months are computed per batch row with that row's death date; they (and so the
+        amount) only shrink as the death date grows, so the largest over a person's rows is the
+        figure from the earliest death recorded.
+        """
+        dept = Department.PUBLIC_SECURITY
+        months = _overpaid_months("r.event_date", "b.start")
+        receiving = "COUNT(x.benefit_id) > 0"
+        # Per person and active benefit (none: one row with a NULL benefit), then per person;
+        # grouped by the two primary keys (the person's other columns depend on theirs, and
+        # are taken once per person with MIN: no text is compared unless a person has several
+        # benefits).
+        per_benefit = (
+            f"SELECT s.id AS subject_id, s.status, b.id AS benefit_id, MIN(r.event_date) AS event_date, "
+            f"MIN(r.batch_id) AS batch_id, MAX({months}) AS months, MAX({months} * b.amount) AS amount{CODES} "
+            f"FROM {R} r JOIN {S} s ON s.id_number_hmac = r.id_hmac "
+            # Implied by the blind-index equality (one function makes both), this second clause
+            # only tells the planner the join is selective: estimating every batch row as a
+            # match, it would hash the whole benefit table instead of probing it by index for
+            # the few people met, inside the parallel workers.
+            f"AND octet_length(s.id_number_hmac) = octet_length(r.id_hmac) "
+            f"LEFT JOIN {B} b ON b.subject_id = s.id AND b.status = 'active' "
+            f"WHERE {rows_sql} AND {scope} "
+            f"GROUP BY s.id, b.id"
+        )
+        select = (
+            f"SELECT CAST(%s AS BIGINT) AS run_id, x.subject_id, "
+            f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(24)) AS kind, "
+            f"CAST(CASE WHEN {receiving} THEN '' ELSE 'status' END AS VARCHAR(32)) AS field, "
+            f"CAST(CASE WHEN {receiving} THEN %s ELSE %s END AS VARCHAR(12)) AS severity, "
+            f"CAST(%s AS VARCHAR(24)) AS department, CAST(MIN(x.status) AS VARCHAR(255)) AS registry_value, "
+            f"CAST({_as_text('MIN(x.event_date)')} AS VARCHAR(255)) AS dataset_value, "
+            f"CAST(MIN(x.batch_id) AS BIGINT) AS batch_id, MIN(x.event_date) AS death_date, "
+            f"CAST(CASE WHEN {receiving} THEN MAX(x.months) END AS INTEGER) AS months_overpaid, "
+            f"CAST(CASE WHEN {receiving} THEN SUM(x.amount) END AS NUMERIC(12, 2)) AS amount_overpaid, "
+            f"MIN(x.division_id) AS division_id, MIN(x.province_code) AS province_code, "
+            f"MIN(x.city_code) AS city_code, MIN(x.county_code) AS county_code "
+            f"FROM ({per_benefit}) x GROUP BY x.subject_id "
+            f"HAVING {receiving} OR MIN(x.status) <> 'deceased'"
+        )
+        params = [
+            self.plan.run_id,
+            Kind.DECEASED_RECEIVING,
+            Kind.DECEASED_ON_FILE,
+            Severity.CRITICAL,
+            Severity.HIGH,
+            dept,
+            *([as_of_month] * 4),
+            *rows_params,
+            *scope_params,
+        ]
+        # Hash aggregates, not sorts: the rows are few, and a sorted plan makes the leader merge
+        # every worker's sorted output before the first group is done.
+        self._exec("SET LOCAL enable_sort = off", [])
+        if self.plan.hits_ready:
+            self._exec(f"INSERT INTO {H} ({HIT_COLUMNS}) {select}", params)
+            self.plan.keys_unique = False  # other checks' hits are already there
+        else:
+            self._exec(f"CREATE TEMPORARY TABLE {H} AS {select}", params)
+            self.plan.hits_ready = True
+        self._exec("SET LOCAL enable_sort = on", [])
+
+    def _deaths_portable(
+        self, rows_sql: str, rows_params: list[Any], scope: str, scope_params: list[Any], as_of_month: int
+    ) -> None:
+        """SQLite (no LATERAL): the people met, once each, then one pass over their benefits."""
+        dept = Department.PUBLIC_SECURITY
         self._exec(
             f"CREATE TEMPORARY TABLE crosscheck_tmp_deaths AS "
             f"SELECT s.id AS subject_id, s.status AS status, MIN(r.event_date) AS event_date, "
@@ -193,12 +292,6 @@ class Checker:
             f"GROUP BY s.id, s.status, s.division_id, s.province_code, s.city_code, s.county_code",
             [*rows_params, *scope_params],
         )
-        # Then one pass over the active benefits of those people (a join the planner may run as
-        # a hash join over the benefits or index probes, by the size of the temporary table,
-        # which it reads from the table's pages: no ANALYZE needed) decides each person's kind:
-        # receiving (with the months and amount overpaid), or merely still on file as alive.
-        # (Index probes per person through a LATERAL subquery cost 40k random reads at 1M
-        # subjects: slower than one scan of the benefits when they are not all in memory.)
         months = _overpaid_months("m2.event_date", "b2.start")
         probe = (
             f"LEFT JOIN (SELECT m2.subject_id, COUNT(*) AS n, MAX({months}) AS months, "
@@ -429,81 +522,176 @@ def _differs(left: str, right: str) -> str:
     return f"{left} IS NOT {right}"
 
 
+# The values of a key's hits: as they are (each key hit once), or folded (a key hit by several rows).
+_VALUES = (
+    ("severity", "MIN"),
+    ("department", "MIN"),
+    ("registry_value", "MAX"),
+    ("dataset_value", "MAX"),
+    ("batch_id", "MAX"),
+    ("death_date", "MIN"),
+    ("months_overpaid", "MAX"),
+    ("amount_overpaid", "MAX"),
+    ("division_id", "MAX"),
+    ("province_code", "MAX"),
+    ("city_code", "MAX"),
+    ("county_code", "MAX"),
+)
+AS_IS = ", ".join(f"h.{c}" for c, _f in _VALUES)
+FOLDED = ", ".join(f"{f}(h.{c}) AS {c}" for c, f in _VALUES)
+
+
 def merge(plan: Plan) -> tuple[int, int, dict[str, dict[str, int]]]:
     """Fold the run's hits into discrepancies; returns (opened, closed, {county: {kind: found}}).
 
-    Only what changes is written: a discrepancy found again with the same values is left as
-    it is (its ``last_run`` is the last run that changed it), so a re-run of a large, stable
-    result costs the comparison, not a rewrite of every row and its indexes.
+    Only what changes is written: the hits are compared with the live discrepancies first (a
+    read), and only the new or changed ones go to the upsert; a discrepancy found again with
+    the same values is not touched (not even locked), so a re-run of a large, stable result
+    costs its join and this comparison, not a rewrite of every row and its indexes. The
+    dashboards' problem counts (``crosscheck.summary``) get the deltas of what changed.
     """
+    from . import summary as problem_summary
+
+    open_hits(plan)
     run_id = plan.run_id
     now = timezone.now()
     live = ("open", "sent", "corrected")
+    postgres = connection.vendor == "postgresql"
+    value_columns = ("registry_value", "dataset_value", "death_date", "months_overpaid", "amount_overpaid")
     with connection.cursor() as cursor:
-        # 1. One upsert: a new (subject, kind, field) is inserted with the codes its hit carried;
-        # one found again updates its live discrepancy only when a value changed (or a
-        # correction did not hold: back to open). Unchanged ones are probed through the unique
-        # index and left alone, so a re-run of a stable result costs its join, not a rewrite.
+        # 1. Every key found (once), with its live discrepancy if there is one, and whether
+        # that one must change: a value differs, or a correction did not hold (back to open).
         changed = " OR ".join(
-            [_differs(f"{D}.{c}", f"excluded.{c}") for c in ("registry_value", "dataset_value", "death_date")]
-            + [_differs(f"{D}.{c}", f"excluded.{c}") for c in ("months_overpaid", "amount_overpaid")]
-            + [f"{D}.status = 'corrected'"]
+            ["d.id IS NULL", "d.status = 'corrected'"] + [_differs(f"d.{c}", f"g.{c}") for c in value_columns]
         )
+        if plan.keys_unique:
+            hits = f"(SELECT h.subject_id, h.kind, h.field, {AS_IS} FROM {H} h)"
+        else:
+            hits = f"(SELECT h.subject_id, h.kind, h.field, {FOLDED} FROM {H} h GROUP BY h.subject_id, h.kind, h.field)"
+        if postgres:
+            # Statistics of the hits (a few milliseconds) let the planner choose between probing
+            # the live discrepancies by index and hashing them.
+            cursor.execute(f"ANALYZE {H} (subject_id)")
+        join = (
+            f"FROM {hits} g LEFT JOIN {D} d ON d.subject_id = g.subject_id AND d.kind = g.kind "
+            f"AND d.field = g.field AND d.status IN ('open', 'sent', 'corrected')"
+        )
+        # What this run found, per county and kind (the run page shows each user their part),
+        # and how many must change: one read. A re-run where nothing changed stops here.
         cursor.execute(
-            f"INSERT INTO {D} (subject_id, kind, field, severity, department, registry_value, dataset_value, "
-            f"batch_id, death_date, months_overpaid, amount_overpaid, status, first_run_id, last_run_id, "
-            f"division_id, province_code, city_code, county_code, created_at) "
-            f"SELECT h.subject_id, h.kind, h.field, MIN(h.severity), MIN(h.department), MAX(h.registry_value), "
-            f"MAX(h.dataset_value), MAX(h.batch_id), MIN(h.death_date), MAX(h.months_overpaid), "
-            f"MAX(h.amount_overpaid), 'open', %s, %s, MAX(h.division_id), MAX(h.province_code), "
-            f"MAX(h.city_code), MAX(h.county_code), %s "
-            f"FROM {H} h WHERE h.run_id = %s GROUP BY h.subject_id, h.kind, h.field "
-            # The target repeats the partial index's predicate as literals (constants, so that
-            # PostgreSQL can infer the index; a bound parameter would not prove it).
-            f"ON CONFLICT (subject_id, kind, field) WHERE status IN ('open', 'sent', 'corrected') DO UPDATE SET "
-            f"last_run_id = excluded.last_run_id, registry_value = excluded.registry_value, "
-            f"dataset_value = excluded.dataset_value, death_date = excluded.death_date, "
-            f"months_overpaid = excluded.months_overpaid, amount_overpaid = excluded.amount_overpaid, "
-            f"status = CASE WHEN {D}.status = 'corrected' THEN 'open' ELSE {D}.status END "
-            f"WHERE {changed} "
-            f"RETURNING first_run_id",
-            [run_id, run_id, now, run_id],
+            f"SELECT g.county_code, g.kind, COUNT(*), SUM(CASE WHEN {changed} THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.id IS NULL THEN 1 ELSE 0 END) {join} GROUP BY g.county_code, g.kind"
         )
-        opened = sum(1 for (first,) in cursor.fetchall() if first == run_id)
-        # 3. Not found again by a check that ran: closed (confirmed, if it had been sent down).
-        closed = 0
+        found: dict[str, dict[str, int]] = {}
+        to_change = to_open = 0
+        for county, kind, count, n_changed, n_new in cursor.fetchall():
+            found.setdefault(county, {})[kind] = count
+            to_change += int(n_changed or 0)
+            to_open += int(n_new or 0)
+        temporary = [H]
+        if to_change:
+            # The keys to write: new ones, and live ones whose values changed or whose
+            # correction did not hold (back to open).
+            cursor.execute(f"CREATE TEMPORARY TABLE {FOUND} AS SELECT g.*, d.id AS live_id {join} WHERE {changed}")
+            temporary.append(FOUND)
+        # 2. The live discrepancies of the checked (department, kind) pairs not found again: to close.
+        closing = 0
         if plan.checked:
             pairs = " OR ".join(["(department = %s AND kind = %s)"] * len(plan.checked))
             pair_params = [v for pair in sorted(plan.checked) for v in pair]
             scope, scope_params = scope_sql(D, plan.division_code)
             cursor.execute(
-                f"UPDATE {D} SET status = CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END, "
-                f"closed_run_id = %s, closed_at = %s "
+                f"CREATE TEMPORARY TABLE {CLOSING} AS SELECT id, subject_id FROM {D} "
                 f"WHERE status IN {_in(live)} AND ({pairs}) AND {scope} "
-                f"AND (subject_id, kind, field) NOT IN (SELECT h.subject_id, h.kind, h.field FROM {H} h "
-                f"WHERE h.run_id = %s)",
-                [run_id, now, *live, *pair_params, *scope_params, run_id],
+                f"AND (subject_id, kind, field) NOT IN (SELECT h.subject_id, h.kind, h.field FROM {H} h)",
+                [*live, *pair_params, *scope_params],
             )
-            closed = max(cursor.rowcount, 0)
-        # What this run found, per county and kind (the run page shows each user their part):
-        # every key it hit now has one live discrepancy, so the hits (with their codes) say it.
-        cursor.execute(
-            f"SELECT county_code, kind, COUNT(*) FROM (SELECT subject_id, kind, field, MAX(county_code) AS county_code "
-            f"FROM {H} WHERE run_id = %s GROUP BY subject_id, kind, field) k GROUP BY county_code, kind",
-            [run_id],
-        )
-        found: dict[str, dict[str, int]] = {}
-        for county, kind, count in cursor.fetchall():
-            found.setdefault(county, {})[kind] = count
-        if connection.vendor == "postgresql":
-            # Runs are serialised (the run lock) and a failed run's hits roll back with it, so
-            # the table holds only this run's hits: TRUNCATE (constant cost, no dead rows for
-            # the next run to scan or autovacuum to clean). The lock it takes is released at
-            # commit, and only runs touch this table.
-            cursor.execute(f"TRUNCATE {H}")
-        else:
-            cursor.execute(f"DELETE FROM {H} WHERE run_id = %s", [run_id])
-        if connection.vendor == "postgresql" and opened + closed > 10_000:
+            temporary.append(CLOSING)
+            closing = _count(cursor, f"SELECT COUNT(*) FROM {CLOSING}")
+        # Whose "has a live problem" state may change: people with a new discrepancy or one closed.
+        touched = None
+        states_before: dict[tuple[str, str, str], int] = {}
+        if to_open or closing:
+            parts = ([f"SELECT subject_id FROM {FOUND} WHERE live_id IS NULL"] if to_open else []) + (
+                [f"SELECT subject_id FROM {CLOSING}"] if closing else []
+            )
+            touched = " UNION ".join(parts)
+            states_before = problem_summary.state_counts(touched)
+        opened = 0
+        if to_change:
+            # Hold the live ones about to change (a send-down or settlement waits), then count
+            # what changes status: the new ones (open) and the corrections that did not hold.
+            if postgres:
+                cursor.execute(f"SELECT d.id FROM {D} d WHERE d.id IN (SELECT live_id FROM {FOUND}) FOR UPDATE")
+            cursor.execute(
+                f"SELECT f.province_code, f.city_code, f.county_code, f.kind, 'open', COUNT(*) FROM {FOUND} f "
+                f"WHERE f.live_id IS NULL "
+                f"GROUP BY f.province_code, f.city_code, f.county_code, f.kind "
+                f"UNION ALL SELECT d.province_code, d.city_code, d.county_code, d.kind, 'corrected', COUNT(*) "
+                f"FROM {D} d WHERE d.status = 'corrected' AND d.id IN (SELECT live_id FROM {FOUND}) "
+                f"GROUP BY d.province_code, d.city_code, d.county_code, d.kind"
+            )
+            moves: list[tuple[Any, ...]] = []
+            for province, city, county, kind, status, n in cursor.fetchall():
+                if status == "open":
+                    moves.append((province, city, county, kind, None, "open", n))
+                else:
+                    moves.append((province, city, county, kind, "corrected", "open", n))
+            problem_summary.write_moves(moves)
+            # One upsert of the changed keys: a new one is inserted with the codes its hit
+            # carried; one found again updates its live discrepancy (the WHERE repeats the
+            # comparison on the row as locked: nothing else may have changed it meanwhile).
+            again = " OR ".join(
+                [_differs(f"{D}.{c}", f"excluded.{c}") for c in value_columns] + [f"{D}.status = 'corrected'"]
+            )
+            cursor.execute(
+                f"INSERT INTO {D} (subject_id, kind, field, severity, department, registry_value, dataset_value, "
+                f"batch_id, death_date, months_overpaid, amount_overpaid, status, first_run_id, last_run_id, "
+                f"division_id, province_code, city_code, county_code, created_at) "
+                f"SELECT f.subject_id, f.kind, f.field, f.severity, f.department, f.registry_value, f.dataset_value, "
+                f"f.batch_id, f.death_date, f.months_overpaid, f.amount_overpaid, 'open', %s, %s, f.division_id, "
+                f"f.province_code, f.city_code, f.county_code, %s FROM {FOUND} f "
+                f"WHERE 1 = 1 "  # (SQLite: without a WHERE, it would read ON CONFLICT as a join's ON)
+                # The target repeats the partial index's predicate as literals (constants, so that
+                # PostgreSQL can infer the index; a bound parameter would not prove it).
+                f"ON CONFLICT (subject_id, kind, field) WHERE status IN ('open', 'sent', 'corrected') DO UPDATE SET "
+                f"last_run_id = excluded.last_run_id, registry_value = excluded.registry_value, "
+                f"dataset_value = excluded.dataset_value, death_date = excluded.death_date, "
+                f"months_overpaid = excluded.months_overpaid, amount_overpaid = excluded.amount_overpaid, "
+                f"status = CASE WHEN {D}.status = 'corrected' THEN 'open' ELSE {D}.status END "
+                f"WHERE {again} "
+                f"RETURNING first_run_id",
+                [run_id, run_id, now],
+            )
+            opened = sum(1 for (first,) in cursor.fetchall() if first == run_id)
+        # 3. Not found again by a check that ran: closed (confirmed, if it had been sent down).
+        if closing:
+            if postgres:
+                cursor.execute(f"SELECT id FROM {D} WHERE id IN (SELECT id FROM {CLOSING}) FOR UPDATE")
+            cursor.execute(
+                f"SELECT province_code, city_code, county_code, kind, status, "
+                f"CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END, COUNT(*) FROM {D} "
+                f"WHERE id IN (SELECT id FROM {CLOSING}) "
+                f"GROUP BY province_code, city_code, county_code, kind, status, "
+                f"CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END"
+            )
+            problem_summary.write_moves(cursor.fetchall())
+            cursor.execute(
+                f"UPDATE {D} SET status = CASE WHEN case_id IS NOT NULL THEN 'confirmed' ELSE 'resolved' END, "
+                f"closed_run_id = %s, closed_at = %s WHERE id IN (SELECT id FROM {CLOSING})",
+                [run_id, now],
+            )
+        if touched is not None:
+            problem_summary.write_states(states_before, problem_summary.state_counts(touched))
+        for table in temporary:
+            cursor.execute(f"DROP TABLE {table}")
+        plan.hits_ready = False
+        if postgres and opened + closing > 10_000:
             # A big change to the table: statistics now, not whenever autovacuum comes by.
             cursor.execute(f"ANALYZE {D}")
-    return opened, closed, found
+    return opened, closing, found
+
+
+def _count(cursor: Any, sql: str) -> int:
+    cursor.execute(sql)
+    return int(cursor.fetchone()[0] or 0)

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.summary import Counted, SummaryDelta
 from jurisdictions.models import Department, Located
 
 
@@ -212,8 +213,11 @@ class DiscrepancyStatus(models.TextChoices):
 LIVE_STATUSES = (DiscrepancyStatus.OPEN, DiscrepancyStatus.SENT, DiscrepancyStatus.CORRECTED)
 
 
-class Discrepancy(Located):
+class Discrepancy(Counted, Located):
     """Problem data (问题数据) or missing data (缺失数据) about one subject, found by a run."""
+
+    # What the dashboards' problem counts depend on (crosscheck.summary writes a delta when one changes).
+    COUNTED_ATTRS = ("division_id", "subject_id", "kind", "status")
 
     # The codes without single-column indexes (and their LIKE twins): the composite indexes below
     # start with each of them, and every index here is written for each discrepancy a run opens.
@@ -550,3 +554,30 @@ class LinkCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_id}~{self.subject_id} {self.match_probability:.3f}"
+
+
+class ProblemCount(SummaryDelta):
+    """The dashboards' problem figures per division, as insert-only signed deltas (``core.summary``).
+
+    Two facts: ``DISCREPANCIES`` counts discrepancies by ``kind`` and ``status`` (additive:
+    province, city and county rows, the nation sums its provinces); ``SUBJECTS`` counts people
+    by ``status`` ``live`` (a live discrepancy in the division) or ``corrected`` (only closed
+    ones there), ``kind`` empty, at each level including the nation (``CN``, parent empty): a
+    person counts once per division, so these rows do not add up from the levels below.
+    Written by the run's merge and by every save of a discrepancy (``crosscheck.summary``),
+    summed by the dashboards (``reports``), folded by the ``compact_problem_counts`` job.
+    """
+
+    DISCREPANCIES, SUBJECTS = 1, 2
+
+    fact = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=12)
+
+    KEY_FIELDS = ("fact", "kind", "status")
+
+    class Meta:
+        verbose_name = _("problem count")
+        verbose_name_plural = _("problem counts")
+        # A dashboard reads the rows of one division grouped by key (index-only, in order).
+        indexes = [models.Index(fields=["code", "fact", "kind", "status", "n"], name="problemcount_code_key_idx")]

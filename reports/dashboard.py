@@ -5,8 +5,8 @@ caller cannot count rows outside the user's jurisdiction. Each table costs one o
 aggregate queries; an export computes only the table asked for.
 
 Above the county (city, province, nation) the subject and case figures are read from the
-summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size);
-the problem figures count discrepancies live, and a county counts everything live. Above the
+summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size),
+the problem figures too (``crosscheck.summary``); a county counts everything live. Above the
 county the figures are also cached for
 ``settings.LAUREL_REPORTS_CACHE_SECONDS`` (default 300; 0 turns caching off), keyed by the
 division **and** the user's jurisdiction grants, so people with the same scope share them and
@@ -42,7 +42,7 @@ def child_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Division.objects.filter(code__in=sorted(set(codes))).values_list("code", "name"))
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def uses_summaries(user: Any, division: Division) -> bool:
@@ -121,12 +121,19 @@ def _tables(
     def collection() -> Any:
         return figures.fold_collection(breakdown())
 
+    def case_rows() -> Any:
+        # Above the county one read of the case summary feeds the backlog, SLA, throughput and
+        # period tables.
+        return once("case_rows", lambda: summaries.case_rows(code, now))
+
     def cases() -> Any:
         if from_summaries:
-            return once("cases", lambda: summaries.open_cases(code, now))
+            return summaries.open_cases(code, now, case_rows())
         return once("cases", lambda: figures.open_cases(q, now))
 
     def problems() -> Any:
+        if from_summaries:
+            return once("problems", lambda: summaries.problems(code))
         return once("problems", lambda: figures.problems(q))
 
     if "categories" in wanted:
@@ -137,7 +144,10 @@ def _tables(
         result.append(tables.phase2_table(collection(), problems()))
     if "children" in wanted:
         children = figures.fold_children(breakdown(), column)
-        result.append(tables.children_table(children, child_names(children)))
+        # The names too are cached with the figures (keyed by the children present).
+        codes = sorted(children)
+        digest = hashlib.sha256(",".join(codes).encode()).hexdigest()[:16]
+        result.append(tables.children_table(children, once(f"names-{digest}", lambda: child_names(codes))))
     if "problems" in wanted:
         result.append(tables.problems_table(problems()))
     if "backlog" in wanted:
@@ -146,7 +156,7 @@ def _tables(
         result.append(tables.sla_table(figures.fold_sla(cases())))
     if "throughput" in wanted:
         if from_summaries:
-            weekly = once("throughput", lambda: summaries.throughput(code, now))
+            weekly = summaries.throughput(code, now, rows_read=case_rows())
         else:
             weekly = once("throughput", lambda: figures.throughput(q, now))
         result.append(tables.throughput_table(weekly))
@@ -154,7 +164,7 @@ def _tables(
         today = timezone.localdate()
         month_start = today.replace(day=1)
         if from_summaries:
-            in_month = once(f"period-{month_start}", lambda: summaries.cases_in_period(code, month_start, today))
+            in_month = summaries.cases_in_period(code, month_start, today, case_rows())
         else:
             in_month = once(f"period-{month_start}", lambda: figures.cases_in_period(q, month_start, today))
         table = tables.period_table(in_month)

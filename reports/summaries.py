@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from cases import summary as case_summary
 from cases.models import CaseCount
 from core import summary
 from core.summary import NATION
+from crosscheck.models import ProblemCount
 from subjects.models import SubjectCount
 
 from . import figures
@@ -74,12 +76,38 @@ def _case_rows(code: str, facts: tuple[int, ...]) -> list[dict[str, Any]]:
     return summary.read(CaseCount, group=["fact", "status", "day"], fact__in=facts, **_where_own(code))
 
 
-def open_cases(code: str, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def case_rows(code: str, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Every case row the dashboard reads, in one read: the stages and clocks (every day), and
+    the cases filed and decided since the first week of the throughput window (which starts
+    before the month of the period table). Hand them to :func:`open_cases`, :func:`throughput`
+    and :func:`cases_in_period` as ``rows``."""
+    today = timezone.localdate(now) if now is not None else timezone.localdate()
+    since = min(_throughput_start(today), today.replace(day=1))
+    rows = (
+        CaseCount.objects.filter(
+            Q(fact__in=(case_summary.AGE, case_summary.CLOCK)) | Q(day__gte=since), **_where_own(code)
+        )
+        .order_by()
+        .values("fact", "status", "day")
+        .annotate(total=Sum("n"))
+    )
+    return [dict(row) for row in rows if row["total"]]
+
+
+def _throughput_start(today: dt.date, weeks: int = figures.THROUGHPUT_WEEKS) -> dt.date:
+    return figures.week_start(today) - dt.timedelta(weeks=weeks - 1)
+
+
+def open_cases(
+    code: str, now: dt.datetime | None = None, rows_read: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """As :func:`reports.figures.open_cases`: ``{"status", "band", "n", "timed", "overdue"}`` rows."""
     today = timezone.localdate(now) if now is not None else timezone.localdate()
     rows: dict[tuple[str, int], dict[str, int | str]] = {}
     clocks: dict[str, dict[str, int]] = {}
-    for row in _case_rows(code, (case_summary.AGE, case_summary.CLOCK)):
+    facts = (case_summary.AGE, case_summary.CLOCK)
+    read = _case_rows(code, facts) if rows_read is None else [r for r in rows_read if r["fact"] in facts]
+    for row in read:
         status, n = row["status"], int(row["total"])
         if row["fact"] == case_summary.AGE:
             if status not in case_summary.BACKLOG_STATUSES or row["day"] is None:
@@ -110,7 +138,12 @@ def case_stage_counts(code: str) -> dict[str, int]:
     return {status: n for status, n in out.items() if n}
 
 
-def _flows(code: str, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+def _flows(
+    code: str, since: dt.date, until: dt.date, rows_read: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    if rows_read is not None:
+        facts = (case_summary.FILED, case_summary.DECIDED)
+        return [r for r in rows_read if r["fact"] in facts and r["day"] is not None and since <= r["day"] <= until]
     return summary.read(
         CaseCount,
         group=["fact", "day"],
@@ -122,14 +155,17 @@ def _flows(code: str, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
 
 
 def throughput(
-    code: str, now: dt.datetime | None = None, weeks: int = figures.THROUGHPUT_WEEKS
+    code: str,
+    now: dt.datetime | None = None,
+    weeks: int = figures.THROUGHPUT_WEEKS,
+    rows_read: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """As :func:`reports.figures.throughput`: cases filed and decided per local week, oldest first."""
     today = timezone.localdate(now) if now is not None else timezone.localdate()
-    first = figures.week_start(today) - dt.timedelta(weeks=weeks - 1)
+    first = _throughput_start(today, weeks)
     filed: dict[dt.date, int] = {}
     decided: dict[dt.date, int] = {}
-    for row in _flows(code, first, today + dt.timedelta(days=6)):
+    for row in _flows(code, first, today + dt.timedelta(days=6), rows_read):
         target = filed if row["fact"] == case_summary.FILED else decided
         week = figures.week_start(row["day"])
         target[week] = target.get(week, 0) + int(row["total"])
@@ -137,9 +173,42 @@ def throughput(
     return [{"week": w.isoformat(), "filed": filed.get(w, 0), "decided": decided.get(w, 0)} for w in weeks_list]
 
 
-def cases_in_period(code: str, start: dt.date, end: dt.date) -> dict[str, int]:
+def cases_in_period(
+    code: str, start: dt.date, end: dt.date, rows_read: list[dict[str, Any]] | None = None
+) -> dict[str, int]:
     """As :func:`reports.figures.cases_in_period`: filed and decided between two local dates."""
     out = {"filed": 0, "decided": 0}
-    for row in _flows(code, start, end):
+    for row in _flows(code, start, end, rows_read):
         out["filed" if row["fact"] == case_summary.FILED else "decided"] += int(row["total"])
     return out
+
+
+def problems(code: str) -> dict[str, Any]:
+    """As :func:`reports.figures.problems`: discrepancies by kind and status, and the people with a
+    live problem and with only corrected ones (``crosscheck.summary``), in one read: the
+    division's own rows (the nation: its provinces' discrepancy rows and its own people rows)."""
+    own = Q(parent=NATION) if code == NATION else Q(code=code)
+    rows = (
+        ProblemCount.objects.filter(
+            (Q(fact=ProblemCount.DISCREPANCIES) & own) | Q(fact=ProblemCount.SUBJECTS, code=code)
+        )
+        .order_by()
+        .values("fact", "kind", "status")
+        .annotate(total=Sum("n"))
+    )
+    by_kind: dict[str, dict[str, int]] = {}
+    people: dict[str, int] = {}
+    for row in rows:
+        n = int(row["total"])
+        if not n:
+            continue
+        if row["fact"] == ProblemCount.SUBJECTS:
+            people[row["status"]] = people.get(row["status"], 0) + n
+        else:
+            cell = by_kind.setdefault(row["kind"], {})
+            cell[row["status"]] = cell.get(row["status"], 0) + n
+    return {
+        "by_kind": by_kind,
+        "subjects_live": people.get("live", 0),
+        "subjects_corrected": people.get("corrected", 0),
+    }

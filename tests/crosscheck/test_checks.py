@@ -57,6 +57,30 @@ def test_death_while_receiving_benefits_computes_the_overpayment(make_subject, a
     assert run.counts == {Kind.DECEASED_RECEIVING: 1}
 
 
+def test_two_death_records_count_the_overpayment_from_the_earliest(make_subject, add_benefit, load):
+    subject, number = make_subject()
+    add_benefit(subject, "state_pension", "1000.00", start=dt.date(2020, 1, 1))
+    add_benefit(subject, "state_subsidy", "200.00", start=dt.date(2026, 3, 10))
+    other, other_number = make_subject()
+    # The deaths layout is cumulative: the same person in two batches (and twice in one).
+    load(PS, DEATHS, [[number, subject.name, "2026-04-02"], [other_number, other.name, "2026-05-01"]])
+    load(PS, DEATHS, [[number, subject.name, "2026-01-20"], [number, subject.name, "2026-03-01"]])
+    run = do_run_crosscheck(actor=None, department=PS, as_of=AS_OF)
+    item = live(Kind.DECEASED_RECEIVING).get()
+    # As from January alone: 5 months of the pension, 4 of the subsidy; one discrepancy.
+    assert (item.death_date, item.months_overpaid, item.amount_overpaid) == (
+        dt.date(2026, 1, 20),
+        5,
+        Decimal("5800.00"),
+    )
+    assert live(Kind.DECEASED_ON_FILE).get().subject == other
+    assert run.counts == {Kind.DECEASED_RECEIVING: 1, Kind.DECEASED_ON_FILE: 1}
+    # Found again with nothing changed: nothing written, nothing opened or closed.
+    again = do_run_crosscheck(actor=None, department=PS, as_of=AS_OF)
+    assert (again.opened, again.closed, again.found) == (0, 0, 2)
+    assert Discrepancy.objects.get(pk=item.pk).last_run_id == run.pk
+
+
 def test_death_without_benefits_is_a_status_correction(make_subject, load):
     subject, number = make_subject()
     load(PS, DEATHS, [[number, subject.name, "2025-11-02"]])

@@ -36,6 +36,7 @@ def test_two_schedulers_claim_each_slot_once(db: Any, django_capture_on_commit_c
         "prune_access_logs",
         "compact_subject_counts",
         "compact_case_counts",
+        "compact_problem_counts",
         "benefits_pay_month",
         "benefits_confirmation_overdue",
         "scan_supervision",
