@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from core import cache as shared_cache
 from core.keyset import BadCursor, Page, Sort, Total, paginate, total
 from jurisdictions import scope
+from jurisdictions.models import NATION_CODE
 from jurisdictions.perms import SUPERVISE, VIEW
 from subjects.models import Subject
 
@@ -186,7 +187,15 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
     q = Q(pk__in=[])
     for node in all_human_nodes() if among is None else among:
         codename = nodes.codename_for(node)
-        if scope.codes_with(user, codename):
+        codes = scope.codes_with(user, codename)
+        if node in nodes.PROVINCE_NODES:
+            # A province step: only for those who hold the permission at a province or the nation.
+            provinces = [code for code in codes if len(code) == 2]
+            if NATION_CODE in codes:
+                q |= Q(flow_task=flow_task_ref(node))
+            elif provinces:
+                q |= Q(flow_task=flow_task_ref(node), process__case__province_code__in=provinces)
+        elif codes:
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
     return q
 

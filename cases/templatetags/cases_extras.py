@@ -72,6 +72,36 @@ def benefit_label(value: str) -> Any:
 
 
 @register.filter
+def is_status_case(case: Any) -> bool:
+    """A case that suspends, resumes or cancels a benefit paid by veterans' affairs."""
+    from cases.models import BENEFIT_STATUS_KINDS
+
+    return getattr(case, "kind", "") in BENEFIT_STATUS_KINDS
+
+
+@register.filter
+def benefit_reason_label(value: str) -> Any:
+    """A suspension's or cancellation's reason by its name (``benefits.models``); unknown: as stored."""
+    from benefits.models import CancelReason, SuspendReason
+
+    for choices in (SuspendReason, CancelReason):
+        if value in choices.values:
+            return choices(value).label
+    return value
+
+
+@register.filter
+def status_case_benefit(case: Any) -> str:
+    """The benefit a suspension, resumption or cancellation case is about: "type · amount · since"."""
+    from subjects.models import Benefit
+
+    benefit = Benefit.objects.filter(pk=case.benefit_id or 0, subject_id=case.subject_id).first()
+    if benefit is None:
+        return "—"
+    return f"{benefit_label(benefit.benefit_type)} · {benefit.amount} · {benefit.start.isoformat()}"
+
+
+@register.filter
 def correction_rows(corrections: Any) -> list[tuple[Any, Any]]:
     """A data correction's fields by their names on the record, each with its proposed value
     (a choice by its name); a field the record does not know is shown as recorded."""
