@@ -75,6 +75,12 @@ def one_task(client: APIClient) -> dict[str, Any]:
     return task
 
 
+def decisions_panel(client: Any) -> str:
+    """The workbench's panel of decisions waiting (待审批)."""
+    found = re.search(r'id="panel-decisions".*?</section>', client.get("/").content.decode(), re.S)
+    return found.group(0) if found else ""
+
+
 def through_the_county(api_as: Api, caseworker: User, county_approver: User, case_id: int) -> Any:
     """Intake (no department to ask) and the county's approval."""
     cw = api_as(caseworker)
@@ -96,6 +102,7 @@ def test_a_province_approved_art_59_suspension_end_to_end(
     county_approver: User,
     province_approver: User,
     nation_supervisor: User,
+    web_as: Callable[[User], Any],
 ) -> None:
     filed = file(
         api_as(caseworker), paid, "benefit_suspension", benefit_reason="imprisonment", benefit_start="2025-04-01"
@@ -114,6 +121,12 @@ def test_a_province_approved_art_59_suspension_end_to_end(
     assert api_as(county_approver).get("/api/v1/tasks/?scope=queue").data == []
     province_task = one_task(api_as(province_approver))
     assert province_task["node"] == "province_approve"
+    # In the province approver's inbox and workbench, not in the county approver's.
+    number = Case.objects.get(pk=case_id).number
+    assert number in web_as(province_approver).get("/cases/inbox/?scope=queue").content.decode()
+    assert number in decisions_panel(web_as(province_approver))
+    assert number not in web_as(county_approver).get("/cases/inbox/?scope=queue").content.decode()
+    assert number not in decisions_panel(web_as(county_approver))
     # The province's approvers are told the task reached their queue.
     queued = Notification.objects.filter(event=CaseEvent.TASK_QUEUED, context__step="province_approve")
     assert list(queued.values_list("recipient__username", flat=True)) == ["province_approver"]
