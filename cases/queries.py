@@ -190,11 +190,13 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
         codes = scope.codes_with(user, codename)
         if node in nodes.PROVINCE_NODES:
             # A province step: only for those who hold the permission at a province or the nation.
+            # Not the cases they approved at the county themselves (maker-checker, cases.policy).
+            own = Q(process__case__county_approved_by_id=getattr(user, "pk", None))
             provinces = [code for code in codes if len(code) == 2]
             if NATION_CODE in codes:
-                q |= Q(flow_task=flow_task_ref(node))
+                q |= Q(flow_task=flow_task_ref(node)) & ~own
             elif provinces:
-                q |= Q(flow_task=flow_task_ref(node), process__case__province_code__in=provinces)
+                q |= Q(flow_task=flow_task_ref(node), process__case__province_code__in=provinces) & ~own
         elif codes:
             q |= Q(flow_task=flow_task_ref(node)) & scope.scope_q(user, codename=codename, prefix="process__case__")
     return q

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "case.transition": _("Status changed"),
     "case.verified": _("Verification recorded"),
     "case.applied": _("Database updated"),
+    "case.county_approved": _("Approved at the county, sent to the province"),
     "case.refused": _("Action refused (maker-checker or recusal)"),
     "case.escalated": _("Escalated as overdue"),
     "task.claimed": _("Task claimed"),

@@ -121,6 +121,8 @@ def test_a_province_approved_art_59_suspension_end_to_end(
     assert api_as(county_approver).get("/api/v1/tasks/?scope=queue").data == []
     province_task = one_task(api_as(province_approver))
     assert province_task["node"] == "province_approve"
+    detail = web_as(province_approver).get(f"/cases/{case_id}/").content.decode()
+    assert "待省级审批" in detail and "县级审批通过，报省级审批" in detail and "省级审批" in detail
     # In the province approver's inbox and workbench, not in the county approver's.
     number = Case.objects.get(pk=case_id).number
     assert number in web_as(province_approver).get("/cases/inbox/?scope=queue").content.decode()
@@ -383,3 +385,33 @@ def test_the_benefit_page_opens_a_prefilled_case_and_the_case_page_names_the_ben
     outsider = web_as(caseworker_b)
     assert outsider.get(f"/benefits/subjects/{paid.subject_id}/").status_code == 404
     assert outsider.get(href).status_code == 404
+
+
+@freeze_time("2025-03-10")
+def test_whoever_approved_at_the_county_cannot_approve_for_the_province(
+    paid: Entitlement,
+    api_as: Api,
+    caseworker: User,
+    province_approver: User,
+    make_user: Callable[..., User],
+) -> None:
+    filed = file(api_as(caseworker), paid, "benefit_cancellation", benefit_reason="fraud")
+    # A province approver may take the county's step (their grant covers the county) …
+    through_the_county(api_as, caseworker, province_approver, filed.data["id"])
+    task = Case.objects.get(pk=filed.data["id"]).process.task_set.get(flow_task__endswith="province_approve")
+    # … but then not the province's (maker-checker), which stays out of their queue.
+    assert api_as(province_approver).get("/api/v1/tasks/?scope=queue").data == []
+    refused = api_as(province_approver).post(
+        f"/api/v1/tasks/{task.pk}/complete/", {"decision": "approve"}, format="json"
+    )
+    assert refused.status_code == 403
+    colleague = make_user("province_approver_2", "approver", "44")
+    assert (
+        api_as(colleague)
+        .post(f"/api/v1/tasks/{task.pk}/complete/", {"decision": "approve"}, format="json")
+        .data["status"]
+        == Status.CLOSED
+    )
+    paid.refresh_from_db()
+    assert paid.status == EntitlementStatus.CANCELLED
+    assert not RecoveryItem.objects.filter(entitlement=paid).exists()  # nothing was paid after March
