@@ -329,6 +329,8 @@ def do_decide(
         # The date the county approved from, unless the province changes it.
         effective_on = case.effective_on
         retroactive_reason = retroactive_reason or case.retroactive_reason
+    if at_province and not findings.strip():
+        findings = case.findings  # the facts as the county established them, unless the province restates them
     if not at_province and decision == Decision.APPROVE and province_decides(case):
         return _forward_to_province(
             case,

@@ -150,6 +150,7 @@ def test_a_province_approved_art_59_suspension_end_to_end(
     case = Case.objects.get(pk=case_id)
     assert case.county_approved_by == county_approver and case.decided_by == province_approver
     # The letter of the decision, naming the article and the province's approval and the filing.
+    assert case.findings == "经查明，当事人已被判处有期徒刑。"  # the county's findings, kept by the province
     letter = Letter.objects.get(case=case, kind="benefit_suspend")
     text = "".join(letter.snapshot["decision"]["lines"])
     assert (
