@@ -457,6 +457,7 @@ def do_suspend_overdue(entitlements: list[Entitlement], *, month: dt.date | None
             locked = do_suspend(entitlement, reason=SuspendReason.CONFIRMATION_OVERDUE, actor=None, month=month)
             for hook in SUSPENSION_NOTICE_HOOKS:
                 hook(locked)
+            _text_suspension_notice(locked)
             record(
                 event_type="benefit.suspension_notice",
                 actor=None,
@@ -465,6 +466,27 @@ def do_suspend_overdue(entitlements: list[Entitlement], *, month: dt.date | None
             )
             done.append(locked)
     return done
+
+
+# The SMS to the person whose benefit was suspended automatically (texts registered in BenefitsConfig.ready).
+SUSPENSION_NOTICE_EVENT = "benefit.suspension_notice"
+
+
+def _text_suspension_notice(entitlement: Entitlement) -> None:
+    """The notice to the person: the event's fixed SMS text (no personal details), when a phone is on file."""
+    from notifications.outbox import notify
+
+    phone = (Subject.objects.filter(pk=entitlement.subject_id).values_list("phone", flat=True).first() or "").strip()
+    if not phone:
+        return
+    month = entitlement.suspended_from or rules.month_of(timezone.localdate())
+    notify(
+        event=SUSPENSION_NOTICE_EVENT,
+        context={"from": f"{month:%Y-%m}"},
+        dedupe_key=f"{SUSPENSION_NOTICE_EVENT}:{entitlement.pk}:{month:%Y-%m}",
+        recipient_phone=phone,
+        division_code=entitlement.division_id,
+    )
 
 
 def _reason_words(choices: Any, code: str) -> str:

@@ -16,7 +16,7 @@ class BenefitsConfig(AppConfig):
         # A decision of the province filed with the ministry: a notice to the national supervisors.
         from notifications.events import EventSpec, register_event
 
-        from .actions import MINISTRY_FILING_EVENT
+        from .actions import MINISTRY_FILING_EVENT, SUSPENSION_NOTICE_EVENT
         from .models import FilingAction
 
         def words(context: dict[str, object]) -> dict[str, object]:
@@ -36,6 +36,21 @@ class BenefitsConfig(AppConfig):
                     "and filed it with the ministry."
                 ),
                 format=words,
+            ),
+        )
+        # The notice to the person whose benefit an overdue confirmation suspended (SMS, fixed text).
+        register_event(
+            SUSPENSION_NOTICE_EVENT,
+            EventSpec(
+                label=_("A benefit was suspended: the annual confirmation is overdue"),
+                title=_("Benefit suspended from %(from)s"),
+                body=_("The benefit is suspended from %(from)s because the annual confirmation is overdue."),
+                sms=_(
+                    "【Veterans Affairs】Your benefit payment is suspended because the annual confirmation is "
+                    "overdue. Please contact your veterans' affairs office to confirm; the months missed are paid "
+                    "back once it is resumed."
+                ),
+                preference=False,
             ),
         )
         # The person's page shows their benefits paid here and the balance owed (core.panels).
