@@ -18,22 +18,24 @@ from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Actor
+from accounts.models import Actor, staff_or_none
 from audit.log import audited, record
 from core.errors import Conflict, Forbidden
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
-from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES
+from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, SUPERVISE
 from subjects.models import Benefit, BenefitStatus, BenefitType, Subject
 
-from . import rules
+from . import changes, rules
 from .models import (
     BenefitStandard,
     CancelReason,
     Entitlement,
     EntitlementStatus,
+    FilingAction,
     Formula,
     LineKind,
+    MinistryFiling,
     MonthlyLine,
     RecoveryCause,
     RecoveryItem,
@@ -455,6 +457,7 @@ def do_suspend_overdue(entitlements: list[Entitlement], *, month: dt.date | None
             locked = do_suspend(entitlement, reason=SuspendReason.CONFIRMATION_OVERDUE, actor=None, month=month)
             for hook in SUSPENSION_NOTICE_HOOKS:
                 hook(locked)
+            _text_suspension_notice(locked)
             record(
                 event_type="benefit.suspension_notice",
                 actor=None,
@@ -463,6 +466,27 @@ def do_suspend_overdue(entitlements: list[Entitlement], *, month: dt.date | None
             )
             done.append(locked)
     return done
+
+
+# The SMS to the person whose benefit was suspended automatically (texts registered in BenefitsConfig.ready).
+SUSPENSION_NOTICE_EVENT = "benefit.suspension_notice"
+
+
+def _text_suspension_notice(entitlement: Entitlement) -> None:
+    """The notice to the person: the event's fixed SMS text (no personal details), when a phone is on file."""
+    from notifications.outbox import notify
+
+    phone = (Subject.objects.filter(pk=entitlement.subject_id).values_list("phone", flat=True).first() or "").strip()
+    if not phone:
+        return
+    month = entitlement.suspended_from or rules.month_of(timezone.localdate())
+    notify(
+        event=SUSPENSION_NOTICE_EVENT,
+        context={"from": f"{month:%Y-%m}"},
+        dedupe_key=f"{SUSPENSION_NOTICE_EVENT}:{entitlement.pk}:{month:%Y-%m}",
+        recipient_phone=phone,
+        division_code=entitlement.division_id,
+    )
 
 
 def _reason_words(choices: Any, code: str) -> str:
@@ -586,6 +610,98 @@ def do_end_with_register(benefit: Benefit, *, last_day: dt.date, actor: Actor | 
     entitlement.save()
     _recover_after(entitlement, last, RecoveryCause.WRONG_STANDARD, source_ref=source_ref)
     record(event_type="benefit.ended", actor=actor, obj=entitlement, data={"last": f"{last:%Y-%m}", "ref": source_ref})
+
+
+# --- suspension, resumption and cancellation decided by a case --------------------------------------
+
+# The notification event of a decision filed with the ministry (texts registered in BenefitsConfig.ready).
+MINISTRY_FILING_EVENT = "benefit.ministry_filing"
+
+
+@audited
+def do_apply_status_change(
+    subject: Subject,
+    *,
+    benefit_id: Any,
+    change: str,
+    reason: str,
+    actor: Actor,
+    effective_on: dt.date | None,
+    note: str,
+    source_ref: str,
+) -> Entitlement:
+    """Apply an approved case that suspends, resumes or cancels a benefit paid here.
+
+    ``change``: ``suspend`` (from the month of ``effective_on``), ``resume`` (this month; the
+    suspended months paid back when the reason allows), ``cancel`` (the month of ``effective_on`` is
+    the last paid; lines after it become a recovery item). A decision of the province (Art. 59,
+    :func:`benefits.changes.decided_by_province`) is filed with the ministry
+    (:func:`do_file_with_ministry`). The benefit must still be in a state the change starts from
+    (400 on ``benefit_id`` otherwise).
+    """
+    changes.check_reason(change, reason)
+    entitlement = changes.entitlement_to_change(subject, benefit_id, change)
+    province = changes.decided_by_province(change, reason, entitlement)
+    lifted = entitlement.reason  # a resumption files the reason it lifts
+    month = rules.month_of(effective_on or timezone.localdate())
+    if change == changes.SUSPEND:
+        locked = do_suspend(entitlement, reason=reason, actor=actor, note=note, month=month)
+        month = locked.suspended_from or month
+    elif change == changes.RESUME:
+        locked = do_resume(entitlement, actor=actor, note=note)
+        month = rules.month_of(timezone.localdate())
+    else:
+        locked = do_cancel(entitlement, reason=reason, actor=actor, note=note, month=month, source_ref=source_ref)
+    if province:
+        do_file_with_ministry(
+            locked,
+            action=change,
+            reason=lifted if change == changes.RESUME else reason,
+            month=month,
+            case_number=source_ref,
+            actor=actor,
+        )
+    return locked
+
+
+@audited
+def do_file_with_ministry(
+    entitlement: Entitlement, *, action: str, reason: str, month: dt.date, case_number: str, actor: Actor
+) -> MinistryFiling:
+    """File a decision of the province with the ministry (报部备案): a filing row, an audit event, and a
+    notice to the national supervisors (users with ``supervise`` over the nation)."""
+    filing = MinistryFiling.objects.create(
+        entitlement=entitlement,
+        subject_id=entitlement.subject_id,
+        division_id=entitlement.division_id,
+        action=action,
+        reason=reason,
+        month=month,
+        case_number=case_number,
+        decided_by=staff_or_none(actor),
+    )
+    reasons = CancelReason if action == FilingAction.CANCEL else SuspendReason
+    record(
+        event_type="benefit.filed_with_ministry",
+        actor=actor,
+        obj=filing,
+        data={
+            "case": case_number,
+            "action": action,
+            "reason": _reason_words(reasons, reason) if reason else "",
+            "from": f"{month:%Y-%m}",
+        },
+    )
+    from notifications.outbox import notify
+
+    notify(
+        event=MINISTRY_FILING_EVENT,
+        context={"case": case_number, "action": action},
+        dedupe_key=f"{MINISTRY_FILING_EVENT}:{filing.pk}",
+        recipients=scope.users_with_perm_at(SUPERVISE, NATION_CODE),
+        division_code=entitlement.division_id,
+    )
+    return filing
 
 
 # --- death and the funeral grant --------------------------------------------------------------------

@@ -21,6 +21,46 @@ class BenefitsConfig(AppConfig):
                 daily_at=datetime.time(2, 0),
             )
         )
+        # A decision of the province filed with the ministry: a notice to the national supervisors.
+        from notifications.events import EventSpec, register_event
+
+        from .actions import MINISTRY_FILING_EVENT, SUSPENSION_NOTICE_EVENT
+        from .models import FilingAction
+
+        def words(context: dict[str, object]) -> dict[str, object]:
+            shown = dict(context)
+            action = str(context.get("action", ""))
+            if action in FilingAction.values:
+                shown["action"] = FilingAction(action).label
+            return shown
+
+        register_event(
+            MINISTRY_FILING_EVENT,
+            EventSpec(
+                label=_("A province's decision on a benefit is filed with the ministry"),
+                title=_("Filed with the ministry: case %(case)s"),
+                body=_(
+                    "The province decided case %(case)s (%(action)s of a benefit, Art. 59) "
+                    "and filed it with the ministry."
+                ),
+                format=words,
+            ),
+        )
+        # The notice to the person whose benefit an overdue confirmation suspended (SMS, fixed text).
+        register_event(
+            SUSPENSION_NOTICE_EVENT,
+            EventSpec(
+                label=_("A benefit was suspended: the annual confirmation is overdue"),
+                title=_("Benefit suspended from %(from)s"),
+                body=_("The benefit is suspended from %(from)s because the annual confirmation is overdue."),
+                sms=_(
+                    "【Veterans Affairs】Your benefit payment is suspended because the annual confirmation is "
+                    "overdue. Please contact your veterans' affairs office to confirm; the months missed are paid "
+                    "back once it is resumed."
+                ),
+                preference=False,
+            ),
+        )
         # The person's page shows their benefits paid here and the balance owed (core.panels).
         from . import workbench
 

@@ -14,7 +14,11 @@ class ChangeStandardForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=SuspendReason.choices)
+    # Flagging problem data is the county's own step; the Art. 59 reasons go through a case the
+    # province approves (the page's buttons open one).
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[(SuspendReason.PROBLEM_DATA.value, SuspendReason.PROBLEM_DATA.label)]
+    )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
 

@@ -321,6 +321,44 @@ class Repayment(models.Model):
         return f"{self.item_id}: {self.amount}"
 
 
+# --- decisions of the province filed with the ministry (报部备案) ---------------------------------
+
+
+class FilingAction(models.TextChoices):
+    SUSPEND = "suspend", _("Suspension")
+    RESUME = "resume", _("Resumption")
+    CANCEL = "cancel", _("Cancellation")
+
+
+class MinistryFiling(Located):
+    """A decision of the province on a benefit (Art. 59: suspension, resumption, cancellation), filed
+    with the ministry: recorded here, audited, and announced to the national supervisors."""
+
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="filings"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(pgettext_lazy("ministry filing", "decision"), max_length=8, choices=FilingAction.choices)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    month = models.DateField(_("from (month)"))
+    case_number = models.CharField(_("case number"), max_length=24)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(pgettext_lazy("ministry filing", "filed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("filing with the ministry")
+        verbose_name_plural = _("filings with the ministry")
+        ordering = ["-filed_at", "-id"]
+        indexes = [models.Index(fields=["province_code", "-filed_at", "-id"], name="benefits_filing_province")]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.action}"
+
+
 # --- payment rosters (发放花名册) ----------------------------------------------------------------
 
 

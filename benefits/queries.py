@@ -13,7 +13,16 @@ from jurisdictions import scope
 from policies.models import PolicyArticle
 from subjects.models import Subject
 
-from .models import STATUTE, BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus, Roster
+from .models import (
+    STATUTE,
+    BenefitStandard,
+    Entitlement,
+    MinistryFiling,
+    MonthlyLine,
+    RecoveryItem,
+    RecoveryStatus,
+    Roster,
+)
 
 OPEN_RECOVERIES = [RecoveryStatus.OPEN, RecoveryStatus.INSTALMENTS]
 
@@ -47,8 +56,12 @@ def entitlements_of(subject: Subject) -> list[Entitlement]:
         MonthlyLine.objects.filter(entitlement__subject=subject).select_related("standard").order_by("month", "id")
     ):
         lines[line.entitlement_id].append(line)
+    filings: dict[int, list[MinistryFiling]] = {row.pk: [] for row in rows}
+    for filing in MinistryFiling.objects.filter(subject=subject).order_by("filed_at", "id"):
+        filings[filing.entitlement_id].append(filing)
     for row in rows:
         row.line_list = lines[row.pk]
+        row.filing_list = filings[row.pk]
     return rows
 
 

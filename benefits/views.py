@@ -18,7 +18,7 @@ from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VIEW
 from subjects.models import BenefitType, Category
 from subjects.queries import access_subject
 
-from . import actions, queries, rosters
+from . import actions, changes, queries, rosters
 from .forms import ChangeStandardForm, DecideRecoveryForm, RepaymentForm, ResumeForm, SuspendForm
 from .models import Entitlement, EntitlementStatus, RecoveryStatus, RegionalBase
 
@@ -60,6 +60,7 @@ def subject_ledger(request: HttpRequest, subject_id: int) -> HttpResponse:
             "repay_form": RepaymentForm(),
             "ACTIVE": EntitlementStatus.ACTIVE,
             "SUSPENDED": EntitlementStatus.SUSPENDED,
+            "PROVINCE_REASONS": changes.PROVINCE_SUSPEND_REASONS,
             "OPEN": RecoveryStatus.OPEN,
             "INSTALMENTS": RecoveryStatus.INSTALMENTS,
         },
@@ -97,6 +98,9 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
     entitlement = _entitlement(request, pk)
     form = ResumeForm(request.POST)
     form.is_valid()
+    if entitlement.reason in changes.PROVINCE_SUSPEND_REASONS:
+        messages.error(request, _("The province decided this suspension (Art. 59): resume it through a case."))
+        return redirect("benefits:subject", entitlement.subject_id)
     try:
         actions.do_resume(entitlement, actor=request.user, note=form.cleaned_data.get("note", ""))
         messages.success(request, _("The benefit is paid again."))

@@ -1,13 +1,18 @@
-"""The benefits panel on the person's page (core.panels): paid benefits, balance owed, the ledger's door."""
+"""The benefits panels (core.panels): on the person's page, paid benefits, balance owed and the ledger's
+door; on the approvers' workbench, the overpayments waiting for a recovery decision (Art. 58)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from core import panels
+from jurisdictions import scope
+from jurisdictions.perms import APPROVE_CASES
 
 from . import queries
-from .models import Entitlement, RecoveryItem
+from .models import Entitlement, RecoveryItem, RecoveryStatus
+
+LIMIT = 10
 
 
 def subject_benefits(user: Any, *, subject: Any) -> dict[str, Any] | None:
@@ -20,7 +25,24 @@ def subject_benefits(user: Any, *, subject: Any) -> dict[str, Any] | None:
     return {"subject": subject, "entitlements": entitlements, "balance": queries.balance_of(subject)}
 
 
+def recoveries_to_decide(user: Any) -> dict[str, Any] | None:
+    """Approvers: the overpayments in their jurisdiction still to decide (recover, instalments, waive),
+    oldest first; each leads to the person's benefit page where the decision is taken."""
+    if not scope.codes_with(user, APPROVE_CASES):
+        return None
+    rows = list(
+        RecoveryItem.objects.filter(scope.scope_q(user, codename=APPROVE_CASES), status=RecoveryStatus.OPEN)
+        .select_related("subject")
+        .order_by("created_at", "id")[: LIMIT + 1]
+    )
+    return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT}
+
+
 def register() -> None:
     panels.register(
         panels.SUBJECT, panels.Panel("benefits", "benefits/panels/subject_benefits.html", subject_benefits, order=15)
+    )
+    panels.register(
+        panels.WORKBENCH,
+        panels.Panel("recoveries", "benefits/panels/recoveries_to_decide.html", recoveries_to_decide, order=25),
     )

@@ -163,11 +163,13 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "benefit_amount",
             "benefit_start",
             "benefit_id",
+            "benefit_reason",
             "approved_amount",
             "corrections",
             "evidence",
             "contested_case",
             "related_case",
+            "county_approved_at",
             "decided_by",
             "decided_at",
             "applied_at",
@@ -216,6 +218,18 @@ class CaseDetailSerializer(serializers.ModelSerializer):
         ]
 
 
+def _suspend_reasons() -> list[tuple[str, Any]]:
+    from benefits.models import SuspendReason
+
+    return list(SuspendReason.choices)
+
+
+def _cancel_reasons() -> list[tuple[str, Any]]:
+    from benefits.models import CancelReason
+
+    return list(CancelReason.choices)
+
+
 class CaseCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -234,7 +248,24 @@ class CaseCreateSerializer(serializers.Serializer):
     benefit_change = serializers.ChoiceField(choices=BenefitChange.choices, required=False)
     benefit_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     benefit_start = serializers.DateField(required=False)
-    benefit_id = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    benefit_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=(
+            "The benefit (its id in /api/v1/subjects/{id}/benefits/) that a claim ends, or that a "
+            "benefit_suspension, benefit_resumption or benefit_cancellation case changes."
+        ),
+    )
+    benefit_reason = serializers.ChoiceField(
+        choices=[*_suspend_reasons(), *_cancel_reasons()],
+        required=False,
+        help_text=(
+            "A benefit_suspension's reason (confirmation_overdue, imprisonment, wanted, problem_data) or a "
+            "benefit_cancellation's (severe_sentence, expelled, fraud). The Art. 59 reasons are decided by the "
+            "province after the county."
+        ),
+    )
     corrections = serializers.DictField(
         child=serializers.CharField(max_length=200, allow_blank=True, allow_null=True), required=False
     )
@@ -589,7 +620,12 @@ class TaskCompleteView(APIView):
             # A refused citation is audited after it rolled back (policies.citations.refusals_audited).
             with refusals_audited(request.user, object_type="viewflow.task", object_id=pk), audit_log.deferred():
                 access = queries.access_task(request.user, pk, lock=True)
-                if policy.refusal(request.user, access.case, approving=access.approving) is None:
+                if (
+                    policy.refusal(
+                        request.user, access.case, approving=access.approving, province_step=access.province_step
+                    )
+                    is None
+                ):
                     policy.require_may_complete(request.user, access)
                     case = actions.do_complete_task(access.task, actor=request.user, data=data, locked=access.case)
                 else:

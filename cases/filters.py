@@ -16,6 +16,7 @@ def stage_choices() -> list[tuple[str, str]]:
     return [
         (nodes.INTAKE, str(_("Intake review"))),
         (nodes.APPROVE, str(_("Approval"))),
+        (nodes.PROVINCE_APPROVE, str(_("Approval by the province"))),
         (nodes.CORRECT, str(_("Correct and resubmit"))),
         *[(nodes.verify_node(code), str(label)) for code, label in Department.choices],
     ]

@@ -78,8 +78,13 @@ class FileCaseForm(forms.Form):
         label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     benefit_id = forms.TypedChoiceField(
-        label=_("Benefit to end"), choices=(), coerce=int, empty_value=None, required=False
+        label=_("The benefit concerned (to end, suspend, resume or cancel)"),
+        choices=(),
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
+    benefit_reason = forms.ChoiceField(label=_("Reason for the suspension or cancellation"), choices=(), required=False)
     # Older pages posted corrections typed as "field=value" lines; still read, no longer shown.
     corrections = forms.CharField(widget=forms.HiddenInput, required=False)
     evidence = forms.CharField(
@@ -98,6 +103,9 @@ class FileCaseForm(forms.Form):
         ending = self.fields["benefit_id"]
         assert isinstance(ending, forms.ChoiceField)
         ending.choices = [("", "—"), *_current_benefit_choices(subject)]
+        reason = self.fields["benefit_reason"]
+        assert isinstance(reason, forms.ChoiceField)
+        reason.choices = _benefit_reason_choices()
         # The corrections: a field of the person's record chosen by its name, and the new value.
         names = correction_field_choices()
         for n in range(1, CORRECTION_ROWS + 1):
@@ -160,19 +168,34 @@ CORRECTION_ROWS = 3
 
 
 def _current_benefit_choices(subject: Any) -> list[tuple[int, str]]:
-    """The person's benefits being paid now, as "type · amount · since" (the benefit to end)."""
+    """The person's benefits being paid now or suspended, as "type · amount · since" (the benefit to
+    end, suspend, resume or cancel; a suspended one says so)."""
     if subject is None:
         return []
     from subjects.models import BenefitStatus
 
-    rows = subject.benefits.filter(status=BenefitStatus.ACTIVE).order_by("start", "id")
+    rows = subject.benefits.filter(status__in=[BenefitStatus.ACTIVE, BenefitStatus.SUSPENDED]).order_by("start", "id")
+    choices = []
+    for b in rows:
+        text = _("%(type)s · %(amount)s yuan per month · since %(start)s") % {
+            "type": b.get_benefit_type_display(),
+            "amount": b.amount,
+            "start": b.start.isoformat(),
+        }
+        if b.status == BenefitStatus.SUSPENDED:
+            text = f"{text} · {b.get_status_display()}"
+        choices.append((b.pk, text))
+    return choices
+
+
+def _benefit_reason_choices() -> list[Any]:
+    """The reasons of a suspension and of a cancellation (``benefits.models``), in two groups."""
+    from benefits.models import CancelReason, SuspendReason
+
     return [
-        (
-            b.pk,
-            _("%(type)s · %(amount)s yuan per month · since %(start)s")
-            % {"type": b.get_benefit_type_display(), "amount": b.amount, "start": b.start.isoformat()},
-        )
-        for b in rows
+        ("", "—"),
+        (_("Suspension"), list(SuspendReason.choices)),
+        (_("Cancellation"), list(CancelReason.choices)),
     ]
 
 
@@ -408,6 +431,7 @@ class CaseFilterForm(forms.Form):
             ("", _("All")),
             (nodes.INTAKE, _("Intake review")),
             (nodes.APPROVE, _("Approval")),
+            (nodes.PROVINCE_APPROVE, _("Approval by the province")),
             (nodes.CORRECT, _("Correct and resubmit")),
             *[(nodes.verify_node(code), label) for code, label in Department.choices],
         ],
@@ -438,6 +462,7 @@ class QueueFilterForm(forms.Form):
             (nodes.INTAKE, _("Intake review")),
             (nodes.CORRECT, _("Correct and resubmit")),
             (nodes.APPROVE, _("Approval")),
+            (nodes.PROVINCE_APPROVE, _("Approval by the province")),
         ],
         required=False,
     )

@@ -35,6 +35,15 @@ CORRECTION = "correction"
 APPROVAL = "approval"
 REJECTION = "rejection"
 NON_ACCEPTANCE = "non_acceptance"
+# The decision letters of the cases that suspend, resume or cancel a benefit paid by veterans' affairs.
+SUSPENSION_DECISION = "benefit_suspend"
+RESUMPTION_DECISION = "benefit_resume"
+CANCELLATION_DECISION = "benefit_cancel"
+STATUS_DECISIONS: dict[str, str] = {
+    CaseKind.BENEFIT_SUSPENSION: SUSPENSION_DECISION,
+    CaseKind.BENEFIT_RESUMPTION: RESUMPTION_DECISION,
+    CaseKind.BENEFIT_CANCELLATION: CANCELLATION_DECISION,
+}
 DECISIONS = (APPROVAL, REJECTION)
 
 
@@ -52,8 +61,14 @@ def _label(choices: Any, value: str) -> str:
 def _require_outcome(case: Case, kind: str) -> None:
     """A decision letter only for a case decided that way."""
 
+    approved = (Outcome.APPROVED, Outcome.PARTLY_APPROVED)
+    if kind in STATUS_DECISIONS.values() and STATUS_DECISIONS.get(case.kind) != kind:
+        raise ValidationError({"kind": _("This letter is for another kind of case.")})
     wanted = {
-        APPROVAL: (Outcome.APPROVED, Outcome.PARTLY_APPROVED),
+        APPROVAL: approved,
+        SUSPENSION_DECISION: approved,
+        RESUMPTION_DECISION: approved,
+        CANCELLATION_DECISION: approved,
         REJECTION: (Outcome.REJECTED,),
         NON_ACCEPTANCE: (Outcome.NOT_ACCEPTED,),
     }.get(kind)
@@ -91,6 +106,64 @@ def _amount_by_rule(case: Case, effective: Any) -> dict[str, Any] | None:
     return {"from": first, "amount": _money(found.amount), "value": found.amount, "why": why + "。"}
 
 
+def _with_article(reason: str, article: str) -> str:
+    """The reason, citing the statute's article (the reasons' own words may already name it)."""
+    if not article:
+        return reason
+    if article in reason:
+        return reason.replace(f"（{article}）", f"（《军人抚恤优待条例》{article}）")
+    return f"{reason}（《军人抚恤优待条例》{article}）"
+
+
+def _status_lines(case: Case) -> list[str]:
+    """What a suspension, resumption or cancellation decided, in the letter's words, from the ledger
+    as the decision left it (the benefit, the month, the reason and article, 补发 or recovery)."""
+    from benefits import changes
+    from benefits.models import Entitlement, LineKind, MinistryFiling, RecoveryItem
+    from benefits.rules import add_months, month_of
+
+    entitlement = Entitlement.objects.filter(benefit_id=case.benefit_id or 0, subject_id=case.subject_id).first()
+    if entitlement is None:
+        return []
+    benefit = _label(BenefitType, entitlement.benefit_type)
+    effective = month_of(case.effective_on or timezone.localdate())
+    lines: list[str] = []
+    if case.kind == CaseKind.BENEFIT_SUSPENSION:
+        start = entitlement.suspended_from or effective
+        reason = _label(changes.reasons_for(changes.SUSPEND), case.benefit_reason)
+        lines.append(f"自{start.year}年{start.month}月起中止发放你的{benefit}。")
+        lines.append(f"中止原因：{_with_article(reason, changes.article_of(changes.SUSPEND, case.benefit_reason))}。")
+    elif case.kind == CaseKind.BENEFIT_RESUMPTION:
+        now = month_of(timezone.localdate(case.decided_at) if case.decided_at else timezone.localdate())
+        lines.append(
+            f"自{now.year}年{now.month}月起恢复发放你的{benefit}，每月人民币{_money(entitlement.monthly_amount)}元。"
+        )
+        back = entitlement.lines.filter(kind=LineKind.ARREARS)
+        if case.decided_at is not None:
+            back = back.filter(created_at__gte=case.decided_at)
+        paid_back = list(back)
+        if paid_back:
+            total = sum((line.amount for line in paid_back), Decimal("0"))
+            lines.append(f"中止期间的{len(paid_back)}个月待遇予以补发，共计人民币{_money(total)}元。")
+        else:
+            lines.append("中止期间的待遇依规定不予补发。")
+    else:
+        after = add_months(entitlement.last_month or effective, 1)
+        reason = _label(changes.reasons_for(changes.CANCEL), case.benefit_reason)
+        article = changes.article_of(changes.CANCEL, case.benefit_reason)
+        lines.append(f"取消你享受{benefit}的资格，自{after.year}年{after.month}月起停止发放。")
+        lines.append(f"取消原因：{_with_article(reason, article)}。")
+        item = RecoveryItem.objects.filter(entitlement=entitlement, source_ref=case.number).first()
+        if item is not None:
+            lines.append(
+                f"{item.first_month.year}年{item.first_month.month}月至{item.last_month.year}年{item.last_month.month}月"
+                f"已发放的人民币{_money(item.amount)}元属多发，应予退回。"
+            )
+    if MinistryFiling.objects.filter(entitlement=entitlement, case_number=case.number).exists():
+        lines.append("本决定经省级人民政府退役军人工作主管部门批准，并报国务院退役军人工作主管部门备案。")
+    return lines
+
+
 def _decision(case: Case, kind: str) -> dict[str, Any]:
     """The decision's facts in the letter's words (Chinese: official documents are in Chinese)."""
 
@@ -100,7 +173,10 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
     amount = case.approved_amount if case.approved_amount is not None else case.benefit_amount
     benefit = _label(BenefitType, case.benefit_type) if case.benefit_type else ""
     lines: list[str] = []
-    if kind == APPROVAL:
+    if kind in STATUS_DECISIONS.values():
+        lines.extend(_status_lines(case))
+        amount = None
+    elif kind == APPROVAL:
         partly = case.outcome == Outcome.PARTLY_APPROVED
         verdict = "部分批准" if partly else "批准"
         if case.kind in (CaseKind.BENEFIT_CLAIM, CaseKind.RECONSIDERATION) and case.benefit_change:
@@ -142,7 +218,7 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
         "lines": lines,
         # The facts as the bureau established them (经查明), in its own words; never the applicant's account.
         "findings": case.findings,
-        "retroactive_reason": case.retroactive_reason if kind == APPROVAL else "",
+        "retroactive_reason": case.retroactive_reason if kind == APPROVAL or kind in STATUS_DECISIONS.values() else "",
         "reasons": case.outcome_reasons,
         "legal_basis": case.legal_basis,
         # The article versions the decision cites (frozen with it): named, never quoted — a 摘要 is not the article.
@@ -151,7 +227,7 @@ def _decision(case: Case, kind: str) -> dict[str, Any]:
             for c in cited_by("cases.case", case.pk)
         ],
         "decided_on": chinese_date(decided),
-        "effective_on": chinese_date(effective) if kind == APPROVAL else "",
+        "effective_on": chinese_date(effective) if kind == APPROVAL or kind in STATUS_DECISIONS.values() else "",
         "amount": _money(amount) if amount is not None and kind == APPROVAL else "",
         "benefit": benefit,
     }
@@ -196,6 +272,18 @@ def correction_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
 
 def approval_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
     return case_snapshot(case, details, kind=APPROVAL)
+
+
+def suspension_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=SUSPENSION_DECISION)
+
+
+def resumption_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=RESUMPTION_DECISION)
+
+
+def cancellation_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=CANCELLATION_DECISION)
 
 
 def rejection_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
@@ -264,6 +352,36 @@ def register() -> None:
             template="letters/pdf/non_acceptance.html",
             snapshot=non_acceptance_snapshot,
             one_in_force_among=(NON_ACCEPTANCE,),
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=SUSPENSION_DECISION,
+            label=gettext_lazy("Decision to suspend a benefit"),
+            title="中止发放抚恤补助决定书",
+            template="letters/pdf/benefit_status.html",
+            snapshot=suspension_snapshot,
+            one_in_force_among=(SUSPENSION_DECISION, REJECTION),
+            supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=RESUMPTION_DECISION,
+            label=gettext_lazy("Decision to resume a benefit"),
+            title="恢复发放抚恤补助决定书",
+            template="letters/pdf/benefit_status.html",
+            snapshot=resumption_snapshot,
+            one_in_force_among=(RESUMPTION_DECISION, REJECTION),
+            supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=CANCELLATION_DECISION,
+            label=gettext_lazy("Decision to cancel a benefit"),
+            title="取消抚恤优待资格决定书",
+            template="letters/pdf/benefit_status.html",
+            snapshot=cancellation_snapshot,
+            one_in_force_among=(CANCELLATION_DECISION, REJECTION),
+            supersede_permission=kinds.APPROVE,
             on_issued=decision_letter_issued,
         ),
     ):

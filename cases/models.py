@@ -27,6 +27,15 @@ class Kind(models.TextChoices):
     BENEFIT_CLAIM = "benefit_claim", _("Benefit claim")
     DATA_CORRECTION = "data_correction", _("Data correction")
     RECONSIDERATION = "reconsideration", _("Reconsideration")
+    # A benefit paid by veterans' affairs (benefits.Entitlement): suspend, resume or cancel it. The
+    # Art. 59 reasons are decided at the province (the province approval step, cases.nodes).
+    BENEFIT_SUSPENSION = "benefit_suspension", _("Suspension of a benefit")
+    BENEFIT_RESUMPTION = "benefit_resumption", _("Resumption of a benefit")
+    BENEFIT_CANCELLATION = "benefit_cancellation", _("Cancellation of a benefit")
+
+
+# The kinds that change the payment state of a benefit paid by veterans' affairs.
+BENEFIT_STATUS_KINDS = (Kind.BENEFIT_SUSPENSION, Kind.BENEFIT_RESUMPTION, Kind.BENEFIT_CANCELLATION)
 
 
 class Channel(models.TextChoices):
@@ -160,6 +169,8 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
     benefit_amount = models.DecimalField(_("monthly amount"), max_digits=10, decimal_places=2, null=True, blank=True)
     benefit_start = models.DateField(_("from"), null=True, blank=True)
     benefit_id = models.BigIntegerField(_("benefit to end"), null=True, blank=True)
+    # Suspension or cancellation: the reason (benefits.models.SuspendReason / CancelReason).
+    benefit_reason = models.CharField(_("reason"), max_length=32, blank=True)
     # Data correction: fields and proposed values, evidence.
     corrections = models.JSONField(_("proposed corrections"), default=dict, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
@@ -198,6 +209,16 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # A case the province decides (cases.nodes.PROVINCE_APPROVE): the county's approval before it.
+    county_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved at the county by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    county_approved_at = models.DateTimeField(_("approved at the county at"), null=True, blank=True)
     applied_at = models.DateTimeField(_("database updated at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 

@@ -19,12 +19,24 @@ from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VERIFY_PREFIX, veri
 INTAKE = "intake"
 CORRECT = "correct"
 APPROVE = "approve"
+# The province's approval after the county's, for the cases the province decides (Art. 59 of the
+# 军人抚恤优待条例: suspending or cancelling a benefit, ``cases.kinds``).
+PROVINCE_APPROVE = "province_approve"
 
 # Where viewflow stores a task's node: ``Task.flow_task`` is "<flow module path>.<Flow>.<node>".
 FLOW_TASK_PREFIX = "workflows/flows.CaseFlow."
 
 # The permission that lets someone work on each non-verification step (verification: per department).
-NODE_PERMISSIONS = {INTAKE: HANDLE_CASES, CORRECT: HANDLE_CASES, APPROVE: APPROVE_CASES}
+NODE_PERMISSIONS = {
+    INTAKE: HANDLE_CASES,
+    CORRECT: HANDLE_CASES,
+    APPROVE: APPROVE_CASES,
+    PROVINCE_APPROVE: APPROVE_CASES,
+}
+# Steps whose permission must be held at the province of the case (or the nation), not below it.
+PROVINCE_NODES = (PROVINCE_APPROVE,)
+# The approval steps (maker-checker applies to both).
+APPROVAL_NODES = (APPROVE, PROVINCE_APPROVE)
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,13 @@ def verify_node(department: str) -> str:
 
 
 VERIFY_NODES = [verify_node(d) for d in Department.values]
-HUMAN_NODES = [INTAKE, CORRECT, APPROVE, *VERIFY_NODES]
+HUMAN_NODES = [INTAKE, CORRECT, APPROVE, PROVINCE_APPROVE, *VERIFY_NODES]
+
+
+def where_held(node: str, division_code: str) -> str:
+    """The division over which the step's permission must be held: the province of the case for a
+    province step, else the case's own division (``scope.has_perm_at`` also accepts its ancestors)."""
+    return division_code[:2] if node in PROVINCE_NODES else division_code
 
 
 def department_of(node: str) -> str:
@@ -130,6 +148,7 @@ def label(node: str) -> str:
         INTAKE: _("Intake review"),
         CORRECT: _("Correct and resubmit"),
         APPROVE: _("Approval"),
+        PROVINCE_APPROVE: _("Approval by the province"),
     }
     if node in labels:
         return str(labels[node])

@@ -60,6 +60,7 @@ STEP_WORDS = {
     nodes.INTAKE: _("intake review"),
     nodes.CORRECT: _("correction"),
     nodes.APPROVE: _("approval"),
+    nodes.PROVINCE_APPROVE: _("approval by the province"),
 }
 
 
@@ -171,7 +172,7 @@ def pool_for_node(node: str, division_code: str) -> list[Any]:
         codename = nodes.codename_for(node)
     except ValueError:
         return []
-    return users_with_perm_at(codename, division_code)
+    return users_with_perm_at(codename, nodes.where_held(node, division_code))
 
 
 def pool_for_task(task: Task, case: Any) -> list[Any]:

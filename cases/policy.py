@@ -50,9 +50,10 @@ SELF = "recusal_self"
 RELATIVE = "recusal_relative"
 FILER_APPROVES = "maker_checker_filer"
 VERIFIER_APPROVES = "maker_checker_verifier"
+COUNTY_APPROVER_APPROVES = "maker_checker_county_approver"
 
 
-def refusal(user: Any, case: Case, *, approving: bool = False) -> tuple[str, str] | None:
+def refusal(user: Any, case: Case, *, approving: bool = False, province_step: bool = False) -> tuple[str, str] | None:
     """``(code, message)`` when ``user`` must not act on ``case``, else None."""
     own = getattr(user, "id_number_hmac", "")
     if own and own == getattr(case.subject, "id_number_hmac", None):
@@ -64,12 +65,18 @@ def refusal(user: Any, case: Case, *, approving: bool = False) -> tuple[str, str
             return FILER_APPROVES, _("You filed this case, so you cannot approve it (maker-checker).")
         if VerificationResult.objects.filter(case=case, verified_by=user).exists():
             return VERIFIER_APPROVES, _("You verified this case, so you cannot approve it (maker-checker).")
+        if province_step and case.county_approved_by_id == user.pk:
+            return COUNTY_APPROVER_APPROVES, _(
+                "You approved this case at the county, so you cannot also approve it for the province (maker-checker)."
+            )
     return None
 
 
-def require_may_act(user: Any, case: Case, *, action: str, approving: bool = False) -> None:
+def require_may_act(
+    user: Any, case: Case, *, action: str, approving: bool = False, province_step: bool = False
+) -> None:
     """Raise 403 (and audit the refusal) when a maker-checker or recusal rule forbids ``action``."""
-    found = refusal(user, case, approving=approving)
+    found = refusal(user, case, approving=approving, province_step=province_step)
     if found is None:
         return
     code, message = found
@@ -117,7 +124,11 @@ class TaskAccess:
 
     @property
     def approving(self) -> bool:
-        return self.node == nodes.APPROVE
+        return self.node in nodes.APPROVAL_NODES
+
+    @property
+    def province_step(self) -> bool:
+        return self.node in nodes.PROVINCE_NODES
 
 
 def shared_with(user: Any, case: Case) -> bool:
@@ -144,9 +155,12 @@ def may_work_on(user: Any, node: str, case: Case) -> bool:
     the step is worked at, ``cases.nodes.working_division``), or holds it somewhere and the case is
     shared with them."""
     codename = nodes.codename_for(node)
-    if scope.has_perm_at(user, codename, nodes.working_division(node, case)):
+    if scope.has_perm_at(user, codename, nodes.where_held(node, nodes.working_division(node, case))):
         return True
-    return bool(scope.codes_with(user, codename)) and shared_with(user, case)
+    codes = scope.codes_with(user, codename)
+    if node in nodes.PROVINCE_NODES:
+        codes = [code for code in codes if len(code) <= 2]  # held at a province or the nation
+    return bool(codes) and shared_with(user, case)
 
 
 def may_handle(user: Any, case: Case) -> bool:
@@ -169,7 +183,7 @@ def _may_work(user: Any, access: TaskAccess) -> bool:
     return (
         may_work_on(user, access.node, access.case)
         and at_its_body(user, access.task)
-        and refusal(user, access.case, approving=access.approving) is None
+        and refusal(user, access.case, approving=access.approving, province_step=access.province_step) is None
     )
 
 
@@ -202,12 +216,18 @@ def task_permissions(user: Any, access: TaskAccess) -> dict[str, bool]:
 
 def require_may_claim(user: Any, access: TaskAccess) -> None:
     """403 (audited) when a maker-checker or recusal rule forbids claiming (the step's role was checked)."""
-    require_may_act(user, access.case, action="claim", approving=access.approving)
+    require_may_act(user, access.case, action="claim", approving=access.approving, province_step=access.province_step)
 
 
 def require_may_complete(user: Any, access: TaskAccess, *, action: str = "complete") -> None:
     """403 (audited) when a rule forbids working on the task; 409 when someone else holds it."""
-    require_may_act(user, access.case, action=f"{action}:{access.node}", approving=access.approving)
+    require_may_act(
+        user,
+        access.case,
+        action=f"{action}:{access.node}",
+        approving=access.approving,
+        province_step=access.province_step,
+    )
     if access.task.owner_id not in (None, user.pk):
         raise Conflict(_("Someone else has claimed this task."), current_status=access.case.status)
 
@@ -229,7 +249,7 @@ def reassign_refusal(access: TaskAccess, target: Any | None) -> str | None:
     """Why the task cannot be given to ``target`` (None when it can)."""
     if target is None or not may_work_on(target, access.node, access.case) or not at_its_body(target, access.task):
         return _("This person cannot work on this task here.")
-    found = refusal(target, access.case, approving=access.approving)
+    found = refusal(target, access.case, approving=access.approving, province_step=access.province_step)
     return found[1] if found else None
 
 

@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from core import cache as shared_cache
 from core.keyset import BadCursor, Page, Sort, Total, paginate, total
 from jurisdictions import scope
+from jurisdictions.models import NATION_CODE
 from jurisdictions.perms import SUPERVISE, VIEW
 from subjects.models import Subject
 
@@ -190,6 +191,16 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
         codename = nodes.codename_for(node)
         codes = scope.codes_with(user, codename)
         if not codes:
+            continue
+        if node in nodes.PROVINCE_NODES:
+            # A province step: only for those who hold the permission at a province or the nation.
+            # Not the cases they approved at the county themselves (maker-checker, cases.policy).
+            own = Q(process__case__county_approved_by_id=getattr(user, "pk", None))
+            provinces = [code for code in codes if len(code) == 2]
+            if NATION_CODE in codes:
+                q |= Q(flow_task=flow_task_ref(node)) & ~own
+            elif provinces:
+                q |= Q(flow_task=flow_task_ref(node), process__case__province_code__in=provinces) & ~own
             continue
         extra = nodes.extra_node(node)
         if extra is not None and extra.division_path:

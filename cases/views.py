@@ -381,6 +381,22 @@ def choose_subject(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _filing_initial(request: HttpRequest) -> dict[str, Any]:
+    """The filing form prefilled from the door that led to it (e.g. the person's benefit page:
+    ``?kind=benefit_suspension&benefit_id=…&benefit_reason=…``); unknown values are ignored."""
+    initial: dict[str, Any] = {"kind": request.GET.get("kind", Kind.BENEFIT_CLAIM)}
+    benefit = request.GET.get("benefit_id", "")
+    if benefit.isdigit() and len(benefit) < 10:
+        initial["benefit_id"] = int(benefit)
+    reason = request.GET.get("benefit_reason", "")
+    if reason.isidentifier() and len(reason) <= 32:
+        initial["benefit_reason"] = reason
+    title = request.GET.get("title", "")
+    if title and len(title) <= 200:
+        initial["title"] = title
+    return initial
+
+
 @login_required
 @domain_errors_as_pages
 def file_case(request: HttpRequest) -> HttpResponse:
@@ -391,7 +407,7 @@ def file_case(request: HttpRequest) -> HttpResponse:
     )
     form = forms.FileCaseForm(
         request.POST if request.method == "POST" else None,
-        initial={"kind": request.GET.get("kind", Kind.BENEFIT_CLAIM)},
+        initial=_filing_initial(request),
         subject=subject,
     )
     duplicates: list[Case] = []
@@ -668,6 +684,7 @@ TASK_FORMS: dict[str, type[forms.forms.Form]] = {
     nodes.INTAKE: forms.IntakeForm,
     nodes.CORRECT: forms.ResubmitForm,
     nodes.APPROVE: forms.DecisionForm,
+    nodes.PROVINCE_APPROVE: forms.DecisionForm,
 }
 
 
@@ -686,7 +703,7 @@ def task_form(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cases:detail", case.pk)
     form_class = _task_form_class(node)
     initial: dict[str, Any] = {"departments": case.departments} if node in (nodes.INTAKE, nodes.CORRECT) else {}
-    if node == nodes.APPROVE and case.benefit_start:
+    if node in nodes.APPROVAL_NODES and case.benefit_start:
         initial["effective_on"] = case.benefit_start  # the requested start: before today only with a reason
     posted = request.method == "POST"
     form = form_class(request.POST if posted else None, request.FILES if posted else None, initial=initial)

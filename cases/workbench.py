@@ -66,7 +66,7 @@ def decisions_waiting(user: Any) -> dict[str, Any] | None:
     if not scope.codes_with(user, APPROVE_CASES):
         return None
     tasks = queries._open_tasks().filter(
-        queries._workable_q(user, among=[nodes.APPROVE]), Q(owner__isnull=True) | Q(owner=user)
+        queries._workable_q(user, among=list(nodes.APPROVAL_NODES)), Q(owner__isnull=True) | Q(owner=user)
     )
     found = list(_by_due(tasks)[: LIMIT + 1])
     return {"rows": _rows(found[:LIMIT], sla.flagger()), "more": len(found) > LIMIT}

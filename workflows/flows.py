@@ -4,8 +4,9 @@ Intake review by a caseworker (accept; return for correction, back to the casewo
 then to intake review again; refuse to accept, closed) → one verification task per department the case needs
 (parallel; one View node per department with a ``case=`` condition, since viewflow 2.4
 has no ``Split(data_source=...)``) → join → the verification is concluded (all confirmed:
-approval; any dispute: back to the caseworker) → approval by a county approver →
-database update → close. A returned case goes back to the caseworker and, once corrected,
+approval; any dispute: back to the caseworker) → approval by a county approver
+(then, for the cases the province decides — Art. 59 of the 军人抚恤优待条例 — approval by an approver
+of the province) → database update → close. A returned case goes back to the caseworker and, once corrected,
 through verification again.
 
 The flow is thin on purpose: human tasks are completed headlessly by ``cases.actions``
@@ -197,7 +198,16 @@ class CaseFlow(flow.Flow):
         .Default(this.needs_verification)
     )
     approve = flow.View(not_served).Next(this.after_decision)
+    # Approved at the county, a case the province decides stays pending approval: the province's turn.
     after_decision = (
+        flow.Switch()
+        .Case(this.province_approve, lambda a: case_of(a).status == Status.PENDING_APPROVAL)
+        .Case(this.apply, lambda a: case_of(a).status == Status.APPROVED)
+        .Case(this.correct, lambda a: case_of(a).status == Status.RETURNED)
+        .Default(this.close)
+    )
+    province_approve = flow.View(not_served).Next(this.after_province)
+    after_province = (
         flow.Switch()
         .Case(this.apply, lambda a: case_of(a).status == Status.APPROVED)
         .Case(this.correct, lambda a: case_of(a).status == Status.RETURNED)

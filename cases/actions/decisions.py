@@ -25,7 +25,9 @@ from letters.actions import do_request_letter
 from policies.citations import citation_text, do_freeze_citations, validate_citations
 
 from .. import nodes, policy
+from ..letters import STATUS_DECISIONS
 from ..models import (
+    BENEFIT_STATUS_KINDS,
     BenefitChange,
     Case,
     Decision,
@@ -52,6 +54,7 @@ from ._base import (
     transition_event,
 )
 from .attachments import do_add_attachment
+from .filing import STATUS_CHANGE
 
 # How a case's decision is named among the documents that cite the policy base (policies.Citation).
 CITING_CASE = "cases.case"
@@ -313,13 +316,31 @@ def do_decide(
     the decision date needs ``retroactive_reason`` (补发 from a stated month), else a field error.
     Approval runs the database update and the close in this same transaction.
     """
-    case, task = locked_task(task, [nodes.APPROVE], locked=locked)
+    case, task = locked_task(task, list(nodes.APPROVAL_NODES), locked=locked)
+    node = node_of(task)
+    at_province = node in nodes.PROVINCE_NODES
     require_owner_or_free(task, actor, case)
-    found = policy.refusal(actor, case, approving=True)
+    found = policy.refusal(actor, case, approving=True, province_step=at_province)
     if found:
         raise PermissionDenied(found[1])
     if decision not in Decision.values:
         raise ValidationError({"decision": _("Choose approve, reject or return.")})
+    if at_province and effective_on is None and case.effective_on is not None:
+        # The date the county approved from, unless the province changes it.
+        effective_on = case.effective_on
+        retroactive_reason = retroactive_reason or case.retroactive_reason
+    if at_province and not findings.strip():
+        findings = case.findings  # the facts as the county established them, unless the province restates them
+    if not at_province and decision == Decision.APPROVE and province_decides(case):
+        return _forward_to_province(
+            case,
+            task,
+            actor=actor,
+            reasons=reasons,
+            findings=findings,
+            effective_on=effective_on,
+            retroactive_reason=retroactive_reason,
+        )
     if decision != Decision.APPROVE and not reasons.strip():
         raise ValidationError({"reasons": _("Give the reasons for rejecting or returning the case.")})
     if partly and not reasons.strip():
@@ -343,6 +364,9 @@ def do_decide(
     else:
         case.return_for_correction()
         pause(case, now)
+        # Corrected, it is approved at the county again before the province sees it.
+        case.county_approved_by = None
+        case.county_approved_at = None
     if decision != Decision.RETURN:
         case.outcome_reasons = reasons
         case.legal_basis = legal_basis
@@ -371,7 +395,7 @@ def do_decide(
         _freeze(case, articles, actor)
     # No decision without its letter: a failed request rolls the decision back with it.
     if decision == Decision.APPROVE:
-        do_request_letter(case, kind="approval", actor=actor)
+        do_request_letter(case, kind=STATUS_DECISIONS.get(case.kind, "approval"), actor=actor)
     elif decision == Decision.REJECT:
         do_request_letter(case, kind="rejection", actor=actor)
     else:
@@ -381,6 +405,58 @@ def do_decide(
         notify_new_tasks(case, actor=actor, tasks=created)
     else:
         notify_case_decided(case, actor=actor)
+    forget_nav_counts(getattr(actor, "pk", None))
+    return case
+
+
+def province_decides(case: Case) -> bool:
+    """Whether the province approves ``case`` after the county (Art. 59: ``benefits.changes``)."""
+    if case.kind not in BENEFIT_STATUS_KINDS:
+        return False
+    from benefits import changes
+    from benefits.models import Entitlement
+
+    change = STATUS_CHANGE[case.kind]
+    if change == changes.CANCEL:
+        return True
+    entitlement = Entitlement.objects.filter(benefit_id=case.benefit_id or 0, subject_id=case.subject_id).first()
+    if entitlement is None:
+        return change == changes.SUSPEND and case.benefit_reason in changes.PROVINCE_SUSPEND_REASONS
+    return changes.decided_by_province(change, case.benefit_reason, entitlement)
+
+
+def _forward_to_province(
+    case: Case,
+    task: Task,
+    *,
+    actor: Actor,
+    reasons: str,
+    findings: str,
+    effective_on: datetime.date | None,
+    retroactive_reason: str,
+) -> Case:
+    """The county approves a case the province decides: the case stays pending approval, now at the
+    province (a new approval task for an approver of the province), with the county's findings and date."""
+    today = timezone.localdate()
+    case.effective_on = effective_date(case, effective_on, retroactive_reason, decided_on=today)
+    case.retroactive_reason = (retroactive_reason.strip() or case.title) if case.effective_on < today else ""
+    case.findings = findings.strip()
+    case.outcome_reasons = reasons
+    case.county_approved_by = staff_or_none(actor)
+    case.county_approved_at = timezone.now()
+    enter_stage(case, Status.PENDING_APPROVAL, now=timezone.now())
+    case.save()
+    record(
+        event_type="case.county_approved",
+        actor=actor,
+        obj=case,
+        reason=reasons,
+        data={"task": node_of(task), "findings": case.findings, "effective_on": case.effective_on.isoformat()},
+    )
+    with new_tasks() as created:
+        run_task(task, actor)  # → the province's approval task
+    current(case)
+    notify_new_tasks(case, actor=actor, tasks=created)
     forget_nav_counts(getattr(actor, "pk", None))
     return case
 
@@ -399,7 +475,8 @@ def effective_date(
     effective = effective_on or case.benefit_start or decided_on
     if effective < decided_on and not retroactive_reason.strip():
         if effective_on is None:
-            return effective if case.benefit_change == BenefitChange.END else decided_on
+            ends = case.benefit_change == BenefitChange.END or case.kind in STOPPING_KINDS
+            return effective if ends else decided_on
         raise ValidationError(
             {
                 "effective_on": _(
@@ -410,6 +487,10 @@ def effective_date(
             }
         )
     return effective
+
+
+# Kinds that stop payment from the day the person ceased to qualify (like the end of a benefit).
+STOPPING_KINDS = (Kind.BENEFIT_SUSPENSION, Kind.BENEFIT_CANCELLATION)
 
 
 @audited
@@ -518,6 +599,25 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
                 source_ref=case.number,
             )
             changes = {"benefit_ended": ending.pk}
+    if case.kind in BENEFIT_STATUS_KINDS:
+        try:
+            entitlement = benefit_actions.do_apply_status_change(
+                subject,
+                benefit_id=case.benefit_id,
+                change=STATUS_CHANGE[case.kind],
+                reason=case.benefit_reason,
+                actor=actor,
+                effective_on=case.effective_on,
+                note=case.findings or case.outcome_reasons or case.title,
+                source_ref=case.number,
+            )
+        except ValidationError as exc:
+            raise Conflict(
+                _("The benefit is no longer in a state this case can change (%(why)s). Return or reject the case.")
+                % {"why": "; ".join(exc.messages)},
+                current_status=case.status,
+            ) from None
+        changes = {"benefit": case.benefit_id, "benefit_status": entitlement.status}
     if case.kind in (Kind.DATA_CORRECTION, Kind.RECONSIDERATION) and case.corrections:
         subject_actions.do_update_subject(
             subject, changes=dict(case.corrections), provenance=provenance, actor=actor, source_ref=case.number
@@ -589,7 +689,7 @@ def do_complete_task(task: Task, *, actor: Actor, data: dict[str, Any], locked: 
         return do_resubmit_case(
             task, actor=actor, note=data.get("note", ""), departments=data.get("departments"), locked=locked
         )
-    if node == nodes.APPROVE:
+    if node in nodes.APPROVAL_NODES:
         if not data.get("decision"):
             raise ValidationError({"decision": _("Choose approve, reject or return.")})
         return do_decide(

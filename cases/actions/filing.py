@@ -18,7 +18,7 @@ from core.counters import next_value
 from core.validators import no_invisible_characters
 
 from .. import processes
-from ..models import OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
+from ..models import BENEFIT_STATUS_KINDS, OPEN_STATUSES, BenefitChange, Case, CaseCounter, Kind, Status
 from ..notify import notify_case_registered, notify_new_tasks
 from ..tracking import new_query_code
 from ._base import clean_departments, enter_stage, lock, transition_event
@@ -84,14 +84,37 @@ def validate_kind_fields(kind: str, fields: dict[str, Any]) -> None:
             errors["contested_case"] = _("Say which decided case is contested.")
         elif contested.status not in (Status.CLOSED, Status.REJECTED, Status.APPLIED):
             errors["contested_case"] = _("Only a decided case can be contested.")
+    elif kind in BENEFIT_STATUS_KINDS:
+        from benefits import changes
+
+        if not fields.get("benefit_id"):
+            errors["benefit_id"] = _("Say which of the person's benefits the case is about.")
+        try:
+            changes.check_reason(STATUS_CHANGE[kind], fields.get("benefit_reason") or "")
+        except ValidationError as exc:
+            errors.update({field: "; ".join(messages) for field, messages in exc.message_dict.items()})
     elif kind != Kind.GRIEVANCE:
         errors["kind"] = _("Unknown kind of case.")
     if errors:
         raise ValidationError(errors)
 
 
+# The change each benefit-status kind makes (benefits.changes).
+STATUS_CHANGE: dict[str, str] = {
+    Kind.BENEFIT_SUSPENSION: "suspend",
+    Kind.BENEFIT_RESUMPTION: "resume",
+    Kind.BENEFIT_CANCELLATION: "cancel",
+}
+
+
 def validate_benefit_to_end(subject: Any, kind: str, fields: dict[str, Any]) -> None:
     """A claim that ends a benefit must name one of this person's benefits that is being paid."""
+    if kind in BENEFIT_STATUS_KINDS:
+        from benefits import changes
+
+        # The benefit paid here, in a state this change starts from (400 on benefit_id otherwise).
+        changes.entitlement_to_change(subject, fields.get("benefit_id"), STATUS_CHANGE[kind])
+        return
     if kind not in (Kind.BENEFIT_CLAIM, Kind.RECONSIDERATION) or fields.get("benefit_change") != BenefitChange.END:
         return
     from subjects.models import Benefit, BenefitStatus
@@ -114,6 +137,7 @@ KIND_FIELDS = (
     "benefit_amount",
     "benefit_start",
     "benefit_id",
+    "benefit_reason",
     "corrections",
     "evidence",
     "contested_case",

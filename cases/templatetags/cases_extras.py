@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "case.transition": _("Status changed"),
     "case.verified": _("Verification recorded"),
     "case.applied": _("Database updated"),
+    "case.county_approved": _("Approved at the county, sent to the province"),
     "case.refused": _("Action refused (maker-checker or recusal)"),
     "case.escalated": _("Escalated as overdue"),
     "task.claimed": _("Task claimed"),
@@ -69,6 +70,36 @@ def benefit_label(value: str) -> Any:
         return BenefitType(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def is_status_case(case: Any) -> bool:
+    """A case that suspends, resumes or cancels a benefit paid by veterans' affairs."""
+    from cases.models import BENEFIT_STATUS_KINDS
+
+    return getattr(case, "kind", "") in BENEFIT_STATUS_KINDS
+
+
+@register.filter
+def benefit_reason_label(value: str) -> Any:
+    """A suspension's or cancellation's reason by its name (``benefits.models``); unknown: as stored."""
+    from benefits.models import CancelReason, SuspendReason
+
+    for choices in (SuspendReason, CancelReason):
+        if value in choices.values:
+            return choices(value).label
+    return value
+
+
+@register.filter
+def status_case_benefit(case: Any) -> str:
+    """The benefit a suspension, resumption or cancellation case is about: "type · amount · since"."""
+    from subjects.models import Benefit
+
+    benefit = Benefit.objects.filter(pk=case.benefit_id or 0, subject_id=case.subject_id).first()
+    if benefit is None:
+        return "—"
+    return f"{benefit_label(benefit.benefit_type)} · {benefit.amount} · {benefit.start.isoformat()}"
 
 
 @register.filter

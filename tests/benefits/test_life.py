@@ -24,6 +24,7 @@ from benefits.models import (
     SuspendReason,
 )
 from core.errors import Forbidden
+from notifications.models import Delivery
 from subjects.models import BenefitStatus, BenefitType, Category, Subject
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def pay(*months: str) -> None:
 def test_an_overdue_confirmation_suspends_automatically_and_confirming_resumes_with_back_pay(
     standards: None, make_subject: Callable[..., Subject]
 ) -> None:
-    entitlement = award(make_subject())
+    entitlement = award(make_subject(phone="13800138000"))
     hooked: list[Any] = []
     actions.SUSPENSION_NOTICE_HOOKS.append(hooked.append)
     try:
@@ -60,6 +61,9 @@ def test_an_overdue_confirmation_suspends_automatically_and_confirming_resumes_w
     assert suspended.benefit.__class__.objects.get(pk=suspended.benefit_id).status == BenefitStatus.SUSPENDED
     assert [h.pk for h in hooked] == [entitlement.pk]
     assert AuditEvent.objects.filter(event_type="benefit.suspension_notice").count() == 1
+    # The notice to the person: the fixed SMS text, no personal details.
+    [sms] = Delivery.objects.filter(event="benefit.suspension_notice")
+    assert (sms.channel, sms.address, sms.context) == ("sms", "13800138000", {"from": "2025-03"})
     pay("2025-03", "2025-04")  # nothing is paid while suspended
     with freeze_time("2025-05-20"):
         resumed = actions.do_resume(suspended, actor=None, note="已确认")

@@ -171,3 +171,21 @@ def test_the_api_names_the_field_of_a_bad_filter_or_body(caseworker: User, api_a
     assert "replaces" in client.post("/api/v1/benefit-standards/", body, format="json").json()
     body["replaces"] = 999999
     assert "replaces" in client.post("/api/v1/benefit-standards/", body, format="json").json()
+
+
+def test_the_approvers_workbench_lists_the_overpayments_to_decide(
+    dead_pensioner: Entitlement,
+    county_approver: User,
+    caseworker: User,
+    make_user: Callable[..., User],
+    web_as: Callable[[User], Any],
+) -> None:
+    item = RecoveryItem.objects.get()
+    home = web_as(county_approver).get("/").content.decode()
+    assert 'id="panel-recoveries"' in home
+    assert f'href="/benefits/subjects/{dead_pensioner.subject_id}/#recovery-{item.pk}"' in home
+    assert 'id="panel-recoveries"' not in web_as(caseworker).get("/").content.decode()
+    other = make_user("approver_b", "approver", "440104")
+    assert dead_pensioner.subject.name not in web_as(other).get("/").content.decode()
+    web_as(county_approver).post(f"/benefits/recoveries/{item.pk}/decide/", {"to_recover": "2380", "instalments": "2"})
+    assert f"#recovery-{item.pk}" not in web_as(county_approver).get("/").content.decode()  # decided: off the panel
