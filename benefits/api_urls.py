@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_notices
 
 urlpatterns = [
     path("benefit-standards/", api.StandardListView.as_view(), name="api-benefit-standards"),
@@ -13,4 +13,10 @@ urlpatterns += [
     path("rosters/<int:pk>/bank-file", api.RosterBankFileView.as_view(), name="api-roster-bank-file"),
     path("rosters/<int:pk>/returns/", api.RosterReturnsView.as_view(), name="api-roster-returns"),
     path("rosters/<int:pk>/close/", api.RosterCloseView.as_view(), name="api-roster-close"),
+]
+urlpatterns += [
+    path("public-notices/", api_notices.NoticeListView.as_view(), name="api-notices"),
+    path("public-notices/<int:pk>/", api_notices.NoticeDetailView.as_view(), name="api-notice"),
+    path("public-notices/<int:pk>/publish/", api_notices.NoticePublishView.as_view(), name="api-notice-publish"),
+    path("public-notices/<int:pk>/close/", api_notices.NoticeCloseView.as_view(), name="api-notice-close"),
 ]
