@@ -135,7 +135,8 @@ def period_months(period: str) -> tuple[dt.date, dt.date]:
 def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) -> Roster:
     """Make the county's roster for a cycle from the stored lines not yet on a roster (regular,
     arrears, recovery deductions; up to the cycle's last month) of the benefits being paid, plus the
-    payments the bank returned whose account has since been corrected (reissued)."""
+    payments the bank returned whose account has since been corrected, for benefits still being paid
+    (reissued)."""
     _first, last = period_months(period)
     division = Division.objects.filter(code=division_code).first()
     if division is None or len(division.code) != 6:
@@ -185,6 +186,9 @@ def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) 
             status=ItemStatus.RETURNED,
             needs_correction=False,
             reissue__isnull=True,
+            # Only a benefit still being paid: a suspended one waits for its resumption; an ended or
+            # cancelled one is settled otherwise (an heir's claim, a recovery), never paid blindly.
+            entitlement__status=EntitlementStatus.ACTIVE,
         )
         .select_related("entitlement")
         .order_by("roster_id", "row")

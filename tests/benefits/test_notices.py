@@ -201,22 +201,36 @@ def test_roster_changes_and_confirmation_results_are_lists_too(awards: list[Enti
 
 
 def test_outsiders_see_nothing_of_the_staff_side(
-    published: PublicNotice, outsider: User, caseworker_b: User, api_as: Callable[[User], APIClient], web_as: Callable[[User], Client]
+    published: PublicNotice,
+    outsider: User,
+    caseworker_b: User,
+    api_as: Callable[[User], APIClient],
+    web_as: Callable[[User], Client],
 ) -> None:
     for user in (outsider, caseworker_b):
         api = api_as(user)
         assert api.get(f"/api/v1/public-notices/{published.pk}/").status_code == 404
         assert api.post(f"/api/v1/public-notices/{published.pk}/publish/").status_code == 404
         assert api.post(f"/api/v1/public-notices/{published.pk}/close/").status_code == 404
-        assert api.post(
-            "/api/v1/public-notices/", {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03"}, format="json"
-        ).status_code == 404
+        assert (
+            api.post(
+                "/api/v1/public-notices/",
+                {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03"},
+                format="json",
+            ).status_code
+            == 404
+        )
         assert published.pk not in [n["id"] for n in api.get("/api/v1/public-notices/").json()["results"]]
         web = web_as(user)
         assert web.get(f"/benefits/notices/{published.pk}/").status_code == 404
         assert web.post(f"/benefits/notices/{published.pk}/publish/").status_code == 404
         assert web.post(f"/benefits/notices/{published.pk}/close/").status_code == 404
-        assert web.post("/benefits/notices/draft/", {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03"}).status_code == 404
+        assert (
+            web.post(
+                "/benefits/notices/draft/", {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03"}
+            ).status_code
+            == 404
+        )
         assert published.title not in web.get("/benefits/notices/").content.decode()
 
 
@@ -235,12 +249,15 @@ def test_the_staff_pages_draft_publish_and_show_objections_with_their_cases(
         listing = web_as(caseworker).get("/benefits/notices/")
         assert listing.status_code == 200 and 'id="notice-draft"' in listing.content.decode()
         drafted = web_as(caseworker).post(
-            "/benefits/notices/draft/", {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03", "window_days": "7"}
+            "/benefits/notices/draft/",
+            {"division": COUNTY_A, "kind": "new_awards", "source": "2025-03", "window_days": "7"},
         )
         assert drafted.status_code == 302
         pk = PublicNotice.objects.get().pk
         assert web_as(county_approver).post(f"/benefits/notices/{pk}/publish/").status_code == 302
-        Client().post(f"/track/notices/{pk}/", {"row": 2, "objector": "赵六", "contact": "13800138000", "text": "金额不对"})
+        Client().post(
+            f"/track/notices/{pk}/", {"row": 2, "objector": "赵六", "contact": "13800138000", "text": "金额不对"}
+        )
         detail = web_as(caseworker).get(f"/benefits/notices/{pk}/")
     html = detail.content.decode()
     objection = NoticeObjection.objects.get()
