@@ -91,6 +91,7 @@ EVENT_LABELS = {
     "benefit.account_set": _("Bank account recorded"),
     "benefit.account_revealed": _("Bank account revealed"),
     "benefit.roster_generated": _("Payment roster made"),
+    "benefit.rosters_generated": _("Payment rosters of every county made"),
     "benefit.roster_approved": _("Payment roster approved"),
     "benefit.roster_exported": _("Bank file of a payment roster downloaded"),
     "benefit.roster_returns_imported": _("Bank's return file imported"),

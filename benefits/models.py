@@ -232,6 +232,8 @@ class MonthlyLine(models.Model):
         indexes = [
             models.Index(fields=["entitlement", "month"], name="benefits_line_ent_month"),
             models.Index(fields=["standard", "month"], name="benefits_line_std_month"),
+            # A roster's lines (approval, balance, reconciliation, generation).
+            models.Index(fields=["roster_id"], name="benefits_line_roster"),
         ]
 
     def __str__(self) -> str:

@@ -187,7 +187,7 @@ def test_staff_draft_publish_and_read_a_notice_through_the_api(
     bad = api_as(caseworker).post(
         "/api/v1/public-notices/", {"division": COUNTY_A, "kind": "new_awards", "source": "2025/03"}, format="json"
     )
-    assert bad.status_code == 400 and "YYYY-MM" in bad.json()["source"][0]
+    assert bad.status_code == 400 and "月份" in bad.json()["source"][0]
 
 
 def test_roster_changes_and_confirmation_results_are_lists_too(awards: list[Entitlement], caseworker: User) -> None:
