@@ -27,7 +27,9 @@ FULL_NAMES = ["张三丰", "李四"]
 
 @pytest.fixture
 def township() -> str:
-    return Division.objects.filter(code__startswith=COUNTY_A, code__regex=r"^\d{9}$").order_by("code").first().code
+    found = Division.objects.filter(code__startswith=COUNTY_A, code__regex=r"^\d{9}$").order_by("code").first()
+    assert found is not None
+    return found.code
 
 
 @pytest.fixture

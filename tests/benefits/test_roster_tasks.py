@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -45,7 +46,7 @@ def pensioners(standards: None, make_subject: Callable[..., Subject]) -> list[En
 
 
 def _returns(roster: Roster, answers: dict[int, tuple[str, str]]) -> str:
-    lines, total = ["行号,金额,结果,原因"], 0
+    lines, total = ["行号,金额,结果,原因"], Decimal("0")
     for item in RosterItem.objects.filter(roster=roster).order_by("row"):
         result, reason = answers.get(item.row, ("成功", ""))
         lines.append(f"{item.row},{item.amount},{result},{reason}")
