@@ -36,6 +36,9 @@ def rosters_to_approve(user: Any) -> dict[str, Any] | None:
     )
     if not waiting:
         return None
+    for roster in waiting:
+        maker = roster.made_by
+        roster.maker_name = (maker.get_full_name() or maker.username) if maker else "—"
     return {"rosters": waiting[:ROSTER_LIMIT], "more": len(waiting) > ROSTER_LIMIT}
 
 
