@@ -179,3 +179,12 @@ def test_a_returned_payment_is_reissued_only_while_the_benefit_is_payable(
     waiting = RosterItem.objects.get(roster=january, entitlement=ended)
     assert waiting.status == ItemStatus.RETURNED and not hasattr(waiting, "reissue_or_none")
     assert not RosterItem.objects.filter(reissue_of=waiting).exists()
+
+
+def test_nobody_without_a_jurisdiction_reads_the_county_view_or_reveals_an_account(
+    pensioners: list[Entitlement], make_user: Callable[..., User], api_as: Callable[[User], APIClient]
+) -> None:
+    nobody = api_as(make_user("nobody"))
+    assert nobody.get("/api/v1/rosters/by-county/").status_code == 404
+    reveal = nobody.post(f"/api/v1/entitlements/{pensioners[0].pk}/reveal-account/", {"reason": "x"}, format="json")
+    assert reveal.status_code == 404
