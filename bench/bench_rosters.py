@@ -20,7 +20,7 @@ Timed (median of 3; every roster, roster line and claim removed before each run)
   kind over all its counties (rosters, claims, lines numbered per county, totals).
 
 The figures compare the same result: the number of roster lines and the sum of their amounts are
-checked equal between Laurel and the floor.
+checked equal between Laurel and the floor. ``LAUREL_BENCH_ROSTERS_REFILL=0`` reuses the previous fill.
 """
 
 from __future__ import annotations
@@ -168,8 +168,10 @@ def main() -> None:
     _setup_django()
     from django.db import connection
 
-    print(f"filling {int(1_000_000 * SCALE)} benefits × {MONTHS} months …", file=sys.stderr, flush=True)
-    _fill()
+    if os.environ.get("LAUREL_BENCH_ROSTERS_REFILL", "1") != "0":
+        print(f"filling {int(1_000_000 * SCALE)} benefits × {MONTHS} months …", file=sys.stderr, flush=True)
+        _fill()
+    # else: reuse the previous fill (same scale) to rerun the timings only
     with connection.cursor() as cur:
         cur.execute(
             "SELECT county_code, count(*) FROM benefits_entitlement WHERE province_code = %s AND status = 'active' "
