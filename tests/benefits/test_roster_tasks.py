@@ -188,3 +188,15 @@ def test_nobody_without_a_jurisdiction_reads_the_county_view_or_reveals_an_accou
     assert nobody.get("/api/v1/rosters/by-county/").status_code == 404
     reveal = nobody.post(f"/api/v1/entitlements/{pensioners[0].pk}/reveal-account/", {"reason": "x"}, format="json")
     assert reveal.status_code == 404
+
+
+def test_a_second_roster_for_the_same_county_and_cycle_is_a_conflict_and_changes_nothing(
+    pensioners: list[Entitlement], caseworker: User, api_as: Callable[[User], APIClient]
+) -> None:
+    client = api_as(caseworker)
+    first = client.post("/api/v1/rosters/", {"division": COUNTY_A, "period": "2025-01"}, format="json")
+    again = client.post("/api/v1/rosters/", {"division": COUNTY_A, "period": "2025-01"}, format="json")
+    assert first.status_code == 201 and again.status_code == 409
+    assert Roster.objects.count() == 1
+    assert RosterItem.objects.count() == first.json()["item_count"]
+    assert AuditEvent.objects.filter(event_type="benefit.roster_generated").count() == 1
