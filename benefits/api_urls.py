@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_notices, api_rosters
 
 urlpatterns = [
     path("benefit-standards/", api.StandardListView.as_view(), name="api-benefit-standards"),
@@ -9,6 +9,7 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("rosters/", api.RosterListView.as_view(), name="api-rosters"),
+    path("rosters/by-county/", api_rosters.RostersByCountyView.as_view(), name="api-rosters-by-county"),
     path("rosters/<int:pk>/approve/", api.RosterApproveView.as_view(), name="api-roster-approve"),
     path("rosters/<int:pk>/bank-file", api.RosterBankFileView.as_view(), name="api-roster-bank-file"),
     path("rosters/<int:pk>/returns/", api.RosterReturnsView.as_view(), name="api-roster-returns"),
@@ -48,4 +49,13 @@ urlpatterns += [
     path(
         "confirmation-items/<int:pk>/cancel/", confirmation_api.ItemCancelView.as_view(), name="api-confirmation-cancel"
     ),
+]
+urlpatterns += [
+    path("public-notices/", api_notices.NoticeListView.as_view(), name="api-notices"),
+    path("public-notices/<int:pk>/", api_notices.NoticeDetailView.as_view(), name="api-notice"),
+    path("public-notices/<int:pk>/publish/", api_notices.NoticePublishView.as_view(), name="api-notice-publish"),
+    path("public-notices/<int:pk>/close/", api_notices.NoticeCloseView.as_view(), name="api-notice-close"),
+]
+urlpatterns += [
+    path("entitlements/<int:pk>/reveal-account/", api_rosters.RevealAccountView.as_view(), name="api-reveal-account"),
 ]

@@ -232,6 +232,8 @@ class MonthlyLine(models.Model):
         indexes = [
             models.Index(fields=["entitlement", "month"], name="benefits_line_ent_month"),
             models.Index(fields=["standard", "month"], name="benefits_line_std_month"),
+            # A roster's lines (approval, balance, reconciliation, generation).
+            models.Index(fields=["roster_id"], name="benefits_line_roster"),
         ]
 
     def __str__(self) -> str:
@@ -357,6 +359,112 @@ class MinistryFiling(Located):
 
     def __str__(self) -> str:
         return f"{self.case_number} {self.action}"
+
+
+# --- 公示 (public notices of proposed lists) ------------------------------------------------------
+
+
+class NoticeKind(models.TextChoices):
+    NEW_AWARDS = "new_awards", _("New awards")
+    CONFIRMATION_RESULTS = "confirmation_results", _("Results of the annual confirmation")
+    ROSTER_CHANGES = "roster_changes", _("Changes to the payment roster")
+
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("notice", "Draft")
+    PUBLISHED = "published", pgettext_lazy("notice", "Published, open for objections")
+    CLOSED = "closed", pgettext_lazy("notice", "Closed")
+
+
+class PublicNotice(Located):
+    """A 公示: a proposed list published for a window of working days, with personal data masked.
+
+    The record (what, where, when, objections) is kept: a notice is never deleted, only closed.
+    """
+
+    kind = models.CharField(_("kind of list"), max_length=24, choices=NoticeKind.choices)
+    title = models.CharField(pgettext_lazy("notice", "title"), max_length=200)
+    places = models.CharField(
+        _("where it is posted"), max_length=255, blank=True, help_text=_("e.g. the stations' notice boards")
+    )
+    source = models.CharField(_("source of the list"), max_length=64, blank=True)
+    window_days = models.PositiveSmallIntegerField(_("window (working days)"), default=7)
+    status = models.CharField(_("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    ends_on = models.DateField(_("objections accepted until"), null=True, blank=True)
+    entry_count = models.PositiveIntegerField(_("entries"), default=0)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(pgettext_lazy("notice", "closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public notice (公示)")
+        verbose_name_plural = _("public notices (公示)")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["county_code", "-created_at", "-id"], name="benefits_notice_county"),
+            models.Index(fields=["status", "ends_on"], name="benefits_notice_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeEntry(models.Model):
+    """One person on a 公示, as published: only masked data is stored here (the public page reads it)."""
+
+    notice = models.ForeignKey(PublicNotice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="entries")
+    row = models.PositiveIntegerField(_("row"))
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+"
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    masked_name = models.CharField(_("name (masked)"), max_length=64)
+    masked_id = models.CharField(_("ID number (masked)"), max_length=18)
+    township = models.CharField(_("township"), max_length=100, blank=True)
+    benefit = models.CharField(_("benefit"), max_length=64)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("notice entry")
+        verbose_name_plural = _("notice entries")
+        ordering = ["notice_id", "row"]
+        constraints = [models.UniqueConstraint(fields=["notice", "row"], name="benefits_notice_entry_row")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}/{self.row}"
+
+
+class NoticeObjection(models.Model):
+    """An objection raised during the window; it becomes a case in the county's queue."""
+
+    notice = models.ForeignKey(
+        PublicNotice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="objections"
+    )
+    entry = models.ForeignKey(NoticeEntry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="objections")
+    objector = models.CharField(_("raised by"), max_length=64)
+    contact = models.CharField(_("contact telephone"), max_length=32)
+    text = models.TextField(_("objection"))
+    raised_at = models.DateTimeField(_("raised at"))
+    # The case it became (``cases`` is above ``benefits``: the number and id, not a foreign key).
+    case_id = models.BigIntegerField(_("case"), null=True, blank=True)
+    case_number = models.CharField(_("case number"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("objection to a notice")
+        verbose_name_plural = _("objections to notices")
+        ordering = ["notice_id", "raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.case_number}"
 
 
 # --- payment rosters (发放花名册) ----------------------------------------------------------------

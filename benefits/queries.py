@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -118,3 +118,61 @@ def access_roster(user: Any, pk: Any) -> Roster:
     except (TypeError, ValueError):
         roster = None
     return scope.access_located(user, roster)  # type: ignore[return-value]
+
+
+def reconciliations(roster_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Paid, returned and pending amounts and line counts of many rosters in one grouped query."""
+    from .models import ItemStatus, RosterItem
+
+    found: dict[int, dict[str, Any]] = {
+        pk: {f"{s}{suffix}": (0 if suffix else Decimal("0.00")) for s in ItemStatus.values for suffix in ("", "_lines")}
+        for pk in roster_ids
+    }
+    rows = (
+        RosterItem.objects.filter(roster_id__in=roster_ids)
+        .values("roster_id", "status")
+        .annotate(amount=Sum("amount"), lines=Count("id"))
+        .values_list("roster_id", "status", "amount", "lines")
+    )
+    for roster_id, status, amount, lines in rows:
+        found[roster_id][status] = Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+        found[roster_id][f"{status}_lines"] = lines
+    return found
+
+
+def rosters_by_county(user: Any, *, period: str = "") -> list[dict[str, Any]]:
+    """Each county in the user's jurisdiction that has rosters: how many, how many not closed, and the
+    reconciliation of their lines (total = paid + returned once nothing is pending). Two queries."""
+    from jurisdictions.models import Division
+
+    from .models import RosterItem, RosterStatus
+
+    rosters = scope.scoped(Roster.objects.all(), user)
+    if period:
+        rosters = rosters.filter(period=period)
+    per_county: dict[str, dict[str, Any]] = {}
+    for code, status, total in rosters.values_list("county_code", "status", "total"):
+        row = per_county.setdefault(
+            code,
+            {"division": code, "rosters": 0, "unreconciled": 0, "total": Decimal("0.00")}
+            | {key: Decimal("0.00") for key in ("paid", "returned", "pending")},
+        )
+        row["rosters"] += 1
+        row["unreconciled"] += status != RosterStatus.CLOSED
+        row["total"] += Decimal(str(total))
+    items = (
+        RosterItem.objects.filter(roster__in=rosters)
+        .values("roster__county_code", "status")
+        .annotate(amount=Sum("amount"))
+        .values_list("roster__county_code", "status", "amount")
+    )
+    for code, status, amount in items:
+        per_county[code][status] += Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+    names = dict(Division.objects.filter(code__in=list(per_county)).values_list("code", "name"))
+    rows = []
+    for code in sorted(per_county):
+        row = per_county[code]
+        row["name"] = names.get(code, code)
+        row["balanced"] = row["pending"] == 0 and row["paid"] + row["returned"] == row["total"]
+        rows.append(row)
+    return rows

@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (table names are model constants; every value is a bound parameter)
 """Payment rosters (发放花名册): bank accounts, generation, maker-checker approval, the bank file, the
 bank's return file, reconciliation and closing. Every write is an action (one transaction, audited).
 
@@ -15,14 +16,13 @@ import csv
 import datetime as dt
 import io
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,99 +135,162 @@ def period_months(period: str) -> tuple[dt.date, dt.date]:
 def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) -> Roster:
     """Make the county's roster for a cycle from the stored lines not yet on a roster (regular,
     arrears, recovery deductions; up to the cycle's last month) of the benefits being paid, plus the
-    payments the bank returned whose account has since been corrected (reissued)."""
+    payments the bank returned whose account has since been corrected, for benefits still being paid
+    (reissued)."""
     _first, last = period_months(period)
     division = Division.objects.filter(code=division_code).first()
     if division is None or len(division.code) != 6:
         raise ValidationError({"division": _("Rosters are made per county: give a county's six-digit code.")})
     if actor is not None:
         scope.require_perm(actor, HANDLE_CASES, division.code)
-    if Roster.objects.filter(division=division, period=period).exists():
-        raise Conflict(_("The roster of this county for this cycle already exists."))
     roster = Roster(division=division, period=period, made_by_id=getattr(actor, "pk", None))
     try:
-        with transaction.atomic():
-            roster.save()
+        roster.save()  # the action's transaction is rolled back whole on a duplicate: no savepoint needed
     except IntegrityError:
         raise Conflict(_("The roster of this county for this cycle already exists.")) from None
-    lines = list(
-        MonthlyLine.objects.select_for_update()
-        .filter(
-            entitlement__county_code=division.code,
-            entitlement__status=EntitlementStatus.ACTIVE,
-            locked=False,
-            roster_id__isnull=True,
-            month__lte=last,
-        )
-        .order_by("entitlement_id", "month", "id")
-    )
-    by_benefit: dict[int, list[MonthlyLine]] = defaultdict(list)
-    for line in lines:
-        by_benefit[line.entitlement_id].append(line)
-    entitlements = Entitlement.objects.in_bulk(list(by_benefit)) if by_benefit else {}
-    items: list[RosterItem] = []
-    claimed: list[int] = []
-    skipped_no_account = 0
-    for pk in sorted(by_benefit):
-        entitlement = entitlements[pk]
-        amount = sum((line.amount for line in by_benefit[pk]), ZERO)
-        if amount <= 0:
-            continue  # a deduction larger than what is due waits for later lines
-        if not entitlement.account_encrypted:
-            skipped_no_account += 1
-            continue
-        items.append(_item(roster, entitlement, amount))
-        claimed.extend(line.pk for line in by_benefit[pk])
-    returned = (
-        RosterItem.objects.select_for_update(of=("self",))
-        .filter(
-            roster__county_code=division.code,
-            status=ItemStatus.RETURNED,
-            needs_correction=False,
-            reissue__isnull=True,
-        )
-        .select_related("entitlement")
-        .order_by("roster_id", "row")
-    )
-    for old in returned:
-        item = _item(roster, old.entitlement, old.amount)
-        item.reissue_of = old
-        items.append(item)
-    for number, item in enumerate(items, start=1):
-        item.row = number
-    RosterItem.objects.bulk_create(items)
-    MonthlyLine.objects.filter(pk__in=claimed).update(roster_id=roster.pk)
-    roster.total = sum((item.amount for item in items), ZERO)
-    roster.item_count = len(items)
-    roster.save(update_fields=["total", "item_count"])
+    counts = _fill_rosters(period, last, [roster.pk])
+    roster.refresh_from_db(fields=["total", "item_count"])
     record(
         event_type="benefit.roster_generated",
         actor=actor,
         obj=roster,
-        data={
-            "period": period,
-            "lines": len(items),
-            "total": str(roster.total),
-            "reissued": sum(1 for item in items if item.reissue_of_id),
-            "without_account": skipped_no_account,
-        },
+        data={"period": period, "lines": roster.item_count, "total": str(roster.total), **counts},
     )
     return roster
 
 
-def _item(roster: Roster, entitlement: Entitlement, amount: Decimal) -> RosterItem:
-    from subjects.models import Subject
-
-    name = Subject.objects.filter(pk=entitlement.subject_id).values_list("name", flat=True).first() or ""
-    return RosterItem(
-        roster=roster,
-        row=0,
-        entitlement=entitlement,
-        amount=amount,
-        payee=name[:64],
-        account_encrypted=entitlement.account_encrypted,
-        account_masked=entitlement.account_masked,
+def _fill_rosters(period: str, last: dt.date, roster_ids: list[int]) -> dict[str, int]:
+    """Fill new (empty) rosters of one cycle, each for its county, set-based: a few statements
+    whatever the number of counties and benefits. Claim the lines, one roster line per benefit from
+    the lines it claimed (so each line equals its monthly lines by construction), the reissues, then
+    each roster's control total and line count."""
+    line_t, ent_t, item_t, roster_t = (
+        MonthlyLine._meta.db_table,
+        Entitlement._meta.db_table,
+        RosterItem._meta.db_table,
+        Roster._meta.db_table,
     )
+    subject_t = "subjects_subject"
+    active, pending = EntitlementStatus.ACTIVE, ItemStatus.PENDING
+    ids_sql = ", ".join(["%s"] * len(roster_ids))
+    with connection.cursor() as cur:
+        # 1. Claim the unrostered lines (up to the cycle's last month) of the benefits being paid that
+        #    have an account and a net amount above zero (a larger deduction waits for later lines).
+        cur.execute(
+            f"UPDATE {line_t} SET roster_id = r.id FROM {ent_t} e, {roster_t} r"
+            f" WHERE e.id = {line_t}.entitlement_id AND r.county_code = e.county_code AND r.id IN ({ids_sql})"
+            f" AND {line_t}.roster_id IS NULL AND {line_t}.locked = %s AND {line_t}.month <= %s"
+            f" AND e.status = %s AND e.account_encrypted <> ''"
+            f" AND {line_t}.entitlement_id IN (SELECT l.entitlement_id FROM {line_t} l JOIN {ent_t} f"
+            f" ON f.id = l.entitlement_id JOIN {roster_t} q ON q.county_code = f.county_code"
+            f" WHERE q.id IN ({ids_sql}) AND f.status = %s AND f.account_encrypted <> ''"
+            f" AND l.roster_id IS NULL AND l.locked = %s AND l.month <= %s"
+            f" GROUP BY l.entitlement_id HAVING SUM(l.amount) > 0)",
+            [*roster_ids, False, last, active, *roster_ids, active, False, last],
+        )
+        # 2. One roster line per benefit, numbered per roster in benefit order.
+        cur.execute(
+            f'INSERT INTO {item_t} (roster_id, "row", entitlement_id, amount, payee, account_encrypted,'
+            f" account_masked, status, return_reason, needs_correction, reissue_of_id)"
+            f" SELECT c.roster_id, ROW_NUMBER() OVER (PARTITION BY c.roster_id ORDER BY c.entitlement_id),"
+            f" c.entitlement_id, c.amount, SUBSTR(s.name, 1, 64), e.account_encrypted, e.account_masked,"
+            f" %s, '', %s, NULL"
+            f" FROM (SELECT roster_id, entitlement_id, SUM(amount) AS amount FROM {line_t}"
+            f" WHERE roster_id IN ({ids_sql}) GROUP BY roster_id, entitlement_id) c"
+            f" JOIN {ent_t} e ON e.id = c.entitlement_id JOIN {subject_t} s ON s.id = e.subject_id",
+            [pending, False, *roster_ids],
+        )
+        # 3. Returned payments whose account was corrected, of benefits still being paid (a suspended
+        #    one waits for its resumption; an ended or cancelled one is settled otherwise), numbered
+        #    after the roster's regular lines.
+        cur.execute(
+            f'INSERT INTO {item_t} (roster_id, "row", entitlement_id, amount, payee, account_encrypted,'
+            f" account_masked, status, return_reason, needs_correction, reissue_of_id)"
+            f" SELECT n.id, (SELECT COUNT(*) FROM {item_t} k WHERE k.roster_id = n.id)"
+            f' + ROW_NUMBER() OVER (PARTITION BY n.id ORDER BY o.roster_id, o."row"),'
+            f" o.entitlement_id, o.amount, SUBSTR(s.name, 1, 64), e.account_encrypted, e.account_masked,"
+            f" %s, '', %s, o.id"
+            f" FROM {item_t} o JOIN {roster_t} r ON r.id = o.roster_id"
+            f" JOIN {roster_t} n ON n.county_code = r.county_code AND n.id IN ({ids_sql})"
+            f" JOIN {ent_t} e ON e.id = o.entitlement_id JOIN {subject_t} s ON s.id = e.subject_id"
+            f" WHERE o.status = %s AND o.needs_correction = %s AND e.status = %s"
+            f" AND NOT EXISTS (SELECT 1 FROM {item_t} x WHERE x.reissue_of_id = o.id)",
+            [pending, False, *roster_ids, ItemStatus.RETURNED, False, active],
+        )
+        reissued = cur.rowcount
+        # 4. Each roster's control total and line count.
+        cur.execute(
+            f"UPDATE {roster_t} SET total = COALESCE((SELECT SUM(i.amount) FROM {item_t} i"
+            f" WHERE i.roster_id = {roster_t}.id), 0), item_count = (SELECT COUNT(*) FROM {item_t} i"
+            f" WHERE i.roster_id = {roster_t}.id) WHERE id IN ({ids_sql})",
+            [*roster_ids],
+        )
+        # Benefits left out for want of an account (their lines wait).
+        cur.execute(
+            f"SELECT COUNT(DISTINCT e.id) FROM {ent_t} e JOIN {line_t} l ON l.entitlement_id = e.id"
+            f" JOIN {roster_t} r ON r.county_code = e.county_code AND r.id IN ({ids_sql})"
+            f" WHERE e.status = %s AND e.account_encrypted = '' AND l.roster_id IS NULL"
+            f" AND l.locked = %s AND l.month <= %s",
+            [*roster_ids, active, False, last],
+        )
+        without_account = cur.fetchone()[0]
+    return {"reissued": reissued, "without_account": without_account}
+
+
+@audited
+def do_generate_rosters(code: str, period: str, *, actor: Actor | None) -> list[Roster]:
+    """A city's or a province's rosters for a cycle in one go: one per county under ``code`` that has
+    benefits being paid and no roster of the cycle yet, filled set-based (one audit event)."""
+    _first, last = period_months(period)
+    division = Division.objects.filter(code=code or "").first()
+    if division is None or len(division.code) not in (2, 4):
+        raise ValidationError({"division": _("Give a province's or a city's code to make all its counties' rosters.")})
+    if actor is not None:
+        scope.require_perm(actor, HANDLE_CASES, division.code)
+    counties = sorted(
+        set(
+            Entitlement.objects.filter(county_code__startswith=division.code, status=EntitlementStatus.ACTIVE)
+            .values_list("county_code", flat=True)
+            .distinct()
+        )
+        - set(
+            Roster.objects.filter(period=period, county_code__startswith=division.code).values_list(
+                "county_code", flat=True
+            )
+        )
+    )
+    maker = getattr(actor, "pk", None)
+    try:
+        with transaction.atomic():
+            made = Roster.objects.bulk_create(
+                [
+                    Roster(division_id=county, period=period, made_by_id=maker, **Roster.codes_for(county))
+                    for county in counties
+                ]
+            )
+    except IntegrityError:
+        raise Conflict(_("The roster of a county for this cycle was made meanwhile; try again.")) from None
+    if not made:
+        return []
+    ids = [roster.pk for roster in made]
+    if not all(ids):  # a backend that returns no ids from a bulk insert
+        ids = list(Roster.objects.filter(period=period, county_code__in=counties).values_list("pk", flat=True))
+    counts = _fill_rosters(period, last, ids)
+    filled = list(Roster.objects.filter(pk__in=ids).order_by("county_code"))
+    record(
+        event_type="benefit.rosters_generated",
+        actor=actor,
+        division_code=division.code,
+        object_type="benefits.roster",
+        data={
+            "period": period,
+            "rosters": len(filled),
+            "lines": sum(r.item_count for r in filled),
+            "total": str(sum((r.total for r in filled), ZERO)),
+            **counts,
+        },
+    )
+    return filled
 
 
 # --- approval (maker-checker) ----------------------------------------------------------------------

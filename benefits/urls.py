@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_notices, views_rosters
 
 app_name = "benefits"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("rosters/<int:pk>/bank-file/", views.roster_bank_file, name="roster_bank_file"),
     path("rosters/<int:pk>/returns/", views.roster_returns, name="roster_returns"),
     path("rosters/<int:pk>/close/", views.close_roster, name="close_roster"),
+    path("entitlements/<int:pk>/reveal-account/", views_rosters.reveal_account, name="reveal_account"),
+    path("notices/", views_notices.notice_list, name="notices"),
+    path("notices/draft/", views_notices.draft_notice, name="draft_notice"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice"),
+    path("notices/<int:pk>/publish/", views_notices.publish_notice, name="publish_notice"),
+    path("notices/<int:pk>/close/", views_notices.close_notice, name="close_notice"),
 ]
 
 # The annual confirmation (年度确认): benefits/confirmation_views.py

@@ -203,12 +203,30 @@ def change_standard(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_list(request: HttpRequest) -> HttpResponse:
     """Rosters of the caller's counties, each with its reconciliation and the next step's button."""
     _require_staff(request.user)
-    rows = list(queries.rosters_for(request.user).select_related("division", "made_by", "approved_by")[:201])
+    period = request.GET.get("period", "").strip()
+    if period and not rosters.PERIOD_RE.match(period):
+        period = ""
+    listed = queries.rosters_for(request.user)
+    if period:
+        listed = listed.filter(period=period)
+    rows = list(listed.select_related("division", "made_by", "approved_by")[:201])
+    sums = queries.reconciliations([row.pk for row in rows])
     for row in rows:
-        row.summary = rosters.reconciliation(row)  # type: ignore[attr-defined]
+        row.summary = sums[row.pk]  # type: ignore[attr-defined]
     counties = [code for code in scope.codes_with(request.user, HANDLE_CASES) if len(code) == 6]
+    # Above a county (a city or a province): every county's rosters and their reconciliation first.
+    by_county = [] if scope.within_county(request.user) else queries.rosters_by_county(request.user, period=period)
     return render(
-        request, "benefits/roster_list.html", {"rosters": rows[:200], "more": len(rows) > 200, "counties": counties}
+        request,
+        "benefits/roster_list.html",
+        {
+            "rosters": rows[:200],
+            "more": len(rows) > 200,
+            "counties": counties,
+            "by_county": by_county,
+            "period": period,
+            "user_id": request.user.pk,
+        },
     )
 
 

@@ -302,6 +302,8 @@ OTP_TOTP_ISSUER = "Laurel"
 # Benefits (docs/benefits.md): the shipped standards are sample figures (示例). Outside DEBUG no
 # amount is paid from a sample row unless LAUREL_ALLOW_SAMPLE_STANDARDS is set (a demo server).
 LAUREL_ALLOW_SAMPLE_STANDARDS = env_bool("LAUREL_ALLOW_SAMPLE_STANDARDS", default=DEBUG)
+# 公示: the working days a public notice stays open for objections (benefits.notices).
+LAUREL_NOTICE_WORKING_DAYS = env_int("LAUREL_NOTICE_WORKING_DAYS", 7)
 LAUREL_2FA_ROLES = ("approver", "auditor", "admin", "sysadmin")
 LAUREL_2FA_EXEMPT_DEMO_USERS = DEBUG and env_bool("LAUREL_2FA_EXEMPT_DEMO_USERS", default=True)
 

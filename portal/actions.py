@@ -373,3 +373,37 @@ DECLARATION_TITLES = {
     "death": gettext_lazy("a death"),
     "error": gettext_lazy("an error in the record"),
 }
+
+
+def open_objection_case(objection: Any) -> tuple[int, str]:
+    """A 公示 objection (``benefits.notices``) becomes a case in the county's queue, about the person
+    on the objected row, naming the notice and the row (registered in ``PortalConfig.ready``)."""
+    entry = objection.entry
+    notice = objection.notice
+    case = do_file_case(
+        entry.subject,
+        kind=Kind.GRIEVANCE,
+        title=str(
+            _("Objection to public notice No. %(notice)d, row %(row)d") % {"notice": notice.pk, "row": entry.row}
+        )[:200],
+        actor=public_door_user(),
+        description=str(
+            _("Notice: %(title)s (published %(published)s, window until %(ends)s). Row %(row)d: %(name)s, %(benefit)s.")
+            % {
+                "title": notice.title,
+                "published": notice.published_on,
+                "ends": notice.ends_on,
+                "row": entry.row,
+                "name": entry.masked_name,
+                "benefit": entry.benefit,
+            }
+        )
+        + "\n\n"
+        + objection.text,
+        channel=Channel.ONLINE,
+        agent_name=objection.objector[:64],
+        agent_relation=str(_("objector to a public notice"))[:64],
+        agent_contact=objection.contact[:64],
+        duplicate_action="continue",
+    )
+    return case.pk, case.number

@@ -23,6 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from benefits import notices
+from benefits.models import NoticeEntry, PublicNotice
 from cases.models import Case
 from core.errors import Forbidden, NotFound, TooManyTries
 from crosscheck.auth import FeedClient, FeedTokenAuthentication
@@ -352,3 +354,112 @@ class DeclarationView(PublicView):
         except DjangoValidationError as exc:
             raise _field_errors(exc) from None
         return Response({"case": case.number, "query_code": case.query_code}, status=201)
+
+
+# --- 公示: the published lists (masked) and objections ---------------------------------------------
+
+
+class PublicNoticeEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NoticeEntry
+        fields = ["row", "masked_name", "masked_id", "township", "benefit", "amount", "note"]
+        read_only_fields = fields
+        extra_kwargs = {name: {"required": True} for name in fields}
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    division = serializers.CharField(source="division_id", read_only=True)
+    county = serializers.CharField(source="division.name", read_only=True)
+    open = serializers.SerializerMethodField(help_text="Whether objections are accepted today.")
+
+    class Meta:
+        model = PublicNotice
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "division",
+            "county",
+            "places",
+            "window_days",
+            "published_on",
+            "ends_on",
+            "open",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {name: {"required": True} for name in fields}
+
+    def get_open(self, notice: PublicNotice) -> bool:
+        return notices.in_window(notice)
+
+
+class PublicNoticeDetailSerializer(PublicNoticeSerializer):
+    entries = PublicNoticeEntrySerializer(many=True, read_only=True)
+
+    class Meta(PublicNoticeSerializer.Meta):
+        fields = [*PublicNoticeSerializer.Meta.fields, "entries"]
+        read_only_fields = fields
+        extra_kwargs = {name: {"required": True} for name in fields}
+
+
+class ObjectionSerializer(serializers.Serializer):
+    row = serializers.IntegerField(min_value=1, max_value=10**7, help_text="The notice's row objected to (序号).")
+    objector = serializers.CharField(max_length=64, help_text="Name of the person objecting.")
+    contact = serializers.CharField(max_length=32, help_text="Telephone to call back.")
+    text = serializers.CharField(max_length=2000, help_text="What is wrong.")
+
+
+class ObjectionReceivedSerializer(serializers.Serializer):
+    notice = serializers.IntegerField()
+    row = serializers.IntegerField()
+    case = serializers.CharField(help_text="Number of the case the objection became.")
+    raised_at = serializers.DateTimeField()
+
+
+class PublicNoticeListView(PublicView):
+    @extend_schema(
+        responses={200: PublicNoticeSerializer(many=True)},
+        summary="Public notices (公示) published and open for objections",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(PublicNoticeSerializer(notices.public_notices()[:200], many=True).data)
+
+
+class PublicNoticeDetailView(PublicView):
+    @extend_schema(
+        responses={200: PublicNoticeDetailSerializer, 404: OpenApiResponse(description="No such published notice.")},
+        summary="One public notice with its entries (names and ID numbers masked)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PublicNoticeDetailSerializer(notices.public_notice(pk)).data)
+
+
+class PublicObjectionView(PublicView):
+    @extend_schema(
+        request=ObjectionSerializer,
+        responses={
+            201: ObjectionReceivedSerializer,
+            400: OpenApiResponse(description="A field is wrong, or the notice's window is over (field notice)."),
+            404: OpenApiResponse(description="No such published notice."),
+            429: OpenApiResponse(description="Too many objections from this address."),
+        },
+        summary="Object to one row of a public notice during its window: the objection becomes a case",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _limit(request, "portal.objection")
+        notice = notices.public_notice(pk)
+        serializer = ObjectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            objection = notices.do_raise_objection(notice, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return Response(
+            {
+                "notice": notice.pk,
+                "row": objection.entry.row,
+                "case": objection.case_number,
+                "raised_at": objection.raised_at,
+            },
+            status=201,
+        )

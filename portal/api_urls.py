@@ -8,5 +8,8 @@ urlpatterns = [
     path("public/ratings/", api.PublicRatingView.as_view(), name="api-public-ratings"),
     path("public/access-log/", api.AccessLogView.as_view(), name="api-public-access-log"),
     path("public/declarations/", api.DeclarationView.as_view(), name="api-public-declarations"),
+    path("public/notices/", api.PublicNoticeListView.as_view(), name="api-public-notice-list"),
+    path("public/notices/<int:pk>/", api.PublicNoticeDetailView.as_view(), name="api-public-notice-page"),
+    path("public/notices/<int:pk>/objections/", api.PublicObjectionView.as_view(), name="api-public-objections"),
     path("exists/", api.ExistsView.as_view(), name="api-exists"),
 ]

@@ -11,9 +11,14 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from benefits.notices import OBJECTION_CASE_OPENERS
         from notifications.events import EventSpec, register_event
 
-        from .actions import CODE_EVENT
+        from .actions import CODE_EVENT, open_objection_case
+
+        # An objection to a 公示 (benefits, below cases) becomes a case: the opener lives here.
+        if open_objection_case not in OBJECTION_CASE_OPENERS:
+            OBJECTION_CASE_OPENERS.append(open_objection_case)
 
         register_event(
             CODE_EVENT,

@@ -112,3 +112,14 @@ class DeclarationForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+
+class ObjectionForm(forms.Form):
+    """An objection to one row of a 公示 (no sign-in; rate-limited per address)."""
+
+    row = forms.IntegerField(label=_("Row you object to (序号)"), min_value=1, max_value=10**7)
+    objector = forms.CharField(label=_("Your name"), max_length=64)
+    contact = forms.CharField(
+        label=_("Telephone to call you back"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    text = forms.CharField(label=_("What is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))

@@ -13,5 +13,8 @@ urlpatterns = [
     path("me/", views.person, name="person"),
     path("me/open/", views.person_open, name="person_open"),
     path("me/declare/", views.declare, name="declare"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/", views.notice_detail, name="notice"),
+    path("notices/<int:pk>/print/", views.notice_print, name="notice_print"),
     path("letters/<str:token>/<int:letter_id>/", views.download, name="download"),
 ]

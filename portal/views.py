@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from benefits import notices
+from benefits.models import NoticeEntry, PublicNotice
 from cases.models import Case
 from core.errors import DomainError
 from core.pages import apply_errors
@@ -18,7 +20,7 @@ from letters.views import pdf_response
 from subjects.models import Subject
 
 from . import actions, queries, throttle, tokens
-from .forms import CodeForm, DeclarationForm, LookupForm, PersonCodeForm, PersonForm, RateForm
+from .forms import CodeForm, DeclarationForm, LookupForm, ObjectionForm, PersonCodeForm, PersonForm, RateForm
 
 # Per address, on top of the per-case and per-phone locks (portal.throttle).
 IP_RATE = "30/h"
@@ -208,3 +210,64 @@ def declare(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "portal/declared.html", {"case": case})
     return render(request, "portal/declare.html", {"form": form}, status=400)
+
+
+# --- 公示: proposed lists with masked personal data, open to objections ------------------------------
+
+
+def _entries(notice: PublicNotice) -> list[NoticeEntry]:
+    # Only the masked columns are read: the person's record is never touched by the public page.
+    return list(
+        NoticeEntry.objects.filter(notice=notice)
+        .only("row", "masked_name", "masked_id", "township", "benefit", "amount", "note")
+        .order_by("row")
+    )
+
+
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    """The notices published and still open for objections."""
+    return render(request, "portal/notice_list.html", {"notices": list(notices.public_notices()[:200])})
+
+
+def _notice_page(
+    request: HttpRequest, notice: PublicNotice, *, form: ObjectionForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/notice.html",
+        {
+            "notice": notice,
+            "entries": _entries(notice),
+            "open": notices.in_window(notice),
+            "form": form or ObjectionForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key=throttle.client_address, rate=IP_RATE, method="POST", block=False)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 公示 and, during its window, the objection form (each objection becomes a case)."""
+    notice = notices.public_notice(pk)
+    if request.method != "POST":
+        return _notice_page(request, notice)
+    if getattr(request, "limited", False):
+        return _too_many(request)
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            objection = notices.do_raise_objection(notice, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc, default_field="text")
+        else:
+            return render(request, "portal/objection_received.html", {"notice": notice, "objection": objection})
+    return _notice_page(request, notice, form=form, status=400)
+
+
+@require_GET
+def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as posted on the stations' boards (A4, print stylesheet)."""
+    notice = notices.public_notice(pk)
+    return render(request, "portal/notice_print.html", {"notice": notice, "entries": _entries(notice)})
