@@ -23,7 +23,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,7 @@ from .models import (
     EntitlementStatus,
     ItemStatus,
     MonthlyLine,
+    PayingCountyChange,
     Roster,
     RosterItem,
     RosterStatus,
@@ -132,6 +134,27 @@ def period_months(period: str) -> tuple[dt.date, dt.date]:
 
 
 @audited
+def lines_paid_by(county_code: str) -> QuerySet[MonthlyLine]:
+    """The monthly lines ``county_code`` pays: of its benefits, except months before a benefit came to
+    it, plus the months before a benefit left it (``PayingCountyChange``, a transfer between jurisdictions).
+
+    A line's paying county is the ``from_county_code`` of the first change after the line's month,
+    else the entitlement's county: a line written later for an earlier month (arrears) still goes to
+    the county that paid that month.
+    """
+    first_change_after = (
+        PayingCountyChange.objects.filter(entitlement_id=OuterRef("entitlement_id"), month__gt=OuterRef("month"))
+        .order_by("month", "id")
+        .values("from_county_code")[:1]
+    )
+    moved_away = PayingCountyChange.objects.filter(from_county_code=county_code).values("entitlement_id")
+    return (
+        MonthlyLine.objects.filter(Q(entitlement__county_code=county_code) | Q(entitlement_id__in=moved_away))
+        .annotate(paying_county=Coalesce(Subquery(first_change_after), F("entitlement__county_code")))
+        .filter(paying_county=county_code)
+    )
+
+
 def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) -> Roster:
     """Make the county's roster for a cycle from the stored lines not yet on a roster (regular,
     arrears, recovery deductions; up to the cycle's last month) of the benefits being paid, plus the
@@ -151,9 +174,9 @@ def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) 
     except IntegrityError:
         raise Conflict(_("The roster of this county for this cycle already exists.")) from None
     lines = list(
-        MonthlyLine.objects.select_for_update()
+        lines_paid_by(division.code)
+        .select_for_update(of=("self",))
         .filter(
-            entitlement__county_code=division.code,
             entitlement__status=EntitlementStatus.ACTIVE,
             locked=False,
             roster_id__isnull=True,

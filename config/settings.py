@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "policies",
     "petitions",
     "crosscheck",
+    "transfers",
     "quality",
     "letters",
     "reports",
