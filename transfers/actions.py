@@ -335,5 +335,12 @@ def _move_case(case: Case, destination: Division, transfer: Transfer, actor: Act
     locked.save()
     data = {"transfer": transfer.number, "from": old, "to": destination.code}
     record(event_type="transfer.case_moved", actor=actor, obj=locked, data=data)
-    record(event_type="transfer.case_moved", actor=actor, obj=locked, division_code=old, data=data)
+    record(
+        event_type="transfer.case_moved",
+        actor=actor,
+        object_type="transfers.transfer",
+        object_id=str(transfer.pk),
+        division_code=old,
+        data={"case": locked.number, **data},
+    )
     return locked.number

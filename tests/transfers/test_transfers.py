@@ -312,4 +312,6 @@ def test_the_pages_propose_release_and_accept_from_the_person_and_the_workbench(
     case.refresh_from_db()
     assert transfer.status == Status.ACCEPTED and case.division_id == BEIJING
     history = receiving.get(f"/subjects/{subject.pk}/").content.decode()
-    assert "跨地区转移" in history or "转移" in history
+    assert "转入地接收转移" in history and "提出跨地区转移" in history  # the person's history names the steps
+    timeline = receiving.get(f"/cases/{case.pk}/").content.decode()
+    assert "案件随档案转至外地" in timeline
