@@ -31,7 +31,9 @@ from cases.models import Case
 from cases.sla import due_after
 from core.errors import Conflict
 from core.validators import no_invisible_characters
+from jurisdictions import scope
 from jurisdictions.models import Division
+from notifications.outbox import notify
 from subjects.actions import do_update_subject
 from subjects.models import Provenance, Subject
 
@@ -39,6 +41,9 @@ from . import nodes
 from .models import OPEN_STATUSES, CaseChoice, Side, Status, Transfer
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Notification events (texts registered in ``transfers.registrations``).
+WAITING_EVENT = "transfer.waiting"  # a side's step reached its approvers
+DECIDED_EVENT = "transfer.decided"  # accepted or refused: the proposer is told
 
 
 def working_days() -> int:
@@ -134,6 +139,33 @@ def _events(transfer: Transfer, event: str, *, actor: Actor | None, **data: Any)
         object_id=str(transfer.pk),
         division_code=other,
         data=facts,
+    )
+
+
+def _announce_step(transfer: Transfer, node: str, *, actor: Actor | None) -> None:
+    """Tell the approvers of the side whose turn it is (in the outbox, with this transaction)."""
+    code = transfer.division_id if node == nodes.RELEASE else transfer.to_division_id
+    recipients = [
+        u for u in scope.users_with_perm_at(nodes.PERMISSIONS[node], code) if u.pk != getattr(actor, "pk", None)
+    ]
+    notify(
+        event=WAITING_EVENT,
+        recipients=recipients,
+        context={"transfer": transfer.number, "from": transfer.division.name, "to": transfer.to_division.name},
+        dedupe_key=f"{WAITING_EVENT}:{transfer.pk}:{node}",
+        division_code=code,
+        link=f"/transfers/{transfer.pk}/",
+    )
+
+
+def _announce_decision(transfer: Transfer) -> None:
+    notify(
+        event=DECIDED_EVENT,
+        recipients=[transfer.proposed_by],
+        context={"transfer": transfer.number, "status": str(Status(transfer.status).label)},
+        dedupe_key=f"{DECIDED_EVENT}:{transfer.pk}",
+        division_code=transfer.division_id,
+        link=f"/transfers/{transfer.pk}/",
     )
 
 
@@ -250,6 +282,7 @@ def do_propose_transfer(
     Transfer.objects.filter(pk=transfer.pk).update(process=process)
     transfer.process = process
     _events(transfer, "proposed", actor=actor, reason=text)
+    _announce_step(transfer, nodes.RELEASE, actor=actor)
     return transfer
 
 
@@ -269,6 +302,7 @@ def do_release_transfer(transfer: Transfer, *, actor: Actor, cases: dict[str, An
     locked.save()
     _run(locked, nodes.RELEASE, actor)
     _events(locked, "released", actor=actor)
+    _announce_step(locked, nodes.ACCEPT, actor=actor)
     return locked
 
 
@@ -288,6 +322,7 @@ def do_refuse_transfer(transfer: Transfer, *, actor: Actor, reasons: Any) -> Tra
     locked.save()
     _run(locked, node, actor)
     _events(locked, "refused", actor=actor, side=side.value, reasons=text)
+    _announce_decision(locked)
     return locked
 
 
@@ -322,6 +357,7 @@ def do_accept_transfer(transfer: Transfer, *, actor: Actor) -> Transfer:
             if case is not None:
                 moved.append(_move_case(case, destination, locked, actor))
     _events(locked, "accepted", actor=actor, cases_moved=moved)
+    _announce_decision(locked)
     return locked
 
 

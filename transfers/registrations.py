@@ -66,4 +66,28 @@ def register() -> None:
         panels.Panel("transfers", "transfers/panels/subject_transfers.html", subject_transfers, order=40),
     )
     subject_extensions.register_history_labels(EVENT_LABELS)
+    _register_notifications()
     case_extensions.register_event_labels(EVENT_LABELS)
+
+
+def _register_notifications() -> None:
+    from notifications.events import EventSpec, register_event
+
+    from .actions import DECIDED_EVENT, WAITING_EVENT
+
+    register_event(
+        WAITING_EVENT,
+        EventSpec(
+            label=_("A transfer between jurisdictions waits for your approval"),
+            title=_("Transfer %(transfer)s waits for you"),
+            body=_("Transfer %(transfer)s from %(from)s to %(to)s waits for an approver of your county."),
+        ),
+    )
+    register_event(
+        DECIDED_EVENT,
+        EventSpec(
+            label=_("A transfer you proposed was decided"),
+            title=_("Transfer %(transfer)s: %(status)s"),
+            body=_("The transfer %(transfer)s you proposed is now: %(status)s."),
+        ),
+    )

@@ -19,6 +19,7 @@ from benefits import rosters
 from benefits.models import Entitlement, LineKind, MonthlyLine, PayingCountyChange
 from cases.actions import do_file_case
 from cases.models import Case, Kind
+from notifications.models import Notification
 from subjects.models import Subject
 from tests.conftest import COUNTY_A, COUNTY_B
 from transfers.models import Status, Transfer
@@ -84,10 +85,14 @@ def test_a_transfer_across_provinces_moves_the_file_and_the_paying_county_at_the
 
     released = api_as(approver_a).post(f"/api/v1/transfers/{transfer_id}/release/")
     assert released.status_code == 200 and released.json()["status"] == "released"
+    # Each side's approvers are told when it is their turn; the proposer when it is decided.
+    waiting = Notification.objects.filter(event="transfer.waiting")
+    assert set(waiting.values_list("recipient__username", flat=True)) == {"approver_a", "approver_bj"}
     accepted = beijing.post(f"/api/v1/transfers/{transfer_id}/accept/")
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "accepted"
 
+    assert Notification.objects.filter(event="transfer.decided", recipient=caseworker).exists()
     subject.refresh_from_db()
     assert subject.division_id == BEIJING
     pensioner.refresh_from_db()
