@@ -67,7 +67,7 @@ messages: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
 # Apps keep their own catalogues (<app>/locale); templates/ and config/ use locale/.
-LOCALE_APPS := core accounts jurisdictions audit subjects benefits cases workflows notifications policies petitions reports crosscheck quality letters portal audit_ui
+LOCALE_APPS := core accounts jurisdictions audit subjects benefits cases workflows notifications policies petitions reports crosscheck quality transfers letters portal audit_ui
 ## messages-update: extract every translatable string into the catalogues (then fill zh_Hans)
 messages-update: $(VENV)/.installed
 	@for app in $(LOCALE_APPS); do \

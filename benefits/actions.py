@@ -22,7 +22,7 @@ from accounts.models import Actor, staff_or_none
 from audit.log import audited, record
 from core.errors import Conflict, Forbidden
 from jurisdictions import scope
-from jurisdictions.models import NATION_CODE
+from jurisdictions.models import NATION_CODE, Division
 from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, SUPERVISE
 from subjects.models import Benefit, BenefitStatus, BenefitType, Subject
 
@@ -37,6 +37,7 @@ from .models import (
     LineKind,
     MinistryFiling,
     MonthlyLine,
+    PayingCountyChange,
     RecoveryCause,
     RecoveryItem,
     RecoveryStatus,
@@ -406,6 +407,42 @@ def _record_wrong_standard_recoveries(new: BenefitStandard) -> None:
             )
         )
         _new_recovery(entitlement, RecoveryCause.WRONG_STANDARD, months, -row["total"], source_ref=f"standard:{new.pk}")
+
+
+# --- paying county -------------------------------------------------------------------------------
+
+
+@audited
+def do_change_paying_county(
+    entitlement: Entitlement, *, to: Division, month: dt.date, actor: Actor | None, source_ref: str = ""
+) -> Entitlement:
+    """The benefit moves with its person to ``to`` (a county or below); that county pays from ``month``.
+
+    The lines of earlier months stay with the old county's rosters, whenever they are written
+    (``rosters.lines_paid_by``); the terms and amount are unchanged. Authorised by the caller (a
+    transfer accepted by both counties).
+    """
+    locked = _lock(entitlement)
+    first = rules.month_of(month)
+    old_county = locked.county_code
+    if to.code[:6] == old_county:
+        return locked
+    PayingCountyChange.objects.create(
+        entitlement=locked,
+        from_county_code=old_county,
+        to_county_code=to.code[:6],
+        month=first,
+        source_ref=source_ref[:64],
+    )
+    locked.division = to
+    locked.save()
+    record(
+        event_type="benefit.paying_county_changed",
+        actor=actor,
+        obj=locked,
+        data={"from": old_county, "to": to.code[:6], "month": f"{first:%Y-%m}", "ref": source_ref},
+    )
+    return locked
 
 
 # --- suspension, resumption, cancellation ---------------------------------------------------------

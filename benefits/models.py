@@ -195,6 +195,35 @@ class Entitlement(ConcurrentTransitionMixin, FSMModelMixin, Located):
         pass
 
 
+class PayingCountyChange(models.Model):
+    """The county paying a benefit changed from a month on (a transfer between jurisdictions, 跨地区转移).
+
+    The lines of months before ``month`` belong to ``from_county_code``'s rosters, those from ``month``
+    on to the next change's county (or the entitlement's own county): ``rosters.paying_county``.
+    """
+
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="paying_changes"
+    )
+    from_county_code = models.CharField(_("paying county before"), max_length=6)
+    to_county_code = models.CharField(_("paying county from the month"), max_length=6)
+    month = models.DateField(_("from (month)"))  # the first day of the first month the new county pays
+    source_ref = models.CharField(_("source reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("change of paying county")
+        verbose_name_plural = _("changes of paying county")
+        ordering = ["entitlement_id", "month", "id"]
+        indexes = [
+            models.Index(fields=["entitlement", "month"], name="benefits_paychange_ent_month"),
+            models.Index(fields=["from_county_code"], name="benefits_paychange_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} {self.from_county_code}→{self.to_county_code} {self.month:%Y-%m}"
+
+
 class LineKind(models.TextChoices):
     REGULAR = "regular", _("Regular monthly payment")
     ARREARS = "arrears", _("Arrears (补发)")

@@ -23,7 +23,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,7 @@ from .models import (
     EntitlementStatus,
     ItemStatus,
     MonthlyLine,
+    PayingCountyChange,
     Roster,
     RosterItem,
     RosterStatus,
@@ -132,6 +134,27 @@ def period_months(period: str) -> tuple[dt.date, dt.date]:
 
 
 @audited
+def lines_paid_by(county_code: str) -> QuerySet[MonthlyLine]:
+    """The monthly lines ``county_code`` pays: of its benefits, except months before a benefit came to
+    it, plus the months before a benefit left it (``PayingCountyChange``, a transfer between jurisdictions).
+
+    A line's paying county is the ``from_county_code`` of the first change after the line's month,
+    else the entitlement's county: a line written later for an earlier month (arrears) still goes to
+    the county that paid that month.
+    """
+    first_change_after = (
+        PayingCountyChange.objects.filter(entitlement_id=OuterRef("entitlement_id"), month__gt=OuterRef("month"))
+        .order_by("month", "id")
+        .values("from_county_code")[:1]
+    )
+    moved_away = PayingCountyChange.objects.filter(from_county_code=county_code).values("entitlement_id")
+    return (
+        MonthlyLine.objects.filter(Q(entitlement__county_code=county_code) | Q(entitlement_id__in=moved_away))
+        .annotate(paying_county=Coalesce(Subquery(first_change_after), F("entitlement__county_code")))
+        .filter(paying_county=county_code)
+    )
+
+
 def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) -> Roster:
     """Make the county's roster for a cycle from the stored lines not yet on a roster (regular,
     arrears, recovery deductions; up to the cycle's last month) of the benefits being paid, plus the
@@ -171,21 +194,48 @@ def _fill_rosters(period: str, last: dt.date, roster_ids: list[int]) -> dict[str
         Roster._meta.db_table,
     )
     subject_t = "subjects_subject"
+    change_t = PayingCountyChange._meta.db_table
     active, pending = EntitlementStatus.ACTIVE, ItemStatus.PENDING
     ids_sql = ", ".join(["%s"] * len(roster_ids))
     with connection.cursor() as cur:
         # 1. Claim the unrostered lines (up to the cycle's last month) of the benefits being paid that
         #    have an account and a net amount above zero (a larger deduction waits for later lines).
+        #    (a) Benefits that never changed paying county (nearly all): each line is its county's.
         cur.execute(
             f"UPDATE {line_t} SET roster_id = r.id FROM {ent_t} e, {roster_t} r"
             f" WHERE e.id = {line_t}.entitlement_id AND r.county_code = e.county_code AND r.id IN ({ids_sql})"
             f" AND {line_t}.roster_id IS NULL AND {line_t}.locked = %s AND {line_t}.month <= %s"
             f" AND e.status = %s AND e.account_encrypted <> ''"
+            f" AND NOT EXISTS (SELECT 1 FROM {change_t} p WHERE p.entitlement_id = e.id)"
             f" AND {line_t}.entitlement_id IN (SELECT l.entitlement_id FROM {line_t} l JOIN {ent_t} f"
             f" ON f.id = l.entitlement_id JOIN {roster_t} q ON q.county_code = f.county_code"
             f" WHERE q.id IN ({ids_sql}) AND f.status = %s AND f.account_encrypted <> ''"
             f" AND l.roster_id IS NULL AND l.locked = %s AND l.month <= %s"
             f" GROUP BY l.entitlement_id HAVING SUM(l.amount) > 0)",
+            [*roster_ids, False, last, active, *roster_ids, active, False, last],
+        )
+
+        #    (b) Benefits that moved (a transfer, ``PayingCountyChange``): a line is paid by the county that
+        #    paid its month — the ``from`` county of the first change after the month, else the benefit's.
+        def paying(line: str, ent: str) -> str:
+            return (
+                f"COALESCE((SELECT p.from_county_code FROM {change_t} p WHERE p.entitlement_id = {line}.entitlement_id"
+                f" AND p.month > {line}.month ORDER BY p.month, p.id LIMIT 1), {ent}.county_code)"
+            )
+
+        cur.execute(
+            f"UPDATE {line_t} SET roster_id = r.id FROM {ent_t} e, {roster_t} r"
+            f" WHERE e.id = {line_t}.entitlement_id AND r.id IN ({ids_sql})"
+            f" AND e.id IN (SELECT p.entitlement_id FROM {change_t} p)"
+            f" AND r.county_code = {paying(line_t, 'e')}"
+            f" AND {line_t}.roster_id IS NULL AND {line_t}.locked = %s AND {line_t}.month <= %s"
+            f" AND e.status = %s AND e.account_encrypted <> ''"
+            f" AND ({line_t}.entitlement_id, r.id) IN (SELECT l.entitlement_id, q.id FROM {line_t} l JOIN {ent_t} f"
+            f" ON f.id = l.entitlement_id JOIN {roster_t} q ON q.county_code = {paying('l', 'f')}"
+            f" WHERE q.id IN ({ids_sql}) AND f.status = %s AND f.account_encrypted <> ''"
+            f" AND f.id IN (SELECT p.entitlement_id FROM {change_t} p)"
+            f" AND l.roster_id IS NULL AND l.locked = %s AND l.month <= %s"
+            f" GROUP BY l.entitlement_id, q.id HAVING SUM(l.amount) > 0)",
             [*roster_ids, False, last, active, *roster_ids, active, False, last],
         )
         # 2. One roster line per benefit, numbered per roster in benefit order.

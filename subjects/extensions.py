@@ -8,15 +8,29 @@ they register here, through ``core.jobs.enqueue`` (so a job exists only if the w
   hot path;
 - :func:`register_after_grievances`: a job queued with ``(subject_id, actor_id)`` when a
   person's grievances (``Subject.grievances``) were saved non-empty through the form or the
-  API (registration or edit).
+  API (registration or edit);
+- :func:`register_history_labels`: names of another app's audit events recorded on a person
+  (``obj=subject``), for the history on the person's page.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from core.jobs import enqueue
 
 _after_import: list[str] = []
 _after_grievances: list[str] = []
+_history_labels: dict[str, Any] = {}
+
+
+def register_history_labels(labels: dict[str, Any]) -> None:
+    _history_labels.update(labels)
+
+
+def history_label(event_type: str) -> Any:
+    """The registered name of an event on a person's history, or None."""
+    return _history_labels.get(event_type)
 
 
 def register_after_import(job: str) -> None:

@@ -31,7 +31,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division
 from jurisdictions.perms import VIEW
 
-from . import queries, reads
+from . import extensions, queries, reads
 from .actions import (
     AlreadyRegistered,
     do_add_benefit,
@@ -339,7 +339,7 @@ def detail(request: HttpRequest, subject_id: int) -> HttpResponse:
         {
             "at": e.occurred_at,
             "who": (e.actor.get_full_name() or e.actor_username) if e.actor else e.actor_username,
-            "what": str(HISTORY_LABELS.get(e.event_type, e.event_type)),
+            "what": str(HISTORY_LABELS.get(e.event_type) or extensions.history_label(e.event_type) or e.event_type),
             "changes": [
                 (field_labels.get(field, field), change.get("old"), change.get("new"))
                 for field, change in (e.data.get("changes") or {}).items()

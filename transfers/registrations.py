@@ -1,0 +1,93 @@
+"""What transfers registers with the apps below it (called from ``TransfersConfig.ready()``): the
+workbench panel of transfers waiting for the user, the person's page (button and panel), the names
+of its events on the person's history and on a moved case's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from core import panels
+from jurisdictions import scope
+
+from . import nodes, queries
+from .models import OPEN_STATUSES, Transfer
+
+LIMIT = 10
+
+EVENT_LABELS = {
+    "transfer.proposed": _("Transfer to another county proposed"),
+    "transfer.released": _("Transfer approved by the sending county"),
+    "transfer.accepted": _("Transfer accepted by the receiving county"),
+    "transfer.refused": _("Transfer refused"),
+    "transfer.case_moved": _("Case moved with the person's file to another county"),
+}
+
+
+def waiting_transfers(user: Any) -> dict[str, Any] | None:
+    """The open transfers whose current step is the user's (both sides), due first."""
+    if not user.is_authenticated or not scope.codes_with(user, nodes.PERMISSIONS[nodes.ACCEPT]):
+        return None
+    rows = list(queries.waiting_for(user)[: LIMIT + 1])
+    if not rows:
+        return None
+    return {"transfers": rows[:LIMIT], "more": len(rows) > LIMIT}
+
+
+def subject_button(user: Any, *, subject: Any) -> dict[str, Any] | None:
+    if not scope.has_perm_at(user, nodes.PROPOSE_PERMISSION, subject.division_id):
+        return None
+    if Transfer.objects.filter(subject=subject, status__in=OPEN_STATUSES).exists():
+        return None
+    return {"subject": subject}
+
+
+def subject_transfers(user: Any, *, subject: Any) -> dict[str, Any] | None:
+    transfers = list(
+        Transfer.objects.filter(subject=subject).select_related("division", "to_division").order_by("-created_at")[:20]
+    )
+    return {"transfers": transfers} if transfers else None
+
+
+def register() -> None:
+    from cases import extensions as case_extensions
+    from subjects import extensions as subject_extensions
+
+    panels.register(
+        panels.WORKBENCH, panels.Panel("transfers", "transfers/panels/waiting.html", waiting_transfers, order=45)
+    )
+    panels.register(
+        panels.SUBJECT_ACTIONS,
+        panels.Panel("propose-transfer", "transfers/panels/subject_button.html", subject_button, order=120),
+    )
+    panels.register(
+        panels.SUBJECT,
+        panels.Panel("transfers", "transfers/panels/subject_transfers.html", subject_transfers, order=40),
+    )
+    subject_extensions.register_history_labels(EVENT_LABELS)
+    _register_notifications()
+    case_extensions.register_event_labels(EVENT_LABELS)
+
+
+def _register_notifications() -> None:
+    from notifications.events import EventSpec, register_event
+
+    from .actions import DECIDED_EVENT, WAITING_EVENT
+
+    register_event(
+        WAITING_EVENT,
+        EventSpec(
+            label=_("A transfer between jurisdictions waits for your approval"),
+            title=_("Transfer %(transfer)s waits for you"),
+            body=_("Transfer %(transfer)s from %(from)s to %(to)s waits for an approver of your county."),
+        ),
+    )
+    register_event(
+        DECIDED_EVENT,
+        EventSpec(
+            label=_("A transfer you proposed was decided"),
+            title=_("Transfer %(transfer)s: %(status)s"),
+            body=_("The transfer %(transfer)s you proposed is now: %(status)s."),
+        ),
+    )
