@@ -40,10 +40,20 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "建国志强秀英桂兰海燕德明玉珍春花文华永刚红梅军平丽娟淑芬金凤成林玉兰国华利民振华立新"
 
 
+_ISSUED: set[str] = set()
+
+
 def _id_number(rng: random.Random, county: str, born: dt.date, seq: int) -> str:
+    """A valid ID number not issued before in this run (county, birth date and sequence make it unique)."""
     from subjects import ids
 
-    return ids.build(county, born, (seq * 7 + rng.randrange(5)) % 1000)
+    sequence = seq % 1000
+    while True:
+        number = ids.build(county, born, sequence)
+        if number not in _ISSUED:
+            _ISSUED.add(number)
+            return number
+        sequence = (sequence + 1 + rng.randrange(7)) % 1000
 
 
 def _corrupt(number: str, rng: random.Random) -> str:

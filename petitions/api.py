@@ -135,6 +135,14 @@ class AnswerReviewRequestSerializer(serializers.Serializer):
     citations = _citations()
 
 
+class RectifyRequestSerializer(serializers.Serializer):
+    report = serializers.CharField(allow_blank=True, max_length=TEXT_LIMIT, help_text="What was put right (整改).")
+
+
+class FollowupRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
+
+
 REQUESTS = {
     "accept": AcceptRequestSerializer,
     "refuse": RefuseRequestSerializer,
@@ -153,6 +161,9 @@ REQUESTS = {
     "designate": DesignateRequestSerializer,
     "request_review": RequestReviewRequestSerializer,
     "answer_review": AnswerReviewRequestSerializer,
+    "rectify": RectifyRequestSerializer,
+    "reopen": FollowupRequestSerializer,
+    "advise_review": FollowupRequestSerializer,
 }
 TRANSITIONS = [Transition(name, REQUESTS[name], handlers.HANDLERS[name]) for name in handlers.NAMES]
 

@@ -94,3 +94,25 @@ class ReviewFlow(flow.Flow):
 
 def start_review_process(case: Case, *, level: str, division: str) -> Any:
     return ReviewFlow.start.run(case=case, level=level, division=division)
+
+
+class RectificationFlow(flow.Flow):
+    """整改 after a 差评: one task for the handling body (``petitions.rectification``).
+
+    Started by ``petitions.rectification.do_open_rectification``, which makes it the case's process (the
+    petition's own process ended with the decision), as a review does.
+    """
+
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_rectification).Next(this.petition_rectify)
+    petition_rectify = flow.View(not_served).Next(this.end)
+    end = flow.End()
+
+    def start_rectification(self, activation: Activation, case: Case) -> Any:
+        activation.process.data = {"case_number": case.number}
+        return activation.process
+
+
+def start_rectification_process(case: Case) -> Any:
+    return RectificationFlow.start.run(case=case)

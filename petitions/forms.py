@@ -256,6 +256,16 @@ class AnswerReviewForm(forms.Form):
     citations = CitationsField(label=_("Legal basis (articles of the policy base)"))
 
 
+class RectifyForm(forms.Form):
+    report = forms.CharField(
+        label=_("What was put right"), widget=forms.Textarea(attrs=TEXT), required=False, max_length=5000
+    )
+
+
+class FollowupForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 FORMS: dict[str, type[forms.Form]] = {
     "accept": AcceptForm,
     "refuse": RefuseForm,
@@ -274,6 +284,9 @@ FORMS: dict[str, type[forms.Form]] = {
     "designate": DesignateForm,
     "request_review": RequestReviewForm,
     "answer_review": AnswerReviewForm,
+    "rectify": RectifyForm,
+    "reopen": FollowupForm,
+    "advise_review": FollowupForm,
 }
 
 TITLES = {
@@ -294,4 +307,7 @@ TITLES = {
     "designate": _("Designate the handling body (指定)"),
     "request_review": _("Record a request for review (复查 / 复核)"),
     "answer_review": _("Answer the review"),
+    "rectify": _("Report the rectification (整改)"),
+    "reopen": _("Reopen the matter as a new grievance"),
+    "advise_review": _("Record that the petitioner was told of the review (复查)"),
 }

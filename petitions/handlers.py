@@ -146,6 +146,32 @@ def answer_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
     return case
 
 
+def rectify(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """The handling body reports the rectification after a 差评 (its task)."""
+    from .rectification import do_rectify
+
+    require_may_work(user, case, nodes.RECTIFY, action="rectify")
+    do_rectify(case, actor=user, report=data["report"])
+    return case
+
+
+def reopen(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    """Still dissatisfied after the rectification: a caseworker of the case reopens it as a new grievance."""
+    from .rectification import do_reopen
+
+    require_may_work(user, case, nodes.HANDLE, action="reopen")
+    do_reopen(case, actor=user, note=data.get("note", ""))
+    return case
+
+
+def advise_review(user: Any, case: Any, data: dict[str, Any]) -> Any:
+    from .rectification import do_advise_review
+
+    require_may_work(user, case, nodes.HANDLE, action="advise_review")
+    do_advise_review(case, actor=user, note=data.get("note", ""))
+    return case
+
+
 HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "accept": accept,
     "refuse": refuse,
@@ -164,6 +190,9 @@ HANDLERS: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
     "designate": designate,
     "request_review": request_review,
     "answer_review": answer_review,
+    "rectify": rectify,
+    "reopen": reopen,
+    "advise_review": advise_review,
 }
 NAMES = list(HANDLERS)
 
@@ -186,6 +215,9 @@ STEP = {
     "designate": nodes.OBJECTION,  # or the dispute's step, or (the time to sign lapsed) the routing body
     "request_review": nodes.HANDLE,
     "answer_review": nodes.REVIEW,
+    "rectify": nodes.RECTIFY,
+    "reopen": nodes.HANDLE,
+    "advise_review": nodes.HANDLE,
 }
 OFFERED_AT = {
     "accept": (Stage.REGISTERED,),
@@ -205,4 +237,7 @@ OFFERED_AT = {
     "designate": (Stage.OBJECTED, Stage.DISPUTED, Stage.FORWARDED),
     "request_review": (Stage.DECIDED,),
     "answer_review": (Stage.DECIDED,),
+    "rectify": (Stage.DECIDED,),
+    "reopen": (Stage.DECIDED,),
+    "advise_review": (Stage.DECIDED,),
 }

@@ -494,3 +494,47 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Rectification(models.Model):
+    """整改 after a 差评 (issue 19 item 4): the handling body puts right what the petitioner rated poorly.
+
+    Opened by a rating of 1 or 2 on a decided grievance (``petitions.rectification``), with its own
+    deadline in working days and a task for the handling body. Once the body reports what it did, the
+    petitioner rates the rectification (rating round 1); still dissatisfied, the matter is reopened as a
+    new grievance linked to this one, or the petitioner is told of 复查 (Art. 35).
+    """
+
+    class Followup(models.TextChoices):
+        NONE = "", _("None needed")
+        PENDING = "pending", _("Still dissatisfied: reopen or advise a review")
+        REOPENED = "reopened", _("Reopened as a new grievance")
+        REVIEW_ADVISED = "review_advised", _("Told of the review (复查, Art. 35)")
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="rectification")
+    rating = models.ForeignKey("cases.Rating", verbose_name=_("rating"), on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField(_("opened on"))
+    due_on = models.DateField(_("rectify by"))
+    report = models.TextField(_("what was rectified"), blank=True)
+    done_on = models.DateField(_("rectified on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rectified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    followup = models.CharField(_("follow-up"), max_length=16, choices=Followup.choices, blank=True, default="")
+    followup_note = models.TextField(_("follow-up note"), blank=True)
+    reopened_as = models.ForeignKey(
+        "cases.Case", verbose_name=_("reopened as"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.due_on}"

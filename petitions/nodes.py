@@ -46,3 +46,8 @@ PERMISSIONS.update({REVIEW: HANDLE_CASES, RE_REVIEW: HANDLE_CASES})
 LABELS.update(
     {REVIEW: _("Grievance: answer the review (复查)"), RE_REVIEW: _("Grievance: answer the re-review (复核)")}
 )
+
+# The step of ``RectificationFlow``: the handling body rectifies after a 差评 (issue 19 item 4).
+RECTIFY = "petition_rectify"
+PERMISSIONS[RECTIFY] = HANDLE_CASES
+LABELS[RECTIFY] = _("Grievance: rectify after a poor rating (整改)")

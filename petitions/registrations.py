@@ -24,6 +24,11 @@ EVENT_LABELS = {
     "petition.supervision_urged": _("Reminder sent (催办通知书)"),
     "petition.supervision_circulated": _("Overdue supervision order circulated (通报)"),
     "petition.collected": _("Opened from grievances recorded at collection"),
+    "petition.rectification_opened": _("Poor rating: rectification opened (整改)"),
+    "petition.rectified": _("Rectification reported"),
+    "petition.rectification_rejected": _("Rectification rated poorly"),
+    "petition.reopened": _("Reopened as a new grievance"),
+    "petition.review_advised": _("Petitioner told of the review (复查)"),
     "petition.suggestion_recorded": _("Suggestion recorded (Art. 41)"),
     "petition.suggestion_answered": _("Answer to a suggestion recorded"),
     "petition.forwarded": _("Grievance forwarded (转送、交办)"),
@@ -50,8 +55,8 @@ def register() -> None:
     from .flows import PetitionFlow
 
     for name in nodes.PERMISSIONS:
-        if name in nodes.REVIEW_NODES:
-            continue  # ReviewFlow's steps, registered below
+        if name in nodes.REVIEW_NODES or name == nodes.RECTIFY:
+            continue  # ReviewFlow's and RectificationFlow's steps, registered below
         register_node(
             ExtraNode(
                 name=name,
@@ -76,6 +81,19 @@ def register() -> None:
                 division_path="process__data__division",
             )
         )
+    from .flows import RectificationFlow
+
+    register_node(
+        ExtraNode(
+            name=nodes.RECTIFY,
+            flow_task=get_task_ref(RectificationFlow.petition_rectify),
+            codename=nodes.PERMISSIONS[nodes.RECTIFY],
+            label=nodes.LABELS[nodes.RECTIFY],
+        )
+    )
+    from . import rectification
+
+    extensions.register_rating_rules(next_round=rectification.next_round, rated=rectification.on_rating)
     letters.register()
     for transition in api.TRANSITIONS:
         extensions.register_transition(transition)

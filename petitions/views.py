@@ -146,6 +146,15 @@ def hearing_record(request: HttpRequest, pk: int, hearing_id: int) -> HttpRespon
 # --- panels ------------------------------------------------------------------------------------
 
 
+def _rectification_step(user: Any, case: Any, name: str, rectification: Any) -> bool:
+    """Offer 整改 while it is open (its task's holders); reopen or advise a review once it was rated poorly."""
+    if rectification is None:
+        return False
+    if name == "rectify":
+        return rectification.done_on is None and case_policy.may_work_on(user, nodes.RECTIFY, case)
+    return rectification.followup == "pending" and case_policy.may_work_on(user, nodes.HANDLE, case)
+
+
 def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
     """The grievance's part of the case page: its limits, clock, flags and the steps this user may take."""
     petition = petition_of(case)
@@ -158,6 +167,9 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
     lapsed = acknowledge_by is not None and timezone.localdate() > acknowledge_by.date
     appeal = appeal_of(petition)
     waiting = appeal.open_review
+    from .rectification import rectification_of
+
+    rectification = rectification_of(case)
     offered = []
     at_body: dict[str, bool] = {}
     for name in handlers.NAMES:
@@ -169,6 +181,10 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
             continue
         if name == "answer_review":
             if waiting is not None and case_policy.may_work_on(user, NODE_OF[ReviewLevel(waiting.level)], case):
+                offered.append({"name": name, "title": forms.TITLES[name]})
+            continue
+        if name in ("rectify", "reopen", "advise_review"):
+            if _rectification_step(user, case, name, rectification):
                 offered.append({"name": name, "title": forms.TITLES[name]})
             continue
         if name == "pause_clock" and petition.paused_since is not None:
@@ -223,6 +239,7 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
             {"review": r, "answer_by": answer_by(r)} for r in (appeal.review, appeal.re_review) if r is not None
         ],
         "petitioners": list(petition.petitioners.all()),
+        "rectification": rectification,
     }
 
 
