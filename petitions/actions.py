@@ -52,6 +52,7 @@ from .models import (
     Stage,
     UpwardReport,
 )
+from .policy import forget_accused
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -318,6 +319,7 @@ def do_register_petition(
     case.save()
     petition.case = case
     petition.save()
+    forget_accused(case.pk)  # who the case is hidden from (petitions.policy.accused_of)
     notify_case_registered(case)  # the 查询码 by SMS, as for every case
     record(
         event_type="case.filed",
