@@ -193,3 +193,21 @@ def test_a_completion_reads_the_case_once_and_takes_no_second_process_lock(
     assert locks == [case_reads[0], *[sql for sql in locks if "audit_chainhead" in sql]]  # no process lock
     # One savepoint at most: the request's transaction inside the test's own; none of viewflow's.
     assert len([sql for sql in statements if sql.startswith("SAVEPOINT")]) <= 1
+
+
+def test_the_task_serializer_writes_what_its_fields_would(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User
+) -> None:
+    from rest_framework import serializers
+
+    from cases.api import TaskSerializer
+
+    case = walk.intake(file_case())
+    task = open_task(case, "verify_public_security")
+    unclaimed = TaskSerializer(task).data
+    assert unclaimed == serializers.Serializer.to_representation(TaskSerializer(task), task)
+    claimed = actions.do_claim_task(task, actor=liaison_ps, case=case)
+    fast = dict(TaskSerializer(claimed).data)
+    assert fast == serializers.Serializer.to_representation(TaskSerializer(claimed), claimed)
+    assert fast["owner"] == liaison_ps.username and fast["department"] == "public_security"
+    assert list(fast) == ["id", "node", "label", "department", "status", "owner", "created", "case"]
