@@ -56,7 +56,8 @@ class ApiTokenAuthentication(TokenAuthentication):
     def _knox_credentials(self, token: bytes) -> tuple[Any, ApiToken]:
         """knox's ``authenticate_credentials``, step for step, reading the tokens with their users through
         :func:`_tokens_with_users` (one statement compiled once, not an ORM query per request)."""
-        msg = _("Invalid token.")
+        # Replaced by :meth:`authenticate_credentials`'s own message (its failures are caught there).
+        msg = _("This token is not valid: it has expired or was revoked. Sign in again.")
         text = token.decode("utf-8")
         for auth_token in _tokens_with_users(text[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
