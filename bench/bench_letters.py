@@ -15,7 +15,9 @@ one case, and N "return for correction" letters requested through ``do_request_l
 
 Prints one ``BENCH`` line per figure (rate, peak RSS, RSS after the warm-up
 letter, at the middle letter and after the last, CPU per letter) with the bare figure
-as ``floor`` and ``ratio=value/floor``.
+as ``floor`` and ``ratio=value/floor``, each with the load average and the letter count; and the
+growth of resident memory (least squares over 40 samples, MiB per 1,000 letters) over the whole
+run and over its second half, once bounded caches have filled (``letter_rss_slope*``).
 """
 
 from __future__ import annotations
