@@ -120,6 +120,11 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
     one locked head, one multi-row INSERT and one head update per chain, the chains taken in
     a fixed order (two actions touching the same two provinces cannot deadlock on their heads).
     The links and hashes are exactly those :func:`append` would write, one event after another.
+
+    PostgreSQL, when this process knows the chain's head (it moved it last, or read it): the head
+    is locked, checked and moved, and the events inserted, in one statement (:func:`_append_if_head`);
+    if the head moved meanwhile, nothing is written, the head stays locked and the events are
+    linked again to the head as it is. Elsewhere, and without a guess: the head locked, then written.
     """
     by_chain: dict[str, list[AuditEvent]] = {}
     for event in events:
@@ -128,30 +133,106 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
         for name, value in codes_for(event.division_code).items():
             setattr(event, name, value)
         by_chain.setdefault(event.chain, []).append(event)
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(savepoint=False):
         for key in sorted(by_chain):
             batch = by_chain[key]
-            head, _ = ChainHead.objects.select_for_update().get_or_create(chain=key)
-            seq, prev_hash = head.seq, head.hash
-            for event in batch:
-                seq += 1
-                event.seq, event.prev_hash = seq, prev_hash
-                event.occurred_at = timezone.now()  # under the lock: time never runs backwards along a chain
-                event.hash = prev_hash = event_hash(_values_of(event))
-            head.seq, head.hash = seq, prev_hash
-            if connection.vendor == "postgresql":
+            guess = _known_heads.get((connection.alias, key)) if postgres else None
+            if guess is not None:
+                head = ChainHead(chain=key, seq=guess[0], hash=guess[1])
+                _link(batch, head)
+                found = _append_if_head(batch, head, guess)
+                if found is None:
+                    _known_heads[(connection.alias, key)] = (head.seq, head.hash)
+                    continue
+                # The head had moved (or is not there): it is locked now; link to it as it is.
+                if found[0] is None:
+                    head, _ = ChainHead.objects.select_for_update().get_or_create(chain=key)
+                else:
+                    head = ChainHead(chain=key, seq=found[0], hash=found[1])
+            else:
+                head, _ = ChainHead.objects.select_for_update().get_or_create(chain=key)
+            _link(batch, head)
+            if postgres:
                 _insert_and_move_head(batch, head)
+                _known_heads[(connection.alias, key)] = (head.seq, head.hash)
             else:
                 AuditEvent.objects.bulk_create(batch)
                 head.save(update_fields=["seq", "hash"])
     return events
 
 
-def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
-    """PostgreSQL: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
+# (database alias, chain) → (seq, hash) of the head as this process last wrote or read it: a guess,
+# checked under the head's lock in the statement that moves it (a wrong one costs one statement more).
+_known_heads: dict[tuple[str, str], tuple[int, str]] = {}
+
+
+def _link(batch: list[AuditEvent], head: ChainHead) -> None:
+    """Number, time and hash ``batch`` after ``head``, and move ``head`` (in memory) past it."""
+    seq, prev_hash = head.seq, head.hash
+    for event in batch:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        # Under the head's lock, or after the event this process knows to be the chain's last (the guess
+        # holds only if nobody appended since): time never runs backwards along a chain.
+        event.occurred_at = timezone.now()
+        event.hash = prev_hash = event_hash(_values_of(event))
+    head.seq, head.hash = seq, prev_hash
+
+
+def _event_columns() -> tuple[list[Any], str]:
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
+    return fields, ", ".join(quote(str(f.column)) for f in fields)
+
+
+def _stored(batch: list[AuditEvent], ids: Any, chain: str) -> None:
+    if not ids or len(ids) != len(batch):
+        raise RuntimeError(f"audit chain {chain}: the head did not move with its events")
+    for event, pk in zip(batch, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+def _append_if_head(batch: list[AuditEvent], head: ChainHead, guess: tuple[int, str]) -> tuple[Any, Any] | None:
+    """PostgreSQL, one statement: lock the head; if it is ``guess``, insert ``batch`` and move it to ``head``.
+
+    ``None`` when written; otherwise ``(seq, hash)`` of the head as it is (``(None, None)``: no head row),
+    locked by this transaction and nothing written. The events' values are cast to their columns'
+    types (an ``INSERT … SELECT`` does not type its parameters from the target columns).
+    """
+    fields, columns = _event_columns()
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    events_table, heads_table = quote(AuditEvent._meta.db_table), quote(ChainHead._meta.db_table)
+    sql = (
+        f"WITH head AS (SELECT seq, hash FROM {heads_table} WHERE chain = %s FOR UPDATE), "  # noqa: S608 (quoted names)
+        "expected AS (SELECT 1 FROM head WHERE seq = %s AND hash = %s), "
+        f"ins AS (INSERT INTO {events_table} ({columns}) "
+        f"SELECT * FROM (VALUES {', '.join([row] * len(batch))}) AS v WHERE EXISTS (SELECT 1 FROM expected) "
+        "RETURNING id), "
+        f"moved AS (UPDATE {heads_table} SET seq = %s, hash = %s WHERE chain = %s "
+        "AND EXISTS (SELECT 1 FROM expected) RETURNING 1) "
+        "SELECT (SELECT array_agg(id ORDER BY id) FROM ins), (SELECT count(*) FROM moved), "
+        "(SELECT seq FROM head), (SELECT hash FROM head)"
+    )
+    params: list[Any] = [head.chain, guess[0], guess[1]]
+    params += [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
+    params += [head.seq, head.hash, head.chain]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids, moved, seq, hash_ = cursor.fetchone()
+    if not moved:
+        return seq, hash_
+    _stored(batch, ids, head.chain)
+    return None
+
+
+def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
+    """PostgreSQL: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
+    fields, columns = _event_columns()
+    quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names)
@@ -164,13 +245,7 @@ def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
-    ids = found[0] if found else None
-    if not ids or len(ids) != len(batch):
-        raise RuntimeError(f"audit chain {head.chain}: the head did not move with its events")
-    for event, pk in zip(batch, ids, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = connection.alias
+    _stored(batch, found[0] if found else None, head.chain)
 
 
 @dataclass

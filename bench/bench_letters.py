@@ -15,7 +15,9 @@ one case, and N "return for correction" letters requested through ``do_request_l
 
 Prints one ``BENCH`` line per figure (rate, peak RSS, RSS after the warm-up
 letter, at the middle letter and after the last, CPU per letter) with the bare figure
-as ``floor`` and ``ratio=value/floor``.
+as ``floor`` and ``ratio=value/floor``, each with the load average and the letter count; and the
+growth of resident memory (least squares over 40 samples, MiB per 1,000 letters) over the whole
+run and over its second half, once bounded caches have filled (``letter_rss_slope*``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,21 @@ def _rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _slope(samples: list[tuple[int, float]]) -> float:
+    """Least-squares growth of resident memory, MiB per 1,000 letters, over ``(letter, MiB)`` samples."""
+    if len(samples) < 2:
+        return 0.0
+    n = len(samples)
+    mean_x = sum(x for x, _ in samples) / n
+    mean_y = sum(y for _, y in samples) / n
+    var = sum((x - mean_x) ** 2 for x, _ in samples)
+    return 1000 * sum((x - mean_x) * (y - mean_y) for x, y in samples) / var if var else 0.0
+
+
+def _every(count: int) -> int:
+    return max(1, count // 40)
 
 
 def setup(workdir: Path) -> None:
@@ -131,11 +148,15 @@ def child_letters(workdir: Path) -> dict[str, float]:
     rss_before = _rss_mib()
     middle = len(letter_ids) // 2
     rss_middle = rss_before
+    samples = [(0, rss_before)]
+    every = _every(len(letter_ids))
     start, cpu = time.perf_counter(), time.process_time()
     for i, letter_id in enumerate(letter_ids[1:], start=1):
         render_letter.call(letter_id)
         if i == middle:
             rss_middle = _rss_mib()
+        if i % every == 0:
+            samples.append((i, _rss_mib()))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss_after = _rss_mib()
     timed = len(letter_ids) - 1
@@ -149,6 +170,8 @@ def child_letters(workdir: Path) -> dict[str, float]:
         "rss_before": rss_before,
         "rss_middle": rss_middle,
         "rss_after": rss_after,
+        "slope": _slope(samples),
+        "slope_late": _slope(samples[len(samples) // 2 :]),
         "size": sum(sizes) / len(sizes) / 1024,
     }
 
@@ -163,12 +186,16 @@ def child_bare(workdir: Path) -> dict[str, float]:
     HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b")  # warm-up, as for the letters
     rss_before = _rss_mib()
     rss_middle = rss_before
+    samples = [(0, rss_before)]
+    every = _every(count)
     size = 0
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(1, count):
         size = len(HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b"))
         if i == count // 2:
             rss_middle = _rss_mib()
+        if i % every == 0:
+            samples.append((i, _rss_mib()))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "rate": (count - 1) / elapsed,
@@ -177,6 +204,8 @@ def child_bare(workdir: Path) -> dict[str, float]:
         "rss_before": rss_before,
         "rss_middle": rss_middle,
         "rss_after": _rss_mib(),
+        "slope": _slope(samples),
+        "slope_late": _slope(samples[len(samples) // 2 :]),
         "size": size / 1024,
     }
 
@@ -209,11 +238,16 @@ def main() -> None:
         bare = _run_child("bare", workdir)
         letters = _run_child("letters", workdir)
 
-    def line(name: str, key: str, unit: str) -> None:
+    def line(name: str, key: str, unit: str, extra: str = "") -> None:
         value, floor = letters[key], bare[key]
-        print(f"BENCH name={name} value={value:.3f} unit={unit} floor={floor:.3f} ratio={value / floor:.2f}")
+        ratio = value / floor if floor else 0.0
+        print(
+            f"BENCH name={name} value={value:.3f} unit={unit} floor={floor:.3f} ratio={ratio:.2f} "
+            f"letters={COUNT} load={load}{extra}"
+        )
 
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; letters {COUNT} (1 warm-up, not timed)")
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load}; letters {COUNT} (1 warm-up, not timed)")
     print(
         f"RSS after the warm-up letter / at letter {COUNT // 2} / after the last: letters "
         f"{letters['rss_before']:.0f} / {letters['rss_middle']:.0f} / {letters['rss_after']:.0f} MiB; "
@@ -224,6 +258,20 @@ def main() -> None:
     line(f"letter_rss_before_n{COUNT}", "rss_before", "MiB")
     line(f"letter_rss_middle_n{COUNT}", "rss_middle", "MiB")
     line(f"letter_rss_after_n{COUNT}", "rss_after", "MiB")
+    # Flat memory: the least-squares growth of resident memory, sampled 40 times, over the whole run
+    # and over its second half (once the bounded caches have filled).
+    print(
+        f"RSS at start / end: letters {letters['rss_before']:.0f} / {letters['rss_after']:.0f} MiB, "
+        f"slope {letters['slope']:+.1f} MiB per 1,000 letters ({letters['slope_late']:+.1f} over the second half); "
+        f"bare WeasyPrint {bare['rss_before']:.0f} / {bare['rss_after']:.0f} MiB, slope {bare['slope']:+.1f} "
+        f"({bare['slope_late']:+.1f})"
+    )
+    for key, name in (("slope", "letter_rss_slope"), ("slope_late", "letter_rss_slope_second_half")):
+        print(
+            f"BENCH name={name}_n{COUNT} value={letters[key]:.2f} unit=MiB/1000letters floor={bare[key]:.2f} "
+            f"ratio={letters[key] / bare[key] if bare[key] else 0.0:.2f} excess={letters[key] - bare[key]:+.2f} "
+            f"rss_start={letters['rss_before']:.0f} rss_end={letters['rss_after']:.0f} letters={COUNT} load={load}"
+        )
     line("letter_cpu_seconds_each", "cpu", "s")
     line("letter_pdf_size", "size", "KiB")
 

@@ -18,6 +18,7 @@ import logging
 import shutil
 import subprocess
 import threading
+import urllib.parse
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -203,6 +204,11 @@ def release_memory() -> None:
     worker's resident memory crept up letter after letter (≈1.5 MiB each) although nothing
     leaked. A trim costs 1–4 ms of CPU (≈1 % of a letter); trimming only every eighth letter
     left most of the growth."""
+    # urllib keeps its last 128 URL splits: WeasyPrint splits every image's data: URI, and each
+    # letter's QR code is a different one (≈11 KiB kept per letter until 128 letters).
+    split_cache = getattr(urllib.parse.urlsplit, "cache_clear", None)
+    if split_cache is not None:
+        split_cache()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -46,8 +46,70 @@ def _kept_key_signer_class() -> type[Any]:
 
         _priv_key: Any = None
         bytes_reserved: int = 0
+        # digest algorithm → (the signed attributes' types in pyHanko's order, the DER of those that are
+        # the same on every signature: content type, signing-certificate-v2, algorithm protection).
+        _constant_attrs: dict[str, tuple[list[str], dict[str, bytes]]]
+
+        async def signed_attrs(
+            self,
+            data_digest: bytes,
+            digest_algorithm: str,
+            attr_settings: Any = None,
+            content_type: str = "data",
+            use_pades: bool = False,
+            timestamper: Any = None,
+            dry_run: bool = False,
+            is_pdf_sig: bool = True,
+        ) -> Any:
+            """pyHanko's signed attributes, the invariant ones built once and reused as DER.
+
+            Only the message digest and the signing time change from one letter to the next; pyHanko
+            rebuilds the signing certificate's ESS hash and the algorithm protection as ASN.1 values
+            every time (a third of a signature's time). Any other use (PAdES, a timestamper,
+            revocation info, a dry run) goes through pyHanko unchanged.
+            """
+            from asn1crypto import cms, core
+            from pyhanko.sign.general import simple_cms_attribute
+
+            plain = (
+                attr_settings is not None
+                and attr_settings.signing_time is not None
+                and getattr(attr_settings, "adobe_revinfo_attr", None) is None
+                and getattr(attr_settings, "cades_signed_attrs", None) is None
+                and content_type == "data"
+                and not use_pades
+                and timestamper is None
+                and not dry_run
+                and is_pdf_sig
+            )
+            args = (data_digest, digest_algorithm, attr_settings, content_type, use_pades, timestamper, dry_run)
+            kept = self._constant_attrs.get(digest_algorithm) if plain else None
+            if kept is None:
+                attrs = await super().signed_attrs(*args, is_pdf_sig=is_pdf_sig)
+                if plain:
+                    order = [attr["type"].native for attr in attrs]
+                    constant = {
+                        attr["type"].native: attr.dump()
+                        for attr in attrs
+                        if attr["type"].native not in ("message_digest", "signing_time")
+                    }
+                    if {"message_digest", "signing_time"} <= set(order):
+                        self._constant_attrs[digest_algorithm] = (order, constant)
+                return attrs
+            order, constant = kept
+            built = []
+            for name in order:
+                if name == "message_digest":
+                    built.append(simple_cms_attribute("message_digest", data_digest))
+                elif name == "signing_time":
+                    when = cms.Time({"utc_time": core.UTCTime(attr_settings.signing_time)})
+                    built.append(simple_cms_attribute("signing_time", when))
+                else:
+                    built.append(cms.CMSAttribute.load(constant[name]))
+            return cms.CMSAttributes(built)
 
         def kept(self) -> KeptKeySigner:
+            self._constant_attrs = {}
             self._priv_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
             certs = [self.signing_cert, *self.cert_registry]
             size = sum(len(c.dump()) for c in certs) + self._priv_key.key_size // 8 + _CMS_OVERHEAD

@@ -12,9 +12,16 @@ def render_letter(letter_id: int) -> str:
     Returns the issued file's SHA-256. A rendering failure marks the letter failed (with
     the reason) and raises, so the job shows as failed too.
     """
+    from django.db import reset_queries
+
     from .actions import do_issue_letter
 
-    return do_issue_letter(letter_id).sha256
+    try:
+        return do_issue_letter(letter_id).sha256
+    finally:
+        # A job is not a request: Django empties its statement log (kept under DEBUG) only when a
+        # request starts, so a development worker's log would grow to 9,000 statements.
+        reset_queries()
 
 
 @task()

@@ -54,6 +54,7 @@ from .models import (
     Stage,
     UpwardReport,
 )
+from .policy import forget_accused
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -378,6 +379,7 @@ def do_register_petition(
     petition.case = case
     petition.save()
     groups.save(petition, group)
+    forget_accused(case.pk)  # who the case is hidden from (petitions.policy.accused_of)
     notify_case_registered(case)  # the 查询码 by SMS, as for every case
     record(
         event_type="case.filed",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases import policy as case_policy
 from cases.models import Kind
+from core import cache as shared_cache
 from jurisdictions.models import ancestor_codes
 from jurisdictions.perms import HANDLE_CASES
 from jurisdictions.scope import codes_with, in_force_rows
@@ -27,21 +28,45 @@ def _member_codes(user: Any) -> list[str]:
     return [row[0] for row in in_force_rows(user)]
 
 
+# The accused body of a case's confidential report ("" when it is none) never changes once the case
+# exists: the report and its case are registered together (``do_register_petition``, which forgets
+# the key anyway). Kept in the shared cache, so that opening a grievance's task costs no query.
+ACCUSED_SECONDS = 24 * 3600
+
+
+def _accused_key(case_id: Any) -> str:
+    return f"petitions:accused:{case_id}"
+
+
+def accused_of(case_id: Any) -> str:
+    """The accused division of the case's confidential report, or "" (cached; see :data:`ACCUSED_SECONDS`)."""
+    key = _accused_key(case_id)
+    found = shared_cache.get_plain(key)
+    if found is None:
+        found = (
+            Petition.objects.filter(case_id=case_id, confidential=True)
+            .values_list("accused_division_id", flat=True)
+            .first()
+        ) or ""
+        shared_cache.set_plain(key, found, ACCUSED_SECONDS)
+    return str(found)
+
+
+def forget_accused(case_id: Any) -> None:
+    shared_cache.forget_plain(_accused_key(case_id))
+
+
 def hides(user: Any, case: Any) -> bool:
     """The case is a confidential report accusing the body the user belongs to (or one above theirs).
 
-    Only a grievance can be one: other cases cost no query.
+    Only a grievance can be one: other cases cost no query, and a grievance's accused body is cached.
     """
     if getattr(case, "kind", Kind.GRIEVANCE) != Kind.GRIEVANCE:
         return False
     codes = _member_codes(user)
     if not codes:
         return False
-    accused = (
-        Petition.objects.filter(case_id=case.pk, confidential=True)
-        .values_list("accused_division_id", flat=True)
-        .first()
-    )
+    accused = accused_of(case.pk)
     if not accused:
         return False
     return any(accused in ancestor_codes(code) for code in codes)

@@ -19,9 +19,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Q, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -32,6 +30,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import actions, nodes
 from cases.models import Case, Status
+from core.rows import Columns
 from jurisdictions.models import Department
 
 
@@ -79,12 +78,9 @@ class CaseJoinActivation(JoinActivation):
         process, arriving = prev_activation.process, prev_activation.task
         task_class = flow_task.flow_class.task_class
         tasks: list[Any] | None = None
+        linked = False
         if connection.vendor == "postgresql":
-            tasks = list(
-                task_class._default_manager.filter(process=process).annotate(
-                    leads_to=ArrayAgg("leading__id", filter=Q(leading__isnull=False), default=Value([]))
-                )
-            )
+            tasks, linked = _process_tasks(task_class, process.pk, flow_task, arriving.pk)
             found = [t for t in tasks if t.flow_task == flow_task and t.status in (STATUS.NEW, STATUS.STARTED)]
         else:
             found = list(
@@ -104,7 +100,8 @@ class CaseJoinActivation(JoinActivation):
             task.data = data if data is not None else {}
             task.seed = seed
             task.save()
-        task.previous.add(arriving)
+        if not linked:
+            task.previous.add(arriving)
         activation = cls(task)
         earlier = cls._latest.get(task.pk)
         if earlier is not None:
@@ -141,6 +138,41 @@ class CaseJoinActivation(JoinActivation):
         if self._done is None:
             self._done = bool(super().is_done())
         return self._done
+
+
+_TASK_COLUMNS: list[Columns] = []
+
+
+def _process_tasks(task_class: Any, process_id: int, join: Any, arriving_id: int) -> tuple[list[Any], bool]:
+    """PostgreSQL, one statement: the process's tasks, each with the ids of the tasks it leads to
+    (``leads_to``), and, when exactly one open join task is there, ``arriving`` linked to it as
+    viewflow's ``task.previous.add`` would (``True``: linked). The rows are read as they were before
+    the link (the caller counts ``arriving`` in itself)."""
+    if not _TASK_COLUMNS:
+        _TASK_COLUMNS.append(Columns(task_class, "t"))
+    columns = _TASK_COLUMNS[0]
+    quote = connection.ops.quote_name
+    table = quote(task_class._meta.db_table)
+    links = quote(task_class.previous.through._meta.db_table)
+    sql = (
+        f"WITH j AS (SELECT id FROM {table} WHERE process_id = %s AND flow_task = %s "  # noqa: S608 (quoted names)
+        "AND status IN (%s, %s)), "
+        f"link AS (INSERT INTO {links} (from_task_id, to_task_id) SELECT j.id, %s FROM j "
+        "WHERE (SELECT count(*) FROM j) = 1 ON CONFLICT DO NOTHING RETURNING 1) "
+        f"SELECT {columns.sql}, ARRAY(SELECT l.from_task_id FROM {links} l WHERE l.to_task_id = t.id), "
+        "(SELECT count(*) FROM j) "
+        f"FROM {table} t WHERE t.process_id = %s"
+    )
+    reference = task_class._meta.get_field("flow_task").get_db_prep_value(join, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [process_id, reference, STATUS.NEW, STATUS.STARTED, arriving_id, process_id])
+        rows = cursor.fetchall()
+    tasks = []
+    for row in rows:
+        task = columns.instance(row)
+        task.leads_to = row[columns.width]
+        tasks.append(task)
+    return tasks, bool(rows) and rows[0][columns.width + 1] == 1
 
 
 class CaseJoin(flow.Join):

@@ -135,14 +135,15 @@ def test_deferred_events_chain_exactly_like_immediate_ones(db: Any) -> None:
 
 # --- statements per step through the API (issue 17: the workflow bench's step) -------------------------
 # PostgreSQL, warm caches (the token's last use written, memberships and declared relatives cached).
-# A claim: the token, the task with its case, then BEGIN, the conditional UPDATE, the chain head, the
-# audit INSERT (which moves the head) and COMMIT. A verification that does not conclude: the token, BEGIN,
-# the case and the task locked in one statement, the result, the task done, the process's tasks for the
-# join (and, at the first arrival, the join task written), its link, the chain head, the audit INSERT,
-# COMMIT. The one that concludes also runs the conclusion and announces the approval task.
-CLAIM_BUDGET = 7
-VERIFY_BUDGET = 12
-CONCLUDE_BUDGET = 40
+# A claim: the token with its user, the task with its case, then BEGIN, the conditional UPDATE, the
+# audit INSERT (which locks, checks and moves the chain head this process knows) and COMMIT. A
+# verification that does not conclude: the token, BEGIN, the case and the task locked in one
+# statement, the result, the task done, the process's tasks for the join with the link to it (at the
+# first arrival: the join task written, then linked and started), the audit INSERT, COMMIT. The one
+# that concludes also runs the conclusion and announces the approval task.
+CLAIM_BUDGET = 6
+VERIFY_BUDGET = 11
+CONCLUDE_BUDGET = 34
 
 
 def _api_step_statements(client: Any, task_id: int) -> tuple[int, int]:
@@ -193,3 +194,21 @@ def test_a_completion_reads_the_case_once_and_takes_no_second_process_lock(
     assert locks == [case_reads[0], *[sql for sql in locks if "audit_chainhead" in sql]]  # no process lock
     # One savepoint at most: the request's transaction inside the test's own; none of viewflow's.
     assert len([sql for sql in statements if sql.startswith("SAVEPOINT")]) <= 1
+
+
+def test_the_task_serializer_writes_what_its_fields_would(
+    file_case: Callable[..., Case], walk: Any, liaison_ps: User
+) -> None:
+    from rest_framework import serializers
+
+    from cases.api import TaskSerializer
+
+    case = walk.intake(file_case())
+    task = open_task(case, "verify_public_security")
+    unclaimed = TaskSerializer(task).data
+    assert unclaimed == serializers.Serializer.to_representation(TaskSerializer(task), task)
+    claimed = actions.do_claim_task(task, actor=liaison_ps, case=case)
+    fast = dict(TaskSerializer(claimed).data)
+    assert fast == serializers.Serializer.to_representation(TaskSerializer(claimed), claimed)
+    assert fast["owner"] == liaison_ps.username and fast["department"] == "public_security"
+    assert list(fast) == ["id", "node", "label", "department", "status", "owner", "created", "case"]

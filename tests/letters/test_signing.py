@@ -149,3 +149,28 @@ def _minimal_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def test_the_signed_attributes_kept_between_signatures_are_exactly_pyhankos() -> None:
+    import asyncio
+    import datetime as dt
+
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    from letters import signing
+
+    signing._signer_cache.clear()
+    signer = signing.load_signer()
+    for n, when in enumerate(
+        (dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC))
+    ):
+        digest = bytes([n]) * 32
+        settings_ = PdfCMSSignedAttributes(signing_time=when)
+        ours = asyncio.run(signer.signed_attrs(digest, "sha256", attr_settings=settings_))
+        theirs = asyncio.run(SimpleSigner.signed_attrs(signer, digest, "sha256", attr_settings=settings_))
+        assert ours.dump() == theirs.dump()  # the second time from the kept DER, the same bytes
+    assert "sha256" in signer._constant_attrs
+    raw = signing.sign_pdf(_minimal_pdf())
+    second = signing.sign_pdf(_minimal_pdf())
+    assert check_pdf(raw).ok and check_pdf(second).ok
