@@ -41,7 +41,7 @@ class NoticeObjectionSerializer(serializers.ModelSerializer):
         extra_kwargs = _required(fields)
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class StaffPublicNoticeSerializer(serializers.ModelSerializer):
     division = serializers.CharField(source="division_id", read_only=True)
     made_by = serializers.CharField(source="made_by.username", read_only=True, allow_null=True, default=None)
     published_by = serializers.CharField(source="published_by.username", read_only=True, allow_null=True, default=None)
@@ -74,12 +74,12 @@ class NoticeSerializer(serializers.ModelSerializer):
         return NoticeObjection.objects.filter(notice=notice).count()
 
 
-class NoticeDetailSerializer(NoticeSerializer):
+class NoticeDetailSerializer(StaffPublicNoticeSerializer):
     entries = NoticeEntrySerializer(many=True, read_only=True)
     objections = NoticeObjectionSerializer(many=True, read_only=True)
 
-    class Meta(NoticeSerializer.Meta):
-        fields = [*NoticeSerializer.Meta.fields, "entries", "objections"]
+    class Meta(StaffPublicNoticeSerializer.Meta):
+        fields = [*StaffPublicNoticeSerializer.Meta.fields, "entries", "objections"]
         read_only_fields = fields
         extra_kwargs = _required(fields)
 
@@ -108,16 +108,16 @@ class NoticePagination(CursorPagination):
 class NoticeListView(GenericAPIView):
     """公示 of the caller's jurisdiction; POST drafts one from a proposed list (masked entries)."""
 
-    serializer_class = NoticeSerializer
+    serializer_class = StaffPublicNoticeSerializer
     queryset = PublicNotice.objects.none()
     pagination_class = NoticePagination
 
-    @extend_schema(responses=NoticeSerializer(many=True))
+    @extend_schema(responses=StaffPublicNoticeSerializer(many=True))
     def get(self, request: Request) -> Response:
         _require_staff(request.user)
         paginator = NoticePagination()
         page = paginator.paginate_queryset(notices.notices_for(request.user), request, view=self)
-        return paginator.get_paginated_response(NoticeSerializer(page, many=True).data)
+        return paginator.get_paginated_response(StaffPublicNoticeSerializer(page, many=True).data)
 
     @extend_schema(
         request=NoticeCreateSerializer,
@@ -147,22 +147,24 @@ class NoticeDetailView(GenericAPIView):
 class NoticePublishView(GenericAPIView):
     """Publish today (an approver of the county): the window ends after its working days."""
 
-    serializer_class = NoticeSerializer
+    serializer_class = StaffPublicNoticeSerializer
     queryset = PublicNotice.objects.none()
 
-    @extend_schema(request=None, responses={200: NoticeSerializer, 403: None, 404: None, 409: None})
+    @extend_schema(request=None, responses={200: StaffPublicNoticeSerializer, 403: None, 404: None, 409: None})
     def post(self, request: Request, pk: int) -> Response:
         notice = notices.access_notice(request.user, pk, codename=APPROVE_CASES)
-        return Response(NoticeSerializer(notices.do_publish_notice(notice, actor=request.user)).data)
+        return Response(StaffPublicNoticeSerializer(notices.do_publish_notice(notice, actor=request.user)).data)
 
 
 class NoticeCloseView(GenericAPIView):
     """Close the notice once its window is over (400 before); the record stays."""
 
-    serializer_class = NoticeSerializer
+    serializer_class = StaffPublicNoticeSerializer
     queryset = PublicNotice.objects.none()
 
-    @extend_schema(request=None, responses={200: NoticeSerializer, 400: None, 403: None, 404: None, 409: None})
+    @extend_schema(
+        request=None, responses={200: StaffPublicNoticeSerializer, 400: None, 403: None, 404: None, 409: None}
+    )
     def post(self, request: Request, pk: int) -> Response:
         notice = notices.access_notice(request.user, pk, codename=HANDLE_CASES)
-        return Response(NoticeSerializer(notices.do_close_notice(notice, actor=request.user)).data)
+        return Response(StaffPublicNoticeSerializer(notices.do_close_notice(notice, actor=request.user)).data)

@@ -533,6 +533,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ConfirmationItemStatusEnum": "benefits.models.ConfirmationStatus",
     "ConfirmationCampaignStatusEnum": "benefits.models.CampaignStatus",
     "ConfirmationSpotCheckEnum": "benefits.models.SpotCheck",
+    "PetitionFieldEnum": "petitions.models.Field",
+    "ReviewLevelEnum": "petitions.models.ReviewLevel",
+    "ReviewOutcomeEnum": "petitions.models.ReviewOutcome",
+    "PublicNoticeKindEnum": "benefits.models.NoticeKind",
+    "PublicNoticeStatusEnum": "benefits.models.NoticeStatus",
+    "TransferStatusEnum": "transfers.models.Status",
 }
 
 # --- Letters ----------------------------------------------------------------------------------

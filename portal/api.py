@@ -420,6 +420,7 @@ class PublicNoticeListView(PublicView):
     @extend_schema(
         responses={200: PublicNoticeSerializer(many=True)},
         summary="Public notices (公示) published and open for objections",
+        operation_id="public_notice_board_list",
     )
     def get(self, request: Request) -> Response:
         return Response(PublicNoticeSerializer(notices.public_notices()[:200], many=True).data)
@@ -429,6 +430,7 @@ class PublicNoticeDetailView(PublicView):
     @extend_schema(
         responses={200: PublicNoticeDetailSerializer, 404: OpenApiResponse(description="No such published notice.")},
         summary="One public notice with its entries (names and ID numbers masked)",
+        operation_id="public_notice_board_retrieve",
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(PublicNoticeDetailSerializer(notices.public_notice(pk)).data)
