@@ -43,7 +43,8 @@ def confirmation_tasks(user: Any) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    panels.register(
-        panels.WORKBENCH,
-        panels.Panel("confirmation", "benefits/panels/confirmation_tasks.html", confirmation_tasks, order=45),
-    )
+    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
+        panels.register(
+            place,
+            panels.Panel("confirmation", "benefits/panels/confirmation_tasks.html", confirmation_tasks, order=45),
+        )

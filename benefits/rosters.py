@@ -168,7 +168,8 @@ def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) 
         scope.require_perm(actor, HANDLE_CASES, division.code)
     roster = Roster(division=division, period=period, made_by_id=getattr(actor, "pk", None))
     try:
-        roster.save()  # the action's transaction is rolled back whole on a duplicate: no savepoint needed
+        with transaction.atomic():  # a duplicate leaves the caller's transaction usable (409, nothing else)
+            roster.save()
     except IntegrityError:
         raise Conflict(_("The roster of this county for this cycle already exists.")) from None
     counts = _fill_rosters(period, last, [roster.pk])

@@ -58,14 +58,15 @@ def rosters_to_approve(user: Any) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    panels.register(
-        panels.WORKBENCH,
-        panels.Panel("rosters-to-approve", "benefits/panels/rosters_to_approve.html", rosters_to_approve, order=25),
-    )
+    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
+        panels.register(
+            place,
+            panels.Panel("rosters-to-approve", "benefits/panels/rosters_to_approve.html", rosters_to_approve, order=25),
+        )
+        panels.register(
+            place,
+            panels.Panel("recoveries", "benefits/panels/recoveries_to_decide.html", recoveries_to_decide, order=25),
+        )
     panels.register(
         panels.SUBJECT, panels.Panel("benefits", "benefits/panels/subject_benefits.html", subject_benefits, order=15)
-    )
-    panels.register(
-        panels.WORKBENCH,
-        panels.Panel("recoveries", "benefits/panels/recoveries_to_decide.html", recoveries_to_decide, order=25),
     )

@@ -274,6 +274,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "waiting")
     filter_form = forms.QueueFilterForm(request.GET)
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    if which == "other":
+        # Work waiting for the user outside the case processes' tasks (core.panels.INBOX).
+        return render(
+            request,
+            "cases/inbox_other.html",
+            {"scope": which, "panels": panels.render(panels.INBOX, request)},
+        )
     if which == "queue":
         tasks = queries.queue_tasks(
             request.user,

@@ -28,6 +28,9 @@ SUBJECT = "subject"  # the person's page: their cases, letters, ...
 SUBJECT_ACTIONS = "subject_actions"  # buttons at the top of the person's page ("新建案件")
 SEARCH = "search"  # the workbench's quick search: one result section per source
 CASE = "case"  # a case's page: what apps above cases show of it (a grievance's deadlines and steps)
+# The inbox's "other work" tab (其他待办): what waits for the user that is not a step of a case's process
+# (a recovery to decide, a roster to approve, a confirmation or spot check, a transfer, a quality review).
+INBOX = "inbox"
 
 
 @dataclass(frozen=True)

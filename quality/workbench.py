@@ -25,6 +25,7 @@ def waiting_reviews(user: Any) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    panels.register(
-        panels.WORKBENCH, panels.Panel("quality-reviews", "quality/panels/waiting.html", waiting_reviews, order=50)
-    )
+    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
+        panels.register(
+            place, panels.Panel("quality-reviews", "quality/panels/waiting.html", waiting_reviews, order=50)
+        )

@@ -54,9 +54,8 @@ def register() -> None:
     from cases import extensions as case_extensions
     from subjects import extensions as subject_extensions
 
-    panels.register(
-        panels.WORKBENCH, panels.Panel("transfers", "transfers/panels/waiting.html", waiting_transfers, order=45)
-    )
+    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
+        panels.register(place, panels.Panel("transfers", "transfers/panels/waiting.html", waiting_transfers, order=45))
     panels.register(
         panels.SUBJECT_ACTIONS,
         panels.Panel("propose-transfer", "transfers/panels/subject_button.html", subject_button, order=120),
