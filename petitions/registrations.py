@@ -135,6 +135,13 @@ def register() -> None:
     register_recompute("petitions", recompute_due_dates)
 
     panels.register(panels.CASE, panels.Panel("petition", "petitions/panels/case.html", views.case_panel, order=10))
+    from .supervision import orders_to_report
+
+    for place in (panels.WORKBENCH, panels.INBOX):  # 督办 orders waiting for the supervised body's report
+        panels.register(
+            place,
+            panels.Panel("supervision-orders", "petitions/panels/orders_to_report.html", orders_to_report, order=35),
+        )
     panels.register(
         panels.WORKBENCH_ACTIONS,
         panels.Panel("register-petition", "petitions/panels/register_button.html", views.register_button, order=110),

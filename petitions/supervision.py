@@ -269,3 +269,30 @@ def scan_supervision(today: datetime.date | None = None) -> dict[str, int]:
                 )
                 counts["circulated"] += 1
     return counts
+
+
+# --- the workbench and the inbox (core.panels) ------------------------------------------------------
+
+PANEL_LIMIT = 10
+
+
+def orders_to_report(user: Any) -> dict[str, Any] | None:
+    """Open 督办 orders on a body where the user is a caseworker: each waits for its completion report."""
+    codes = scope.codes_with(user, HANDLE_CASES)
+    if not codes:
+        return None
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(division__code__startswith=code) if code != NATION_CODE else Q()
+    rows = list(
+        SupervisionOrder.objects.filter(q, reported_on__isnull=True)
+        .select_related("case", "division")
+        .order_by("deadline", "id")[: PANEL_LIMIT + 1]
+    )
+    if not rows:
+        return None
+    today = timezone.localdate()
+    return {
+        "rows": [{"order": o, "state": STATE_LABELS[state_of(o, today)]} for o in rows[:PANEL_LIMIT]],
+        "more": len(rows) > PANEL_LIMIT,
+    }

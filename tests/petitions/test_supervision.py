@@ -188,3 +188,18 @@ def test_the_outsider_gets_404_on_the_report_page(client, caseworker_b, order):
     client.force_login(caseworker_b)
     assert client.post(f"/petitions/supervision/{order.pk}/report/", {"report": "x"}).status_code == 404
     assert f'id="order-{order.pk}"' not in client.get("/petitions/supervision/").content.decode()
+
+
+def test_an_open_order_waits_on_the_supervised_bodys_workbench_and_inbox(client, caseworker, supervisor, register):
+    from core import panels
+    from petitions import supervision as sv
+
+    case = register()
+    sv.do_issue_order(actor=supervisor, case=case, intensity="routine", deadline=dt.date(2026, 6, 30))
+    client.force_login(caseworker)
+
+    inbox = client.get("/cases/inbox/", {"scope": "other"}).content.decode()
+    assert "panel-supervision-orders" in inbox and case.number in inbox
+    assert "panel-supervision-orders" in client.get("/").content.decode()
+    assert sv.orders_to_report(supervisor) is None  # the city supervises; the county reports
+    assert "supervision-orders" in {p.name for p in panels.panels(panels.INBOX)}
