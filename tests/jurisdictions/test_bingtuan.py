@@ -24,10 +24,13 @@ SHIHEZI = "659001"  # 石河子市, a 师市 of the 第八师 under a Xinjiang c
 ALAER = "659002"  # 阿拉尔市, the 第一师
 FARM_104 = "650103501"  # 兵团农十二师一零四团, a 团场 township inside 乌鲁木齐 沙依巴克区
 URUMQI_TIANSHAN = "650102"  # 天山区, an ordinary Xinjiang county
+FARM_105 = "652323520"  # 兵团一零五团, a 第六师 团场 township inside 呼图壁县 (linked on a cited source)
+FARM_147 = "652324521"  # 兵团一四七团 inside 玛纳斯县: its 师 is not cited anywhere, so it is not linked
+XINXING = "659011"  # 新星市, the 第十三师's 师市
 
 
-def register(division: str, name: str) -> Subject:
-    id_number = ids.build(division[:6], dt.date(1960, 5, 17), 11)
+def register(division: str, name: str, sequence: int = 11) -> Subject:
+    id_number = ids.build(division[:6], dt.date(1960, 5, 17), sequence)
     return do_register_subject(
         division=division, id_number=id_number, name=name, actor=None, category=Category.RETIRED_SOLDIER
     )
@@ -108,3 +111,44 @@ def test_a_link_to_something_not_a_shi_is_refused(tmp_path: Path) -> None:
     links.write_text("code,name,division\n659001,石河子市,65\n", encoding="utf-8")
     with pytest.raises(CommandError, match="66NN"):
         call_command("load_divisions", links=links, stdout=StringIO(), verbosity=0)
+
+
+def test_every_link_names_its_source_and_points_at_a_township_or_county_of_xinjiang() -> None:
+    import csv
+
+    from jurisdictions.management.commands.load_divisions import LINKS_FILE
+
+    with LINKS_FILE.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(row["source"] for row in rows)
+    assert {row["source"] for row in rows} <= {"shishi", "name", "wiki-6606", "baike-6613", "dimingku", "xjshs"}
+    assert all(row["code"].startswith("65") and len(row["code"]) in (6, 9) for row in rows)
+    assert BingtuanLink.objects.count() == len(rows)
+
+
+def test_all_twelve_shi_cities_are_linked_including_xinxing_and_baiyang() -> None:
+    cities = dict(BingtuanLink.objects.filter(division__code__startswith="6590").values_list("division_id", "shi_id"))
+    assert len(cities) == 12
+    assert cities[XINXING] == "6613" and cities["659012"] == "6609"
+
+
+def test_a_shi_users_scope_covers_its_tuanchang_township_under_an_ordinary_county(
+    make_user: Callable[..., Any],
+) -> None:
+    in_farm = register(FARM_105, "一零五团老兵")
+    in_county = register("652323", "呼图壁县老兵", sequence=12)
+    in_unlinked_farm = register(FARM_147, "一四七团老兵")
+    sixth_shi = make_user("bingtuan_6", "caseworker", "6606")
+    assert BingtuanLink.objects.get(division_id=FARM_105).shi_id == "6606"
+    assert scope.can_see(sixth_shi, FARM_105)
+    visible = set(subject_queries.subjects_for(sixth_shi).values_list("pk", flat=True))
+    assert visible == {in_farm.pk}
+    assert in_county.pk not in visible and in_unlinked_farm.pk not in visible
+    assert subject_queries.access_subject(sixth_shi, in_farm.pk) == in_farm
+
+
+def test_an_unlinked_tuanchang_is_reached_only_through_an_explicit_grant(make_user: Callable[..., Any]) -> None:
+    corps_staff = make_user("bingtuan_all", "caseworker", "66")
+    assert not scope.can_see(corps_staff, FARM_147)
+    farm_staff = make_user("farm_147", "caseworker", FARM_147)
+    assert scope.can_see(farm_staff, FARM_147)
