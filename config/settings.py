@@ -405,8 +405,13 @@ MIGRATION_MODULES = {"knox": None}
 # Random quality review (质量抽查): the share of a county's closed decisions drawn each month, and at least this many.
 LAUREL_QUALITY_SHARE = float(os.environ.get("LAUREL_QUALITY_SHARE", "0.05"))
 LAUREL_QUALITY_MINIMUM = int(os.environ.get("LAUREL_QUALITY_MINIMUM", "3"))
-# Transfers between jurisdictions (跨地区转移): each side's time limit, in working days.
-LAUREL_TRANSFER_WORKING_DAYS = int(os.environ.get("LAUREL_TRANSFER_WORKING_DAYS", "10"))
+# Transfers between jurisdictions (跨地区转移): each side's time limit, in working days, per step (as
+# LAUREL_CASE_SLA_DEFAULT_DAYS per stage); both default to LAUREL_TRANSFER_WORKING_DAYS.
+LAUREL_TRANSFER_WORKING_DAYS = env_int("LAUREL_TRANSFER_WORKING_DAYS", 10)
+LAUREL_TRANSFER_SLA_DAYS = {
+    "transfer_release": env_int("LAUREL_TRANSFER_RELEASE_WORKING_DAYS", LAUREL_TRANSFER_WORKING_DAYS),
+    "transfer_accept": env_int("LAUREL_TRANSFER_ACCEPT_WORKING_DAYS", LAUREL_TRANSFER_WORKING_DAYS),
+}
 LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
 LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}

@@ -46,9 +46,11 @@ WAITING_EVENT = "transfer.waiting"  # a side's step reached its approvers
 DECIDED_EVENT = "transfer.decided"  # accepted or refused: the proposer is told
 
 
-def working_days() -> int:
-    """Each side's time limit, in working days (``LAUREL_TRANSFER_WORKING_DAYS``, default 10)."""
-    return int(getattr(settings, "LAUREL_TRANSFER_WORKING_DAYS", 10))
+def working_days(step: str) -> int:
+    """A side's time limit, in working days: ``LAUREL_TRANSFER_SLA_DAYS[step]``, else
+    ``LAUREL_TRANSFER_WORKING_DAYS`` (default 10)."""
+    default = int(getattr(settings, "LAUREL_TRANSFER_WORKING_DAYS", 10))
+    return int(getattr(settings, "LAUREL_TRANSFER_SLA_DAYS", {}).get(step, default))
 
 
 def parse_month(raw: Any) -> dt.date:
@@ -267,7 +269,7 @@ def do_propose_transfer(
         effective_month=month,
         case_choices=choices,
         proposed_by_id=getattr(actor, "pk", None),
-        due_at=due_after(timezone.now(), working_days()),
+        due_at=due_after(timezone.now(), working_days(nodes.RELEASE)),
     )
     try:
         with transaction.atomic():
@@ -298,7 +300,8 @@ def do_release_transfer(transfer: Transfer, *, actor: Actor, cases: dict[str, An
     locked.release()
     locked.released_by_id = getattr(actor, "pk", None)
     locked.released_at = timezone.now()
-    locked.due_at = due_after(locked.released_at, working_days())
+    locked.due_at = due_after(locked.released_at, working_days(nodes.ACCEPT))
+    locked.escalated_at = None  # the receiving side's step has its own clock and escalation
     locked.save()
     _run(locked, nodes.RELEASE, actor)
     _events(locked, "released", actor=actor)

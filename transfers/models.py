@@ -81,8 +81,10 @@ class Transfer(ConcurrentTransitionMixin, FSMModelMixin, Located):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     refused_by_side = models.CharField(_("refused by"), max_length=4, choices=Side.choices, blank=True)
     refusal_reasons = models.TextField(_("reasons for the refusal"), blank=True)
-    # SLA of the side whose turn it is (working days: LAUREL_TRANSFER_WORKING_DAYS).
+    # SLA of the side whose turn it is (working days per step: LAUREL_TRANSFER_SLA_DAYS); when that
+    # side's step went overdue and was escalated to its supervisors (once per step: reset on release).
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     process = models.OneToOneField(
         "viewflow.Process",
         verbose_name=_("process"),
@@ -132,6 +134,18 @@ class Transfer(ConcurrentTransitionMixin, FSMModelMixin, Located):
         from django.utils import timezone
 
         return bool(self.is_open and self.due_at and self.due_at < timezone.now())
+
+    @property
+    def current_step(self) -> str:
+        """The node of the side whose turn it is (``transfers.nodes``), ``""`` once decided."""
+        from . import nodes
+
+        return {Status.PROPOSED: nodes.RELEASE, Status.RELEASED: nodes.ACCEPT}.get(self.status, "")
+
+    @property
+    def current_side_code(self) -> str:
+        """The division of the side whose turn it is: the sending county, then the destination."""
+        return self.to_division_id if self.status == Status.RELEASED else self.division_id
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         for field, value in self.codes_for(self.to_division_id).items():

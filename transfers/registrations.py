@@ -22,6 +22,7 @@ EVENT_LABELS = {
     "transfer.accepted": _("Transfer accepted by the receiving county"),
     "transfer.refused": _("Transfer refused"),
     "transfer.case_moved": _("Case moved with the person's file to another county"),
+    "transfer.escalated": _("Overdue transfer step escalated to the supervisors"),
 }
 
 
@@ -67,12 +68,20 @@ def register() -> None:
     subject_extensions.register_history_labels(EVENT_LABELS)
     _register_notifications()
     case_extensions.register_event_labels(EVENT_LABELS)
+    case_extensions.register_sla_scanner("transfers", _scan)
+
+
+def _scan(now: Any) -> dict[str, int]:
+    from .sla import scan_transfers
+
+    return scan_transfers(now)
 
 
 def _register_notifications() -> None:
     from notifications.events import EventSpec, register_event
 
     from .actions import DECIDED_EVENT, WAITING_EVENT
+    from .sla import APPROACHING_EVENT, ESCALATED_EVENT, OVERDUE_EVENT, words
 
     register_event(
         WAITING_EVENT,
@@ -88,5 +97,37 @@ def _register_notifications() -> None:
             label=_("A transfer you proposed was decided"),
             title=_("Transfer %(transfer)s: %(status)s"),
             body=_("The transfer %(transfer)s you proposed is now: %(status)s."),
+        ),
+    )
+    register_event(
+        APPROACHING_EVENT,
+        EventSpec(
+            label=_("A transfer step of mine is due soon"),
+            title=_("Due soon: transfer %(transfer)s"),
+            body=_("The step “%(step)s” of transfer %(transfer)s is due on %(due)s (%(days)s working days left)."),
+            format=words,
+        ),
+    )
+    register_event(
+        OVERDUE_EVENT,
+        EventSpec(
+            label=_("A transfer step of mine is overdue"),
+            title=_("Overdue: transfer %(transfer)s"),
+            body=_("The step “%(step)s” of transfer %(transfer)s was due on %(due)s and is overdue."),
+            email=True,
+            format=words,
+        ),
+    )
+    register_event(
+        ESCALATED_EVENT,
+        EventSpec(
+            label=_("An overdue transfer was escalated to me"),
+            title=_("Escalated to you: overdue transfer %(transfer)s"),
+            body=_(
+                "Transfer %(transfer)s from %(from)s to %(to)s has been overdue since %(due)s at the step "
+                "“%(step)s” and is escalated to you."
+            ),
+            email=True,
+            format=words,
         ),
     )
