@@ -9,9 +9,7 @@
 - :func:`register_hider`: a rule that hides a case from someone who could otherwise see it (a
   confidential report from the accused body): the case answers 404 to them, everywhere;
 - :func:`register_rating_rules`: which round the next rating of a case belongs to (a grievance's
-  rectification is rated in a later round), and what follows a rating (a 差评 opens a rectification);
-- :func:`register_sla_scanner`: time limits of steps outside a case (a transfer's two sides) that the
-  periodic SLA scan reminds of, announces when overdue and escalates, counted with the cases'.
+  rectification is rated in a later round), and what follows a rating (a 差评 opens a rectification).
 
 ``cases`` never imports the apps that register here.
 """
@@ -120,18 +118,3 @@ def next_rating_round(case: Any) -> int:
 def after_rating(case: Any, rating: Any) -> None:
     for react in _rated:
         react(case, rating)
-
-
-# --- the SLA scan ---------------------------------------------------------------------------------
-
-_sla_scanners: dict[str, Callable[[Any], dict[str, int]]] = {}
-
-
-def register_sla_scanner(name: str, scan: Callable[[Any], dict[str, int]]) -> None:
-    """``scan(now)`` reminds, announces and escalates its own overdue steps and returns its counts
-    (``approaching``, ``overdue``, ``escalated``), which ``cases.actions.sla.scan_sla`` adds up."""
-    _sla_scanners[name] = scan
-
-
-def sla_scanners() -> list[Callable[[Any], dict[str, int]]]:
-    return list(_sla_scanners.values())

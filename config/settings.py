@@ -405,6 +405,8 @@ MIGRATION_MODULES = {"knox": None}
 # Random quality review (质量抽查): the share of a county's closed decisions drawn each month, and at least this many.
 LAUREL_QUALITY_SHARE = float(os.environ.get("LAUREL_QUALITY_SHARE", "0.05"))
 LAUREL_QUALITY_MINIMUM = int(os.environ.get("LAUREL_QUALITY_MINIMUM", "3"))
+# A drawn decision's time for its finding (working days after the draw), counted by the SLA scan.
+LAUREL_QUALITY_REVIEW_WORKING_DAYS = env_int("LAUREL_QUALITY_REVIEW_WORKING_DAYS", 20)
 # Transfers between jurisdictions (跨地区转移): each side's time limit, in working days, per step (as
 # LAUREL_CASE_SLA_DEFAULT_DAYS per stage); both default to LAUREL_TRANSFER_WORKING_DAYS.
 LAUREL_TRANSFER_WORKING_DAYS = env_int("LAUREL_TRANSFER_WORKING_DAYS", 10)

@@ -1,4 +1,10 @@
-"""Quality review actions: the monthly draw and a reviewer's finding (each one transaction, audited)."""
+"""Quality review actions: the monthly draw and a reviewer's finding (each one transaction, audited).
+
+Each drawn decision waits for its finding as a step (``core.steps``, kind :data:`STEP`): listed in
+``/api/v1/tasks/``, the inbox and the workbench counts of the supervisors at the level above the
+decision (``queries.review_level``) — never of those who took part in it — due
+``LAUREL_QUALITY_REVIEW_WORKING_DAYS`` working days after the draw and counted by the SLA scan.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +24,30 @@ from accounts.models import Actor, staff_or_none
 from audit.log import audited, record
 from cases.actions import do_file_case
 from cases.models import Kind
+from cases.sla import add_working_days
+from core import steps
 from core.errors import Conflict
 
 from . import queries
 from .models import Finding, QualityReview, QualitySample
+
+STEP = "quality_review"  # the step kind of a drawn decision waiting for its finding
+
+
+def review_working_days() -> int:
+    """A drawn decision's time for its finding, in working days (``LAUREL_QUALITY_REVIEW_WORKING_DAYS``)."""
+    return int(getattr(settings, "LAUREL_QUALITY_REVIEW_WORKING_DAYS", 20))
+
+
+def _open_review_step(review: QualityReview, case: Any, due: datetime.date) -> None:
+    steps.open_step(
+        STEP,
+        review,
+        division=queries.review_level(review.division_id),
+        due=due,
+        params={"case": case.number, "month": f"{review.sample.month:%Y-%m}"},
+        not_by=sorted(queries.participants(case)),
+    )
 
 
 def sample_size(population: int, share: Decimal, minimum: int) -> int:
@@ -75,7 +101,7 @@ def do_draw_quality_sample(month: datetime.date, *, seed: int, actor: Actor) -> 
         except IntegrityError:
             raise Conflict(_("This month is being drawn at the same moment: try again.")) from None
         cases = {c.pk: c for c in queries.closed_decisions(month).filter(pk__in=drawn)}
-        QualityReview.objects.bulk_create(
+        reviews = QualityReview.objects.bulk_create(
             [
                 QualityReview(
                     sample=sample,
@@ -86,6 +112,9 @@ def do_draw_quality_sample(month: datetime.date, *, seed: int, actor: Actor) -> 
                 for pk in drawn
             ]
         )
+        due = add_working_days(timezone.localdate(), review_working_days())
+        for review in reviews:
+            _open_review_step(review, cases[review.case_id], due)
         record(
             event_type="quality.sample_drawn",
             actor=actor,
@@ -139,6 +168,7 @@ def do_record_finding(review: QualityReview, *, finding: str, note: str = "", ac
     locked.reviewer = actor
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["finding", "note", "reviewer", "reviewed_at", "reconsideration"])
+    steps.close_step(locked, STEP, actor=actor)
     record(
         event_type="quality.finding",
         actor=actor,

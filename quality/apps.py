@@ -7,7 +7,7 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality review")
 
     def ready(self) -> None:
-        # The workbench panel of reviews waiting for a finding (core.panels).
+        # Reviews waiting for a finding are steps (core.steps) in the supervisors' task lists.
         from . import workbench
 
         workbench.register()

@@ -1,31 +1,32 @@
-"""The workbench panel of quality review: drawn decisions waiting for a finding from this supervisor."""
+"""Quality review's step kind (``core.steps``): a drawn decision waiting for its finding is a task in
+the lists of the supervisors at the level above the decision who took no part in it (``/api/v1/tasks/``,
+the inbox, the workbench counts), worked on the review's page. It replaces the workbench panel and the
+inbox's "other work" panel of reviews waiting."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from core import panels
-from jurisdictions import scope
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core import steps
 from jurisdictions.perms import SUPERVISE
 
-from . import queries
-
-LIMIT = 10
+from .actions import STEP
 
 
-def waiting_reviews(user: Any) -> dict[str, Any] | None:
-    """Reviews waiting at the level above their decision where the user supervises (two queries at most)."""
-    if not user.is_authenticated or not scope.codes_with(user, SUPERVISE):
-        return None
-    waiting = queries.reviews_for(user).filter(finding="")[: LIMIT * 5]
-    rows = [r for r in waiting if scope.has_perm_at(user, SUPERVISE, queries.review_level(r.division_id))]
-    if not rows:
-        return None
-    return {"reviews": rows[:LIMIT], "more": len(rows) > LIMIT}
+def _title(params: dict[str, Any]) -> str:
+    return gettext("Decision %(case)s (drawn for %(month)s)") % {
+        "case": params.get("case", ""),
+        "month": params.get("month", ""),
+    }
+
+
+def _url(task: Any) -> str:
+    return reverse("quality:review", args=[task.process.artifact_object_id])
 
 
 def register() -> None:
-    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
-        panels.register(
-            place, panels.Panel("quality-reviews", "quality/panels/waiting.html", waiting_reviews, order=50)
-        )
+    steps.register(steps.StepKind(name=STEP, codename=SUPERVISE, label=_("Quality review"), title=_title, url=_url))

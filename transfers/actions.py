@@ -1,9 +1,10 @@
 """Writes of a transfer between jurisdictions: propose, release (the sending side), accept or refuse.
 
 Each action runs in one transaction (``@audited``), locks the transfer (and the person when proposing),
-completes its side's viewflow task headlessly and records the event twice: on the person (their
-history, at the side where they are on file) and on the transfer at the other side (so that both
-counties' audit trails show it). Callers authorise (``transfers.queries``).
+completes its side's step headlessly (``core.steps``: a viewflow task listed in ``/api/v1/tasks/``, the
+inbox and the workbench counts of that side's approvers), opens the next side's, and records the event
+twice: on the person (their history, at the side where they are on file) and on the transfer at the
+other side (so that both counties' audit trails show it). Callers authorise (``transfers.queries``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -28,7 +28,8 @@ from benefits.models import Entitlement
 from cases.actions import do_release_task
 from cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
 from cases.models import Case
-from cases.sla import due_after
+from cases.sla import due_after, local_date
+from core import steps
 from core.errors import Conflict
 from core.validators import no_invisible_characters
 from jurisdictions import scope
@@ -175,30 +176,22 @@ def _lock(transfer: Transfer) -> Transfer:
     return Transfer.objects.select_for_update().select_related("to_division", "division").get(pk=transfer.pk)
 
 
-def open_task(transfer: Transfer, node: str) -> Task | None:
-    from .flows import TransferFlow
+def step_params(transfer: Transfer) -> dict[str, Any]:
+    """What a side's step shows in the task lists (``core.steps`` title): no personal details."""
+    return {"transfer": transfer.number, "from": transfer.division.name, "to": transfer.to_division.name}
 
-    return (
-        Task.objects.select_related("process")
-        .filter(
-            process_id=transfer.process_id,
-            flow_task=get_task_ref(getattr(TransferFlow, node)),
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .first()
-    )
+
+def _open_step(transfer: Transfer, node: str) -> None:
+    """The side's step (``core.steps``): listed for that side's approvers, due with the transfer."""
+    code = transfer.division_id if node == nodes.RELEASE else transfer.to_division_id
+    due = local_date(transfer.due_at) if transfer.due_at else None
+    steps.open_step(node, transfer, division=code, due=due, params=step_params(transfer))
 
 
 def _run(transfer: Transfer, node: str, actor: Actor) -> None:
-    """Complete the open task of ``node`` headlessly (the transfer's status is saved first: the gateway reads it)."""
-    task = open_task(transfer, node)
-    if task is None:
+    """Complete the side's open step headlessly (the transfer's status, saved first, is authoritative)."""
+    if steps.close_step(transfer, node, actor=actor) == 0:
         raise Conflict(_("This step of the transfer is not open."), current_status=transfer.status)
-    with task.activation() as activation:
-        if activation.task.status == STATUS.NEW:
-            activation.assign(actor)
-        activation.start(None)
-        activation.execute()
 
 
 def _require_status(transfer: Transfer, *statuses: str) -> None:
@@ -278,11 +271,7 @@ def do_propose_transfer(
         raise ValidationError(
             {"subject": _("This person already has an open transfer: it must be accepted or refused first.")}
         ) from None
-    from .flows import start_transfer_process
-
-    process = start_transfer_process(transfer)
-    Transfer.objects.filter(pk=transfer.pk).update(process=process)
-    transfer.process = process
+    _open_step(transfer, nodes.RELEASE)
     _events(transfer, "proposed", actor=actor, reason=text)
     _announce_step(transfer, nodes.RELEASE, actor=actor)
     return transfer
@@ -304,6 +293,7 @@ def do_release_transfer(transfer: Transfer, *, actor: Actor, cases: dict[str, An
     locked.escalated_at = None  # the receiving side's step has its own clock and escalation
     locked.save()
     _run(locked, nodes.RELEASE, actor)
+    _open_step(locked, nodes.ACCEPT)
     _events(locked, "released", actor=actor)
     _announce_step(locked, nodes.ACCEPT, actor=actor)
     return locked

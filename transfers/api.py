@@ -74,7 +74,9 @@ class TransferSerializer(serializers.Serializer):
     effective_month = serializers.DateField(format="%Y-%m")
     due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
-    escalated_at = serializers.DateTimeField(allow_null=True, help_text="when the current side's overdue step was escalated")
+    escalated_at = serializers.DateTimeField(
+        allow_null=True, help_text="when the current side's overdue step was escalated"
+    )
     proposed_by = serializers.CharField(source="proposed_by.username")
     proposed_at = serializers.DateTimeField(source="created_at")
     released_by = serializers.CharField(source="released_by.username", allow_null=True, default=None)

@@ -5,8 +5,8 @@ approver accepts (or refuses) having seen a summary of the person. On acceptance
 benefits (the paying county changes at ``effective_month``) and the open cases the sending county
 chose to move go to the destination. The row is ``Located`` at the sending side (``division``…);
 the receiving side has the same columns prefixed ``to_`` so that both sides' lists are scoped by
-``jurisdictions.scope.scope_q``. The status (django-fsm-2) is authoritative; the viewflow process
-(``transfers.flows.TransferFlow``) holds the two sides' tasks.
+``jurisdictions.scope.scope_q``. The status (django-fsm-2) is authoritative; each side's turn is a
+step of ``core.steps`` about the transfer (``transfers.nodes``: a viewflow task in the task lists).
 """
 
 from __future__ import annotations

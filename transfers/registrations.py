@@ -1,20 +1,20 @@
-"""What transfers registers with the apps below it (called from ``TransfersConfig.ready()``): the
-workbench panel of transfers waiting for the user, the person's page (button and panel), the names
-of its events on the person's history and on a moved case's timeline."""
+"""What transfers registers with the apps below it (called from ``TransfersConfig.ready()``): the two
+sides' steps (``core.steps``: listed in ``/api/v1/tasks/``, the inbox and the workbench counts of the
+side's approvers, escalated by the SLA scan when overdue), the person's page (button and panel), the
+names of its events on the person's history and on a moved case's timeline."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core import panels
+from core import panels, steps
 from jurisdictions import scope
 
-from . import nodes, queries
+from . import nodes
 from .models import OPEN_STATUSES, Transfer
-
-LIMIT = 10
 
 EVENT_LABELS = {
     "transfer.proposed": _("Transfer to another county proposed"),
@@ -26,14 +26,28 @@ EVENT_LABELS = {
 }
 
 
-def waiting_transfers(user: Any) -> dict[str, Any] | None:
-    """The open transfers whose current step is the user's (both sides), due first."""
-    if not user.is_authenticated or not scope.codes_with(user, nodes.PERMISSIONS[nodes.ACCEPT]):
-        return None
-    rows = list(queries.waiting_for(user)[: LIMIT + 1])
-    if not rows:
-        return None
-    return {"transfers": rows[:LIMIT], "more": len(rows) > LIMIT}
+def _step_title(params: dict[str, Any]) -> str:
+    return f"{params.get('transfer', '')}：{params.get('from', '')} → {params.get('to', '')}"
+
+
+def _step_url(task: Any) -> str:
+    return reverse("transfers:detail", args=[task.process.artifact_object_id])
+
+
+def _register_steps() -> None:
+    from .sla import on_overdue
+
+    for node in (nodes.RELEASE, nodes.ACCEPT):
+        steps.register(
+            steps.StepKind(
+                name=node,
+                codename=nodes.PERMISSIONS[node],
+                label=nodes.LABELS[node],
+                title=_step_title,
+                url=_step_url,
+                overdue=on_overdue,
+            )
+        )
 
 
 def subject_button(user: Any, *, subject: Any) -> dict[str, Any] | None:
@@ -55,8 +69,7 @@ def register() -> None:
     from cases import extensions as case_extensions
     from subjects import extensions as subject_extensions
 
-    for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
-        panels.register(place, panels.Panel("transfers", "transfers/panels/waiting.html", waiting_transfers, order=45))
+    _register_steps()  # each side's step is a task in its approvers' lists (no panel of its own)
     panels.register(
         panels.SUBJECT_ACTIONS,
         panels.Panel("propose-transfer", "transfers/panels/subject_button.html", subject_button, order=120),
@@ -68,20 +81,13 @@ def register() -> None:
     subject_extensions.register_history_labels(EVENT_LABELS)
     _register_notifications()
     case_extensions.register_event_labels(EVENT_LABELS)
-    case_extensions.register_sla_scanner("transfers", _scan)
-
-
-def _scan(now: Any) -> dict[str, int]:
-    from .sla import scan_transfers
-
-    return scan_transfers(now)
 
 
 def _register_notifications() -> None:
     from notifications.events import EventSpec, register_event
 
     from .actions import DECIDED_EVENT, WAITING_EVENT
-    from .sla import APPROACHING_EVENT, ESCALATED_EVENT, OVERDUE_EVENT, words
+    from .sla import ESCALATED_EVENT, OVERDUE_EVENT, words
 
     register_event(
         WAITING_EVENT,
@@ -97,15 +103,6 @@ def _register_notifications() -> None:
             label=_("A transfer you proposed was decided"),
             title=_("Transfer %(transfer)s: %(status)s"),
             body=_("The transfer %(transfer)s you proposed is now: %(status)s."),
-        ),
-    )
-    register_event(
-        APPROACHING_EVENT,
-        EventSpec(
-            label=_("A transfer step of mine is due soon"),
-            title=_("Due soon: transfer %(transfer)s"),
-            body=_("The step “%(step)s” of transfer %(transfer)s is due on %(due)s (%(days)s working days left)."),
-            format=words,
         ),
     )
     register_event(

@@ -1,23 +1,20 @@
-"""Time limits of a transfer's two sides: reminders, overdue notices and escalation.
+"""Time limits of a transfer's two sides: the overdue notice and the escalation.
 
 Each side's step (``transfers.nodes``: the sending county's release, the receiving county's
-acceptance) is due ``LAUREL_TRANSFER_SLA_DAYS[step]`` working days (the case calendar) after it
-reached that side (``Transfer.due_at``). :func:`scan_transfers` runs inside the case SLA scan
-(``cases.actions.sla.scan_sla``, registered through ``cases.extensions.register_sla_scanner``) and
-does for the transfers what it does for the cases: a reminder to the side's approvers within the
-warning window (``LAUREL_CASE_SLA_WARN_DAYS``), an overdue notice to them, and once per step an
-escalation (:func:`do_escalate_transfer`) to the supervisors of that side's division — the holders
-of ``supervise`` over it, at the county or the level above (``jurisdictions.scope.supervisors_of``),
-as a case's escalation goes to the supervisors of the case's division.
+acceptance) is a step of ``core.steps`` due ``LAUREL_TRANSFER_SLA_DAYS[step]`` working days (the
+case calendar) after it reached that side (``Transfer.due_at``, and the step's ``due`` date). The
+SLA scan (``cases.actions.sla.scan_steps``) counts it when overdue and runs its kind's reaction once
+per due date: :func:`on_overdue`, which tells the side's approvers that the step is overdue and
+escalates it (:func:`do_escalate_transfer`) to the supervisors of that side's division — the
+holders of ``supervise`` over it, at the county or the level above
+(``jurisdictions.scope.supervisors_of``), as a case's escalation goes to the supervisors of the
+case's division.
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Actor
@@ -27,10 +24,9 @@ from jurisdictions import scope
 from notifications.outbox import notify
 
 from . import nodes
-from .models import OPEN_STATUSES, Transfer
+from .models import Transfer
 
 # Notification events (texts registered in ``transfers.registrations``; codes ≤ 32 characters).
-APPROACHING_EVENT = "transfer.due_soon"
 OVERDUE_EVENT = "transfer.overdue"
 ESCALATED_EVENT = "transfer.escalated"
 
@@ -66,16 +62,17 @@ def _link(transfer: Transfer) -> str:
 
 @audited
 def do_escalate_transfer(transfer: Transfer, *, actor: Actor | None = None) -> Transfer:
-    """Escalate an overdue side's step to the supervisors of that side's division (once per step).
+    """Announce an overdue side's step to its approvers and escalate it to the supervisors of that
+    side's division (once per step: ``escalated_at``, cleared when the file reaches the other side).
 
     Audited on the transfer at that side (``transfer.escalated``, naming the step, the due date and
-    the supervisors reached) and notified to them; nothing happens if the step is not overdue or
-    was already escalated.
+    the supervisors reached); nothing happens if the step is not overdue or was already escalated.
     """
     locked = Transfer.objects.select_for_update().select_related("division", "to_division").get(pk=transfer.pk)
     if locked.escalated_at is not None or not locked.is_overdue:
         return locked
     code = locked.current_side_code
+    step = locked.current_step
     supervisors = scope.supervisors_of(code)
     locked.escalated_at = timezone.now()
     locked.save(update_fields=["escalated_at", "updated_at"])
@@ -89,66 +86,33 @@ def do_escalate_transfer(transfer: Transfer, *, actor: Actor | None = None) -> T
         division_code=code,
         data={
             "transfer": locked.number,
-            "step": locked.current_step,
+            "step": step,
             "due_at": due.isoformat(),
             "to": sorted(u.username for u in supervisors),
         },
     )
+    context = _context(locked)
+    notify(
+        event=OVERDUE_EVENT,
+        recipients=approvers_of_step(locked),
+        context=context,
+        dedupe_key=f"{OVERDUE_EVENT}:{locked.pk}:{step}",
+        division_code=code,
+        link=_link(locked),
+    )
     notify(
         event=ESCALATED_EVENT,
         recipients=supervisors,
-        context=_context(locked),
-        dedupe_key=f"{ESCALATED_EVENT}:{locked.pk}:{locked.current_step}",
+        context=context,
+        dedupe_key=f"{ESCALATED_EVENT}:{locked.pk}:{step}",
         division_code=code,
         link=_link(locked),
     )
     return locked
 
 
-def scan_transfers(now: datetime.datetime) -> dict[str, int]:
-    """Remind of a side's due date within the warning window, announce overdue steps, escalate them.
-
-    Each reminder and overdue notice reaches an approver once per step and due date (the outbox's
-    dedupe key); escalation once per step. Returns the counts the case scan adds to its own.
-    """
-    warn = int(settings.LAUREL_CASE_SLA_WARN_DAYS)
-    horizon = now + datetime.timedelta(days=warn * 3 + 14)
-    counts = {"approaching": 0, "overdue": 0, "escalated": 0}
-    transfers = Transfer.objects.filter(
-        status__in=OPEN_STATUSES, due_at__isnull=False, due_at__lte=horizon
-    ).select_related("division", "to_division")
-    today = case_sla.local_date(now)
-    for transfer in transfers.iterator():
-        due = transfer.due_at
-        assert due is not None
-        step = transfer.current_step
-        with transaction.atomic():
-            approvers = approvers_of_step(transfer)
-            context = _context(transfer)
-            key = f"{transfer.pk}:{step}:{case_sla.local_date(due).isoformat()}"
-            if due < now:
-                counts["overdue"] += 1
-                notify(
-                    event=OVERDUE_EVENT,
-                    recipients=approvers,
-                    context=context,
-                    dedupe_key=f"{OVERDUE_EVENT}:{key}",
-                    division_code=transfer.current_side_code,
-                    link=_link(transfer),
-                )
-                if transfer.escalated_at is None:
-                    if do_escalate_transfer(transfer).escalated_at is not None:
-                        counts["escalated"] += 1
-            else:
-                left = case_sla.working_days_between(today, case_sla.local_date(due))
-                if left <= warn:
-                    counts["approaching"] += 1
-                    notify(
-                        event=APPROACHING_EVENT,
-                        recipients=approvers,
-                        context={**context, "days": left},
-                        dedupe_key=f"{APPROACHING_EVENT}:{key}",
-                        division_code=transfer.current_side_code,
-                        link=_link(transfer),
-                    )
-    return counts
+def on_overdue(task: Any) -> None:
+    """The reaction of a transfer's step kind when the SLA scan finds it overdue (``core.steps``)."""
+    transfer = Transfer.objects.filter(pk=task.process.artifact_object_id).first()
+    if transfer is not None:
+        do_escalate_transfer(transfer)

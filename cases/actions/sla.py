@@ -3,8 +3,7 @@ that reminds of due dates, announces overdue steps and escalates them, once per 
 supervisors of the case's jurisdiction (holders of ``supervise`` over its division).
 
 The scan runs as the periodic job ``scan_sla`` (``cases.tasks``) and from the command
-``escalate_overdue_cases``: one path, one meaning of "supervisor". Steps outside a case registered
-with ``cases.extensions.register_sla_scanner`` (a transfer's two sides) are scanned with it.
+``escalate_overdue_cases``: one path, one meaning of "supervisor".
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from jurisdictions import scope
 from policies import actions_calendar as calendar_actions
 from policies.models import CalendarDay
 
-from .. import extensions, sla
+from .. import sla
 from ..models import Case, SlaRule, Status
 from ..notify import notify_approaching, notify_escalated, notify_overdue, responsible
 from ._base import lock
@@ -136,9 +135,6 @@ def scan_sla(now: datetime.datetime) -> dict[str, int]:
                 if left <= _warn_days(case, rules):
                     counts["approaching"] += 1
                     notify_approaching(case, users=users, context={**context, "days": left})
-    for scanner in extensions.sla_scanners():  # steps outside a case (a transfer's two sides)
-        for key, value in scanner(now).items():
-            counts[key] = counts.get(key, 0) + value
     return counts
 
 

@@ -87,8 +87,13 @@ def test_a_caseworker_may_not_open_the_list(caseworker: User) -> None:
     assert signed_in(caseworker).get("/quality/").status_code == 403
 
 
-def test_the_workbench_shows_the_reviews_waiting_for_a_reviewer_at_the_level_above(
+def test_the_inbox_lists_a_review_for_a_reviewer_at_the_level_above_with_a_link_to_its_page(
     review: QualityReview, reviewer: User, county_supervisor: User
 ) -> None:
-    assert 'id="panel-quality-reviews"' in signed_in(reviewer).get("/").content.decode()
-    assert 'id="panel-quality-reviews"' not in signed_in(county_supervisor).get("/").content.decode()
+    page = signed_in(reviewer).get("/cases/inbox/?scope=queue").content.decode()
+    assert f'href="/quality/{review.pk}/"' in page and review.case.number in page
+    assert 'id="panel-quality-reviews"' not in signed_in(reviewer).get("/").content.decode()  # no panel of its own
+    assert (
+        f'href="/quality/{review.pk}/"'
+        not in signed_in(county_supervisor).get("/cases/inbox/?scope=queue").content.decode()
+    )

@@ -1,5 +1,5 @@
-"""A transfer's two sides have time limits (working days per step); the SLA scan reminds the side's
-approvers, announces an overdue step and escalates it once to the supervisors of that side."""
+"""A transfer's two sides have time limits (working days per step); the SLA scan counts an overdue
+side's step, tells its approvers and escalates it once to the supervisors of that side."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from freezegun import freeze_time
 
 from accounts.models import User
 from audit.models import AuditEvent
-from cases.actions.sla import scan_sla
+from cases.actions.sla import scan_steps
 from notifications.models import Notification
 from subjects.models import Subject
-from tests.conftest import COUNTY_A, CITY
+from tests.conftest import CITY, COUNTY_A
 from transfers import actions, nodes
 from transfers.models import Transfer
 from transfers.sla import do_escalate_transfer
@@ -49,10 +49,6 @@ def _propose(subject: Subject, actor: User) -> Transfer:
     )
 
 
-def _local(day: str, time: str = "12:00") -> dt.datetime:
-    return timezone.make_aware(dt.datetime.fromisoformat(f"{day}T{time}"))
-
-
 def _notified(event: str) -> set[str]:
     return set(Notification.objects.filter(event=event).values_list("recipient__username", flat=True))
 
@@ -70,17 +66,6 @@ def test_each_side_is_due_its_own_configured_working_days(
     assert timezone.localtime(released.due_at).date() == dt.date(2026, 3, 25)  # 5 working days after Wednesday
 
 
-def test_a_side_due_tomorrow_is_reminded_to_its_approvers_by_the_sla_scan(
-    make_subject: Callable[..., Subject], caseworker: User, approver_a: User, approver_beijing: User
-) -> None:
-    with freeze_time(MONDAY):
-        _propose(make_subject(COUNTY_A), caseworker)
-    with freeze_time("2026-03-18 08:00:00+08:00"):
-        counts = scan_sla(timezone.now())
-    assert counts["approaching"] == 1 and counts["overdue"] == 0
-    assert _notified("transfer.due_soon") == {"approver_a"}
-
-
 def test_an_overdue_release_is_escalated_once_to_the_sending_countys_supervisors(
     make_subject: Callable[..., Subject],
     caseworker: User,
@@ -91,10 +76,10 @@ def test_an_overdue_release_is_escalated_once_to_the_sending_countys_supervisors
     with freeze_time(MONDAY):
         transfer = _propose(make_subject(COUNTY_A), caseworker)
     with freeze_time("2026-03-20 09:00:00+08:00"):  # Friday: the release was due by Thursday night
-        counts = scan_sla(timezone.now())
-        again = scan_sla(timezone.now())
-    assert (counts["overdue"], counts["escalated"]) == (1, 1)
-    assert (again["overdue"], again["escalated"]) == (1, 0)
+        counts = scan_steps(timezone.now())
+        again = scan_steps(timezone.now())
+    assert (counts["steps_overdue"], counts["steps_announced"]) == (1, 1)
+    assert (again["steps_overdue"], again["steps_announced"]) == (1, 0)  # once per due date
     transfer.refresh_from_db()
     assert transfer.escalated_at is not None
     assert _notified("transfer.overdue") == {"approver_a"}
@@ -115,18 +100,17 @@ def test_after_release_the_receiving_sides_own_overdue_step_escalates_to_its_sup
     with freeze_time(MONDAY):
         transfer = _propose(make_subject(COUNTY_A), caseworker)
     with freeze_time("2026-03-20 09:00:00+08:00"):
-        scan_sla(timezone.now())  # the sending side's step escalated
+        scan_steps(timezone.now())  # the sending side's step escalated
     with freeze_time("2026-03-20 10:00:00+08:00"):
         released = actions.do_release_transfer(transfer, actor=approver_a)
     assert released.escalated_at is None  # a new step: a new clock
     with freeze_time("2026-03-30 09:00:00+08:00"):  # due Friday 27th
-        counts = scan_sla(timezone.now())
-    assert counts["escalated"] == 1
+        counts = scan_steps(timezone.now())
+    assert counts["steps_announced"] == 1
     beijing_escalation = Notification.objects.filter(event="transfer.escalated", division_code=BEIJING)
     assert set(beijing_escalation.values_list("recipient__username", flat=True)) == {"sup_beijing"}
     assert "approver_bj" in _notified("transfer.overdue")
-    assert beijing_escalation.first() is not None
-    assert beijing_escalation.first().link == f"/transfers/{transfer.pk}/"
+    assert {n.link for n in beijing_escalation} == {f"/transfers/{transfer.pk}/"}
 
 
 def test_a_step_not_yet_overdue_or_already_decided_is_not_escalated(
@@ -138,8 +122,8 @@ def test_a_step_not_yet_overdue_or_already_decided_is_not_escalated(
     with freeze_time("2026-03-18 09:00:00+08:00"):
         actions.do_refuse_transfer(transfer, actor=approver_a, reasons="户籍未迁出")
     with freeze_time("2026-04-20 09:00:00+08:00"):
-        counts = scan_sla(timezone.now())
-    assert counts["escalated"] == 0
+        counts = scan_steps(timezone.now())
+    assert counts["steps_overdue"] == 0
     assert not Notification.objects.filter(event="transfer.escalated").exists()
 
 
@@ -153,7 +137,7 @@ def test_the_transfer_page_shows_the_escalation(
     with freeze_time(MONDAY):
         transfer = _propose(make_subject(COUNTY_A), caseworker)
     with freeze_time("2026-03-20 09:00:00+08:00"):
-        scan_sla(timezone.now())
+        scan_steps(timezone.now())
         page = web_as(approver_a).get(f"/transfers/{transfer.pk}/").content.decode()
     assert "已超期" in page
     assert "已于 2026-03-20 上报督办" in page
