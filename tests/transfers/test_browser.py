@@ -1,7 +1,8 @@
 """A transfer across provinces in a real browser (Debian's Chromium), by clicks after each role's start
 page: the 天河区 caseworker finds the person from the workbench, proposes the transfer from the person's
-page; the 天河区 approver approves it from the workbench panel; the 北京市东城区 approver opens it from
-the navigation (跨地区转移 → 转入), reads the summary of the person and accepts it.
+page; the 天河区 approver finds the step in the team queue (workbench → 待认领 → the step's row) and
+approves it; the 北京市东城区 approver opens it from the navigation (跨地区转移 → 转入), reads the
+summary of the person and accepts it.
 
 Screenshots go to ``var/screenshots/transfers/``.
 """
@@ -86,8 +87,10 @@ def test_a_transfer_to_another_province_is_proposed_approved_and_accepted_by_cli
 
     approver = page_as(browser, office["approver"], base)
     approver.goto(f"{base}/")  # the approver's only typed address
-    shot(approver, "3-approver-workbench")
-    approver.click("#panel-transfers li:has-text('孙迁移') a")
+    approver.click("#wb-queue")
+    approver.wait_for_url("**/cases/inbox/?scope=queue")
+    shot(approver, "3-approver-team-queue")
+    approver.click("#task-list tr:has-text('东城区') a[href^='/transfers/']")
     approver.click("#transfer-release")
     approver.wait_for_url("**/transfers/*/")
     assert "待转入地接收" in approver.inner_text("#transfer-status")
