@@ -86,6 +86,7 @@ EVENT_LABELS = {
     "transfer.accepted": _("Transfer accepted by the receiving county"),
     "transfer.refused": _("Transfer refused"),
     "transfer.case_moved": _("Case moved with the person's file to another county"),
+    "transfer.escalated": _("Overdue transfer step escalated to the supervisors"),
     "report.period_opened": _("Reporting period opened"),
     "report.compiled": _("Report compiled"),
     "report.edited": _("Report analysis edited"),
