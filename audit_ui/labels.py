@@ -65,6 +65,7 @@ EVENT_LABELS = {
     "letter.issued": _("Letter issued"),
     "letter.downloaded": _("Letter downloaded"),
     "letter.superseded": _("Letter superseded"),
+    "letter.set_aside": _("Letter set aside by a higher body"),
     "letter.dispatched": _("Letter dispatched"),
     "letter.letterhead_changed": _("Letterhead changed"),
     "notification.delivery_retried": _("Failed message sent again"),

@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "petition.designated": _("Body designated to handle the grievance"),
     "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
     "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
+    "petition.sent_back": _("Opinion set aside: sent back to be handled again (重新办理)"),
 }
 
 
@@ -123,7 +124,7 @@ def register() -> None:
     register_document(
         CITING_REFUSAL, _("Grievance not accepted (不予受理告知书)"), lambda pk: reverse("cases:detail", args=[pk])
     )
-    from .reviews import CITING_RE_REVIEW, CITING_REVIEW
+    from .reviews import CITING_RE_REVIEW, CITING_REVIEW, REDO_EVENT
 
     register_document(
         CITING_REVIEW, _("Grievance review opinion (复查意见书)"), lambda pk: reverse("cases:detail", args=[pk])
@@ -153,6 +154,18 @@ def register() -> None:
             "petitions/panels/subject_register_button.html",
             views.subject_register_button,
             order=110,
+        ),
+    )
+    register_event(
+        REDO_EVENT,
+        EventSpec(
+            label=_("A review set aside your body's handling opinion: handle the grievance again (重新办理)"),
+            title=_("Handle again: case %(case)s"),
+            body=_(
+                "%(body)s set aside the handling opinion of case %(case)s: %(division)s handles it again and"
+                " answers by %(deadline)s."
+            ),
+            email=True,
         ),
     )
     register_event(
