@@ -187,11 +187,23 @@ def _register_supervision() -> None:
 
     from django.conf import settings
 
+    from core import steps
     from core.jobs import PeriodicJob, register_periodic
+    from jurisdictions.perms import HANDLE_CASES
     from notifications.events import EventSpec, register_event
 
     from . import supervision
 
+    # The supervised body's completion report: a step listed with its caseworkers' tasks (core.steps).
+    steps.register(
+        steps.StepKind(
+            name=supervision.REPORT_STEP,
+            codename=HANDLE_CASES,
+            label=_("Supervision order (督办): file the completion report"),
+            title=supervision.step_title,
+            url=supervision.step_url,
+        )
+    )
     register_periodic(
         PeriodicJob(
             "scan_supervision",
