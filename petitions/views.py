@@ -242,6 +242,7 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
         ],
         "petitioners": list(petition.petitioners.all()),
         "rectification": rectification,
+        "rectification_overdue": rectification is not None and timezone.localdate() > rectification.due_on,
     }
 
 

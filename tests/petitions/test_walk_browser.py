@@ -5,7 +5,9 @@ the city (广州市) registers the matter and forwards it to the county (天河�
 assisting; the county finds the 签收 in its queue and signs for it; it decides (不予支持) with the
 article it rests on; it records the petitioner's 复查 request (a 复核 first is refused, Art. 35); the city,
 the level above, finds the 复查 in its queue, sees the whole earlier file and upholds the opinion with its
-复查意见书; the county records the petitioner's rating from the call-back (回访).
+复查意见书; the county records the petitioner's rating from the call-back (回访): a 差评, which opens a
+rectification (整改) the county reports on, and the petitioner's rating of it; the city records a
+suggestion (Art. 41) on its suggestions page.
 
 Screenshots of every stage go to ``var/screenshots/petitions/walk-*.png``.
 """
@@ -32,7 +34,7 @@ def test_a_grievance_goes_from_the_city_to_the_county_up_to_review_and_is_rated(
     offices: dict[str, Any],
 ) -> None:
     from cases.models import Rating
-    from petitions.models import Petition, Review
+    from petitions.models import Petition, Rectification, Review
 
     # The city's petition office registers the matter from its workbench.
     city = page_as(browser, offices["city"], server)
@@ -133,19 +135,43 @@ def test_a_grievance_goes_from_the_city_to_the_county_up_to_review_and_is_rated(
     letters = city.inner_text("main")
     assert "信访处理意见书" in letters and "复查意见书" in letters
 
-    # The county calls the petitioner back (回访) and records the rating on the case page.
+    # The county calls the petitioner back (回访): rated poorly (差评), which opens the rectification (整改).
     county.reload()
-    county.check("#callback-rating-form input[name=score][value='4']")
-    county.fill("#callback-rating-form textarea[name=comment]", "对答复表示理解")
+    county.check("#callback-rating-form input[name=score][value='2']")
+    county.fill("#callback-rating-form textarea[name=comment]", "答复未解释签收记录的来源")
     shot(county, "walk-11-callback")
     county.click("#record-rating")
     county.wait_for_url("**/cases/*/")
+    assert "2 / 5" in county.inner_text("#case-ratings")
+    assert "整改期限" in county.inner_text("#petition-rectification")
+    shot(county, "walk-12-rated-poorly")
+    county.click("#petition-rectify")
+    county.fill("#id_report", "已调取签收记录原件并当面向信访人说明")
+    county.click("#petition-form button[type=submit]")
+    county.wait_for_url("**/cases/*/")
+    assert "已调取签收记录原件" in county.inner_text("#petition-rectification")
+    # The petitioner rates the rectification on the next call-back.
+    county.check("#callback-rating-form input[name=score][value='4']")
+    county.click("#record-rating")
+    county.wait_for_url("**/cases/*/")
     assert "4 / 5" in county.inner_text("#case-ratings")
-    shot(county, "walk-12-rated")
+    shot(county, "walk-13-rectified-and-rated")
+
+    # The city records a suggestion the matter prompted (Art. 41), from its menu.
+    city.click("#nav-suggestions")
+    city.wait_for_url("**/petitions/suggestions/")
+    city.fill("#id_addressed_to", "广州市退役军人事务局优抚科")
+    city.fill("#id_subject", "优待证签领记录留存")
+    city.fill("#id_text", "建议优待证发放时留存本人签领记录的影像，以便核查")
+    city.click("#suggestion-form button[type=submit]")
+    city.wait_for_url("**/petitions/suggestions/")
+    assert "优待证签领记录留存" in city.inner_text("#suggestions")
+    shot(city, "walk-14-suggestions")
 
     petition = Petition.objects.get()
     assert petition.routing_division_id == "4401" and petition.receiving_division_id == "440106"
     assert petition.acknowledged_on is not None and petition.assisting == ["440104"]
     review = Review.objects.get()
     assert review.outcome == "uphold" and review.body_id == "4401"
-    assert Rating.objects.get(case=petition.case).score == 4
+    assert list(Rating.objects.filter(case=petition.case).values_list("round", "score")) == [(0, 2), (1, 4)]
+    assert Rectification.objects.get(petition=petition).done_on is not None
