@@ -167,6 +167,7 @@ EVENT_LABELS = {
     "petition.designated": _("Body designated to handle a grievance"),
     "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
     "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
+    "petition.sent_back": _("Opinion set aside: sent back to be handled again (重新办理)"),
     "policy.citation_refused": _("Citation refused"),
     "policy.citations_frozen": _("Cited article versions frozen"),
     "portal.case_viewed": _("Case viewed by the person on the public page"),
