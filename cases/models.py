@@ -330,6 +330,16 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
     def close(self, at: datetime.datetime) -> None:
         self.closed_at = at
 
+    @transition(field=status, source=Status.CLOSED, target=Status.VERIFYING)
+    def reopen_for_redo(self) -> None:
+        """A higher body set the decision aside (a grievance's 复查 or 复核 changed or revoked it): the body
+        that decided handles the case again; the earlier decision stays in the history and the letters."""
+        self.outcome = ""
+        self.closed_at = None
+        self.decided_at = None
+        self.decided_by = None
+        self.applied_at = None
+
     @transition(field=status, source=WITHDRAWABLE, target=Status.WITHDRAWN)
     def withdraw(self, at: datetime.datetime) -> None:
         self.outcome = Outcome.WITHDRAWN

@@ -195,6 +195,34 @@ def do_supersede_letter(letter: Letter, *, actor: Actor, reason: str, details: d
     return new
 
 
+@transaction.atomic
+def do_set_aside_letters(case: Any, *, kinds_: tuple[str, ...], actor: Actor, reason: str) -> list[Letter]:
+    """A higher body set aside the decision these letters of ``case`` gave (a grievance's 复查 or 复核
+    changed or revoked it): they are no longer in force, so a new one of the same kind can be issued once
+    the case is decided again. Nothing supersedes them; they are kept, each set-aside audited."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the letters are set aside.")})
+    kinds.lock_case(case.pk)
+    letters = list(
+        Letter.objects.select_for_update()
+        .filter(case_id=case.pk, kind__in=kinds_, superseded_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for letter in letters:
+        letter.superseded_at = now
+        letter.supersede_reason = reason.strip()
+        letter.save(update_fields=["superseded_at", "supersede_reason"])
+        record(
+            event_type="letter.set_aside",
+            actor=actor,
+            obj=letter,
+            data={"number": letter.number, "kind": letter.kind, "case": case.number},
+            reason=reason.strip(),
+        )
+    return letters
+
+
 def _mark_failed(letter_id: int, error: str) -> None:
     with transaction.atomic():
         Letter.objects.filter(pk=letter_id).exclude(status=Status.ISSUED).update(

@@ -31,7 +31,7 @@ LOGGER_NAME = "weasyprint"
 # WeasyPrint reports every rendering step at INFO; a worker's log needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # Bump when a letter template changes; stored on every letter it renders.
-TEMPLATE_VERSION = "2026.3"
+TEMPLATE_VERSION = "2026.4"
 PDF_VARIANT = "pdf/a-3b"
 
 

@@ -557,10 +557,10 @@ def do_request_extension(case: Case, *, actor: Actor, days: int, reason: str) ->
     case, petition = _lock(case)
     _require_stage(case, petition, Stage.HANDLING)
     limit = deadlines.max_extension_days()
-    if (
-        petition.extension_days
-        or ClockEvent.objects.filter(petition=petition, kind=ClockEvent.Kind.EXTENSION_APPROVED).exists()
-    ):
+    approved = ClockEvent.objects.filter(petition=petition, kind=ClockEvent.Kind.EXTENSION_APPROVED)
+    if petition.redo_on is not None:  # handled again after a 复查 or 复核: its own extension
+        approved = approved.filter(on__gte=petition.redo_on)
+    if petition.extension_days or approved.exists():
         raise ValidationError(
             {"days": _("The limit was already extended once; Art. 34 of the 信访工作条例 allows one extension.")}
         )

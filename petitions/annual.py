@@ -79,7 +79,7 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     total_decided = 0
     # One row per decision of the period: its limit is counted on the calendar, never stored.
     for petition in decided.only(
-        "id", "received_on", "accepted_on", "paused_days", "extension_days", "decided_on"
+        "id", "received_on", "accepted_on", "redo_on", "paused_days", "extension_days", "decided_on"
     ).iterator(chunk_size=2000):
         total_decided += 1
         limit = deadlines_of(petition).current()

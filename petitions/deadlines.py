@@ -3,7 +3,8 @@
 - accept by: 15 calendar days after the matter was received (Art. 22), moved to the next working
   day when it ends on a rest day;
 - handle by: 60 calendar days after acceptance (Art. 31), plus the days the clock was paused
-  (each pause with a recorded reason), moved the same way;
+  (each pause with a recorded reason), moved the same way; counted again from the day a 复查 or 复核
+  changed or revoked the opinion and sent the matter back to be handled again (``redo_on``);
 - extended to: the unmoved handling limit plus the approved extension (≤ 30 days, Art. 34), moved;
 - review request by: 30 calendar days after the decision (the 复查 request window, Art. 35);
 - acknowledge by / object by: a forwarded matter is signed for (签收), or objected to with reasons,
@@ -90,12 +91,14 @@ class Deadlines:
 def deadlines_of(petition: Petition) -> Deadlines:
     accept_by = calendar_limit(petition.received_on, accept_days())
     handle_by = extended_to = review = None
-    if petition.accepted_on is not None:
+    # Handled again after a 复查 or 复核 set the opinion aside: the limits count from that day.
+    handling_since = petition.redo_on or petition.accepted_on
+    if handling_since is not None:
         base = handle_days() + petition.paused_days
-        handle_by = calendar_limit(petition.accepted_on, base)
+        handle_by = calendar_limit(handling_since, base)
         if petition.extension_days:
             # The extension adds its days to the unmoved limit, then moves the end as any limit.
-            extended_to = calendar_limit(petition.accepted_on, base + petition.extension_days)
+            extended_to = calendar_limit(handling_since, base + petition.extension_days)
     if petition.decided_on is not None:
         review = calendar_limit(petition.decided_on, review_request_days())
     return Deadlines(accept_by, handle_by, extended_to, review)

@@ -1,7 +1,8 @@
 """A grievance's process: acceptance (受理) → handling (办理) ⇄ the head's approval of an extension → end;
 or, from acceptance, forwarding (转送、交办) → the receiving body's 签收 (handling) or objection →
 the routing body agrees (back to acceptance), designates a body (签收 again, no objection) or
-refers a dispute to the bodies' common superior, which designates.
+refers a dispute to the bodies' common superior, which designates. A second start (``redo``) opens the
+handling again when a 复查 or 复核 changed or revoked the opinion (``petitions.reviews``).
 
 Thin on purpose, as ``workflows.flows.CaseFlow``: the human tasks are completed headlessly by
 ``petitions.actions`` (which lock the case, check the petition's stage and audit); the gateways
@@ -35,6 +36,8 @@ class PetitionFlow(flow.Flow):
     lock_impl = lock.SelectForUpdateLock(nowait=False)
 
     start = flow.StartHandle(this.start_petition).Next(this.petition_accept)
+    # A 复查 or 复核 changed or revoked the opinion: the body that answered handles the matter again (重新办理).
+    redo = flow.StartHandle(this.start_redo).Next(this.petition_handle)
     petition_accept = flow.View(not_served).Next(this.after_accept)
     # One gateway after every step of acceptance and routing: the next step follows the petition's stage.
     after_accept = (
@@ -60,9 +63,17 @@ class PetitionFlow(flow.Flow):
         activation.process.data = {"case_number": case.number}
         return activation.process
 
+    def start_redo(self, activation: Activation, case: Case, review: int) -> Any:
+        activation.process.data = {"case_number": case.number, "redo_after_review": review}
+        return activation.process
+
 
 def start_petition_process(case: Case) -> Any:
     return PetitionFlow.start.run(case=case)
+
+
+def start_redo_process(case: Case, *, review: int) -> Any:
+    return PetitionFlow.redo.run(case=case, review=review)
 
 
 def review_level_of(activation: Activation) -> str:

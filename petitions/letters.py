@@ -8,6 +8,7 @@ is never printed as if it were the article.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -56,8 +57,23 @@ def _review(petition: Petition, kind: str) -> dict[str, Any] | None:
     review = petition.reviews.select_related("body").filter(level=level, answered_on__isnull=False).first()
     if review is None:
         raise ValidationError({"kind": _("This review has not been answered yet.")})
+    # The opinion appealed: the one this answer set aside, else the petition's (after a 复查 that set the
+    # first one aside, the 复核 is of the opinion given on handling the matter again).
+    appealed = datetime.date.fromisoformat(review.set_aside["decided_on"]) if review.set_aside else petition.decided_on
+    redo = None
+    if review.set_aside and petition.redo_on is not None:
+        limit = deadlines.deadlines_of(petition).handle_by
+        redo = {
+            "body": petition.lead_division.name,
+            "handle_by": chinese_date(limit.date) if limit else "",
+            "provisional": bool(limit and limit.provisional),
+        }
     return {
         "body": review.body.name,
+        "decided_on": chinese_date(appealed) if appealed else "",
+        "after_redo": level == ReviewLevel.RE_REVIEW
+        and petition.reviews.filter(level=ReviewLevel.REVIEW).exclude(set_aside={}).exists(),
+        "redo": redo,
         "requested_on": chinese_date(review.requested_on),
         "answered_on": chinese_date(review.answered_on) if review.answered_on else "",
         "grounds": review.grounds,

@@ -149,6 +149,9 @@ class Petition(models.Model):
     )
 
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    # A 复查 or 复核 changed or revoked the handling opinion: the body that answered handles the matter
+    # again from this day (重新办理); its limits count from here (``petitions.deadlines``).
+    redo_on = models.DateField(_("handled again since"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("extension days"), default=0)
     extension_reason = models.TextField(_("extension reason"), blank=True)
     requested_extension_days = models.PositiveSmallIntegerField(_("requested extension days"), default=0)
@@ -216,6 +219,9 @@ class Review(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Changed or revoked: the handling opinion it set aside ({"opinion", "decided_on", "facts", "reasons",
+    # "citations", "body"}), which the body that gave it handles again (重新办理).
+    set_aside = models.JSONField(_("opinion set aside"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "petition.designated": _("Body designated to handle the grievance"),
     "petition.review_requested": _("Review (复查) or re-review (复核) requested"),
     "petition.review_answered": _("Review (复查) or re-review (复核) answered"),
+    "petition.sent_back": _("Opinion set aside: sent back to be handled again (重新办理)"),
 }
 
 
@@ -123,7 +124,7 @@ def register() -> None:
     register_document(
         CITING_REFUSAL, _("Grievance not accepted (不予受理告知书)"), lambda pk: reverse("cases:detail", args=[pk])
     )
-    from .reviews import CITING_RE_REVIEW, CITING_REVIEW
+    from .reviews import CITING_RE_REVIEW, CITING_REVIEW, REDO_EVENT
 
     register_document(
         CITING_REVIEW, _("Grievance review opinion (复查意见书)"), lambda pk: reverse("cases:detail", args=[pk])
@@ -156,6 +157,18 @@ def register() -> None:
         ),
     )
     register_event(
+        REDO_EVENT,
+        EventSpec(
+            label=_("A review set aside your body's handling opinion: handle the grievance again (重新办理)"),
+            title=_("Handle again: case %(case)s"),
+            body=_(
+                "%(body)s set aside the handling opinion of case %(case)s: %(division)s handles it again and"
+                " answers by %(deadline)s."
+            ),
+            email=True,
+        ),
+    )
+    register_event(
         MAJOR_EVENT,
         EventSpec(
             label=_("A major or urgent grievance was reported upward"),
@@ -174,11 +187,23 @@ def _register_supervision() -> None:
 
     from django.conf import settings
 
+    from core import steps
     from core.jobs import PeriodicJob, register_periodic
+    from jurisdictions.perms import HANDLE_CASES
     from notifications.events import EventSpec, register_event
 
     from . import supervision
 
+    # The supervised body's completion report: a step listed with its caseworkers' tasks (core.steps).
+    steps.register(
+        steps.StepKind(
+            name=supervision.REPORT_STEP,
+            codename=HANDLE_CASES,
+            label=_("Supervision order (督办): file the completion report"),
+            title=supervision.step_title,
+            url=supervision.step_url,
+        )
+    )
     register_periodic(
         PeriodicJob(
             "scan_supervision",

@@ -10,6 +10,12 @@
   jurisdiction; only they work on the task (``cases.nodes.ExtraNode.division_of``).
 - After a 复核, the same request of the same person with the same facts and reasons is answered
   不再受理 at registration (:func:`finally_reviewed`, called by ``do_register_petition``).
+- An answer that changes or revokes (变更、撤销) the handling opinion sends the matter back to the body that
+  gave it, to handle again (重新办理, :func:`send_back`): the grievance is being handled there again, with
+  a handling task in that body's queue and the limits counted from the answer's day; the opinion set aside
+  is kept on the review, in the history and as a letter no longer in force; the 复查意见书 or 复核意见书
+  tells the petitioner who handles the matter again and by when, and the body is notified. A 复核 may
+  then be asked of the new opinion (after a 复查), within 30 days of it.
 
 Every refusal by a rule is a 400 naming the field and the article, nothing saved, audited
 (``petition.refused``); a lost race is a 409.
@@ -31,17 +37,18 @@ from django.utils.translation import gettext as _
 from accounts.models import Actor, require_staff
 from audit.log import audited
 from cases.models import Case
-from cases.notify import new_tasks, notify_new_tasks
+from cases.notify import new_tasks, notify_new_tasks, pool_for_task
 from cases.queries import forget_nav_counts
 from core.errors import Conflict
 from jurisdictions.models import Division
-from letters.actions import do_request_letter
+from letters.actions import do_request_letter, do_set_aside_letters
+from notifications.outbox import notify
 from policies.calendar import Limit, calendar_limit
 from policies.citations import validate_citations
 from policies.models import PolicyArticle
 
-from . import nodes
-from .actions import _event, _freeze, _lock, _require_stage, _run, refusals_audited
+from . import deadlines, nodes
+from .actions import _event, _freeze, _lock, _name_bodies, _now, _require_stage, _run, refusals_audited
 from .citations import frozen
 from .models import Petition, Review, ReviewLevel, ReviewOutcome, Stage
 
@@ -57,6 +64,11 @@ CITING_RE_REVIEW = "petitions.re_review"  # 复核意见书
 CITING_OF = {ReviewLevel.REVIEW: CITING_REVIEW, ReviewLevel.RE_REVIEW: CITING_RE_REVIEW}
 
 ARTICLE = {ReviewLevel.REVIEW: "第三十五条", ReviewLevel.RE_REVIEW: "第三十六条"}
+
+# The outcomes that set the handling opinion aside: the body that gave it handles the matter again.
+SETS_ASIDE = (ReviewOutcome.CHANGE, ReviewOutcome.REVOKE)
+# Told to the staff of the body that handles the matter again (``petitions.registrations``).
+REDO_EVENT = "petition.redo"
 
 
 def request_days() -> int:
@@ -122,7 +134,9 @@ def appeal_of(petition: Petition) -> Appeal:
             body = body_above(petition.lead_division_id)
         elif review.answered_on is not None and re_review is None:
             level = ReviewLevel.RE_REVIEW
-            window = calendar_limit(review.answered_on, request_days())
+            # Handled again after the 复查 set the opinion aside: the 30 days run from the new opinion.
+            since = max(review.answered_on, petition.decided_on)
+            window = calendar_limit(since, request_days())
             body = body_above(review.body_id)
     return Appeal(review, re_review, level, window, body)
 
@@ -307,9 +321,107 @@ def do_answer_review(
         late=review.answered_on > answer_by(review).date,
     )
     _run(case, NODE_OF[level], actor)
+    if outcome in SETS_ASIDE:
+        send_back(case, petition, review, actor=actor)
     do_request_letter(case, kind=LETTER_OF[level], actor=actor)
     forget_nav_counts(getattr(actor, "pk", None))
     return review
+
+
+def send_back(case: Case, petition: Petition, review: Review, *, actor: Actor) -> None:
+    """The answer changed or revoked the opinion: the body that gave it handles the matter again (重新办理).
+
+    Inside ``do_answer_review``'s transaction, the case and the petition locked. The opinion set aside is
+    kept on the review (and in the audit event); its 信访处理意见书 is no longer in force, so the new
+    decision issues a new one. The extension and the pauses of the first handling do not carry over.
+    """
+    from .actions import OPINION, _set_due
+    from .flows import start_redo_process
+
+    assert petition.decided_on is not None
+    review.set_aside = {
+        "opinion": petition.opinion,
+        "decided_on": petition.decided_on.isoformat(),
+        "facts": petition.decision_facts,
+        "reasons": petition.decision_reasons,
+        "citations": petition.citations,
+        "body": petition.lead_division_id,
+    }
+    review.save(update_fields=["set_aside"])
+    petition.stage = Stage.HANDLING
+    petition.redo_on = timezone.localdate()
+    petition.decided_on = None
+    petition.opinion = ""
+    petition.decision_facts = ""
+    petition.decision_reasons = ""
+    petition.citations = []
+    petition.extension_days = 0
+    petition.requested_extension_days = 0
+    petition.extension_reason = ""
+    petition.paused_days = 0
+    petition.save()
+    case.reopen_for_redo()
+    case.findings = ""
+    case.outcome_reasons = ""
+    case.legal_basis = ""
+    case.stage_started_at = _now()
+    _set_due(case, petition)
+    case.save()
+    with new_tasks() as created:
+        process = start_redo_process(case, review=review.pk)
+    Case.objects.filter(pk=case.pk).update(process=process)
+    case.process = process
+    _name_bodies(case, created)
+    reason = _("%(body)s %(outcome)s the handling opinion (%(level)s): the matter is handled again.") % {
+        "body": review.body.name,
+        "outcome": ReviewOutcome(review.outcome).label,
+        "level": ReviewLevel(review.level).label,
+    }
+    do_set_aside_letters(case, kinds_=(OPINION,), actor=actor, reason=reason)
+    limit = deadlines.deadlines_of(petition).handle_by
+    assert limit is not None
+    _event(
+        case,
+        petition,
+        "sent_back",
+        actor=actor,
+        level=review.level,
+        outcome=review.outcome,
+        reviewing_body=review.body_id,
+        body=petition.lead_division_id,
+        handle_by=limit.date,
+        provisional=limit.provisional,
+        set_aside=review.set_aside,
+    )
+    notify_new_tasks(case, actor=actor, tasks=created)
+    for task in created:
+        if getattr(task.flow_task, "name", "") != nodes.HANDLE:
+            continue
+        notify(
+            event=REDO_EVENT,
+            recipients=[u for u in pool_for_task(task, case) if u.pk != getattr(actor, "pk", None)],
+            context={
+                "case": case.number,
+                "body": review.body.name,
+                "division": petition.lead_division.name,
+                "deadline": limit.date.isoformat(),
+            },
+            dedupe_key=f"{REDO_EVENT}:{case.pk}:{review.pk}",
+            division_code=case.division_id,
+            link=f"/cases/{case.pk}/",
+        )
+
+
+def redo_of(petition: Petition) -> Review | None:
+    """The review whose answer sent the matter back to be handled again (the latest; None if none did)."""
+    if petition.redo_on is None:
+        return None
+    return (
+        Review.objects.filter(petition=petition, outcome__in=SETS_ASIDE, answered_on__isnull=False)
+        .select_related("body")
+        .order_by("-answered_on", "-id")
+        .first()
+    )
 
 
 # --- finality ------------------------------------------------------------------------------------

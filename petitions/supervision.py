@@ -2,7 +2,10 @@
 
 A supervisor holding ``supervise`` at a level strictly above the supervised body issues an order
 (routine 日常督办, flagged 挂牌督办 or a summons 约谈) with its own deadline; the supervised body
-answers with a completion report. While an order is open past its deadline the daily job
+answers with a completion report: a step (``core.steps``, kind ``supervision_report``) for the
+caseworkers of the supervised body, due on the order's deadline, opened with the order and completed by
+the report, so that it is listed with their other tasks and counted by the SLA scan. While an order is
+open past its deadline the daily job
 ``scan_supervision`` (registered in :mod:`petitions.registrations`) sends the 催办通知书 on the first
 overdue working day and records the 通报 once the order is ``LAUREL_SUPERVISION_CIRCULATE_DAYS``
 working days overdue (5 by default); working days are the policy base's (``policies.calendar``).
@@ -26,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Actor, require_staff
 from audit.log import audited, record
 from cases.models import Case
+from core import steps
 from core.errors import Conflict
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE, Division, ancestor_codes
@@ -35,6 +39,9 @@ from notifications.outbox import notify
 from policies.calendar import add_working_days
 
 from .models import Intensity, SupervisionOrder
+
+# The case-less step (``core.steps``) of an open order: the supervised body files its completion report.
+REPORT_STEP = "supervision_report"
 
 ISSUED_EVENT = "petition.supervision_issued"
 URGED_EVENT = "petition.supervision_urged"
@@ -163,6 +170,13 @@ def do_issue_order(
             issued_by=require_staff(actor),
             issued_on=today,
         )
+        steps.open_step(
+            REPORT_STEP,
+            order,
+            division=division_code,
+            due=deadline,
+            params={"order": order.pk, "intensity": intensity, "case": case.number if case is not None else ""},
+        )
         record(
             event_type="petition.supervision_issued",
             actor=actor,
@@ -201,6 +215,7 @@ def do_report_order(order: SupervisionOrder, *, actor: Actor, report: str) -> Su
         locked.reported_on = timezone.localdate()
         locked.reported_by = require_staff(actor)
         locked.save(update_fields=["report", "reported_on", "reported_by"])
+        steps.close_step(locked, REPORT_STEP, actor=actor)
         record(
             event_type="petition.supervision_reported",
             actor=actor,
@@ -296,3 +311,25 @@ def orders_to_report(user: Any) -> dict[str, Any] | None:
         "rows": [{"order": o, "state": STATE_LABELS[state_of(o, today)]} for o in rows[:PANEL_LIMIT]],
         "more": len(rows) > PANEL_LIMIT,
     }
+
+
+# --- the step of the report (core.steps) ------------------------------------------------------------
+
+
+def step_title(params: dict[str, Any]) -> str:
+    """ "督办 No. 12 (挂牌督办) · case 440106-2026-000001" from the step's stored parameters (no query)."""
+    intensity = params.get("intensity", "")
+    words = Intensity(intensity).label if intensity in Intensity.values else intensity
+    title = _("Supervision order No. %(order)s (%(intensity)s)") % {
+        "order": params.get("order", ""),
+        "intensity": words,
+    }
+    if params.get("case"):
+        title += " · " + _("case %(number)s") % {"number": params["case"]}
+    return str(title)
+
+
+def step_url(task: Any) -> str:
+    """The 督办 page, at the order's row (its report form)."""
+    order = ((task.process.data or {}).get(steps.PARAMS_KEY) or {}).get("order", "")
+    return f"{reverse('petitions:supervision')}#order-{order}"

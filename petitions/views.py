@@ -236,10 +236,32 @@ def case_panel(user: Any, *, case: Any) -> dict[str, Any] | None:
         "reports": list(petition.upward_reports.select_related("division")),
         "appeal": appeal,
         "reviews": [
-            {"review": r, "answer_by": answer_by(r)} for r in (appeal.review, appeal.re_review) if r is not None
+            {"review": r, "answer_by": answer_by(r), "set_aside": _set_aside(r, bodies)}
+            for r in (appeal.review, appeal.re_review)
+            if r is not None
         ],
         "petitioners": list(petition.petitioners.all()),
         "rectification": rectification,
+        "rectification_overdue": rectification is not None and timezone.localdate() > rectification.due_on,
+    }
+
+
+def _set_aside(review: Any, bodies: dict[str, str]) -> dict[str, Any] | None:
+    """The opinion a 复查 or 复核 changed or revoked, as the panel shows it (None when it upheld)."""
+    import datetime
+
+    from jurisdictions.models import Division
+
+    from .models import Opinion
+
+    earlier = review.set_aside
+    if not earlier:
+        return None
+    body = earlier.get("body", "")
+    return {
+        "decided_on": datetime.date.fromisoformat(earlier["decided_on"]),
+        "opinion": Opinion(earlier["opinion"]).label if earlier.get("opinion") in Opinion.values else "",
+        "body": bodies.get(body) or Division.objects.filter(code=body).values_list("name", flat=True).first() or body,
     }
 
 

@@ -22,6 +22,7 @@ EVENT_LABELS = {
     "case.county_approved": _("Approved at the county, sent to the province"),
     "case.refused": _("Action refused (maker-checker or recusal)"),
     "case.escalated": _("Escalated as overdue"),
+    "case.rated": _("Handling rated by the person"),
     "task.claimed": _("Task claimed"),
     "task.released": _("Task released"),
     "task.reassigned": _("Task reassigned"),

@@ -1,9 +1,12 @@
-"""Grievance fixtures: a frozen day, the cited articles of the policy base, a registered grievance."""
+"""Grievance fixtures: a frozen day, the cited articles of the policy base, a registered grievance; and
+what the browser walks stand on (the offices of a city and its county, the shipped articles, a place for
+the screenshots)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +23,10 @@ TODAY = dt.date(2026, 6, 5)
 
 
 @pytest.fixture(autouse=True)
-def _today() -> Iterator[Any]:
+def _today(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if "server" in request.fixturenames:
+        yield None  # a browser walk: the live server runs on the real clock
+        return
     with freeze_time(dt.datetime(2026, 6, 5, 2, 0, tzinfo=dt.UTC)) as frozen:
         yield frozen
 
@@ -57,3 +63,42 @@ def register(caseworker: User, subject: Any) -> Callable[..., Case]:  # noqa: F8
         return actions.do_register_petition(kw.pop("subject_", subject), actor=kw.pop("actor", caseworker), **kw)
 
     return reg
+
+
+# --- the browser walks ----------------------------------------------------------------------------
+
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "petitions"
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot of a walk's step, in ``var/screenshots/petitions/``."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def offices(make_user: Callable[..., User]) -> dict[str, Any]:
+    """The grievance browser walks' ground (PostgreSQL only): the demo divisions, the shipped articles of the
+    policy base, the county's caseworker and head (天河区), the city's petition office (广州市) and the
+    person who petitions, living in the county."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("browser walks run on PostgreSQL only (slow); CI runs them there")
+    connection.close()  # another walk's server may have ended this worker's sessions
+    from policies.actions import do_load_policy_articles
+    from policies.data import SHIPPED_ARTICLES
+    from subjects.actions import do_register_subject
+    from subjects.models import Category
+    from tests.cases.conftest import new_id, restore_demo_divisions
+
+    restore_demo_divisions()
+    do_load_policy_articles(SHIPPED_ARTICLES, actor=None)
+    return {
+        "county": make_user("caseworker", "caseworker", "440106", full_name="张经办"),
+        "head": make_user("approver", "approver", "440106", full_name="李局长"),
+        "city": make_user("city_office", "caseworker", "4401", full_name="王市信访"),
+        "subject": do_register_subject(
+            division="440106", id_number=new_id(), name="赵大勇", actor=None, category=Category.RETIRED_SOLDIER
+        ),
+    }

@@ -6,16 +6,13 @@ Screenshots go to ``var/screenshots/petitions/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from tests.cases.test_browser import CHROMIUM, browser, page_as, server  # noqa: F401  (fixtures)
-
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "petitions"
+from tests.petitions.conftest import shot
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,46 +20,14 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    yield  # the live server runs on the real clock
-
-
-@pytest.fixture
-def people(make_user: Any) -> dict[str, Any]:
-    if connection.vendor != "postgresql":
-        pytest.skip("browser walks run on PostgreSQL only (slow); CI runs them there")
-    connection.close()  # another walk's server may have ended this worker's sessions
-    from policies.actions import do_load_policy_articles
-    from policies.data import SHIPPED_ARTICLES
-    from subjects.actions import do_register_subject
-    from subjects.models import Category
-    from tests.cases.conftest import new_id, restore_demo_divisions
-
-    restore_demo_divisions()
-    do_load_policy_articles(SHIPPED_ARTICLES, actor=None)
-    return {
-        "caseworker": make_user("caseworker", "caseworker", full_name="张经办"),
-        "approver": make_user("approver", "approver", full_name="李局长"),
-        "subject": do_register_subject(
-            division="440106", id_number=new_id(), name="赵大勇", actor=None, category=Category.RETIRED_SOLDIER
-        ),
-    }
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 def test_a_walk_in_grievance_is_registered_accepted_extended_and_decided(
     server: str,  # noqa: F811
     browser: Any,  # noqa: F811
-    people: dict[str, Any],
+    offices: dict[str, Any],
 ) -> None:
     from petitions.models import Petition
 
-    page = page_as(browser, people["caseworker"], server)
+    page = page_as(browser, offices["county"], server)
     page.goto(f"{server}/")
     page.click("#register-petition")
     page.fill("#id_name", "赵大勇")
@@ -98,7 +63,7 @@ def test_a_walk_in_grievance_is_registered_accepted_extended_and_decided(
     assert "延期待负责人审批" in page.inner_text("#petition-stage")
     case_url = page.url
 
-    head = page_as(browser, people["approver"], server)
+    head = page_as(browser, offices["head"], server)
     head.goto(case_url)
     head.click("#petition-approve_extension")
     head.check("input[name=approve][value=yes]")

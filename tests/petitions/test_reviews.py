@@ -213,12 +213,12 @@ def test_the_api_requests_and_answers_and_shows_the_window(decided, api_as, case
     row = next(r for r in rows if r["case"]["id"] == decided.pk)
     assert row["node"] == nodes.REVIEW and row["label"]
     assert not [r for r in api_as(caseworker).get("/api/v1/tasks/?scope=queue").data if r["case"]["id"] == decided.pk]
-    body = {"outcome": "change", "facts": "查明", "reasons": "变更", "citations": [art["第三十五条"].pk]}
+    body = {"outcome": "uphold", "facts": "查明", "reasons": "维持", "citations": [art["第三十五条"].pk]}
     assert api_as(caseworker).post(url + "answer_review/", body, format="json").status_code == 403
     answered = api_as(city_worker).post(url + "answer_review/", body, format="json")
     assert answered.status_code == 200, answered.content
     review = answered.json()["appeal"]["reviews"][0]
-    assert review["outcome"] == "change" and review["answered_on"] == "2026-06-05"
+    assert review["outcome"] == "uphold" and review["answered_on"] == "2026-06-05"
     assert answered.json()["appeal"]["next_level"] == "re_review"
 
 

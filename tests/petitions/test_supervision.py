@@ -203,3 +203,58 @@ def test_an_open_order_waits_on_the_supervised_bodys_workbench_and_inbox(client,
     assert "panel-supervision-orders" in client.get("/").content.decode()
     assert sv.orders_to_report(supervisor) is None  # the city supervises; the county reports
     assert "supervision-orders" in {p.name for p in panels.panels(panels.INBOX)}
+
+
+# --- the completion report as a step (core.steps) ----------------------------------------------------
+
+
+def report_steps(order):
+    from core import steps
+
+    return list(steps.open_tasks_about(order, supervision.REPORT_STEP))
+
+
+def test_issuing_an_order_opens_the_report_step_listed_in_the_task_api_for_the_supervised_body(
+    api_as, order, caseworker, caseworker_b, supervisor
+):
+    [task] = report_steps(order)
+    rows = api_as(caseworker).get("/api/v1/tasks/?scope=queue").json()
+    [row] = [r for r in rows if r["step"]]
+    assert row["id"] == task.pk and row["case"] is None and row["label"] == "督办：填报办结情况"
+    assert row["step"]["kind"] == "supervision_report" and row["step"]["division"] == COUNTY_A
+    assert row["step"]["due"] == "2026-06-12" and row["step"]["url"] == f"/petitions/supervision/#order-{order.pk}"
+    assert row["step"]["title"].startswith(f"督办第 {order.pk} 号（挂牌督办）")
+    # Not another county's, nor the supervisor's who issued it.
+    assert not [r for r in api_as(caseworker_b).get("/api/v1/tasks/?scope=queue").json() if r["step"]]
+    assert not [r for r in api_as(supervisor).get("/api/v1/tasks/?scope=queue").json() if r["step"]]
+
+
+def test_the_report_step_is_in_the_inbox_queue_and_counted_on_the_workbench(client, order, caseworker):
+    from cases import queries
+
+    client.force_login(caseworker)
+    page = client.get("/cases/inbox/", {"scope": "queue"}).content.decode()
+    assert f'href="/petitions/supervision/#order-{order.pk}"' in page and "填报办结情况" in page
+    assert queries.nav_counts(caseworker)["queue"] == 2  # the grievance's acceptance, and the report
+    assert "panel-supervision-orders" in client.get("/").content.decode()
+
+
+def test_the_completion_report_completes_the_step(order, caseworker):
+    from viewflow.workflow.status import STATUS
+
+    [task] = report_steps(order)
+    supervision.do_report_order(order, actor=caseworker, report="已办结")
+    task.refresh_from_db()
+    assert task.status == STATUS.DONE and task.owner_id == caseworker.pk
+    assert report_steps(order) == []
+
+
+def test_an_overdue_report_step_is_counted_by_the_sla_scan(order, _today):
+    from django.utils import timezone
+
+    from cases.actions.sla import scan_steps
+
+    assert scan_steps(timezone.now()) == {"steps_overdue": 0, "steps_announced": 0}
+    _today.move_to(dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC))  # Monday after the Friday deadline
+    assert scan_steps(timezone.now()) == {"steps_overdue": 1, "steps_announced": 1}
+    assert AuditEvent.objects.filter(event_type="step.overdue", division_code=COUNTY_A).count() == 1
