@@ -39,6 +39,7 @@ EVENT_LABELS = {
     "case.applied": _("Decision applied to the register"),
     "case.county_approved": _("Approved at the county, sent to the province"),
     "case.escalated": _("Case escalated"),
+    "step.overdue": _("A waiting step went past its due date"),
     "case.refused": _("Action refused"),
     "task.assigned": _("Task assigned"),
     "task.claimed": _("Task claimed"),

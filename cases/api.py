@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from audit import log as audit_log
+from core import steps
 from core.errors import Conflict, NotFound
 from core.filters import cleaned_filters, filter_parameters
 from core.keyset import BadCursor
@@ -71,7 +72,26 @@ def run_action(fn: Callable[[], T], *, case: Case) -> T:
 _datetime = serializers.DateTimeField()
 
 
+class TaskCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class TaskStepSerializer(serializers.Serializer):
+    """A step that is not a case's (``core.steps``): what it is about and the page where it is worked."""
+
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    division = serializers.CharField()
+    due = serializers.DateField(allow_null=True)
+
+
 class TaskSerializer(serializers.Serializer):
+    """A task: of a case's process (``case`` set, ``step`` null) or a step (``step`` set, ``case`` null)."""
+
     id = serializers.IntegerField()
     node = serializers.SerializerMethodField()
     label = serializers.SerializerMethodField()  # type: ignore[assignment]
@@ -80,12 +100,14 @@ class TaskSerializer(serializers.Serializer):
     owner = serializers.SerializerMethodField()
     created = serializers.DateTimeField()
     case = serializers.SerializerMethodField()
+    step = serializers.SerializerMethodField()
 
     def get_node(self, task: Task) -> str:
         return task.flow_task.name
 
     def get_label(self, task: Task) -> str:
-        return nodes.label(task.flow_task.name)
+        kind = steps.kind_of(task) if steps.is_step(task) else None
+        return str(kind.label) if kind is not None else nodes.label(task.flow_task.name)
 
     def get_department(self, task: Task) -> str:
         return nodes.department_of(task.flow_task.name)
@@ -93,9 +115,25 @@ class TaskSerializer(serializers.Serializer):
     def get_owner(self, task: Task) -> str | None:
         return task.owner.username if task.owner_id else None
 
-    def get_case(self, task: Task) -> dict[str, Any]:
-        case = task.process.case
+    @extend_schema_field(TaskCaseSerializer(allow_null=True))
+    def get_case(self, task: Task) -> dict[str, Any] | None:
+        case = queries.case_of(task)
+        if case is None:
+            return None
         return {"id": case.pk, "number": case.number, "status": case.status, "due_at": case.due_at}
+
+    @extend_schema_field(TaskStepSerializer(allow_null=True))
+    def get_step(self, task: Task) -> dict[str, Any] | None:
+        if not steps.is_step(task):
+            return None
+        due = steps.due_of(task)
+        return {
+            "kind": str((task.process.data or {}).get(steps.KIND_KEY, "")),
+            "title": steps.title_of(task),
+            "url": steps.url_of(task),
+            "division": steps.division_of(task),
+            "due": due.isoformat() if due is not None else None,
+        }
 
     def to_representation(self, task: Task) -> dict[str, Any]:
         """What the fields above write, written directly (no field copies per task: the inbox and every claim)."""
@@ -104,12 +142,13 @@ class TaskSerializer(serializers.Serializer):
         return {
             "id": int(task.pk),
             "node": node,
-            "label": nodes.label(node),
+            "label": self.get_label(task),
             "department": nodes.department_of(node),
             "status": str(task.status),
             "owner": task.owner.username if task.owner_id else None,
             "created": _datetime.to_representation(created) if created is not None else None,
             "case": self.get_case(task),
+            "step": self.get_step(task),
         }
 
 

@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 from accounts.models import User
 from audit.models import AuditEvent
 from core import cache as shared_cache
+from core import steps
 from core.keyset import BadCursor, Page, Sort, Total, paginate, total
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
@@ -218,16 +219,46 @@ def _workable_q(user: Any, among: Iterable[str] | None = None) -> Q:
             # A task naming its body is that body's alone (``cases.nodes.task_body``).
             part &= ~Q(data__has_key=nodes.BODY_KEY) | Q(**{f"data__{nodes.BODY_KEY}__in": codes})
         q |= part
+    if among is None:
+        q |= _steps_q(user)
+    return q
+
+
+def _steps_q(user: Any) -> Q:
+    """Open steps (``core.steps``) of the kinds the user may work on, at the bodies where they may.
+
+    A step is for the holders of its kind's permission at its division or above it (``exact``: at it
+    only), never for the users it names in ``not_by`` (maker-checker).
+    """
+    q = Q(pk__in=[])
+    pk = getattr(user, "pk", None)
+    division = f"process__data__{steps.DIVISION_KEY}"
+    for kind in steps.kinds():
+        codes = scope.codes_with(user, kind.codename)
+        if not codes:
+            continue
+        part = Q(flow_task=steps.flow_task_ref(), **{f"process__data__{steps.KIND_KEY}": kind.name})
+        if kind.exact:
+            part &= Q(**{f"{division}__in": codes})
+        elif NATION_CODE not in codes:
+            where = Q(pk__in=[])
+            for code in codes:
+                where |= Q(**{f"{division}__startswith": code})
+            part &= where
+        if pk is not None:
+            part &= ~Q(**{f"process__data__{steps.NOT_BY_KEY}__has_key": str(pk)})
+        q |= part
     return q
 
 
 def _open_tasks(user: Any = None) -> QuerySet[Task]:
-    """Open tasks of the human steps (``user``: without the cases a rule hides from them)."""
+    """Open tasks of the human steps of cases and the open steps (``core.steps``; ``user``: without
+    the cases a rule hides from them)."""
     qs = Task.objects.filter(
-        process__case__isnull=False,
+        Q(process__case__isnull=False, flow_task__in=[flow_task_ref(n) for n in all_human_nodes()])
+        | Q(flow_task=steps.flow_task_ref()),
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        flow_task__in=[flow_task_ref(n) for n in all_human_nodes()],
-    ).select_related("owner", "process__case", "process__case__subject", "process__case__division")
+    ).select_related("owner", "process", "process__case", "process__case__subject", "process__case__division")
     hidden = extensions.hidden_q(user, "process__case__") if user is not None else None
     return qs.exclude(hidden) if hidden is not None else qs
 
@@ -262,7 +293,11 @@ def queue_tasks(
     if node:
         qs = qs.filter(flow_task=flow_task_ref(node))
     if division:
-        qs = qs.filter(Q(process__case__division_id=division) | Q(process__case__county_code=division))
+        qs = qs.filter(
+            Q(process__case__division_id=division)
+            | Q(process__case__county_code=division)
+            | Q(**{f"process__data__{steps.DIVISION_KEY}": division})
+        )
     return qs.order_by(*SORTS.get(sort, SORTS["waiting"]))
 
 
@@ -323,6 +358,14 @@ def shared_count(user: Any) -> int:
 def grants_of(case: Case) -> QuerySet[CaseGrant]:
     """Every exception grant of the case (in force, future, ended), newest first."""
     return case.grants.select_related("user", "granted_by", "ended_by").order_by("-created_at", "-id")
+
+
+def case_of(task: Task) -> Case | None:
+    """The case a listed task belongs to, or ``None`` for a step (``core.steps``)."""
+    try:
+        return task.process.case
+    except Case.DoesNotExist:
+        return None
 
 
 def open_tasks_of(case: Case) -> list[Task]:

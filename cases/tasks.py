@@ -7,12 +7,15 @@ from django_tasks import task
 
 from . import summary
 from .actions.sla import scan_sla as scan
+from .actions.sla import scan_steps
 
 
 @task()
 def scan_sla(slot: str) -> dict[str, int]:
-    """Remind of approaching due dates, announce overdue steps and escalate them to supervisors."""
-    return scan(timezone.now())
+    """Remind of approaching due dates, announce overdue steps and escalate them to supervisors;
+    count the overdue steps that are not a case's (``core.steps``) and run their kinds' reactions."""
+    now = timezone.now()
+    return {**scan(now), **scan_steps(now)}
 
 
 @task()

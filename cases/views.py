@@ -6,6 +6,7 @@ attachments and a printable summary. Thin: authorise (``cases.queries.access_*``
 
 from __future__ import annotations
 
+import datetime
 from html import escape as html_escape
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.actions import do_remember_list, remembered_list
 from accounts.models import User
 from audit.log import common_division, record
-from core import labels, panels, replicas
+from core import labels, panels, replicas, steps
 from core.keyset import BadCursor, paginate
 from core.pages import apply_errors, domain_errors_as_pages
 from core.spreadsheets import export_response
@@ -268,6 +269,22 @@ def _list_rows(rows: list[Any]) -> str:
     return mark_safe("\n".join(html))  # noqa: S308 (every value escaped above)
 
 
+def _step_row(task: Any, today: datetime.date) -> dict[str, Any]:
+    """An inbox row of a step (``core.steps``): its kind, what it is about, its page, its due date."""
+    kind = steps.kind_of(task)
+    due = steps.due_of(task)
+    flag = ""
+    if due is not None:
+        flag = "overdue" if due < today else ("approaching" if sla.working_days_between(today, due) <= 2 else "")
+    return {
+        "task": task,
+        "case": None,
+        "label": kind.label if kind is not None else "",
+        "step": {"title": steps.title_of(task), "url": steps.url_of(task), "due": due},
+        "flag": flag,
+    }
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("scope", "mine")
@@ -301,8 +318,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         page = paginate(tasks, order, size=PAGE_SIZE)
     rows = []
     flag = sla.flagger()
+    today = timezone.localdate()
     for task in page.rows:
-        case = task.process.case
+        case = queries.case_of(task)
+        if case is None:  # a step (core.steps): worked on its own page
+            rows.append(_step_row(task, today))
+            continue
         rows.append({"task": task, "case": case, "label": nodes.label(task.flow_task.name), "flag": flag(case)})
     supervising = bool(scope.codes_with(request.user, SUPERVISE))
     query = request.GET.copy()

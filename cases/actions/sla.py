@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Actor
 from audit.log import record
+from core import steps
 from jurisdictions import scope
 from policies import actions_calendar as calendar_actions
 from policies.models import CalendarDay
@@ -134,4 +135,48 @@ def scan_sla(now: datetime.datetime) -> dict[str, int]:
                 if left <= _warn_days(case, rules):
                     counts["approaching"] += 1
                     notify_approaching(case, users=users, context={**context, "days": left})
+    return counts
+
+
+def scan_steps(now: datetime.datetime) -> dict[str, int]:
+    """Count the open steps (``core.steps``) past their due date and react once per due date.
+
+    A step is overdue from the working day after its due date. Its kind's ``overdue`` reaction (a
+    notice, an escalation) runs once per due date, with an audit event; a new due date reacts again.
+    """
+    from viewflow.workflow.models import Task
+
+    today = sla.local_date(now)
+    counts = {"steps_overdue": 0, "steps_announced": 0}
+    due_key = f"process__data__{steps.DUE_KEY}"
+    open_steps = Task.objects.filter(
+        flow_task=steps.flow_task_ref(), status__in=steps.OPEN, **{f"{due_key}__isnull": False}
+    ).select_related("process")
+    for task in open_steps.iterator():
+        due = steps.due_of(task)
+        if due is None or due >= today:
+            continue
+        counts["steps_overdue"] += 1
+        data = task.process.data or {}
+        if data.get(steps.OVERDUE_KEY) == due.isoformat():
+            continue
+        with transaction.atomic():
+            process = type(task.process).objects.select_for_update().get(pk=task.process_id)
+            if (process.data or {}).get(steps.OVERDUE_KEY) == due.isoformat():
+                continue
+            process.data = {**(process.data or {}), steps.OVERDUE_KEY: due.isoformat()}
+            process.save(update_fields=["data"])
+            task.process = process
+            kind = steps.kind_of(task)
+            if kind is not None and kind.overdue is not None:
+                kind.overdue(task)
+            record(
+                event_type="step.overdue",
+                actor=None,
+                object_type="viewflow.task",
+                object_id=str(task.pk),
+                division_code=steps.division_of(task),
+                data={"step": str(data.get(steps.KIND_KEY, "")), "due": due.isoformat()},
+            )
+            counts["steps_announced"] += 1
     return counts

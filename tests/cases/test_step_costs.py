@@ -211,4 +211,4 @@ def test_the_task_serializer_writes_what_its_fields_would(
     fast = dict(TaskSerializer(claimed).data)
     assert fast == serializers.Serializer.to_representation(TaskSerializer(claimed), claimed)
     assert fast["owner"] == liaison_ps.username and fast["department"] == "public_security"
-    assert list(fast) == ["id", "node", "label", "department", "status", "owner", "created", "case"]
+    assert list(fast) == ["id", "node", "label", "department", "status", "owner", "created", "case", "step"]
