@@ -34,7 +34,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, level_of_code, normalise_code
 from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, SUPERVISE, VIEW
 
-from . import actions, rules
+from . import actions, rules, work_steps
 from .models import (
     CampaignStatus,
     ConfirmationCampaign,
@@ -268,6 +268,7 @@ def do_open_campaign(
         count = max(cursor.rowcount, 0)
     campaign.item_count = count
     campaign.save(update_fields=["item_count"])
+    work_steps.sync_campaign_steps(campaign, actor=actor)
     record(
         event_type="benefit.campaign_opened",
         actor=actor,
@@ -361,6 +362,7 @@ def do_data_match(campaign: ConfirmationCampaign, *, actor: Actor | None) -> dic
     locked.matched_by_id = getattr(actor, "pk", None)
     locked.matched_at = now
     locked.save(update_fields=["matched_by", "matched_at"])
+    work_steps.sync_campaign_steps(locked, actor=actor)
     record(
         event_type="benefit.campaign_matched",
         actor=actor,
@@ -501,6 +503,7 @@ def do_confirm_item(item: ConfirmationItem, *, method: str, evidence: Any, actor
         ):
             actions.do_resume(entitlement, actor=actor, note=_("Confirmed after the deadline"))
             resumed += 1
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(
         event_type="benefit.confirmed",
         actor=actor,
@@ -537,6 +540,7 @@ def do_spot_check(item: ConfirmationItem, *, upheld: bool, actor: Actor, note: s
         locked.confirmed_at = None
         locked.confirmed_by = None
     locked.save()
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(
         event_type="benefit.confirmation_spot_checked",
         actor=actor,
@@ -560,6 +564,7 @@ def do_cancel_item(item: ConfirmationItem, *, reason: str, actor: Actor) -> Conf
     locked.cancel_reason = reason.strip()[:255]
     locked.cancelled_at = timezone.now()
     locked.save()
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(event_type="benefit.confirmation_cancelled", actor=actor, obj=locked, reason=reason)
     return locked
 
@@ -683,6 +688,7 @@ def do_close_campaign(campaign: ConfirmationCampaign, *, actor: Actor | None) ->
     locked.closed_by_id = getattr(actor, "pk", None)
     locked.closed_at = timezone.now()
     locked.save(update_fields=["final_figures", "status", "closed_by", "closed_at"])
+    work_steps.cancel_campaign_steps(locked)
     total = locked.final_figures["total"]
     record(
         event_type="benefit.campaign_closed",
