@@ -362,9 +362,9 @@ def confirmation_table(c: dict[str, Any]) -> Table:
         [_("People to confirm (items)"), items, ""],
         [_("No confirmation due (cancelled)"), cancelled, ""],
         [_("Confirmed"), c.get("confirmed", 0), _pct(c.get("confirmed", 0), due)],
-        [_("Confirmed silently by the department data"), silent, _pct(silent, due)],
+        ["　" + _("Confirmed silently by the department data"), silent, _pct(silent, due)],
     ]
-    rows += [["　" + rule_label(code), n, _pct(n, due)] for code, n in sorted(by_rule.items())]
+    rows += [["　　" + rule_label(code), n, _pct(n, due)] for code, n in sorted(by_rule.items())]
     rows += [
         ["　" + str(m.label), by_method.get(m.value, 0), _pct(by_method.get(m.value, 0), due)]
         for m in ConfirmationMethod

@@ -198,7 +198,9 @@ def test_the_report_page_and_its_workbook_show_the_campaigns(
     table = {t.key: t for t in tables.snapshot_tables(report.snapshot)}["confirmation"]
     by_label = {row[0]: row[1] for row in table.rows}
     assert by_label["确认人数（事项）"] == 5 and by_label["已确认"] == 3
-    assert by_label["　" + confirmation.rule_label("benefit_receipt")] == 1
+    assert (
+        by_label["　经部门数据比对静默确认"] == 1 and by_label["　　" + confirmation.rule_label("benefit_receipt")] == 1
+    )
 
     client.force_login(caseworker)
     page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
