@@ -41,11 +41,10 @@ sys.path.insert(0, str(HERE))
 
 def _fill() -> tuple[int, int]:
     """People, benefits, entitlements and lines; returns (old standard id, benefit count)."""
-    from bench_crosscheck import _filler
+    from benefit_fill import people_with_benefits
     from django.core.management import call_command
     from django.db import connection
 
-    from benefits.models import BenefitStandard
     from jurisdictions.models import Division
 
     call_command("migrate", verbosity=0)
@@ -57,84 +56,16 @@ def _fill() -> tuple[int, int]:
             "TRUNCATE subjects_subject, subjects_benefit, benefits_benefitstandard, benefits_entitlement, "
             "benefits_monthlyline, benefits_recoveryitem RESTART IDENTITY CASCADE"
         )
-    old = BenefitStandard.objects.create(
-        benefit_type="living_subsidy",
-        effective_from=dt.date(2025, 1, 1),
-        formula="fixed",
-        amount=Decimal("1050.00"),
-        article="第六十二条",
-    )
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS bench_counties")
-        cur.execute(
-            "CREATE TEMP TABLE bench_counties AS SELECT code, (row_number() OVER (ORDER BY code)) - 1 AS i "
-            "FROM jurisdictions_division WHERE level = 3"
-        )
-        cur.execute("SELECT count(*) FROM bench_counties")
-        counties = cur.fetchone()[0]
-        columns, values = _filler(
-            "subjects_subject",
-            {
-                "division_id": "c.code",
-                "province_code": "substr(c.code, 1, 2)",
-                "city_code": "substr(c.code, 1, 4)",
-                "county_code": "c.code",
-                "name": "'测试' || g",
-                "id_number_encrypted": "'x'",
-                "id_number_hmac": "md5('s' || g) || md5('t' || g)",
-                "id_number_masked": "'440106********000X'",
-                "sex": "'male'",
-                "ethnicity": "'01'",
-                "birth_date": "DATE '1930-01-01' + (g % 20000)",
-                "category": "'retired_soldier'",
-                "status": "'active'",
-                "provenance": "'{}'::jsonb",
-            },
-        )
-        cur.execute(
-            f"INSERT INTO subjects_subject {columns} SELECT {values} "
-            f"FROM generate_series(1, {PEOPLE}) g JOIN bench_counties c ON c.i = g % {counties}"
-        )
-        columns, values = _filler(
-            "subjects_benefit",
-            {
-                "subject_id": "s.id",
-                "benefit_type": "'living_subsidy'",
-                "amount": "1050.00",
-                "start": "DATE '2025-01-01'",
-                "status": "'active'",
-                "provenance": "'approved_case'",
-            },
-        )
-        cur.execute(f"INSERT INTO subjects_benefit {columns} SELECT {values} FROM subjects_subject s")
-        columns, values = _filler(
-            "benefits_entitlement",
-            {
-                "benefit_id": "b.id",
-                "subject_id": "b.subject_id",
-                "division_id": "s.division_id",
-                "province_code": "s.province_code",
-                "city_code": "s.city_code",
-                "county_code": "s.county_code",
-                "benefit_type": "'living_subsidy'",
-                "effective_month": "DATE '2025-01-01'",
-                "standard_id": str(old.pk),
-                "monthly_amount": "1050.00",
-                "status": "'active'",
-            },
-        )
-        cur.execute(
-            f"INSERT INTO benefits_entitlement {columns} SELECT {values} "
-            f"FROM subjects_benefit b JOIN subjects_subject s ON s.id = b.subject_id"
-        )
+        old_id = people_with_benefits(cur, PEOPLE)
         cur.execute(
             "INSERT INTO benefits_monthlyline (entitlement_id, month, kind, amount, standard_id, article, note, payee, "
             "locked, created_at) SELECT e.id, (DATE '2025-01-01' + make_interval(months => m))::date, 'regular', "
             "1050.00, %s, '第六十二条', '', '', false, now() FROM benefits_entitlement e, generate_series(0, %s) m",
-            [old.pk, MONTHS - 1],
+            [old_id, MONTHS - 1],
         )
         cur.execute("ANALYZE")
-    return old.pk, PEOPLE
+    return old_id, PEOPLE
 
 
 def _reset(old_id: int) -> None:

@@ -37,6 +37,11 @@ urlpatterns += [
         name="api-confirmation-campaign-match",
     ),
     path(
+        "confirmation-campaigns/<int:pk>/close/",
+        confirmation_api.CampaignCloseView.as_view(),
+        name="api-confirmation-campaign-close",
+    ),
+    path(
         "confirmation-items/<int:pk>/confirm/",
         confirmation_api.ItemConfirmView.as_view(),
         name="api-confirmation-confirm",

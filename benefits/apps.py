@@ -65,7 +65,10 @@ class BenefitsConfig(AppConfig):
         from . import workbench
 
         workbench.register()
-        # The annual confirmation's tasks on the workbench (people to confirm, spot checks).
-        from . import confirmation_workbench
+        # Steps waiting for a person outside a case (core.steps): roster approvals, a township's
+        # confirmations and spot checks; listed with every task, counted by the SLA scan.
+        from . import confirmation_workbench, work_steps
 
+        work_steps.register()
+        # Above a county, the workbench links to the open campaigns' progress.
         confirmation_workbench.register()

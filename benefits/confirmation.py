@@ -34,7 +34,7 @@ from jurisdictions import scope
 from jurisdictions.models import Division, level_of_code, normalise_code
 from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, SUPERVISE, VIEW
 
-from . import actions, rules
+from . import actions, rules, work_steps
 from .models import (
     CampaignStatus,
     ConfirmationCampaign,
@@ -58,6 +58,7 @@ NEEDS_REFERENCE = {ConfirmationMethod.VIDEO, ConfirmationMethod.FACE_ELSEWHERE}
 NON_BIOMETRIC = (ConfirmationMethod.HOME_VISIT, ConfirmationMethod.STATION)
 ITEM = ConfirmationItem._meta.db_table
 ENT = Entitlement._meta.db_table
+CAMPAIGN = ConfirmationCampaign._meta.db_table
 
 
 # --- the registry of living-evidence rules ----------------------------------------------------------
@@ -267,6 +268,7 @@ def do_open_campaign(
         count = max(cursor.rowcount, 0)
     campaign.item_count = count
     campaign.save(update_fields=["item_count"])
+    work_steps.sync_campaign_steps(campaign, actor=actor)
     record(
         event_type="benefit.campaign_opened",
         actor=actor,
@@ -360,6 +362,7 @@ def do_data_match(campaign: ConfirmationCampaign, *, actor: Actor | None) -> dic
     locked.matched_by_id = getattr(actor, "pk", None)
     locked.matched_at = now
     locked.save(update_fields=["matched_by", "matched_at"])
+    work_steps.sync_campaign_steps(locked, actor=actor)
     record(
         event_type="benefit.campaign_matched",
         actor=actor,
@@ -449,6 +452,7 @@ def do_confirm_item(item: ConfirmationItem, *, method: str, evidence: Any, actor
     a station visit, a video call or a face check done elsewhere (method, who, when, reference).
     An overdue item's benefits suspended for it resume, with the suspended months paid back."""
     locked = ConfirmationItem.objects.select_for_update().select_related("campaign", "subject").get(pk=item.pk)
+    _refuse_if_closed(locked)
     if locked.status == ConfirmationStatus.CANCELLED:
         raise ValidationError(
             {
@@ -499,6 +503,7 @@ def do_confirm_item(item: ConfirmationItem, *, method: str, evidence: Any, actor
         ):
             actions.do_resume(entitlement, actor=actor, note=_("Confirmed after the deadline"))
             resumed += 1
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(
         event_type="benefit.confirmed",
         actor=actor,
@@ -518,6 +523,7 @@ def do_confirm_item(item: ConfirmationItem, *, method: str, evidence: Any, actor
 def do_spot_check(item: ConfirmationItem, *, upheld: bool, actor: Actor, note: str = "") -> ConfirmationItem:
     """A second person checks a drawn confirmation (抽查). Not upheld: the item is open again."""
     locked = ConfirmationItem.objects.select_for_update().select_related("campaign", "subject").get(pk=item.pk)
+    _refuse_if_closed(locked)
     if locked.spot_check != SpotCheck.PENDING or locked.status != ConfirmationStatus.CONFIRMED:
         raise Conflict(_("%(item)s is not waiting for a spot check.") % {"item": _item_words(locked)})
     first = locked.confirmed_by_id or (
@@ -534,6 +540,7 @@ def do_spot_check(item: ConfirmationItem, *, upheld: bool, actor: Actor, note: s
         locked.confirmed_at = None
         locked.confirmed_by = None
     locked.save()
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(
         event_type="benefit.confirmation_spot_checked",
         actor=actor,
@@ -547,7 +554,8 @@ def do_spot_check(item: ConfirmationItem, *, upheld: bool, actor: Actor, note: s
 @audited
 def do_cancel_item(item: ConfirmationItem, *, reason: str, actor: Actor) -> ConfirmationItem:
     """No confirmation is due (the benefit ended, the person moved away…): the item is cancelled."""
-    locked = ConfirmationItem.objects.select_for_update().select_related("subject").get(pk=item.pk)
+    locked = ConfirmationItem.objects.select_for_update().select_related("campaign", "subject").get(pk=item.pk)
+    _refuse_if_closed(locked)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for cancelling the item.")})
     if locked.status in (ConfirmationStatus.CANCELLED, ConfirmationStatus.CONFIRMED):
@@ -556,6 +564,7 @@ def do_cancel_item(item: ConfirmationItem, *, reason: str, actor: Actor) -> Conf
     locked.cancel_reason = reason.strip()[:255]
     locked.cancelled_at = timezone.now()
     locked.save()
+    work_steps.sync_campaign_steps(locked.campaign, actor=actor, townships=[locked.division_id])
     record(event_type="benefit.confirmation_cancelled", actor=actor, obj=locked, reason=reason)
     return locked
 
@@ -598,6 +607,105 @@ def suspend_overdue(today: dt.date | None = None) -> int:
             do_mark_overdue(item)
             done += 1
     return done
+
+
+# --- closing the campaign ---------------------------------------------------------------------------
+
+
+def _refuse_if_closed(item: ConfirmationItem) -> None:
+    """A closed campaign's items no longer change (400, nothing saved). The campaign row is read
+    ``FOR SHARE`` (PostgreSQL): a close waits for confirmations under way, and they for a close."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, closed_at FROM {CAMPAIGN} WHERE id = %s FOR SHARE", [item.campaign_id])
+            item.campaign.status, item.campaign.closed_at = cursor.fetchone()
+    campaign = item.campaign
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError(
+            {
+                "campaign": _(
+                    "%(item)s: the %(year)s confirmation campaign was closed on %(day)s; its items no longer "
+                    "change. A suspended benefit is resumed from the person's benefits page."
+                )
+                % {
+                    "item": _item_words(item),
+                    "year": campaign.year,
+                    "day": f"{timezone.localtime(campaign.closed_at):%Y-%m-%d}" if campaign.closed_at else "—",
+                }
+            }
+        )
+
+
+@audited
+def do_close_campaign(campaign: ConfirmationCampaign, *, actor: Actor | None) -> ConfirmationCampaign:
+    """Close a campaign after its grace period: refused while spot checks are pending or items are
+    still open; the figures are frozen per county (``final_figures``) and the items no longer change."""
+    from . import confirmation_figures
+
+    locked = ConfirmationCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.status == CampaignStatus.CLOSED:
+        raise Conflict(_("The campaign is already closed."))
+    today = timezone.localdate()
+    if today <= locked.deadline:
+        raise ValidationError(
+            {
+                "status": _(
+                    "The campaign can be closed after its grace period, from %(day)s (the window closes on "
+                    "%(end)s, grace %(grace)d days)."
+                )
+                % {
+                    "day": f"{locked.deadline + dt.timedelta(days=1):%Y-%m-%d}",
+                    "end": f"{locked.window_end:%Y-%m-%d}",
+                    "grace": locked.grace_days,
+                }
+            }
+        )
+    counts = ConfirmationItem.objects.filter(campaign=locked).aggregate(
+        spot=Count("id", filter=Q(spot_check=SpotCheck.PENDING)),
+        open=Count("id", filter=Q(status=ConfirmationStatus.OPEN)),
+    )
+    if counts["spot"]:
+        raise ValidationError(
+            {
+                "spot_check": _(
+                    "%(n)d confirmations drawn for a spot check are not yet checked: check them before closing."
+                )
+                % {"n": counts["spot"]}
+            }
+        )
+    if counts["open"]:
+        raise ValidationError(
+            {
+                "status": _(
+                    "%(n)d items are still open: the nightly scan suspends them after the grace period; "
+                    "close the campaign after it has run."
+                )
+                % {"n": counts["open"]}
+            }
+        )
+    locked.final_figures = confirmation_figures.campaign_figures(locked)
+    locked.status = CampaignStatus.CLOSED
+    locked.closed_by_id = getattr(actor, "pk", None)
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["final_figures", "status", "closed_by", "closed_at"])
+    work_steps.cancel_campaign_steps(locked)
+    total = locked.final_figures["total"]
+    record(
+        event_type="benefit.campaign_closed",
+        actor=actor,
+        obj=locked,
+        data={key: total[key] for key in ("items", "confirmed", "overdue", "cancelled", "resumed")},
+    )
+    return locked
+
+
+def may_close(user: Any, campaign: ConfirmationCampaign) -> bool:
+    return campaign.status == CampaignStatus.OPEN and scope.has_perm_at(user, APPROVE_CASES, campaign.division_id)
+
+
+def require_closer(user: Any, campaign: ConfirmationCampaign) -> None:
+    if not scope.has_perm_at(user, APPROVE_CASES, campaign.division_id):
+        raise Forbidden(_("Only an approver of the campaign's division may close it."))
 
 
 def may_confirm(user: Any, item: ConfirmationItem) -> bool:

@@ -50,6 +50,11 @@ class ConfirmationDivisionProgressSerializer(ConfirmationProgressSerializer):
 class ConfirmationCampaignSerializer(serializers.ModelSerializer):
     deadline = serializers.DateField(read_only=True, help_text="The window's end plus the grace period.")
     progress = serializers.SerializerMethodField(help_text="The caller's part of the campaign.")
+    final_figures = serializers.SerializerMethodField(
+        help_text="Frozen when the campaign was closed (null while it is open): the whole campaign's figures "
+        "(items, confirmed, open, overdue, cancelled, death_record, suspended, resumed, by_method, "
+        "silent_by_rule, spot_check)."
+    )
 
     class Meta:
         model = ConfirmationCampaign
@@ -65,11 +70,18 @@ class ConfirmationCampaignSerializer(serializers.ModelSerializer):
             "status",
             "item_count",
             "matched_at",
+            "closed_at",
+            "closed_by",
             "created_at",
             "progress",
+            "final_figures",
         ]
         read_only_fields = fields
         extra_kwargs = _required(fields)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_final_figures(self, campaign: ConfirmationCampaign) -> dict[str, Any] | None:
+        return campaign.final_figures.get("total") if campaign.final_figures else None
 
     @extend_schema_field(ConfirmationProgressSerializer)
     def get_progress(self, campaign: ConfirmationCampaign) -> dict[str, Any]:
@@ -258,6 +270,24 @@ class CampaignMatchView(GenericAPIView):
         confirmation.require_matcher(request.user, campaign)
         confirmation.do_data_match(campaign, actor=request.user)
         return Response(ConfirmationProgressSerializer(confirmation.totals(campaign, request.user)).data)
+
+
+class CampaignCloseView(GenericAPIView):
+    """Close the campaign after its grace period (an approver of its division): refused while drawn
+    confirmations wait for their spot check or items are still open; the figures are frozen and the
+    items no longer change."""
+
+    serializer_class = ConfirmationCampaignSerializer
+    queryset = ConfirmationCampaign.objects.none()
+
+    @extend_schema(
+        request=None, responses={200: ConfirmationCampaignSerializer, 400: None, 403: None, 404: None, 409: None}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        campaign = confirmation.access_campaign(request.user, pk)
+        confirmation.require_closer(request.user, campaign)
+        closed = confirmation.do_close_campaign(campaign, actor=request.user)
+        return Response(ConfirmationCampaignSerializer(closed, context={"request": request}).data)
 
 
 class ItemConfirmView(GenericAPIView):

@@ -22,7 +22,7 @@ from jurisdictions.models import Division
 from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VIEW
 
 from . import confirmation
-from .models import ConfirmationMethod, ConfirmationStatus, SpotCheck
+from .models import CampaignStatus, ConfirmationMethod, ConfirmationStatus, SpotCheck
 
 ITEMS_SHOWN = 100
 LEVEL_LABELS = {
@@ -140,6 +140,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "more": len(items) > ITEMS_SHOWN,
             "methods": ConfirmationMethod.choices,
             "may_match": scope.has_perm_at(request.user, APPROVE_CASES, campaign.division_id),
+            "may_close": confirmation.may_close(request.user, campaign),
+            "closed": campaign.status == CampaignStatus.CLOSED,
+            "close_from": campaign.deadline + dt.timedelta(days=1),
             "may_confirm": bool(scope.codes_with(request.user, HANDLE_CASES)),
             "rule_labels": {code: str(rule.label) for code, rule in confirmation.EVIDENCE_RULES.items()},
             "today": timezone.localdate().isoformat(),
@@ -161,6 +164,25 @@ def run_match(request: HttpRequest, pk: int) -> HttpResponse:
         if code in confirmation.EVIDENCE_RULES and not confirmation.EVIDENCE_RULES[code].veto
     )
     messages.success(request, _("%(n)d people confirmed by the department data.") % {"n": matched})
+    return redirect("benefits:campaign", pk=campaign.pk)
+
+
+@login_required
+@require_POST
+@domain_errors_as_pages
+def close_campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = confirmation.access_campaign(request.user, pk)
+    confirmation.require_closer(request.user, campaign)
+    try:
+        closed = confirmation.do_close_campaign(campaign, actor=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect("benefits:campaign", pk=campaign.pk)
+    messages.success(
+        request,
+        _("The campaign is closed: %(n)d people, %(confirmed)d confirmed; the figures are frozen.")
+        % {"n": closed.final_figures["total"]["items"], "confirmed": closed.final_figures["total"]["confirmed"]},
+    )
     return redirect("benefits:campaign", pk=campaign.pk)
 
 

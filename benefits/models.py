@@ -596,6 +596,12 @@ class ConfirmationCampaign(Located):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     matched_at = models.DateTimeField(_("data matched at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(pgettext_lazy("campaign", "closed at"), null=True, blank=True)
+    # Frozen at the close (benefits.confirmation_figures): {"total": figures, "counties": {code: figures}}.
+    final_figures = models.JSONField(_("figures at the close"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

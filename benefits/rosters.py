@@ -36,7 +36,7 @@ from jurisdictions.models import Division
 from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES
 from subjects import ids
 
-from . import rules
+from . import rules, work_steps
 from .models import (
     Entitlement,
     EntitlementStatus,
@@ -174,6 +174,7 @@ def do_generate_roster(division_code: str, period: str, *, actor: Actor | None) 
         raise Conflict(_("The roster of this county for this cycle already exists.")) from None
     counts = _fill_rosters(period, last, [roster.pk])
     roster.refresh_from_db(fields=["total", "item_count"])
+    work_steps.open_roster_approval(roster, maker=actor)
     record(
         event_type="benefit.roster_generated",
         actor=actor,
@@ -328,6 +329,8 @@ def do_generate_rosters(code: str, period: str, *, actor: Actor | None) -> list[
         ids = list(Roster.objects.filter(period=period, county_code__in=counties).values_list("pk", flat=True))
     counts = _fill_rosters(period, last, ids)
     filled = list(Roster.objects.filter(pk__in=ids).order_by("county_code"))
+    for roster in filled:
+        work_steps.open_roster_approval(roster, maker=actor)
     record(
         event_type="benefit.rosters_generated",
         actor=actor,
@@ -393,6 +396,7 @@ def do_approve_roster(roster: Roster, *, actor: Actor) -> Roster:
     locked.approved_by_id = getattr(actor, "pk", None)
     locked.approved_at = timezone.now()
     locked.save(update_fields=["status", "approved_by", "approved_at"])
+    work_steps.close_roster_approval(locked, actor=actor)
     record(event_type="benefit.roster_approved", actor=actor, obj=locked, data={"total": str(locked.total)})
     return locked
 

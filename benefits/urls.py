@@ -34,6 +34,7 @@ urlpatterns += [
     path("confirmation/open/", confirmation_views.open_campaign, name="open_campaign"),
     path("confirmation/<int:pk>/", confirmation_views.campaign_detail, name="campaign"),
     path("confirmation/<int:pk>/match/", confirmation_views.run_match, name="campaign_match"),
+    path("confirmation/<int:pk>/close/", confirmation_views.close_campaign, name="close_campaign"),
     path("confirmation/items/<int:pk>/confirm/", confirmation_views.confirm_item, name="confirm_item"),
     path("confirmation/items/<int:pk>/spot-check/", confirmation_views.spot_check_item, name="spot_check_item"),
     path("confirmation/items/<int:pk>/cancel/", confirmation_views.cancel_item, name="cancel_item"),

@@ -1,5 +1,6 @@
 """The benefits panels (core.panels): on the person's page, paid benefits, balance owed and the ledger's
-door; on the approvers' workbench, the overpayments waiting for a recovery decision (Art. 58)."""
+door; on the approvers' workbench, the overpayments waiting for a recovery decision (Art. 58). A roster
+waiting for approval is a step (``benefits.work_steps``), listed with every other task."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from jurisdictions import scope
 from jurisdictions.perms import APPROVE_CASES
 
 from . import queries
-from .models import Entitlement, RecoveryItem, RecoveryStatus, Roster, RosterStatus
+from .models import Entitlement, RecoveryItem, RecoveryStatus
 
 LIMIT = 10
-ROSTER_LIMIT = 10
 
 
 def subject_benefits(user: Any, *, subject: Any) -> dict[str, Any] | None:
@@ -39,30 +39,8 @@ def recoveries_to_decide(user: Any) -> dict[str, Any] | None:
     return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT}
 
 
-def rosters_to_approve(user: Any) -> dict[str, Any] | None:
-    """Rosters waiting for this approver (maker-checker: never the roster's own maker). One query."""
-    if not user.is_authenticated or not scope.codes_with(user, APPROVE_CASES):
-        return None
-    waiting = list(
-        scope.scoped(Roster.objects.filter(status=RosterStatus.DRAFT), user, codename=APPROVE_CASES)
-        .exclude(made_by=user)
-        .select_related("division", "made_by")
-        .order_by("period", "id")[: ROSTER_LIMIT + 1]
-    )
-    if not waiting:
-        return None
-    for roster in waiting:
-        maker = roster.made_by
-        roster.maker_name = (maker.get_full_name() or maker.username) if maker else "—"
-    return {"rosters": waiting[:ROSTER_LIMIT], "more": len(waiting) > ROSTER_LIMIT}
-
-
 def register() -> None:
     for place in (panels.WORKBENCH, panels.INBOX):  # the workbench and the inbox's other work
-        panels.register(
-            place,
-            panels.Panel("rosters-to-approve", "benefits/panels/rosters_to_approve.html", rosters_to_approve, order=25),
-        )
         panels.register(
             place,
             panels.Panel("recoveries", "benefits/panels/recoveries_to_decide.html", recoveries_to_decide, order=25),

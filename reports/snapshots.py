@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from benefits import confirmation_figures
 from petitions import annual
 
 from . import figures
@@ -40,6 +41,8 @@ def compile_live(code: str, *, start: dt.date, end: dt.date, now: dt.datetime) -
         },
         # Grievances under the 信访工作条例 (the annual petition report, Art. 41, is a year's report).
         "petitions": annual.figures(code, start, end),
+        # The annual confirmation (年度确认) of benefits: the campaigns of the period's year(s).
+        "confirmation": confirmation_figures.figures(code, start, end),
     }
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from benefits.confirmation import rule_label
+from benefits.models import ConfirmationMethod
 from cases.models import Status
 from crosscheck.models import DiscrepancyStatus
 from crosscheck.models import Kind as ProblemKind
@@ -42,6 +44,7 @@ TABLE_TITLES = {
     "petition_fields": gettext_lazy("Petitions by field concerned"),
     "petition_respondents": gettext_lazy("Bodies complained about most"),
     "petition_work": gettext_lazy("Forwarding, supervision (督办) and suggestions (Art. 41)"),
+    "confirmation": gettext_lazy("Annual confirmation of benefits (年度确认): the campaigns of the period's year"),
 }
 # The bodies complained about most: how many the report lists.
 TOP_RESPONDENTS = 10
@@ -347,13 +350,62 @@ def petition_tables(p: dict[str, Any]) -> list[Table]:
     return [petitions_table(p), petition_fields_table(p), petition_respondents_table(p), petition_work_table(p)]
 
 
+def confirmation_table(c: dict[str, Any]) -> Table:
+    """The confirmation campaigns' progress from a snapshot's ``"confirmation"`` figures."""
+    items, cancelled = c.get("items", 0), c.get("cancelled", 0)
+    due = items - cancelled
+    by_method = c.get("by_method", {})
+    by_rule = c.get("silent_by_rule", {})
+    spot = c.get("spot_check", {})
+    silent = by_method.get(ConfirmationMethod.DATA_MATCH, 0)
+    rows: list[list[Any]] = [
+        [_("People to confirm (items)"), items, ""],
+        [_("No confirmation due (cancelled)"), cancelled, ""],
+        [_("Confirmed"), c.get("confirmed", 0), _pct(c.get("confirmed", 0), due)],
+        ["　" + _("Confirmed silently by the department data"), silent, _pct(silent, due)],
+    ]
+    rows += [["　　" + rule_label(code), n, _pct(n, due)] for code, n in sorted(by_rule.items())]
+    rows += [
+        ["　" + str(m.label), by_method.get(m.value, 0), _pct(by_method.get(m.value, 0), due)]
+        for m in ConfirmationMethod
+        if m != ConfirmationMethod.DATA_MATCH
+    ]
+    rows += [
+        [_("Still open"), c.get("open", 0), _pct(c.get("open", 0), due)],
+        [_("Overdue: benefit suspended"), c.get("overdue", 0), _pct(c.get("overdue", 0), due)],
+        [_("Suspended after the grace period (all)"), c.get("suspended", 0), ""],
+        [_("Of them confirmed later and resumed with back-pay"), c.get("resumed", 0), ""],
+        [_("Death or struck-off registration on record"), c.get("death_record", 0), ""],
+        [_("Drawn for a spot check (抽查)"), spot.get("drawn", 0), ""],
+        ["　" + _("Upheld"), spot.get("upheld", 0), _pct(spot.get("upheld", 0), spot.get("drawn", 0))],
+        ["　" + _("Not upheld"), spot.get("rejected", 0), _pct(spot.get("rejected", 0), spot.get("drawn", 0))],
+        ["　" + _("Not yet checked"), spot.get("pending", 0), _pct(spot.get("pending", 0), spot.get("drawn", 0))],
+    ]
+    bars = [(_("Confirmed silently by the department data"), [silent])]
+    bars += [
+        (str(m.label), [by_method.get(m.value, 0)]) for m in ConfirmationMethod if m != ConfirmationMethod.DATA_MATCH
+    ]
+    bars += [(_("Still open"), [c.get("open", 0)]), (_("Overdue: benefit suspended"), [c.get("overdue", 0)])]
+    table = Table(
+        "confirmation",
+        str(TABLE_TITLES["confirmation"]),
+        [_("Measure"), _("People"), _("Share")],
+        rows,
+        bar_chart([_("People")], bars) if items else None,
+    )
+    if not items:
+        table.notes.append(_("No confirmation campaign of the period's year covers this division."))
+    return table
+
+
 def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
     """The tables of a frozen report (county or province).
 
-    A report frozen before petitions were counted has no petition tables.
+    A report frozen before petitions (or the confirmation campaigns) were counted has no such tables.
     """
     cases = snapshot.get("cases", {})
     petitions = petition_tables(snapshot["petitions"]) if "petitions" in snapshot else []
+    campaigns = [confirmation_table(snapshot["confirmation"])] if "confirmation" in snapshot else []
     return [
         categories_table(snapshot.get("subjects", {})),
         collection_table(snapshot.get("collection", {})),
@@ -363,4 +415,5 @@ def snapshot_tables(snapshot: dict[str, Any]) -> list[Table]:
         sla_table(cases.get("sla", {})),
         period_table(cases.get("period", {})),
         *petitions,
+        *campaigns,
     ]

@@ -90,10 +90,12 @@ def test_an_approver_opens_the_campaign_and_a_caseworker_confirms_by_a_home_visi
 
     work = page_as(browser, staff["caseworker"], server)
     work.goto(f"{server}/")
-    assert "2 人待确认" in work.inner_text("#panel-confirmation")
-    shot(work, "confirmation-3-workbench")
-    work.click("#panel-confirmation a[id^=confirmation-open-]")
-    work.wait_for_url("**/benefits/confirmation/*/?status=open")
+    work.click("#wb-queue")  # the workbench's team queue: the township's step is a task like any other
+    work.wait_for_url("**/cases/inbox/?scope=queue")
+    step = work.locator("#task-list tr", has_text="2 项")
+    shot(work, "confirmation-3-queue")
+    step.get_by_role("link").click()
+    work.wait_for_url("**/benefits/confirmation/*/?level=township&status=open")
     row = work.locator("#item-list tr", has_text="孙烈属")
     row.locator("input[name=reference]").fill("走访记录 2025-001")
     row.locator("button.primary").click()
@@ -101,3 +103,55 @@ def test_an_approver_opens_the_campaign_and_a_caseworker_confirms_by_a_home_visi
     assert "孙烈属 已完成年度确认" in work.inner_text("body")
     assert "孙烈属" not in work.inner_text("#campaign-items")
     shot(work, "confirmation-4-confirmed")
+
+
+def test_an_approver_closes_a_campaign_after_its_grace_period_and_the_report_shows_its_figures(
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    staff: dict[str, Any],
+) -> None:
+    from django.utils import timezone
+
+    from benefits import confirmation
+    from reports import actions as report_actions
+
+    today = timezone.localdate()
+    campaign = confirmation.do_open_campaign(
+        "440106",
+        year=today.year,
+        actor=staff["approver"],
+        window_start=today - dt.timedelta(days=40),
+        window_end=today - dt.timedelta(days=10),
+        grace_days=5,
+        spot_check_percent=0,
+    )
+    confirmation.do_data_match(campaign, actor=staff["approver"])
+    confirmation.suspend_overdue(today)  # the nightly scan: the two still open are suspended
+
+    page = page_as(browser, staff["approver"], server)
+    page.goto(f"{server}/")
+    page.click("#nav-confirmation")
+    page.wait_for_url("**/benefits/confirmation/")
+    page.locator("#campaign-list a", has_text="天河区").first.click()
+    page.wait_for_url(f"**/benefits/confirmation/{campaign.pk}/")
+    page.click("#close-campaign")
+    page.wait_for_url(f"**/benefits/confirmation/{campaign.pk}/")
+    assert "统计数据已固定" in page.inner_text("#campaign-closed")
+    assert page.locator("#close-campaign").count() == 0 and page.locator("#item-list button").count() == 0
+    shot(page, "confirmation-5-closed")
+
+    period = report_actions.do_open_period(
+        actor=None,
+        key=f"y{today.year}",
+        name=f"{today.year}年度报告",
+        kind="year",
+        starts_on=dt.date(today.year, 1, 1),
+        ends_on=dt.date(today.year, 12, 31),
+        county_due=dt.date(today.year + 1, 1, 15),
+        province_due=dt.date(today.year + 1, 1, 31),
+    )
+    report = report_actions.do_compile_report("440106", actor=staff["caseworker"], period=period)
+    page.goto(f"{server}/reports/{report.pk}/")
+    table = page.inner_text("#table-confirmation")
+    assert "经部门数据比对静默确认" in table and "逾期未确认，已暂停发放" in table
+    page.locator("#table-confirmation").screenshot(path=str(SHOTS / "confirmation-6-report.png"))

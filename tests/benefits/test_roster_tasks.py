@@ -54,8 +54,16 @@ def _returns(roster: Roster, answers: dict[int, tuple[str, str]]) -> str:
     return "\n".join([*lines, f"合计,{total}"]) + "\n"
 
 
-def test_a_roster_waiting_for_approval_is_a_task_on_the_approvers_workbench_not_the_makers(
-    pensioners: list[Entitlement], caseworker: User, county_approver: User, web_as: Callable[[User], Any]
+def _queue(client: APIClient) -> list[dict[str, Any]]:
+    return [row for row in client.get("/api/v1/tasks/?scope=queue").json() if row["step"]]
+
+
+def test_a_roster_waiting_for_approval_is_a_step_of_the_approvers_not_the_makers(
+    pensioners: list[Entitlement],
+    caseworker: User,
+    county_approver: User,
+    api_as: Callable[[User], APIClient],
+    web_as: Callable[[User], Any],
 ) -> None:
     do_grant_membership(
         caseworker,
@@ -64,26 +72,50 @@ def test_a_roster_waiting_for_approval_is_a_task_on_the_approvers_workbench_not_
         starts_on=MEMBERSHIPS_SINCE,
         actor=None,
     )
-    roster = rosters.do_generate_roster(COUNTY_A, "2025-01", actor=caseworker)
-    checker = web_as(county_approver).get("/").content.decode()
-    maker = web_as(caseworker).get("/").content.decode()
-    assert 'id="panel-rosters-to-approve"' in checker and f'id="roster-task-{roster.pk}"' in checker
-    assert f'id="roster-task-{roster.pk}"' not in maker
-    # The task's button approves; then the task is gone.
+    with freeze_time("2025-02-03"):
+        roster = rosters.do_generate_roster(COUNTY_A, "2025-01", actor=caseworker)
+    [step] = _queue(api_as(county_approver))
+    assert step["step"]["kind"] == "benefit_roster_approval" and step["step"]["due"] == "2025-02-08"
+    assert "2025-01" in step["step"]["title"] and step["step"]["url"] == "/benefits/rosters/?period=2025-01"
+    assert _queue(api_as(caseworker)) == []  # the maker, though an approver too
+    inbox = web_as(county_approver).get("/cases/inbox/?scope=queue").content.decode()
+    assert step["step"]["title"] in inbox and 'href="/benefits/rosters/?period=2025-01"' in inbox
+    # Approving completes the step.
     web_as(county_approver).post(f"/benefits/rosters/{roster.pk}/approve/")
-    assert f'id="roster-task-{roster.pk}"' not in web_as(county_approver).get("/").content.decode()
+    assert _queue(api_as(county_approver)) == []
 
 
-def test_a_roster_of_another_county_is_no_task_of_this_approver(
+def test_a_roster_of_another_county_is_no_step_of_this_approver(
     standards: None,
     make_subject: Callable[..., Subject],
     caseworker_b: User,
     county_approver: User,
-    web_as: Callable[[User], Any],
+    api_as: Callable[[User], APIClient],
 ) -> None:
     _pay(make_subject, COUNTY_B, ["王五"])
-    roster = rosters.do_generate_roster(COUNTY_B, "2025-01", actor=caseworker_b)
-    assert f'id="roster-task-{roster.pk}"' not in web_as(county_approver).get("/").content.decode()
+    rosters.do_generate_roster(COUNTY_B, "2025-01", actor=caseworker_b)
+    assert _queue(api_as(county_approver)) == []
+
+
+def test_a_province_s_rosters_made_at_once_each_wait_for_approval_and_an_overdue_one_is_counted(
+    standards: None,
+    make_subject: Callable[..., Subject],
+    caseworker: User,
+    make_user: Callable[..., User],
+    county_approver: User,
+    api_as: Callable[[User], APIClient],
+) -> None:
+    from cases.actions.sla import scan_steps
+
+    _pay(make_subject, COUNTY_A, ["张三"])
+    _pay(make_subject, COUNTY_B, ["王五"])
+    maker = make_user("province_caseworker", "caseworker", PROVINCE)
+    with freeze_time("2025-02-03"):
+        made = rosters.do_generate_rosters(PROVINCE, "2025-01", actor=maker)
+    assert {r.county_code for r in made} == {COUNTY_A, COUNTY_B}
+    assert [row["step"]["division"] for row in _queue(api_as(county_approver))] == [COUNTY_A]
+    with freeze_time("2025-02-10 09:00:00+08:00"):
+        assert scan_steps(dt.datetime.now(dt.UTC))["steps_overdue"] == 2
 
 
 def test_a_province_user_sees_every_countys_rosters_and_their_reconciliation(
