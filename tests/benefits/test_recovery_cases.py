@@ -388,3 +388,29 @@ def test_a_suspension_back_dated_after_the_last_paid_month_recovers_nothing(
     with freeze_time("2025-06-10"):
         actions.do_suspend(entitlement_paid_to_april, reason="imprisonment", actor=None, month=dt.date(2025, 5, 1))
     assert not RecoveryItem.objects.exists()  # May was never paid
+
+
+@freeze_time("2025-04-10")
+def test_a_back_dated_suspension_case_leaves_a_recovery_item_that_a_recovery_case_decides(
+    entitlement_paid_to_april: Entitlement, api_as: Api, caseworker: User, county_approver: User
+) -> None:
+    body = {
+        "subject": entitlement_paid_to_april.subject_id,
+        "kind": "benefit_suspension",
+        "title": "问题数据中止发放",
+        "benefit_id": entitlement_paid_to_april.benefit_id,
+        "benefit_reason": "problem_data",
+        "benefit_start": "2025-03-15",
+    }
+    suspension = api_as(caseworker).post("/api/v1/cases/", body, format="json")
+    assert suspension.status_code == 201, suspension.data
+    accept(api_as, caseworker)
+    assert approve(api_as, county_approver).status_code == 200
+    item = RecoveryItem.objects.get()
+    assert (item.cause, item.first_month, item.months, item.source_ref) == (
+        "suspension",
+        dt.date(2025, 3, 1),
+        2,
+        suspension.data["number"],
+    )
+    assert file_recovery(api_as(caseworker), item, recovery_plan="full").status_code == 201
