@@ -75,7 +75,7 @@ def test_a_caseworker_files_a_recovery_case_from_the_recovery_list(
     assert "钱烈属" in page.inner_text("#recovery-list")
     shot(page, "7-recoveries-to-file")
     page.click(f"#file-recovery-{item}")
-    page.wait_for_url("**/benefits/subjects/*/")
+    page.wait_for_url(f"**/benefits/subjects/*/#file-recovery-{item}")
     page.select_option(f"#recovery-{item}-plan", "instalments")
     page.fill(f"#recovery-{item}-instalments", "3")
     shot(page, "8-recovery-proposal")
