@@ -138,6 +138,7 @@ EVENT_LABELS = {
     "benefit.month_paid": _("Monthly benefit lines stored"),
     "benefit.overpayment_recorded": _("Overpayment to recover recorded"),
     "benefit.recovery_decided": _("Recovery decided"),
+    "benefit.recovery_settled": _("Overpayment settled by the back-pay of a resumption"),
     "benefit.repaid": _("Repayment recorded"),
     "benefit.resumed": _("Benefit resumed"),
     "benefit.standard_changed": _("Benefit standard changed"),

@@ -458,16 +458,28 @@ def _set_benefit_status(entitlement: Entitlement, status: str) -> None:
 
 @audited
 def do_suspend(
-    entitlement: Entitlement, *, reason: str, actor: Actor | None, note: str = "", month: dt.date | None = None
+    entitlement: Entitlement,
+    *,
+    reason: str,
+    actor: Actor | None,
+    note: str = "",
+    month: dt.date | None = None,
+    source_ref: str = "",
 ) -> Entitlement:
-    """Stop paying from ``month`` (default: this month, or next month if this month's line is stored)."""
+    """Stop paying from ``month`` (default: this month, or next month if this month's line is stored).
+
+    A back-dated suspension (``month`` before this month) stops from that month: the months already
+    paid from it on were overpaid and become one recovery item (cause: paid while suspended)."""
     locked = _lock(entitlement)
     if reason not in SuspendReason.values:
         raise ValidationError({"reason": _("Choose a reason for the suspension from the list.")})
     if locked.status != EntitlementStatus.ACTIVE:
         raise ValidationError({"benefit": _("Only a benefit being paid can be suspended.")})
+    current = rules.month_of(timezone.localdate())
     first = rules.month_of(month or timezone.localdate())
-    if MonthlyLine.objects.filter(entitlement=locked, month=first, kind=LineKind.REGULAR).exists():
+    # Decided this month: this month's payment, if stored, stands. Back-dated to an earlier month: the
+    # months paid from it on were paid while suspended and become a recovery item (below).
+    if first >= current and MonthlyLine.objects.filter(entitlement=locked, month=first, kind=LineKind.REGULAR).exists():
         first = rules.add_months(first, 1)
     locked.suspend()
     locked.suspended_from = first
@@ -475,6 +487,8 @@ def do_suspend(
     locked.reason_note = note.strip()[:255]
     locked.save()
     _set_benefit_status(locked, BenefitStatus.SUSPENDED)
+    if first < current:
+        _recover_after(locked, rules.add_months(first, -1), RecoveryCause.SUSPENSION, source_ref=source_ref)
     record(
         event_type="benefit.suspended",
         actor=actor,
@@ -564,6 +578,8 @@ def do_resume(
         lines.append(_line(locked, m, kind, due.amount, standard=due.standard, article=due.article, note=note_text))
         locked.standard, locked.monthly_amount = due.standard, due.amount
     MonthlyLine.objects.bulk_create(lines)
+    if back:
+        _settle_suspension_recoveries(locked, first, actor=actor)
     locked.resume()
     locked.suspended_from = None
     locked.reason = ""
@@ -581,6 +597,26 @@ def do_resume(
         },
     )
     return locked
+
+
+def _settle_suspension_recoveries(entitlement: Entitlement, first: dt.date, *, actor: Actor | None) -> None:
+    """Resumed with back-pay: the months a back-dated suspension had turned into an overpayment are owed
+    after all (paid, so not paid again); the recovery items still undecided for them are waived."""
+    for item in RecoveryItem.objects.select_for_update().filter(
+        entitlement=entitlement, cause=RecoveryCause.SUSPENSION, status=RecoveryStatus.OPEN, first_month__gte=first
+    ):
+        item.to_recover = Decimal("0")
+        item.waived = item.amount
+        item.status = RecoveryStatus.WAIVED
+        item.decision_reason = _("The suspended months are paid back (补发): nothing to recover.")
+        item.decided_at = timezone.now()
+        item.save()
+        record(
+            event_type="benefit.recovery_settled",
+            actor=actor,
+            obj=item,
+            data={"waived": str(item.waived), "months": item.months},
+        )
 
 
 @audited
@@ -682,7 +718,7 @@ def do_apply_status_change(
     lifted = entitlement.reason  # a resumption files the reason it lifts
     month = rules.month_of(effective_on or timezone.localdate())
     if change == changes.SUSPEND:
-        locked = do_suspend(entitlement, reason=reason, actor=actor, note=note, month=month)
+        locked = do_suspend(entitlement, reason=reason, actor=actor, note=note, month=month, source_ref=source_ref)
         month = locked.suspended_from or month
     elif change == changes.RESUME:
         locked = do_resume(entitlement, actor=actor, note=note)
@@ -886,10 +922,21 @@ def _new_recovery(
 
 @audited
 def do_decide_recovery(
-    item: RecoveryItem, *, actor: Actor, to_recover: Any, instalments: int = 1, reason: str = ""
+    item: RecoveryItem,
+    *,
+    actor: Actor,
+    to_recover: Any,
+    instalments: int = 1,
+    reason: str = "",
+    first_due: dt.date | None = None,
+    source_ref: str = "",
 ) -> RecoveryItem:
-    """An approver decides: recover ``to_recover`` (at most the overpayment) in ``instalments``;
-    the rest is waived, which needs a reason. Recovering nothing is a full waiver."""
+    """An approver decides: recover ``to_recover`` (at most the overpayment) in ``instalments``
+    monthly instalments from ``first_due`` (default: the month after the decision); the rest is
+    waived, which needs a reason. Recovering nothing is a full waiver.
+
+    Called by the approval of a recovery case (``cases``, kind ``recovery``; ``source_ref``: its
+    number): the pages and the API file that case, never this directly."""
     locked = RecoveryItem.objects.select_for_update().get(pk=item.pk)
     scope.require_perm(actor, APPROVE_CASES, locked.division_id)
     if locked.status != RecoveryStatus.OPEN:
@@ -909,6 +956,8 @@ def do_decide_recovery(
     locked.to_recover = amount
     locked.waived = locked.amount - amount
     locked.instalments = instalments if amount > 0 else None
+    due = rules.month_of(first_due) if first_due else rules.add_months(rules.month_of(timezone.localdate()), 1)
+    locked.first_due = due if amount > 0 else None
     locked.status = RecoveryStatus.INSTALMENTS if amount > 0 else RecoveryStatus.WAIVED
     locked.decision_reason = reason.strip()[:255]
     locked.decided_by_id = getattr(actor, "pk", None)
@@ -919,7 +968,13 @@ def do_decide_recovery(
         actor=actor,
         obj=locked,
         reason=reason,
-        data={"to_recover": str(amount), "waived": str(locked.waived), "instalments": locked.instalments},
+        data={
+            "to_recover": str(amount),
+            "waived": str(locked.waived),
+            "instalments": locked.instalments,
+            "first_due": f"{locked.first_due:%Y-%m}" if locked.first_due else "",
+            "case": source_ref,
+        },
     )
     return locked
 

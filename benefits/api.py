@@ -22,7 +22,7 @@ from jurisdictions import scope
 from jurisdictions.perms import VIEW
 from subjects.queries import access_subject
 
-from . import actions, queries, rosters
+from . import actions, queries, recovery_cases, rosters
 from .models import BenefitStandard, Entitlement, MonthlyLine, RecoveryItem, RecoveryStatus, Roster
 from .rules import PERIODIC_TYPES
 
@@ -105,8 +105,42 @@ class EntitlementSerializer(serializers.ModelSerializer):
         extra_kwargs = _required(fields)
 
 
+class InstalmentSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The first day of the month the instalment is due.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class RecoveryCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField(help_text="The case's status (as in /api/v1/cases/).")
+    status_label = serializers.CharField(help_text="The case's status, in words.")
+    open = serializers.BooleanField(help_text="Not yet decided (the approval applies the decision).")
+
+
 class RecoverySerializer(serializers.ModelSerializer):
     balance = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    schedule = serializers.SerializerMethodField(help_text="The decided instalments, each month and amount.")
+    case = serializers.SerializerMethodField(
+        help_text="The latest case (kind recovery) that decides the overpayment; null until one is filed."
+    )
+
+    @extend_schema_field(InstalmentSerializer(many=True))
+    def get_schedule(self, item: RecoveryItem) -> list[dict[str, Any]]:
+        return [{"month": month.isoformat(), "amount": str(amount)} for month, amount in item.schedule]
+
+    @extend_schema_field(RecoveryCaseSerializer(allow_null=True))
+    def get_case(self, item: RecoveryItem) -> dict[str, Any] | None:
+        found = self.context.get("cases", {}).get(item.pk)
+        if found is None:
+            return None
+        return {
+            "id": found.pk,
+            "number": found.number,
+            "status": found.status,
+            "status_label": found.status_label,
+            "open": found.open,
+        }
 
     class Meta:
         model = RecoveryItem
@@ -125,8 +159,11 @@ class RecoverySerializer(serializers.ModelSerializer):
             "repaid",
             "balance",
             "instalments",
+            "first_due",
+            "schedule",
             "status",
             "fraud_referral",
+            "case",
             "created_at",
         ]
         read_only_fields = fields
@@ -243,7 +280,8 @@ class RecoveryListView(GenericAPIView):
             raise ValidationError({"status": [_("Unknown status.")]})
         paginator = RecoveryPagination()
         page = paginator.paginate_queryset(queries.recoveries_for(request.user, status=status), request, view=self)
-        return paginator.get_paginated_response(RecoverySerializer(page, many=True).data)
+        found = recovery_cases.cases_of(item.pk for item in page or [])
+        return paginator.get_paginated_response(RecoverySerializer(page, many=True, context={"cases": found}).data)
 
 
 # --- payment rosters ---------------------------------------------------------------------------------

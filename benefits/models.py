@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -273,6 +273,8 @@ class RecoveryCause(models.TextChoices):
     DEATH = "death", _("Paid after death")
     FRAUD = "fraud", _("Fraud (冒领)")
     WRONG_STANDARD = "wrong_standard", _("Wrong standard")
+    # Paid for months a back-dated suspension covers (the suspension's month and later).
+    SUSPENSION = "suspension", _("Paid while suspended")
 
 
 class RecoveryStatus(models.TextChoices):
@@ -280,6 +282,14 @@ class RecoveryStatus(models.TextChoices):
     INSTALMENTS = "instalments", _("Recovering")
     RECOVERED = "recovered", _("Recovered")
     WAIVED = "waived", pgettext_lazy("recovery", "Waived")
+
+
+class RecoveryPlan(models.TextChoices):
+    """What a recovery case proposes and its approval decides (Art. 58)."""
+
+    FULL = "full", _("Recover in full")
+    INSTALMENTS = "instalments", _("Recover in instalments")
+    WAIVER = "waiver", _("Waive (in whole or in part)")
 
 
 class RecoveryItem(Located):
@@ -301,6 +311,8 @@ class RecoveryItem(Located):
     waived = models.DecimalField(_("waived (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
     repaid = models.DecimalField(_("repaid (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0"))
     instalments = models.PositiveSmallIntegerField(_("instalments"), null=True, blank=True)
+    # The month of the first instalment (the schedule: ``instalments`` equal monthly amounts from it).
+    first_due = models.DateField(_("first instalment month"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
     fraud_referral = models.BooleanField(_("referred as fraud"), default=False)
     decision_reason = models.CharField(_("reason for the decision"), max_length=255, blank=True)
@@ -330,6 +342,20 @@ class RecoveryItem(Located):
     def balance(self) -> Decimal:
         """What is still owed: the amount decided (or, before a decision, the whole overpayment) less repayments."""
         return self.to_recover - self.repaid
+
+    @property
+    def schedule(self) -> list[tuple[dt.date, Decimal]]:
+        """The decided instalments: (month due, amount), equal amounts, the cents left over in the last."""
+        if not self.instalments or not self.first_due or self.to_recover <= 0:
+            return []
+        n = int(self.instalments)
+        each = (self.to_recover / n).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        rows = []
+        for k in range(n):
+            index = self.first_due.month - 1 + k
+            month = dt.date(self.first_due.year + index // 12, index % 12 + 1, 1)
+            rows.append((month, each if k < n - 1 else self.to_recover - each * (n - 1)))
+        return rows
 
 
 class Repayment(models.Model):

@@ -8,7 +8,9 @@ urlpatterns = [
     path("entitlements/<int:pk>/suspend/", views.suspend, name="suspend"),
     path("entitlements/<int:pk>/resume/", views.resume, name="resume"),
     path("recoveries/", views.recovery_list, name="recoveries"),
-    path("recoveries/<int:pk>/decide/", views.decide_recovery, name="decide_recovery"),
+    path("recoveries/<int:pk>/file-case/", views.file_recovery_case, name="file_recovery_case"),
+    # The old direct decision: now files the case that decides it (README, docs/benefits.md).
+    path("recoveries/<int:pk>/decide/", views.file_recovery_case, name="decide_recovery"),
     path("recoveries/<int:pk>/repayments/", views.record_repayment, name="repayment"),
     path("standards/", views.standard_list, name="standards"),
     path("standards/<int:pk>/change/", views.change_standard, name="change_standard"),

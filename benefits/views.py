@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,8 +19,8 @@ from jurisdictions.perms import APPROVE_CASES, HANDLE_CASES, VIEW
 from subjects.models import BenefitType, Category
 from subjects.queries import access_subject
 
-from . import actions, changes, queries, rosters
-from .forms import ChangeStandardForm, DecideRecoveryForm, RepaymentForm, ResumeForm, SuspendForm
+from . import actions, changes, queries, recovery_cases, rosters
+from .forms import ChangeStandardForm, RecoveryCaseForm, RepaymentForm, ResumeForm, SuspendForm
 from .models import Entitlement, EntitlementStatus, RecoveryStatus, RegionalBase
 
 
@@ -50,13 +51,12 @@ def subject_ledger(request: HttpRequest, subject_id: int) -> HttpResponse:
         {
             "subject": subject,
             "entitlements": entitlements,
-            "recoveries": queries.recoveries_of(subject),
+            "recoveries": _with_cases(queries.recoveries_of(subject)),
             "balance": queries.balance_of(subject),
             "may_handle": scope.has_perm_at(request.user, HANDLE_CASES, subject.division_id),
             "may_approve": scope.has_perm_at(request.user, APPROVE_CASES, subject.division_id),
             "suspend_form": SuspendForm(),
             "resume_form": ResumeForm(),
-            "decide_form": DecideRecoveryForm(),
             "repay_form": RepaymentForm(),
             "ACTIVE": EntitlementStatus.ACTIVE,
             "SUSPENDED": EntitlementStatus.SUSPENDED,
@@ -112,18 +112,33 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @domain_errors_as_pages
-def decide_recovery(request: HttpRequest, pk: int) -> HttpResponse:
-    item = queries.access_recovery(request.user, pk, codename=APPROVE_CASES)
-    form = DecideRecoveryForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_decide_recovery(item, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("The recovery is decided."))
-        except ValidationError as exc:
-            _refused(request, exc)
-    else:
+def file_recovery_case(request: HttpRequest, pk: int) -> HttpResponse:
+    """File the case that decides an overpayment (in full, in instalments, or a waiver), with the
+    proposal posted; its approval applies it. The old decision address (``recoveries/<pk>/decide/``)
+    comes here too: what it posted becomes the case's proposal, nothing is decided at once."""
+    item = queries.access_recovery(request.user, pk, codename=HANDLE_CASES)
+    form = RecoveryCaseForm(request.POST)
+    if not form.is_valid():
         messages.error(request, _("Enter the amount to recover and the number of instalments."))
-    return redirect("benefits:subject", item.subject_id)
+        return redirect(f"{reverse('benefits:subject', args=[item.subject_id])}#recovery-{item.pk}")
+    try:
+        filed = recovery_cases.file_case(
+            item,
+            actor=request.user,
+            plan=form.plan_of(item.amount),
+            amount=form.cleaned_data.get("to_recover"),
+            instalments=form.cleaned_data.get("instalments"),
+            first_month=form.cleaned_data.get("first_month"),
+            reason=form.cleaned_data.get("reason") or "",
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect(f"{reverse('benefits:subject', args=[item.subject_id])}#recovery-{item.pk}")
+    messages.success(
+        request,
+        _("Case %(number)s filed: the overpayment is decided when an approver approves it.") % {"number": filed.number},
+    )
+    return redirect("cases:detail", filed.pk)
 
 
 @login_required
@@ -154,8 +169,24 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "benefits/recovery_list.html",
-        {"items": rows[:200], "more": len(rows) > 200, "status": status, "statuses": RecoveryStatus.choices},
+        {
+            "items": _with_cases(rows[:200]),
+            "more": len(rows) > 200,
+            "status": status,
+            "statuses": RecoveryStatus.choices,
+            "OPEN": RecoveryStatus.OPEN,
+            "may_file": bool(scope.codes_with(request.user, HANDLE_CASES)),
+        },
     )
+
+
+def _with_cases(items: list[Any]) -> list[Any]:
+    """Each overpayment with its latest recovery case (``case``: number, state, undecided or not)."""
+    found = recovery_cases.cases_of(item.pk for item in items)
+    for item in items:
+        item.case = found.get(item.pk)
+        item.form = RecoveryCaseForm(auto_id=f"recovery-{item.pk}-%s")
+    return items
 
 
 @login_required

@@ -1,5 +1,5 @@
 """The benefits panels (core.panels): on the person's page, paid benefits, balance owed and the ledger's
-door; on the approvers' workbench, the overpayments waiting for a recovery decision (Art. 58). A roster
+door; on the caseworkers' workbench, the overpayments waiting for a recovery case (Art. 58). A roster
 waiting for approval is a step (``benefits.work_steps``), listed with every other task."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ from typing import Any
 
 from core import panels
 from jurisdictions import scope
-from jurisdictions.perms import APPROVE_CASES
+from jurisdictions.perms import HANDLE_CASES
 
-from . import queries
+from . import queries, recovery_cases
 from .models import Entitlement, RecoveryItem, RecoveryStatus
 
 LIMIT = 10
+# Overpayments read to find the first LIMIT without an undecided case.
+SCAN = 50
 
 
 def subject_benefits(user: Any, *, subject: Any) -> dict[str, Any] | None:
@@ -27,15 +29,18 @@ def subject_benefits(user: Any, *, subject: Any) -> dict[str, Any] | None:
 
 
 def recoveries_to_decide(user: Any) -> dict[str, Any] | None:
-    """Approvers: the overpayments in their jurisdiction still to decide (recover, instalments, waive),
-    oldest first; each leads to the person's benefit page where the decision is taken."""
-    if not scope.codes_with(user, APPROVE_CASES):
+    """Caseworkers: the overpayments in their jurisdiction that wait for a recovery case (none filed,
+    or the last one rejected or withdrawn), oldest first; each leads to the person's benefit page, where
+    the case is filed. The case's approval is then a task like any other (inbox, workbench)."""
+    if not scope.codes_with(user, HANDLE_CASES):
         return None
-    rows = list(
-        RecoveryItem.objects.filter(scope.scope_q(user, codename=APPROVE_CASES), status=RecoveryStatus.OPEN)
+    candidates = list(
+        RecoveryItem.objects.filter(scope.scope_q(user, codename=HANDLE_CASES), status=RecoveryStatus.OPEN)
         .select_related("subject")
-        .order_by("created_at", "id")[: LIMIT + 1]
+        .order_by("created_at", "id")[:SCAN]
     )
+    found = recovery_cases.cases_of(item.pk for item in candidates) if candidates else {}
+    rows = [item for item in candidates if not (item.pk in found and found[item.pk].open)]
     return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT}
 
 

@@ -217,6 +217,12 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "benefit_start",
             "benefit_id",
             "benefit_reason",
+            "recovery_id",
+            "recovery_plan",
+            "recovery_amount",
+            "recovery_instalments",
+            "recovery_first_month",
+            "recovery_reason",
             "approved_amount",
             "corrections",
             "evidence",
@@ -283,6 +289,12 @@ def _cancel_reasons() -> list[tuple[str, Any]]:
     return list(CancelReason.choices)
 
 
+def _recovery_plans() -> list[tuple[str, Any]]:
+    from benefits.models import RecoveryPlan
+
+    return list(RecoveryPlan.choices)
+
+
 class CaseCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -318,6 +330,34 @@ class CaseCreateSerializer(serializers.Serializer):
             "benefit_cancellation's (severe_sentence, expelled, fraud). The Art. 59 reasons are decided by the "
             "province after the county."
         ),
+    )
+    recovery_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="A recovery case: the overpayment it decides (its id in /api/v1/recoveries/), still undecided.",
+    )
+    recovery_plan = serializers.ChoiceField(
+        choices=_recovery_plans(),
+        required=False,
+        help_text=(
+            "A recovery case: full (the whole overpayment at once), instalments (recovery_instalments, 2 to 120 "
+            "monthly instalments from recovery_first_month) or waiver (recovery_amount is still recovered, "
+            "default 0; recovery_reason says why). Applied when an approver approves the case (Art. 58)."
+        ),
+    )
+    recovery_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="A recovery case: the amount to recover (at most the overpayment); the rest is waived.",
+    )
+    recovery_instalments = serializers.IntegerField(required=False, min_value=1, max_value=120)
+    recovery_first_month = serializers.DateField(
+        required=False, help_text="A recovery case: the month of the first instalment (default: after the decision)."
+    )
+    recovery_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, help_text="A recovery case: why anything is waived."
     )
     corrections = serializers.DictField(
         child=serializers.CharField(max_length=200, allow_blank=True, allow_null=True), required=False

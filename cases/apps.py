@@ -66,3 +66,7 @@ class CasesConfig(AppConfig):
         from . import workbench
 
         workbench.register()
+        # The benefits pages find an overpayment's recovery case and file one (benefits.recovery_cases).
+        from . import recoveries
+
+        recoveries.register()

@@ -85,6 +85,22 @@ class FileCaseForm(forms.Form):
         required=False,
     )
     benefit_reason = forms.ChoiceField(label=_("Reason for the suspension or cancellation"), choices=(), required=False)
+    # A recovery case (追缴决定): the overpayment and what the approval is to decide.
+    recovery_id = forms.TypedChoiceField(
+        label=_("The overpayment to decide"), choices=(), coerce=int, empty_value=None, required=False
+    )
+    recovery_plan = forms.ChoiceField(label=_("Proposed decision on the overpayment"), choices=(), required=False)
+    recovery_amount = forms.DecimalField(
+        label=_("Amount to recover (yuan)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    recovery_instalments = forms.IntegerField(label=_("Instalments"), min_value=1, max_value=120, required=False)
+    recovery_first_month = forms.DateField(
+        label=_("First instalment month"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+    recovery_reason = forms.CharField(label=_("Reason for any waiver"), max_length=255, required=False)
     # Older pages posted corrections typed as "field=value" lines; still read, no longer shown.
     corrections = forms.CharField(widget=forms.HiddenInput, required=False)
     evidence = forms.CharField(
@@ -106,6 +122,12 @@ class FileCaseForm(forms.Form):
         reason = self.fields["benefit_reason"]
         assert isinstance(reason, forms.ChoiceField)
         reason.choices = _benefit_reason_choices()
+        overpayment = self.fields["recovery_id"]
+        assert isinstance(overpayment, forms.ChoiceField)
+        overpayment.choices = [("", "—"), *_open_recovery_choices(subject)]
+        plan = self.fields["recovery_plan"]
+        assert isinstance(plan, forms.ChoiceField)
+        plan.choices = _recovery_plan_choices()
         # The corrections: a field of the person's record chosen by its name, and the new value.
         names = correction_field_choices()
         for n in range(1, CORRECTION_ROWS + 1):
@@ -186,6 +208,34 @@ def _current_benefit_choices(subject: Any) -> list[tuple[int, str]]:
             text = f"{text} · {b.get_status_display()}"
         choices.append((b.pk, text))
     return choices
+
+
+def _open_recovery_choices(subject: Any) -> list[tuple[int, str]]:
+    """The person's overpayments still to decide, as "months · amount · cause"."""
+    if subject is None:
+        return []
+    from benefits.models import RecoveryItem, RecoveryStatus
+
+    rows = RecoveryItem.objects.filter(subject=subject, status=RecoveryStatus.OPEN).order_by("first_month", "id")
+    return [
+        (
+            r.pk,
+            _("%(first)s – %(last)s · %(amount)s yuan · %(cause)s")
+            % {
+                "first": f"{r.first_month:%Y-%m}",
+                "last": f"{r.last_month:%Y-%m}",
+                "amount": r.amount,
+                "cause": r.get_cause_display(),
+            },
+        )
+        for r in rows
+    ]
+
+
+def _recovery_plan_choices() -> list[Any]:
+    from benefits.models import RecoveryPlan
+
+    return [("", "—"), *RecoveryPlan.choices]
 
 
 def _benefit_reason_choices() -> list[Any]:

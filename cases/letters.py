@@ -39,10 +39,13 @@ NON_ACCEPTANCE = "non_acceptance"
 SUSPENSION_DECISION = "benefit_suspend"
 RESUMPTION_DECISION = "benefit_resume"
 CANCELLATION_DECISION = "benefit_cancel"
+# The decision on an overpayment (追缴决定, Art. 58): recover in full, in instalments, or waive.
+RECOVERY_DECISION = "benefit_recovery"
 STATUS_DECISIONS: dict[str, str] = {
     CaseKind.BENEFIT_SUSPENSION: SUSPENSION_DECISION,
     CaseKind.BENEFIT_RESUMPTION: RESUMPTION_DECISION,
     CaseKind.BENEFIT_CANCELLATION: CANCELLATION_DECISION,
+    CaseKind.RECOVERY: RECOVERY_DECISION,
 }
 DECISIONS = (APPROVAL, REJECTION)
 
@@ -115,12 +118,51 @@ def _with_article(reason: str, article: str) -> str:
     return f"{reason}（《军人抚恤优待条例》{article}）"
 
 
+def _recovery_lines(case: Case) -> list[str]:
+    """What a recovery case decided, in the letter's words, from the overpayment as the decision left
+    it: the months and amount overpaid, what is recovered and how (the instalments' schedule), what is waived."""
+    from benefits.models import RecoveryCause, RecoveryItem
+
+    item = RecoveryItem.objects.filter(pk=case.recovery_id or 0, subject_id=case.subject_id).first()
+    if item is None:
+        return []
+    cause = _label(RecoveryCause, item.cause)
+    lines = [
+        f"你于{item.first_month.year}年{item.first_month.month}月至{item.last_month.year}年{item.last_month.month}月"
+        f"多领取抚恤补助共计人民币{_money(item.amount)}元（原因：{cause}）。"
+    ]
+    if item.to_recover <= 0:
+        lines.append("依据《军人抚恤优待条例》第五十八条，决定对上述多发款项予以免于追缴。")
+        return lines
+    schedule = item.schedule
+    if len(schedule) > 1:
+        first_month, first_amount = schedule[0]
+        last_month, last_amount = schedule[-1]
+        lines.append(
+            f"依据《军人抚恤优待条例》第五十八条，决定追缴人民币{_money(item.to_recover)}元，"
+            f"分{len(schedule)}期按月退还：自{first_month.year}年{first_month.month}月起每月{_money(first_amount)}元，"
+            f"至{last_month.year}年{last_month.month}月（末期{_money(last_amount)}元）还清。"
+        )
+    else:
+        due = item.first_due
+        when = f"于{due.year}年{due.month}月内" if due else ""
+        lines.append(
+            f"依据《军人抚恤优待条例》第五十八条，决定追缴人民币{_money(item.to_recover)}元，请{when}一次性退还。"
+        )
+    if item.waived > 0:
+        lines.append(f"其余人民币{_money(item.waived)}元免于追缴。")
+    return lines
+
+
 def _status_lines(case: Case) -> list[str]:
     """What a suspension, resumption or cancellation decided, in the letter's words, from the ledger
     as the decision left it (the benefit, the month, the reason and article, 补发 or recovery)."""
     from benefits import changes
     from benefits.models import Entitlement, LineKind, MinistryFiling, RecoveryItem
     from benefits.rules import add_months, month_of
+
+    if case.kind == CaseKind.RECOVERY:
+        return _recovery_lines(case)
 
     entitlement = Entitlement.objects.filter(benefit_id=case.benefit_id or 0, subject_id=case.subject_id).first()
     if entitlement is None:
@@ -286,6 +328,10 @@ def cancellation_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]
     return case_snapshot(case, details, kind=CANCELLATION_DECISION)
 
 
+def recovery_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    return case_snapshot(case, details, kind=RECOVERY_DECISION)
+
+
 def rejection_snapshot(case: Case, details: dict[str, Any]) -> dict[str, Any]:
     return case_snapshot(case, details, kind=REJECTION)
 
@@ -381,6 +427,16 @@ def register() -> None:
             template="letters/pdf/benefit_status.html",
             snapshot=cancellation_snapshot,
             one_in_force_among=(CANCELLATION_DECISION, REJECTION),
+            supersede_permission=kinds.APPROVE,
+            on_issued=decision_letter_issued,
+        ),
+        kinds.LetterKind(
+            code=RECOVERY_DECISION,
+            label=gettext_lazy("Decision on an overpayment"),
+            title="追缴多发抚恤补助决定书",
+            template="letters/pdf/benefit_status.html",
+            snapshot=recovery_snapshot,
+            one_in_force_among=(RECOVERY_DECISION, REJECTION),
             supersede_permission=kinds.APPROVE,
             on_issued=decision_letter_issued,
         ),

@@ -32,6 +32,9 @@ class Kind(models.TextChoices):
     BENEFIT_SUSPENSION = "benefit_suspension", _("Suspension of a benefit")
     BENEFIT_RESUMPTION = "benefit_resumption", _("Resumption of a benefit")
     BENEFIT_CANCELLATION = "benefit_cancellation", _("Cancellation of a benefit")
+    # An overpayment (benefits.RecoveryItem) to recover in full, in instalments, or to waive (Art. 58):
+    # the approval applies the decision (追缴决定).
+    RECOVERY = "recovery", _("Decision on an overpayment")
 
 
 # The kinds that change the payment state of a benefit paid by veterans' affairs.
@@ -171,6 +174,16 @@ class Case(Counted, ConcurrentTransitionMixin, FSMModelMixin, Located):
     benefit_id = models.BigIntegerField(_("benefit to end"), null=True, blank=True)
     # Suspension or cancellation: the reason (benefits.models.SuspendReason / CancelReason).
     benefit_reason = models.CharField(_("reason"), max_length=32, blank=True)
+    # Recovery (追缴决定): the overpayment (benefits.RecoveryItem) and what the case proposes
+    # (benefits.models.RecoveryPlan; the amount to recover, instalments from a month, why anything is waived).
+    recovery_id = models.BigIntegerField(_("overpayment"), null=True, blank=True)
+    recovery_plan = models.CharField(_("recovery decision"), max_length=12, blank=True)
+    recovery_amount = models.DecimalField(
+        _("amount to recover"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    recovery_instalments = models.PositiveSmallIntegerField(_("instalments"), null=True, blank=True)
+    recovery_first_month = models.DateField(_("first instalment month"), null=True, blank=True)
+    recovery_reason = models.CharField(_("reason for the waiver"), max_length=255, blank=True)
     # Data correction: fields and proposed values, evidence.
     corrections = models.JSONField(_("proposed corrections"), default=dict, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)

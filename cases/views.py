@@ -416,6 +416,9 @@ def _filing_initial(request: HttpRequest) -> dict[str, Any]:
     benefit = request.GET.get("benefit_id", "")
     if benefit.isdigit() and len(benefit) < 10:
         initial["benefit_id"] = int(benefit)
+    recovery = request.GET.get("recovery_id", "")
+    if recovery.isdigit() and len(recovery) < 19:
+        initial["recovery_id"] = int(recovery)
     reason = request.GET.get("benefit_reason", "")
     if reason.isidentifier() and len(reason) <= 32:
         initial["benefit_reason"] = reason

@@ -618,6 +618,8 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
                 current_status=case.status,
             ) from None
         changes = {"benefit": case.benefit_id, "benefit_status": entitlement.status}
+    if case.kind == Kind.RECOVERY:
+        changes = _apply_recovery(case, actor=actor)
     if case.kind in (Kind.DATA_CORRECTION, Kind.RECONSIDERATION) and case.corrections:
         subject_actions.do_update_subject(
             subject, changes=dict(case.corrections), provenance=provenance, actor=actor, source_ref=case.number
@@ -630,6 +632,42 @@ def do_apply_decision(case: Case, *, actor: Actor) -> Case:
     record(event_type="case.applied", actor=actor, obj=case, data={"provenance": label, **changes})
     case_applied.send(sender=Case, case=case, actor=actor)
     return case
+
+
+def _apply_recovery(case: Case, *, actor: Actor) -> dict[str, Any]:
+    """An approved recovery case decides its overpayment (``benefits.actions.do_decide_recovery``) as
+    proposed: in full, in instalments from a month, or waived; 409 when it can no longer be."""
+    from benefits import actions as benefit_actions
+    from benefits import recovery_cases
+
+    try:
+        item = recovery_cases.item_to_decide(case.subject, case.recovery_id)
+        terms = recovery_cases.terms_of(
+            item,
+            plan=case.recovery_plan,
+            amount=case.recovery_amount,
+            instalments=case.recovery_instalments,
+            reason=case.recovery_reason or case.outcome_reasons,
+        )
+        decided = benefit_actions.do_decide_recovery(
+            item,
+            actor=actor,
+            to_recover=terms.to_recover,
+            instalments=terms.instalments,
+            reason=terms.reason,
+            # A first month that has passed while the case waited: the month after the decision.
+            first_due=first
+            if (first := case.recovery_first_month) and first >= timezone.localdate().replace(day=1)
+            else None,
+            source_ref=case.number,
+        )
+    except ValidationError as exc:
+        raise Conflict(
+            _("The overpayment can no longer be decided as this case proposes (%(why)s). Return or reject the case.")
+            % {"why": "; ".join(exc.messages)},
+            current_status=case.status,
+        ) from None
+    return {"recovery": decided.pk, "recovery_status": decided.status, "to_recover": str(decided.to_recover)}
 
 
 @audited

@@ -93,6 +93,11 @@ def validate_kind_fields(kind: str, fields: dict[str, Any]) -> None:
             changes.check_reason(STATUS_CHANGE[kind], fields.get("benefit_reason") or "")
         except ValidationError as exc:
             errors.update({field: "; ".join(messages) for field, messages in exc.message_dict.items()})
+    elif kind == Kind.RECOVERY:
+        if not fields.get("recovery_id"):
+            errors["recovery_id"] = _("Say which of the person's overpayments the case decides.")
+        if not fields.get("recovery_plan"):
+            errors["recovery_plan"] = _("Say whether to recover in full, in instalments, or to waive.")
     elif kind != Kind.GRIEVANCE:
         errors["kind"] = _("Unknown kind of case.")
     if errors:
@@ -107,8 +112,39 @@ STATUS_CHANGE: dict[str, str] = {
 }
 
 
+def validate_recovery_terms(subject: Any, fields: dict[str, Any]) -> None:
+    """A recovery case names one of the person's undecided overpayments, no other open case decides it,
+    and its proposal fits the overpayment (``benefits.recovery_cases.terms_of``; 400 on the field)."""
+    from benefits import recovery_cases
+
+    item = recovery_cases.item_to_decide(subject, fields.get("recovery_id"))
+    recovery_cases.terms_of(
+        item,
+        plan=fields.get("recovery_plan") or "",
+        amount=fields.get("recovery_amount"),
+        instalments=fields.get("recovery_instalments"),
+        first_month=fields.get("recovery_first_month"),
+        reason=fields.get("recovery_reason") or "",
+    )
+    open_case = (
+        Case.objects.filter(kind=Kind.RECOVERY, recovery_id=item.pk, status__in=OPEN_STATUSES)
+        .exclude(status__in=[Status.REJECTED, Status.APPLIED])
+        .first()
+    )
+    if open_case is not None:
+        raise ValidationError(
+            {
+                "recovery_id": _("Case %(number)s already decides this overpayment; it is %(status)s.")
+                % {"number": open_case.number, "status": open_case.get_status_display()}
+            }
+        )
+
+
 def validate_benefit_to_end(subject: Any, kind: str, fields: dict[str, Any]) -> None:
     """A claim that ends a benefit must name one of this person's benefits that is being paid."""
+    if kind == Kind.RECOVERY:
+        validate_recovery_terms(subject, fields)
+        return
     if kind in BENEFIT_STATUS_KINDS:
         from benefits import changes
 
@@ -138,6 +174,12 @@ KIND_FIELDS = (
     "benefit_start",
     "benefit_id",
     "benefit_reason",
+    "recovery_id",
+    "recovery_plan",
+    "recovery_amount",
+    "recovery_instalments",
+    "recovery_first_month",
+    "recovery_reason",
     "corrections",
     "evidence",
     "contested_case",
@@ -191,7 +233,8 @@ def do_file_case(
             kind_fields.setdefault(field, getattr(contested, field))
         kind_fields.setdefault("corrections", contested.corrections)
     validate_benefit_to_end(subject, kind, kind_fields)
-    duplicates = open_cases_like(subject, kind)
+    # A recovery case is one per overpayment (checked above), not one per person.
+    duplicates = open_cases_like(subject, kind) if kind != Kind.RECOVERY else []
     if duplicates and duplicate_action not in ("link", "continue"):
         raise DuplicateCase(duplicates)
     if duplicates and duplicate_action == "link" and related_case is None:

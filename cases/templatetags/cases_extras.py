@@ -93,6 +93,22 @@ def benefit_reason_label(value: str) -> Any:
 
 
 @register.filter
+def recovery_item(case: Any) -> Any:
+    """The overpayment a recovery case decides (``benefits.RecoveryItem``), or None."""
+    from benefits.models import RecoveryItem
+
+    return RecoveryItem.objects.filter(pk=case.recovery_id or 0, subject_id=case.subject_id).first()
+
+
+@register.filter
+def recovery_plan_label(value: str) -> Any:
+    """A recovery case's proposal by its name (``benefits.models.RecoveryPlan``); unknown: as stored."""
+    from benefits.models import RecoveryPlan
+
+    return RecoveryPlan(value).label if value in RecoveryPlan.values else (value or "—")
+
+
+@register.filter
 def status_case_benefit(case: Any) -> str:
     """The benefit a suspension, resumption or cancellation case is about: "type · amount · since"."""
     from subjects.models import Benefit

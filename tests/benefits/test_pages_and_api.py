@@ -57,11 +57,19 @@ def test_the_navigation_leads_to_the_recovery_list_and_the_standards(
     assert "城镇单位就业人员月平均工资" in client.get("/benefits/standards/").content.decode()
 
 
-def test_an_approver_decides_a_recovery_and_a_caseworker_records_a_repayment_on_the_page(
-    dead_pensioner: Entitlement, caseworker: User, county_approver: User, web_as: Callable[[User], Any]
+def test_a_recovery_case_filed_on_the_page_decides_it_and_a_caseworker_records_a_repayment(
+    dead_pensioner: Entitlement,
+    caseworker: User,
+    county_approver: User,
+    web_as: Callable[[User], Any],
+    api_as: Callable[[User], APIClient],
 ) -> None:
     item = RecoveryItem.objects.get()
-    web_as(county_approver).post(f"/benefits/recoveries/{item.pk}/decide/", {"to_recover": "2380", "instalments": "2"})
+    with freeze_time("2025-03-01"):
+        web_as(caseworker).post(
+            f"/benefits/recoveries/{item.pk}/file-case/", {"plan": "instalments", "instalments": "2"}
+        )
+        complete_the_case(api_as, caseworker, county_approver)
     web_as(caseworker).post(f"/benefits/recoveries/{item.pk}/repayments/", {"amount": "1190", "paid_on": "2025-03-01"})
     item.refresh_from_db()
     assert (item.status, str(item.balance)) == ("instalments", "1190.00")
@@ -69,6 +77,14 @@ def test_an_approver_decides_a_recovery_and_a_caseworker_records_a_repayment_on_
         f"/benefits/recoveries/{item.pk}/repayments/", {"amount": "5000", "paid_on": "2025-03-01"}, follow=True
     )
     assert "余额" in refused.content.decode()
+
+
+def complete_the_case(api_as: Callable[[User], APIClient], caseworker: User, approver: User) -> None:
+    """Intake by the caseworker, approval by the approver (through the task API)."""
+    for user, body in ((caseworker, {}), (approver, {"decision": "approve"})):
+        [task] = api_as(user).get("/api/v1/tasks/?scope=queue").data
+        done = api_as(user).post(f"/api/v1/tasks/{task['id']}/complete/", body, format="json")
+        assert done.status_code == 200, done.data
 
 
 def test_a_province_approver_changes_a_provincial_standard_on_the_page(
@@ -173,7 +189,7 @@ def test_the_api_names_the_field_of_a_bad_filter_or_body(caseworker: User, api_a
     assert "replaces" in client.post("/api/v1/benefit-standards/", body, format="json").json()
 
 
-def test_the_approvers_workbench_lists_the_overpayments_to_decide(
+def test_the_caseworkers_workbench_lists_the_overpayments_waiting_for_a_recovery_case(
     dead_pensioner: Entitlement,
     county_approver: User,
     caseworker: User,
@@ -181,11 +197,16 @@ def test_the_approvers_workbench_lists_the_overpayments_to_decide(
     web_as: Callable[[User], Any],
 ) -> None:
     item = RecoveryItem.objects.get()
-    home = web_as(county_approver).get("/").content.decode()
+    home = web_as(caseworker).get("/").content.decode()
     assert 'id="panel-recoveries"' in home
     assert f'href="/benefits/subjects/{dead_pensioner.subject_id}/#recovery-{item.pk}"' in home
-    assert 'id="panel-recoveries"' not in web_as(caseworker).get("/").content.decode()
-    other = make_user("approver_b", "approver", "440104")
+    assert (
+        'id="panel-recoveries"' not in web_as(county_approver).get("/").content.decode()
+    )  # approvers: the case's task
+    other = make_user("caseworker_b2", "caseworker", "440104")
     assert dead_pensioner.subject.name not in web_as(other).get("/").content.decode()
-    web_as(county_approver).post(f"/benefits/recoveries/{item.pk}/decide/", {"to_recover": "2380", "instalments": "2"})
-    assert f"#recovery-{item.pk}" not in web_as(county_approver).get("/").content.decode()  # decided: off the panel
+    with freeze_time("2025-03-01"):
+        web_as(caseworker).post(f"/benefits/recoveries/{item.pk}/file-case/", {"plan": "full"})
+    assert (
+        f"#recovery-{item.pk}" not in web_as(caseworker).get("/").content.decode()
+    )  # its case decides it: off the panel
