@@ -714,7 +714,7 @@ class CollectedStatus(models.TextChoices):
     CONFLICT = "conflict", _("Conflict: waiting for a caseworker")
     KEPT_MINE = "kept_mine", _("Conflict resolved: the collected values kept")
     KEPT_THEIRS = "kept_theirs", _("Conflict resolved: the register's values kept")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("collected entry", "Rejected")
 
 
 def signature_path(instance: CollectedEntry, filename: str) -> str:

@@ -18,7 +18,7 @@
   const $ = function (id) { return document.getElementById(id); };
   const texts = {};
   document.querySelectorAll("#collect-texts [data-text]").forEach(function (li) {
-    texts[li.dataset.text] = li.textContent.trim();
+    texts[li.dataset.text] = li.dataset.value;
   });
   function text(name, values) {
     return (texts[name] || name).replace(/\{(\w+)\}/g, function (match, k) {
