@@ -48,7 +48,7 @@ def conflict(make_subject: Callable[..., Subject], caseworker: Any) -> Collected
         )
         (outcome,) = do_sync_collected([entry], actor=caseworker)
     assert outcome.result == "conflict"
-    return CollectedEntry.objects.get(pk=outcome.entry)
+    return CollectedEntry.objects.get(key="conflict-0001")
 
 
 def test_the_navigation_opens_offline_collection_for_those_who_may_collect(caseworker: Any, supervisor: Any) -> None:
@@ -106,7 +106,7 @@ def test_a_caseworker_keeps_mine_on_the_conflicts_page(
     assert "已将采集内容写入档案" in response.content.decode()
     conflict.refresh_from_db()
     assert conflict.status == CollectedStatus.KEPT_MINE
-    assert Subject.objects.get(pk=conflict.subject_id).phone == "13900000002"
+    assert Subject.objects.get(pk=conflict.subject_id or 0).phone == "13900000002"
     assert AuditEvent.objects.filter(event_type="subject.collection_resolved").exists()
     assert "没有待处理的冲突" in client.get("/collect/conflicts/").content.decode()
 
