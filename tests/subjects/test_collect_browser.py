@@ -1,7 +1,8 @@
 """Offline collection in a real browser (Debian's Chromium, PostgreSQL only): the township worker
 opens 离线采集 from the navigation, the page goes offline and is reloaded from its service worker,
 three people are recorded with signatures drawn on the pad, IndexedDB holds no name or ID number in
-clear, and back online the three arrive once (a second sync adds nothing). Screenshots of the page
+clear; the session ends meanwhile, so the entries wait encrypted for the next sign-in, and then
+the three arrive once (a second sync adds nothing). Screenshots of the page
 online and offline go to ``var/screenshots/collect/``."""
 
 from __future__ import annotations
@@ -187,9 +188,20 @@ def test_three_people_recorded_offline_arrive_once_when_the_network_returns(
     assert [s for s in secrets if s in stored["text"]] == []
     assert not CollectedEntry.objects.exists()
 
-    # Online again: sync; the three arrive once.
+    # The session ended during the day offline: back online, the sync waits for a sign-in and the
+    # entries stay encrypted on the device.
+    context.clear_cookies()
     context.set_offline(False)
     page.click("#sync-button")
+    poll(lambda: "登录已过期" in page.inner_text("#collect-message"), "the page to ask for a sign-in")
+    assert page.inner_text("#pending-count") == "3" and not CollectedEntry.objects.exists()
+    assert page.locator("#sign-in-again").is_visible()
+    shot(page, "04-session-ended")
+
+    # Signed in again: the page, unlocked with the PIN, syncs; the three arrive once.
+    context.add_cookies([session_cookie(township["worker"], base)])
+    page.reload()
+    unlock(page)
     poll(lambda: page.inner_text("#pending-count") == "0", "the entries to be synced")
     poll(lambda: CollectedEntry.objects.count() == 3, "the three entries on the server")
     assert set(CollectedEntry.objects.values_list("status", flat=True)) == {CollectedStatus.APPLIED}
@@ -200,7 +212,7 @@ def test_three_people_recorded_offline_arrive_once_when_the_network_returns(
     newcomer = Subject.objects.get(id_number_hmac=ids.blind_index(township["newcomer_id"]))
     assert (newcomer.name, newcomer.division_id, newcomer.phone) == ("孙新兵", "440106001", "13733333333")
     poll(lambda: "同步完成" in page.inner_text("#collect-message"), "the sync's summary")
-    shot(page, "04-online-synced")
+    shot(page, "05-online-synced")
     batches = ImportBatch.objects.count()
 
     # A second sync adds nothing.
