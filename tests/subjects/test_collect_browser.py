@@ -17,6 +17,7 @@ from django.db import connection
 from subjects import ids
 from subjects.models import CollectedEntry, CollectedStatus, ImportBatch, Subject
 from tests.cases.test_browser import CHROMIUM, browser, server, session_cookie  # noqa: F401 - fixtures
+from tests.test_pages_in_browser import axe_violations
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "collect"
 POINT = "440106001"
@@ -165,10 +166,12 @@ def test_three_people_recorded_offline_arrive_once_when_the_network_returns(
     assert "名单：2人" in page.inner_text("#worklist-state")
     assert page.inner_text("#net-state") == "在线"
     shot(page, "01-online")
+    assert axe_violations(page) == []
 
     # Offline: the page reloads from the service worker's cache, the worklist from the page's.
     context.set_offline(True)
-    page.reload()
+    reloaded = page.reload()
+    assert reloaded is not None and reloaded.from_service_worker
     assert page.inner_text("h1") == "离线采集"
     poll(lambda: page.inner_text("#net-state").startswith("离线"), "the page to say it is offline")
     unlock(page)
