@@ -80,7 +80,7 @@ class SyncSerializer(serializers.Serializer):
 class OutcomeSerializer(serializers.Serializer):
     key = serializers.CharField()
     result = serializers.CharField(help_text="applied, duplicate, conflict or rejected")
-    entry = serializers.IntegerField(allow_null=True, help_text="The collected entry's id (null for a duplicate).")
+    entry = serializers.IntegerField(allow_null=True, help_text="The collected entry's id.")
     subject = serializers.IntegerField(allow_null=True)
     message = serializers.CharField(allow_blank=True)
 

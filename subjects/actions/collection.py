@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Actor, require_staff
 from audit.log import record
@@ -69,6 +70,7 @@ SIGNATURE_REQUIRED = True
 SIGNATURE_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BATCH_LIMIT = 200
+ALREADY_RECEIVED = gettext_noop("Already received: nothing applied again.")
 
 
 @dataclass
@@ -241,14 +243,16 @@ def do_sync_collected(entries: list[Entry], *, actor: Actor) -> list[Outcome]:
     the sync (``subject.collection_synced``).
     """
     points, people = _check(entries, actor)
-    known = set(CollectedEntry.objects.filter(key__in=[e.key for e in entries]).values_list("key", flat=True))
+    known: dict[str, int | None] = dict(
+        CollectedEntry.objects.filter(key__in=[e.key for e in entries]).values_list("key", "pk")
+    )
     outcomes: list[Outcome] = []
     fresh: list[tuple[int, Entry]] = []
     for number, entry in enumerate(entries, start=1):
         if entry.key in known:
-            outcomes.append(Outcome(entry.key, "duplicate"))
+            outcomes.append(Outcome(entry.key, "duplicate", known[entry.key], message=_(ALREADY_RECEIVED)))
             continue
-        known.add(entry.key)
+        known[entry.key] = None
         outcomes.append(Outcome(entry.key, ""))
         fresh.append((number, entry))
     if fresh:
@@ -325,7 +329,7 @@ def _sync_one(
                 run, record_, number, _cells(values, number18=number18, point=point, collected_at=collected_at), point
             )
     except IntegrityError:  # the same key synced at the same moment by another request
-        return Outcome(entry.key, "duplicate")
+        return Outcome(entry.key, "duplicate", message=_(ALREADY_RECEIVED))
     result = "applied" if record_.status == CollectedStatus.APPLIED else "rejected"
     return Outcome(entry.key, result, record_.pk, record_.subject_id, record_.message)
 

@@ -147,6 +147,7 @@ def test_a_replayed_batch_applies_nothing_twice(api_as: Any, caseworker: Any, vi
 
     assert replay.status_code == 200
     assert [r["result"] for r in replay.data["results"]] == ["duplicate", "duplicate"]
+    assert replay.data["results"][0]["message"] == "此前已收到，未重复入库。"
     assert (Subject.objects.count(), ImportBatch.objects.count(), CollectedEntry.objects.count()) == counts
     one_more = sync(client, batch[0], entry(person, phone="13900000009"))  # an entry replayed beside a new one
     assert [r["result"] for r in one_more.data["results"]] == ["duplicate", "conflict"]  # the row changed since
