@@ -99,7 +99,9 @@ class Outcome:
 
 
 def _label(key: str) -> str:
-    return str(COLUMN_BY_KEY[key].label) if key in COLUMN_BY_KEY else _("signature")
+    if key in COLUMN_BY_KEY:
+        return str(COLUMN_BY_KEY[key].label)
+    return _("worklist version") if key == "version" else _("signature")
 
 
 def _refuse(number: int, entry: Entry, key: str, reason: str) -> str:

@@ -264,3 +264,17 @@ def test_an_entry_the_import_refuses_is_rejected_with_its_reason(api_as: Any, ca
     assert outcome["result"] == "rejected" and outcome["message"]
     assert CollectedEntry.objects.get().status == CollectedStatus.REJECTED
     assert not Subject.objects.filter(name="吴1号").exists()
+
+
+def test_a_worklist_entry_without_its_version_is_refused_naming_the_field(
+    api_as: Any, caseworker: Any, villager: Subject
+) -> None:
+    client = api_as(caseworker)
+    (person,) = worklist(client).data["people"]
+
+    response = sync(client, entry(person, phone="13900000002", version=None))
+
+    assert response.status_code == 400
+    (message,) = response.data["entries"]
+    assert "第1条" in message and "名单版本" in message
+    assert not CollectedEntry.objects.exists()
