@@ -54,6 +54,7 @@ urlpatterns = [
     path("staff/", include("jurisdictions.staff_urls")),
     path("audit/", include("audit_ui.urls")),
     path("subjects/", include("subjects.urls")),
+    path("collect/", include("subjects.urls_collect")),
     path("cases/", include("cases.urls")),
     path("reports/", include("reports.urls")),
     path("crosscheck/", include("crosscheck.urls")),

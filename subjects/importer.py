@@ -392,6 +392,17 @@ class _Collected(ErrorSink):
         self.count += 1
 
 
+class ListedErrors(_Collected):
+    """Errors kept in a list by a run of a few rows made elsewhere (synced offline entries), with no
+    spool file: the caller stores them as the batch's report when the run ends."""
+
+    def commit_point(self) -> int:
+        return 0
+
+    def close(self, *, delete: bool = False) -> None:
+        return None
+
+
 class _Muted(ErrorSink):
     """A sink that writes nothing: re-reading rows a previous run already reported."""
 
@@ -448,12 +459,16 @@ class RowReader:
     def rows(self, path: Path) -> Iterator[tuple[int, list[str] | None]]:
         """Open ``path`` and map its header; raises :class:`core.readers.UnreadableFile` for unusable files."""
         table = open_table(path)
-        mapping = self._map_header(table.header)
+        self.use_header(table.header)
+        self.estimated_rows = table.estimated_rows
+        return table.rows
+
+    def use_header(self, header: list[str]) -> None:
+        """Map the columns of ``header`` (a file's, or rows made elsewhere: offline collection)."""
+        mapping = self._map_header(header)
         self._plan = [(i, c, c.key, c.kind == "id") for i, c in sorted(mapping.items())]
         present = {c.key for c in mapping.values()} | set(FROM_ID)
         self._staged = [(c.key, c.kind) for c in COLUMNS if c.key in present and c.kind != "id"]
-        self.estimated_rows = table.estimated_rows
-        return table.rows
 
     def staged_keys(self) -> list[str]:
         """The value columns of a rendered line, in order (after row number, blind index and

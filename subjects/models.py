@@ -202,6 +202,7 @@ class Provenance(models.TextChoices):
     CASEWORKER_ENTRY = "caseworker_entry", _("Caseworker entry")
     DEPARTMENT_VERIFICATION = "department_verification", _("Department verification")
     APPROVED_CASE = "approved_case", _("Approved case")
+    OFFLINE_COLLECTION = "offline_collection", _("Offline collection")
 
 
 class BenefitType(models.TextChoices):
@@ -706,3 +707,66 @@ class ProxyAuthorisation(models.Model):
 
     def scope_labels(self) -> list[str]:
         return [str(ProxyScope(s).label) for s in self.scope if s in ProxyScope.values]
+
+
+class CollectedStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    CONFLICT = "conflict", _("Conflict: waiting for a caseworker")
+    KEPT_MINE = "kept_mine", _("Conflict resolved: the collected values kept")
+    KEPT_THEIRS = "kept_theirs", _("Conflict resolved: the register's values kept")
+    REJECTED = "rejected", pgettext_lazy("collected entry", "Rejected")
+
+
+def signature_path(instance: CollectedEntry, filename: str) -> str:
+    # No name or ID number in the path; signatures are shown only through scoped pages.
+    return f"subjects/signatures/{instance.county_code or 'x'}/{uuid.uuid4().hex}.png"
+
+
+class CollectedEntry(Located):
+    """One entry recorded offline at a township collection point and synced (README "Offline collection").
+
+    ``division`` is the collection point (a township). Each entry arrives once: its ``key`` (the
+    idempotency key the collecting browser made) is unique, so a replayed sync applies nothing
+    twice. An entry for a person on the worklist carries the register row's ``updated_at`` as the
+    worklist had it (``worklist_version``); when the row changed meanwhile the entry is kept as a
+    conflict for a caseworker (``values``: what was collected) instead of being applied.
+    """
+
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("import batch"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=CollectedStatus.choices)
+    # What was collected: the fields to confirm, the signer's name and, for a person not yet on
+    # file, the name and category (the ID number only masked: the register keeps it encrypted).
+    values = models.JSONField(_("collected values"), default=dict, blank=True)
+    id_number_masked = models.CharField(_("national ID number"), max_length=18, blank=True)
+    worklist_version = models.DateTimeField(_("register row as fetched"), null=True, blank=True)
+    signature = models.FileField(_("signature"), upload_to=signature_path, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("collected by"), on_delete=models.PROTECT, related_name="+"
+    )
+    collected_at = models.DateTimeField(_("collected at"))
+    synced_at = models.DateTimeField(_("synced at"), default=timezone.now)
+    message = models.TextField(_("message"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("collected entry")
+        verbose_name_plural = _("collected entries")
+        ordering = ["-synced_at", "-id"]
+        indexes = [models.Index(fields=["county_code", "status", "-synced_at"], name="collected_county_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_status_display()})"

@@ -294,6 +294,22 @@ def _day(entry: dict[str, Any]) -> str:
     return timezone.localtime(moment).date().isoformat()
 
 
+def _ref(entry: dict[str, Any]) -> str:
+    """A provenance entry's reference as shown: offline collection says where, by whom and when."""
+    if entry.get("source") == Provenance.OFFLINE_COLLECTION and entry.get("point_name"):
+        try:
+            moment = timezone.localtime(datetime.datetime.fromisoformat(str(entry.get("at"))))
+            when = moment.strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            when = str(entry.get("at", ""))
+        return _("collected offline at %(point)s by %(by)s at %(time)s") % {
+            "point": entry["point_name"],
+            "by": entry.get("by", ""),
+            "time": when,
+        }
+    return str(entry.get("ref", ""))
+
+
 def provenance_line(subject: Subject, names: list[str]) -> list[dict[str, Any]]:
     """Where a group's values came from: one entry per distinct (source, reference, day), with the
     fields it covers when the group has more than one source."""
@@ -304,7 +320,7 @@ def provenance_line(subject: Subject, names: list[str]) -> list[dict[str, Any]]:
         entry = subject.provenance_of("serviceman" if name == "serviceman_id_number" else name)
         if not entry:
             continue
-        key = (str(labels.get(entry.get("source", ""), entry.get("source", ""))), entry.get("ref", ""), _day(entry))
+        key = (str(labels.get(entry.get("source", ""), entry.get("source", ""))), _ref(entry), _day(entry))
         groups.setdefault(key, []).append(_label(name))
     several = len(groups) > 1
     return [

@@ -183,12 +183,17 @@ class ImportRun:
     actor: Actor | None
     now: dt.datetime
     county_names: dict[str, str] = field(default_factory=dict)
+    # The provenance written with the next rows, when not the source's (offline collection:
+    # where, by whom and when each entry was collected).
+    provenance: dict[str, str] | None = None
 
     @property
     def source(self) -> ImportSource:
         return self.reader.source
 
     def entry(self) -> dict[str, str]:
+        if self.provenance is not None:
+            return self.provenance
         provenance = PROVENANCE_OF_SOURCE[self.source]
         return {"source": provenance.value, "ref": f"import:{self.batch.pk}", "at": self.now.isoformat()}
 
