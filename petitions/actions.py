@@ -55,6 +55,7 @@ from .models import (
     UpwardReport,
 )
 from .policy import forget_accused
+from .rating_invites import invite_rating
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -758,6 +759,7 @@ def do_decide(case: Case, *, actor: Actor, opinion: str, facts: str, reasons: st
     _run(case, nodes.HANDLE, actor)
     case.refresh_from_db()
     do_request_letter(case, kind=OPINION, actor=actor)  # 信访处理意见书
+    invite_rating(case, decided_on=petition.decided_on)  # 回访: the petitioner rates by the texted link
     forget_nav_counts(getattr(actor, "pk", None))
     return case
 

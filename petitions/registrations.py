@@ -192,7 +192,7 @@ def _register_supervision() -> None:
     from jurisdictions.perms import HANDLE_CASES
     from notifications.events import EventSpec, register_event
 
-    from . import supervision
+    from . import rating_invites, supervision
 
     # The supervised body's completion report: a step listed with its caseworkers' tasks (core.steps).
     steps.register(
@@ -210,6 +210,19 @@ def _register_supervision() -> None:
             "petitions.tasks.scan_supervision",
             daily_at=lambda: datetime.time.fromisoformat(getattr(settings, "LAUREL_SUPERVISION_SCAN_AT", "07:00")),
         )
+    )
+    register_event(
+        rating_invites.EVENT,
+        EventSpec(
+            label=_("A petitioner is invited to rate the handling of their grievance"),
+            title=_("Grievance %(case)s decided: rate the handling"),
+            body=_("The petitioner of grievance %(case)s was texted a link to rate the handling."),
+            sms=_(
+                "【Veterans Affairs】Your grievance %(case)s has been decided. Please rate how it was handled at "
+                "%(link)s with query code %(code)s."
+            ),
+            preference=False,
+        ),
     )
     register_event(
         supervision.ISSUED_EVENT,

@@ -26,6 +26,7 @@ def test_every_app_registered_its_events_and_only_the_digest_and_the_sign_in_lin
         "case.registered",
         "portal.code",
         "benefit.suspension_notice",  # an SMS to the person whose benefit was suspended
+        "petition.rate_invite",  # the petitioner texted the link to rate the handling (回访)
     }
 
 
