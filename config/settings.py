@@ -407,6 +407,9 @@ LAUREL_QUALITY_SHARE = float(os.environ.get("LAUREL_QUALITY_SHARE", "0.05"))
 LAUREL_QUALITY_MINIMUM = int(os.environ.get("LAUREL_QUALITY_MINIMUM", "3"))
 # Transfers between jurisdictions (跨地区转移): each side's time limit, in working days.
 LAUREL_TRANSFER_WORKING_DAYS = int(os.environ.get("LAUREL_TRANSFER_WORKING_DAYS", "10"))
+# A cross-check run whose inputs nobody wrote since an earlier run with the same plan reuses its result if that run
+# is at most this many days old (crosscheck.reuse, PostgreSQL; 0 = always run the checks).
+LAUREL_CROSSCHECK_REUSE_DAYS = float(os.environ.get("LAUREL_CROSSCHECK_REUSE_DAYS", "7"))
 LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
 LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}
