@@ -162,6 +162,84 @@ def append_many(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
+# (database alias, the write's SQL, number of events) → the statement of :func:`append_with_write`.
+_written_with: dict[tuple[str, str, int], str] = {}
+
+
+def append_with_write(events: list[AuditEvent], sql: str, params: list[Any]) -> int:
+    """Run the write ``sql`` (an ``UPDATE … WHERE …`` without ``RETURNING``) and, if it wrote, append
+    ``events`` after it, inside the caller's transaction; returns the number of rows written.
+
+    PostgreSQL, when this process knows the head of the events' one chain: one statement. The write
+    runs first (its row locks are taken before the head's, the order every action takes them in), then,
+    only if it wrote, the head is locked, checked and moved and the events inserted; a head moved
+    meanwhile is locked by that statement and the events are linked to it as it is (one statement more).
+    Elsewhere: the write, then :func:`append_many`. Nothing written: no event, the head untouched.
+    """
+    assert transaction.get_connection().in_atomic_block, "append_with_write runs inside the action's transaction"
+    if not events:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
+    chains = {chain_for(e.division_code or "") for e in events}
+    key = next(iter(chains)) if len(chains) == 1 else ""
+    guess = _known_heads.get((connection.alias, key)) if key and connection.vendor == "postgresql" else None
+    if guess is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = max(cursor.rowcount, 0)
+        if written:
+            append_many(events)
+        return written
+    for event in events:
+        event.division_code = event.division_code or ""
+        event.chain = key
+        for name, value in codes_for(event.division_code).items():
+            setattr(event, name, value)
+    head = ChainHead(chain=key, seq=guess[0], hash=guess[1])
+    _link(events, head)
+    fields, columns = _event_columns()
+    cached = (connection.alias, sql, len(events))
+    statement = _written_with.get(cached)
+    if statement is None:
+        quote = connection.ops.quote_name
+        events_table, heads_table = quote(AuditEvent._meta.db_table), quote(ChainHead._meta.db_table)
+        statement = _written_with[cached] = (
+            f"WITH w AS ({sql} RETURNING 1), "  # noqa: S608 (the caller's SQL and quoted names; values are parameters)
+            f"head AS (SELECT seq, hash FROM {heads_table} WHERE chain = %s AND EXISTS (SELECT 1 FROM w) "
+            "FOR UPDATE), "
+            "expected AS (SELECT 1 FROM head WHERE seq = %s AND hash = %s), "
+            f"ins AS (INSERT INTO {events_table} ({columns}) "
+            f"SELECT * FROM (VALUES {_typed_rows(fields, len(events))}) AS v WHERE EXISTS (SELECT 1 FROM expected) "
+            "RETURNING id), "
+            f"moved AS (UPDATE {heads_table} SET seq = %s, hash = %s WHERE chain = %s "
+            "AND EXISTS (SELECT 1 FROM expected) RETURNING 1) "
+            "SELECT (SELECT count(*) FROM w), (SELECT array_agg(id ORDER BY id) FROM ins), "
+            "(SELECT count(*) FROM moved), (SELECT seq FROM head), (SELECT hash FROM head)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            [*params, key, guess[0], guess[1], *_event_params(events, fields), head.seq, head.hash, key],
+        )
+        written, ids, moved, seq, hash_ = cursor.fetchone()
+    if not written:
+        return 0
+    if moved:
+        _stored(events, ids, key)
+        _known_heads[(connection.alias, key)] = (head.seq, head.hash)
+        return written
+    # The head had moved (or is not there): it is locked now; link the events to it as it is.
+    if seq is None:
+        head, _ = ChainHead.objects.select_for_update().get_or_create(chain=key)
+    else:
+        head = ChainHead(chain=key, seq=seq, hash=hash_)
+    _link(events, head)
+    _insert_and_move_head(events, head)
+    _known_heads[(connection.alias, key)] = (head.seq, head.hash)
+    return written
+
+
 # (database alias, chain) → (seq, hash) of the head as this process last wrote or read it: a guess,
 # checked under the head's lock in the statement that moves it (a wrong one costs one statement more).
 _known_heads: dict[tuple[str, str], tuple[int, str]] = {}
@@ -180,10 +258,30 @@ def _link(batch: list[AuditEvent], head: ChainHead) -> None:
     head.seq, head.hash = seq, prev_hash
 
 
+_columns: dict[str, tuple[list[Any], str]] = {}
+
+
 def _event_columns() -> tuple[list[Any], str]:
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    return fields, ", ".join(quote(str(f.column)) for f in fields)
+    found = _columns.get(connection.alias)
+    if found is None:
+        fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        found = _columns[connection.alias] = (fields, ", ".join(quote(str(f.column)) for f in fields))
+    return found
+
+
+# (database alias, statement kind, number of events) → SQL: built once (the columns' types are asked of
+# every field, which cost more than the statement's own execution).
+_statements: dict[tuple[str, str, int], str] = {}
+
+
+def _typed_rows(fields: list[Any], n: int) -> str:
+    row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    return ", ".join([row] * n)
+
+
+def _event_params(batch: list[AuditEvent], fields: list[Any]) -> list[Any]:
+    return [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
 
 
 def _stored(batch: list[AuditEvent], ids: Any, chain: str) -> None:
@@ -203,22 +301,24 @@ def _append_if_head(batch: list[AuditEvent], head: ChainHead, guess: tuple[int, 
     types (an ``INSERT … SELECT`` does not type its parameters from the target columns).
     """
     fields, columns = _event_columns()
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
-    events_table, heads_table = quote(AuditEvent._meta.db_table), quote(ChainHead._meta.db_table)
-    sql = (
-        f"WITH head AS (SELECT seq, hash FROM {heads_table} WHERE chain = %s FOR UPDATE), "  # noqa: S608 (quoted names)
-        "expected AS (SELECT 1 FROM head WHERE seq = %s AND hash = %s), "
-        f"ins AS (INSERT INTO {events_table} ({columns}) "
-        f"SELECT * FROM (VALUES {', '.join([row] * len(batch))}) AS v WHERE EXISTS (SELECT 1 FROM expected) "
-        "RETURNING id), "
-        f"moved AS (UPDATE {heads_table} SET seq = %s, hash = %s WHERE chain = %s "
-        "AND EXISTS (SELECT 1 FROM expected) RETURNING 1) "
-        "SELECT (SELECT array_agg(id ORDER BY id) FROM ins), (SELECT count(*) FROM moved), "
-        "(SELECT seq FROM head), (SELECT hash FROM head)"
-    )
+    key = (connection.alias, "if_head", len(batch))
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        events_table, heads_table = quote(AuditEvent._meta.db_table), quote(ChainHead._meta.db_table)
+        sql = _statements[key] = (
+            f"WITH head AS (SELECT seq, hash FROM {heads_table} WHERE chain = %s FOR UPDATE), "  # noqa: S608 (quoted names)
+            "expected AS (SELECT 1 FROM head WHERE seq = %s AND hash = %s), "
+            f"ins AS (INSERT INTO {events_table} ({columns}) "
+            f"SELECT * FROM (VALUES {_typed_rows(fields, len(batch))}) AS v WHERE EXISTS (SELECT 1 FROM expected) "
+            "RETURNING id), "
+            f"moved AS (UPDATE {heads_table} SET seq = %s, hash = %s WHERE chain = %s "
+            "AND EXISTS (SELECT 1 FROM expected) RETURNING 1) "
+            "SELECT (SELECT array_agg(id ORDER BY id) FROM ins), (SELECT count(*) FROM moved), "
+            "(SELECT seq FROM head), (SELECT hash FROM head)"
+        )
     params: list[Any] = [head.chain, guess[0], guess[1]]
-    params += [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
+    params += _event_params(batch, fields)
     params += [head.seq, head.hash, head.chain]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -232,15 +332,18 @@ def _append_if_head(batch: list[AuditEvent], head: ChainHead, guess: tuple[int, 
 def _insert_and_move_head(batch: list[AuditEvent], head: ChainHead) -> None:
     """PostgreSQL: the events' INSERT and the head's UPDATE in one statement (a data-modifying CTE)."""
     fields, columns = _event_columns()
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names)
-        f"VALUES {', '.join([row] * len(batch))} RETURNING id) "
-        f"UPDATE {quote(ChainHead._meta.db_table)} SET seq = %s, hash = %s WHERE chain = %s "
-        "RETURNING (SELECT array_agg(id ORDER BY id) FROM ins)"
-    )
-    params: list[Any] = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in batch for f in fields]
+    key = (connection.alias, "move", len(batch))
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = _statements[key] = (
+            f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names)
+            f"VALUES {', '.join([row] * len(batch))} RETURNING id) "
+            f"UPDATE {quote(ChainHead._meta.db_table)} SET seq = %s, hash = %s WHERE chain = %s "
+            "RETURNING (SELECT array_agg(id ORDER BY id) FROM ins)"
+        )
+    params: list[Any] = _event_params(batch, fields)
     params += [head.seq, head.hash, head.chain]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

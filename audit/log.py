@@ -207,6 +207,23 @@ def deferred(using: str | None = None) -> Iterator[None]:
             chain.append_many(events)
 
 
+def write_with_events(sql: str, params: list[Any]) -> int:
+    """Inside an audited action: run the write ``sql`` (an ``UPDATE … WHERE …``) and, if it wrote,
+    append the events recorded so far with it, in one statement where it can (``chain.append_with_write``).
+
+    Returns the rows written. Nothing written: those events are dropped (the action then refuses or
+    does nothing, as it would have without recording them). Events recorded afterwards join their
+    chains at the action's end as usual.
+    """
+    batch: list[_Pending] | None = getattr(_deferral, "batch", None)
+    assert batch is not None, "write_with_events runs inside an audited action"
+    connection = transaction.get_connection()
+    kept = {id(func) for _sids, func, *_rest in connection.run_on_commit}
+    pending = [p for p in batch if id(p) in kept]
+    batch.clear()
+    return chain.append_with_write([p.event for p in pending], sql, params)
+
+
 def audited(action: Callable[P, R]) -> Callable[P, R]:
     """Decorator for an action: :func:`deferred` around it (its transaction, the chain heads locked last)."""
 

@@ -19,9 +19,13 @@ figure and its floor one after the other, medians compared: the machine's load s
   discrepancy rows into a logged copy of the discrepancy table with all its indexes, in one
   committed ``INSERT ... SELECT`` (goal: within 2×);
 - ``crosscheck_deaths_rerun``: the same run again with nothing changed (every discrepancy found
-  again, none duplicated, nothing written); its floor is the bare join of the same batch with the
-  registry on the blind index (``SELECT count(*) ... JOIN ... ON s.id_number_hmac = r.id_hmac``)
-  (goal: within 1.5×);
+  again, none duplicated, nothing written; the checks are not run again when nothing they read
+  changed since the last run, ``crosscheck.reuse``); its floor is the bare join of the same batch
+  with the registry on the blind index (``SELECT count(*) ... JOIN ... ON s.id_number_hmac =
+  r.id_hmac``) (goal: within 1.5×);
+- ``crosscheck_deaths_rerun_after_a_change``: the same, after one unrelated person's record was
+  written (so the checks and the merge run in full, find everything again and write nothing);
+  same floor (reported beside the goal, not part of it);
 - ``load_deaths`` (skipped with ``LAUREL_BENCH_CROSSCHECK_LOAD=0``): ``do_load_dataset`` of a
   D-row CSV with valid ID numbers (decode, validate, blind index, COPY into the staging table),
   against the bare ``COPY`` of the same rows.
@@ -361,6 +365,20 @@ def main() -> None:
         floors.append(_bare_join(batch_id))
         reruns.append(run())
     assert Discrepancy.objects.count() == MATCHED
+    from crosscheck.models import Run
+
+    reused = Run.objects.filter(reused_from__isnull=False).count()
+    changed_runs, changed_floors = [], []
+    for _ in range(ROUNDS):
+        with connection.cursor() as cur:
+            # One person's record written (not one the deaths batch names): the checks run in full.
+            cur.execute(
+                "UPDATE subjects_subject SET updated_at = now() WHERE id = (SELECT min(id) FROM subjects_subject)"
+            )
+        changed_floors.append(_bare_join(batch_id))
+        changed_runs.append(run())
+    assert Discrepancy.objects.count() == MATCHED
+    assert Run.objects.filter(reused_from__isnull=False).count() == reused
     first, write_floor = statistics.median(firsts), statistics.median(write_floors)
     floor, rerun = statistics.median(floors), statistics.median(reruns)
     load = os.getloadavg()
@@ -373,6 +391,9 @@ def main() -> None:
     )
     _line(f"crosscheck_deaths_first_run_{SUBJECTS}x{DEATHS}", first, write_floor)
     _line(f"crosscheck_deaths_rerun_{SUBJECTS}x{DEATHS}", rerun, floor)
+    print(f"# re-runs that reused the last result: {reused} of {ROUNDS}", flush=True)
+    changed, changed_floor = statistics.median(changed_runs), statistics.median(changed_floors)
+    _line(f"crosscheck_deaths_rerun_after_a_change_{SUBJECTS}x{DEATHS}", changed, changed_floor)
     if os.environ.get("LAUREL_BENCH_CROSSCHECK_LOAD", "1") != "0":
         _bench_load()
     reruns = [rerun]

@@ -414,6 +414,9 @@ LAUREL_TRANSFER_SLA_DAYS = {
     "transfer_release": env_int("LAUREL_TRANSFER_RELEASE_WORKING_DAYS", LAUREL_TRANSFER_WORKING_DAYS),
     "transfer_accept": env_int("LAUREL_TRANSFER_ACCEPT_WORKING_DAYS", LAUREL_TRANSFER_WORKING_DAYS),
 }
+# A cross-check run whose inputs nobody wrote since an earlier run with the same plan reuses its result if that run
+# is at most this many days old (crosscheck.reuse, PostgreSQL; 0 = always run the checks).
+LAUREL_CROSSCHECK_REUSE_DAYS = float(os.environ.get("LAUREL_CROSSCHECK_REUSE_DAYS", "7"))
 LAUREL_API_TOKEN_HOURS = float(os.environ.get("LAUREL_API_TOKEN_HOURS", "10"))
 LAUREL_API_TOKEN_HOURS_PRIVILEGED = float(os.environ.get("LAUREL_API_TOKEN_HOURS_PRIVILEGED", "2"))
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(hours=LAUREL_API_TOKEN_HOURS), "AUTO_REFRESH": False}

@@ -174,6 +174,20 @@ class Run(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # What a later run with nothing changed reuses (crosscheck.reuse, PostgreSQL): the run's plan as a
+    # fingerprint, the snapshot its checks read under and the last input change it had seen itself.
+    inputs = models.CharField(_("inputs fingerprint"), max_length=64, blank=True, db_index=True)
+    snapshot = models.TextField(_("snapshot"), blank=True)
+    xid = models.CharField(_("transaction"), max_length=24, blank=True)
+    mark = models.BigIntegerField(_("last input change seen"), default=0)
+    reused_from = models.ForeignKey(
+        "self",
+        verbose_name=_("result of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("cross-check run")

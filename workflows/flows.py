@@ -21,11 +21,14 @@ from typing import Any
 
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.timezone import now
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
 from cases import actions, nodes
@@ -49,6 +52,32 @@ def _needs(department: str) -> Any:
         return department in case_of(activation).departments
 
     return condition
+
+
+class VerifyActivation(ViewActivation):
+    """A verification's activation: on PostgreSQL, its task's "done" is written by the join's statement.
+
+    A verification always goes to the join next (:class:`VerifyView`), whose one statement reads the
+    process's tasks and links the arriving one (:func:`_process_tasks`): the arriving task's own
+    UPDATE (done, with its owner and times) joins that statement instead of being a statement of its
+    own. The task is marked ``done_at_join`` until then; ``cases.actions.run_task`` saves any task
+    still so marked after the flow moved on (nothing is ever left unwritten).
+    """
+
+    @Activation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+    def complete(self) -> None:
+        if connection.vendor != "postgresql" or not isinstance(getattr(self.flow_task, "_next", None), CaseJoin):
+            super().complete.original()
+            return
+        self.task.finished = now()
+        self.task.done_at_join = True
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class VerifyView(flow.View):
+    """A department's verification (a human task whose next node is the join)."""
+
+    activation_class = VerifyActivation
 
 
 class CaseJoinActivation(JoinActivation):
@@ -80,7 +109,7 @@ class CaseJoinActivation(JoinActivation):
         tasks: list[Any] | None = None
         linked = False
         if connection.vendor == "postgresql":
-            tasks, linked = _process_tasks(task_class, process.pk, flow_task, arriving.pk)
+            tasks, linked = _process_tasks(task_class, process.pk, flow_task, arriving)
             found = [t for t in tasks if t.flow_task == flow_task and t.status in (STATUS.NEW, STATUS.STARTED)]
         else:
             found = list(
@@ -143,19 +172,33 @@ class CaseJoinActivation(JoinActivation):
 _TASK_COLUMNS: list[Columns] = []
 
 
-def _process_tasks(task_class: Any, process_id: int, join: Any, arriving_id: int) -> tuple[list[Any], bool]:
+def _process_tasks(task_class: Any, process_id: int, join: Any, arriving: Any) -> tuple[list[Any], bool]:
     """PostgreSQL, one statement: the process's tasks, each with the ids of the tasks it leads to
     (``leads_to``), and, when exactly one open join task is there, ``arriving`` linked to it as
     viewflow's ``task.previous.add`` would (``True``: linked). The rows are read as they were before
-    the link (the caller counts ``arriving`` in itself)."""
+    the link (the caller counts ``arriving`` in itself). An arriving verification marked
+    ``done_at_join`` (:class:`VerifyActivation`) is written done in the same statement."""
     if not _TASK_COLUMNS:
         _TASK_COLUMNS.append(Columns(task_class, "t"))
     columns = _TASK_COLUMNS[0]
     quote = connection.ops.quote_name
     table = quote(task_class._meta.db_table)
     links = quote(task_class.previous.through._meta.db_table)
+    done, done_params = "", []
+    if getattr(arriving, "done_at_join", False):
+        done = (
+            f"done AS (UPDATE {table} SET status = %s, owner_id = %s, assigned = %s, started = %s, "  # noqa: S608 (quoted names)
+            "finished = %s WHERE id = %s RETURNING 1), "
+        )
+        stamp = task_class._meta.get_field("finished")
+        done_params = [
+            arriving.status,
+            arriving.owner_id,
+            *(stamp.get_db_prep_save(v, connection) for v in (arriving.assigned, arriving.started, arriving.finished)),
+            arriving.pk,
+        ]
     sql = (
-        f"WITH j AS (SELECT id FROM {table} WHERE process_id = %s AND flow_task = %s "  # noqa: S608 (quoted names)
+        f"WITH {done}j AS (SELECT id FROM {table} WHERE process_id = %s AND flow_task = %s "  # noqa: S608 (quoted names)
         "AND status IN (%s, %s)), "
         f"link AS (INSERT INTO {links} (from_task_id, to_task_id) SELECT j.id, %s FROM j "
         "WHERE (SELECT count(*) FROM j) = 1 ON CONFLICT DO NOTHING RETURNING 1) "
@@ -165,8 +208,9 @@ def _process_tasks(task_class: Any, process_id: int, join: Any, arriving_id: int
     )
     reference = task_class._meta.get_field("flow_task").get_db_prep_value(join, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [process_id, reference, STATUS.NEW, STATUS.STARTED, arriving_id, process_id])
+        cursor.execute(sql, [*done_params, process_id, reference, STATUS.NEW, STATUS.STARTED, arriving.pk, process_id])
         rows = cursor.fetchall()
+    arriving.done_at_join = False
     tasks = []
     for row in rows:
         task = columns.instance(row)
@@ -209,14 +253,14 @@ class CaseFlow(flow.Flow):
         .Next(this.verify_petitions, case=_needs(Department.PETITIONS))
         .Next(this.verify_military, case=_needs(Department.MILITARY))
     )
-    verify_public_security = flow.View(not_served).Next(this.join)
-    verify_civil_affairs = flow.View(not_served).Next(this.join)
-    verify_hr_social_security = flow.View(not_served).Next(this.join)
-    verify_natural_resources = flow.View(not_served).Next(this.join)
-    verify_housing = flow.View(not_served).Next(this.join)
-    verify_medical_insurance = flow.View(not_served).Next(this.join)
-    verify_petitions = flow.View(not_served).Next(this.join)
-    verify_military = flow.View(not_served).Next(this.join)
+    verify_public_security = VerifyView(not_served).Next(this.join)
+    verify_civil_affairs = VerifyView(not_served).Next(this.join)
+    verify_hr_social_security = VerifyView(not_served).Next(this.join)
+    verify_natural_resources = VerifyView(not_served).Next(this.join)
+    verify_housing = VerifyView(not_served).Next(this.join)
+    verify_medical_insurance = VerifyView(not_served).Next(this.join)
+    verify_petitions = VerifyView(not_served).Next(this.join)
+    verify_military = VerifyView(not_served).Next(this.join)
     join = CaseJoin().Next(this.conclude)
     conclude = flow.Function(this.conclude_verification).Next(this.after_verification)
     after_verification = (

@@ -133,6 +133,10 @@ def run_task(task: Task, actor: Actor) -> None:
         activation.assign(actor)
     activation.start(None)
     activation.execute()
+    if getattr(task, "done_at_join", False):
+        # Left to the next node's statement (workflows.flows.VerifyActivation), which did not write it.
+        task.done_at_join = False
+        task.save()
 
 
 def require_owner_or_free(task: Task, actor: Actor, case: Case) -> None:

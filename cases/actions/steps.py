@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from accounts.models import Actor
-from audit.log import audited, record
+from audit.log import audited, record, write_with_events
 from core.errors import Conflict
 
 from ..models import Case
@@ -35,15 +36,28 @@ def _lock_task(task: Task) -> tuple[Case, Task]:
     return case, task
 
 
+def _claim_sql() -> str:
+    """The conditional UPDATE of a claim (its parameters: owner, status, assigned, task, the open statuses)."""
+    quote = connection.ops.quote_name
+    return (
+        f"UPDATE {quote(Task._meta.db_table)} SET owner_id = %s, status = %s, assigned = %s "  # noqa: S608 (quoted names)
+        "WHERE id = %s AND owner_id IS NULL AND status IN (%s, %s)"
+    )
+
+
 @audited
 def do_claim_task(task: Task, *, actor: Actor, case: Case | None = None) -> Task:
-    """Give ``task`` to ``actor`` if nobody holds it (``case``: the task's case, as the caller read it)."""
+    """Give ``task`` to ``actor`` if nobody holds it (``case``: the task's case, as the caller read it).
+
+    The claim's event is recorded first and appended only if the conditional UPDATE wrote, in the
+    same statement (``audit.log.write_with_events``): a claim costs one write statement.
+    """
     now = timezone.now()
-    claimed = Task.objects.filter(pk=task.pk, owner__isnull=True, status__in=OPEN).update(
-        owner=actor, status=STATUS.ASSIGNED, assigned=now
-    )
     if case is None:
         case = Case.objects.get(process_id=task.process_id)
+    record(event_type="task.claimed", actor=actor, obj=case, data={"task": task.pk, "node": node_of(task)})
+    assigned = Task._meta.get_field("assigned").get_db_prep_save(now, connection)
+    claimed = write_with_events(_claim_sql(), [getattr(actor, "pk", None), STATUS.ASSIGNED, assigned, task.pk, *OPEN])
     if not claimed:
         current = Task.objects.filter(pk=task.pk).values_list("owner_id", "status").first()
         if current is None or current[1] not in OPEN:
@@ -52,7 +66,6 @@ def do_claim_task(task: Task, *, actor: Actor, case: Case | None = None) -> Task
             return task
         raise Conflict(_("Someone else claimed this task first."), current_status=case.status)
     task.owner, task.status, task.assigned = actor, STATUS.ASSIGNED, now
-    record(event_type="task.claimed", actor=actor, obj=case, data={"task": task.pk, "node": node_of(task)})
     forget_nav_counts(getattr(actor, "pk", None))
     return task
 

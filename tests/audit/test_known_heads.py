@@ -74,3 +74,63 @@ def test_a_rolled_back_append_leaves_a_guess_that_is_only_one_statement_dearer()
         "test.kept_too",
     ]
     assert chain.verify_all().ok
+
+
+# --- a write and its events in one statement (a claim) --------------------------------------------------
+
+
+def _written_with_event(event_type: str, *, writes: bool = True) -> tuple[int, list[str]]:
+    from audit.log import write_with_events
+
+    with CaptureQueriesContext(connection) as ctx, deferred():
+        record(event_type=event_type, actor=None, division_code=COUNTY_A)
+        written = write_with_events("UPDATE audit_chainhead SET chain = chain WHERE chain = %s AND %s", ["CN", writes])
+    return written, [q["sql"] for q in ctx.captured_queries if "audit_" in q["sql"]]
+
+
+@pytest.fixture
+def _nation_head() -> None:
+    record(event_type="test.nation", actor=None)  # a row for the write to touch (the nation's head)
+
+
+@pytest.mark.usefixtures("_nation_head")
+def test_a_write_and_its_events_go_in_one_statement_when_the_head_is_known() -> None:
+    _audited("test.first")  # learns the head
+    written, statements = _written_with_event("test.written")
+    assert written == 1 and len(statements) == 1 and statements[0].startswith("WITH w AS (UPDATE")
+    assert list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("event_type", "seq")) == [
+        ("test.first", 1),
+        ("test.written", 2),
+    ]
+    assert chain.verify_all().ok
+
+
+@pytest.mark.usefixtures("_nation_head")
+def test_a_write_that_writes_nothing_appends_nothing() -> None:
+    _audited("test.first")
+    written, _statements = _written_with_event("test.not_written", writes=False)
+    assert written == 0
+    assert list(AuditEvent.objects.filter(chain="44").values_list("event_type", flat=True)) == ["test.first"]
+    _audited("test.after")
+    assert chain.verify_all().ok
+
+
+@pytest.mark.usefixtures("_nation_head")
+def test_a_write_after_someone_else_moved_the_head_links_its_events_to_it() -> None:
+    _audited("test.mine")
+    record(event_type="test.theirs", actor=None, division_code=COUNTY_A)
+    written, statements = _written_with_event("test.written")
+    assert written == 1 and len(statements) == 2  # the write (which locked the head), then the insert after it
+    events = list(AuditEvent.objects.filter(chain="44").order_by("seq").values_list("event_type", "prev_hash", "hash"))
+    assert [e[0] for e in events] == ["test.mine", "test.theirs", "test.written"]
+    assert events[2][1] == events[1][2]
+    assert chain.verify_all().ok
+
+
+@pytest.mark.usefixtures("_nation_head")
+def test_without_a_known_head_the_write_comes_first_then_the_events() -> None:
+    chain._known_heads.pop((connection.alias, "44"), None)
+    written, _statements = _written_with_event("test.written")
+    assert written == 1
+    assert list(AuditEvent.objects.filter(chain="44").values_list("event_type", flat=True)) == ["test.written"]
+    assert chain.verify_all().ok
