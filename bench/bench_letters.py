@@ -9,9 +9,17 @@ one case, and N "return for correction" letters requested through ``do_request_l
 - ``letters``: the render job's body for each letter (``render_letter.call``: template,
   QR code, WeasyPrint PDF/A-3b with the missing-glyph watch, pyHanko signature, SHA-256,
   write-once file, row update and audit event) — what one ``db_worker`` process does;
-- ``bare`` (the floor): WeasyPrint alone rendering the first letter's exact HTML N times,
-  with the same single FontConfiguration and PDF/A-3b variant — the same rendering, none of
-  the rest.
+- ``bare`` (the floor): WeasyPrint alone rendering the first letter's exact HTML (N times, or
+  ``LAUREL_BENCH_LETTERS_FLOOR``, default at most 200: the CPU floor needs no more, and a
+  1,000-letter run then fits in ``make bench``), with the same single FontConfiguration and
+  PDF/A-3b variant — the same rendering, none of the rest, in a process without Django.
+
+The letters process renders through ``letters.rendering``, which stops WeasyPrint copying each
+embedded font's whole file per document (it keeps only the subset; the PDF is byte for byte the
+same). That is part of the product path, so the floor stays plain WeasyPrint; but to show what the
+rest of the path (template, QR code, signature, SQL, audit, file) adds on its own, the letters
+process then renders the same HTML bare ``LAUREL_BENCH_LETTERS_RENDERER`` times (default 40) with
+that font handling, and prints the difference (``letter_overhead_*``).
 
 Prints one ``BENCH`` line per figure (rate, peak RSS, RSS after the warm-up
 letter, at the middle letter and after the last, CPU per letter) with the bare figure
@@ -35,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = int(os.environ.get("LAUREL_BENCH_LETTERS", "1000"))
+FLOOR_COUNT = max(2, min(COUNT, int(os.environ.get("LAUREL_BENCH_LETTERS_FLOOR", "200"))))
+RENDERER_COUNT = max(2, int(os.environ.get("LAUREL_BENCH_LETTERS_RENDERER", "40")))
 
 
 def _env(workdir: Path) -> dict[str, str]:
@@ -160,6 +170,16 @@ def child_letters(workdir: Path) -> dict[str, float]:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss_after = _rss_mib()
     timed = len(letter_ids) - 1
+    # The renderer alone as this process runs it (the same font handling), for the overhead lines.
+    from weasyprint import HTML
+
+    from letters import rendering
+
+    html = (workdir / "letter.html").read_text()
+    renderer = time.process_time()
+    for _ in range(RENDERER_COUNT):
+        HTML(string=html).write_pdf(font_config=rendering.font_config(), pdf_variant=rendering.PDF_VARIANT)
+    renderer = (time.process_time() - renderer) / RENDERER_COUNT
     issued = Letter.objects.filter(pk__in=letter_ids, status=Status.ISSUED)
     sizes = [size or 0 for size in issued.values_list("size", flat=True)]
     assert len(sizes) == len(letter_ids), "not every letter was issued"
@@ -173,6 +193,7 @@ def child_letters(workdir: Path) -> dict[str, float]:
         "slope": _slope(samples),
         "slope_late": _slope(samples[len(samples) // 2 :]),
         "size": sum(sizes) / len(sizes) / 1024,
+        "renderer_cpu": renderer,
     }
 
 
@@ -181,7 +202,7 @@ def child_bare(workdir: Path) -> dict[str, float]:
     from weasyprint.text.fonts import FontConfiguration
 
     html = (workdir / "letter.html").read_text()
-    count = len(json.loads((workdir / "ids.json").read_text()))
+    count = FLOOR_COUNT
     config = FontConfiguration()
     HTML(string=html).write_pdf(font_config=config, pdf_variant="pdf/a-3b")  # warm-up, as for the letters
     rss_before = _rss_mib()
@@ -247,7 +268,7 @@ def main() -> None:
         )
 
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average {load}; letters {COUNT} (1 warm-up, not timed)")
+    print(f"load average {load}; letters {COUNT}, bare WeasyPrint {FLOOR_COUNT} (1 warm-up each, not timed)")
     print(
         f"RSS after the warm-up letter / at letter {COUNT // 2} / after the last: letters "
         f"{letters['rss_before']:.0f} / {letters['rss_middle']:.0f} / {letters['rss_after']:.0f} MiB; "
@@ -272,7 +293,22 @@ def main() -> None:
             f"ratio={letters[key] / bare[key] if bare[key] else 0.0:.2f} excess={letters[key] - bare[key]:+.2f} "
             f"rss_start={letters['rss_before']:.0f} rss_end={letters['rss_after']:.0f} letters={COUNT} load={load}"
         )
+    growth, floor_growth = letters["rss_after"] - letters["rss_before"], bare["rss_after"] - bare["rss_before"]
+    print(
+        f"BENCH name=letter_rss_growth_n{COUNT} value={growth:.1f} unit=MiB floor={floor_growth:.1f} "
+        f"rss_start={letters['rss_before']:.0f} rss_end={letters['rss_after']:.0f} "
+        f"floor_rss_start={bare['rss_before']:.0f} floor_rss_end={bare['rss_after']:.0f} "
+        f"letters={COUNT} floor_letters={FLOOR_COUNT} load={load}"
+    )
     line("letter_cpu_seconds_each", "cpu", "s")
+    # What the path adds beyond rendering (template, QR, signature, SQL, audit, file), against the
+    # renderer as the letters process runs it (same font handling, measured after the run).
+    renderer = letters["renderer_cpu"]
+    print(
+        f"BENCH name=letter_overhead_cpu_seconds_each value={letters['cpu'] - renderer:.4f} unit=s "
+        f"floor={renderer:.3f} ratio={letters['cpu'] / renderer:.2f} renderer_vs_bare={renderer / bare['cpu']:.2f} "
+        f"letters={COUNT} renders={RENDERER_COUNT} load={load}"
+    )
     line("letter_pdf_size", "size", "KiB")
 
 

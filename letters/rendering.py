@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import ctypes
 import functools
-import io
 import logging
 import shutil
 import subprocess
@@ -88,10 +87,79 @@ def font_config() -> Any:
 
 
 def _fetcher() -> Any:
-    from weasyprint.urls import URLFetcher
+    """This thread's URL fetcher, made once: only inline data; a fetch of anything else is fatal
+    (no network, no stray files). Building one per letter cost ~1 ms (it sets up urllib openers)."""
+    fetcher = getattr(_local, "fetcher", None)
+    if fetcher is None:
+        from weasyprint.urls import URLFetcher
 
-    # Only inline data; a fetch of anything else is fatal (no network, no stray files).
-    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+        fetcher = _local.fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return fetcher
+
+
+# --- fonts: no full copy of each font file per letter ---------------------------------------
+
+_DEFERRED = object()
+# WeasyPrint's own reader and the one installed in its place (set by _install_lazy_font_files).
+_real_get_hb_object_data: Any = None
+_lazy_get_hb_object_data: Any = None
+
+
+def _install_lazy_font_files() -> None:
+    """Stop WeasyPrint copying every embedded font's whole file per document when it keeps only a subset.
+
+    ``weasyprint.pdf.fonts.Font.__init__`` reads the face's entire blob into a Python ``bytes``
+    (``get_hb_object_data``), and ``Font.subset`` then replaces it with the HarfBuzz subset made
+    from the face itself: the copy is thrown away unread. For the Noto CJK collections (19–27 MB
+    each, two or three per letter) that copy was ~18 % of a letter's CPU and 50–80 MB of freshly
+    touched memory per letter. Here a ``Font`` records that its file is deferred and reads the blob
+    only if something asks for it (a failed subset, a variable or colour font). The PDF is byte for
+    byte the same (``tests/letters/test_rendering.py``). Installed once per process; a WeasyPrint
+    whose ``Font`` does not look as expected is left alone.
+    """
+    if getattr(_install_lazy_font_files, "done", False):
+        return
+    _install_lazy_font_files.done = True  # type: ignore[attr-defined]
+    try:
+        from weasyprint.pdf import fonts as pdf_fonts
+        from weasyprint.pdf import stream as pdf_stream
+    except ImportError:  # pragma: no cover - another WeasyPrint layout
+        return
+    base = getattr(pdf_fonts, "Font", None)
+    found = getattr(pdf_fonts, "get_hb_object_data", None)
+    if base is None or found is None or getattr(pdf_stream, "Font", None) is not base:
+        return  # pragma: no cover - another WeasyPrint layout
+    real: Any = found
+    flag = threading.local()
+
+    def get_hb_object_data(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
+        if ot_color is None and glyph is None and getattr(flag, "constructing", False):
+            return _DEFERRED  # only Font.__init__'s whole-face read, while a Font is being built
+        return real(hb_object, ot_color, glyph)
+
+    class LazyFileFont(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any) -> None:
+            flag.constructing = True
+            try:
+                super().__init__(*args)
+            finally:
+                flag.constructing = False
+
+        @property
+        def file_content(self) -> Any:
+            content = self.__dict__["_file_content"]
+            if content is _DEFERRED:
+                content = self.__dict__["_file_content"] = real(self.hb_face)
+            return content
+
+        @file_content.setter
+        def file_content(self, value: Any) -> None:
+            self.__dict__["_file_content"] = value
+
+    global _real_get_hb_object_data, _lazy_get_hb_object_data
+    _real_get_hb_object_data, _lazy_get_hb_object_data = real, get_hb_object_data
+    pdf_fonts.get_hb_object_data = get_hb_object_data
+    pdf_stream.Font = LazyFileFont
 
 
 class _GlyphWatcher(logging.Handler):
@@ -120,6 +188,7 @@ def pdf_from_html(html: str, *, config: Any = None, variant: str | None = PDF_VA
     from weasyprint.urls import FatalURLFetchingError
 
     require_cjk_fonts()
+    _install_lazy_font_files()
     watcher = _GlyphWatcher()
     logger = logging.getLogger(LOGGER_NAME)
     logger.addHandler(watcher)
@@ -143,20 +212,42 @@ def pdf_from_html(html: str, *, config: Any = None, variant: str | None = PDF_VA
 # --- images ---------------------------------------------------------------------------------
 
 
-def qr_svg_data_uri(text: str) -> str:
-    """A QR code for ``text`` as an inline SVG (vector: sharp when printed)."""
+def qr_svg(text: str) -> str:
+    """A QR code for ``text`` as SVG (vector: sharp when printed), one 1-unit module per unit.
+
+    The path draws each horizontal run of dark modules as one rectangle, not each module as one
+    (qrcode's ``SvgPathImage``): ~4× fewer path commands for WeasyPrint to parse and draw, and
+    none of qrcode's per-module drawing calls. Same modules, same size (1 mm each, a 1-module
+    quiet zone; the template scales it).
+    """
     import qrcode
-    import qrcode.image.svg
 
     # A fixed mask pattern: any of the eight is a valid code that every reader decodes; choosing
     # the "best" one scores all eight masks in pure Python (half the QR code's cost per letter).
-    code = qrcode.QRCode(border=1, box_size=10, image_factory=qrcode.image.svg.SvgPathImage, mask_pattern=0)
+    code = qrcode.QRCode(border=1, mask_pattern=0)
     code.add_data(text)
     code.make(fit=True)
-    image = code.make_image()
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    matrix = code.get_matrix()  # with the quiet zone
+    size = len(matrix)
+    parts = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                parts.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{size}mm" height="{size}mm" '
+        f'viewBox="0 0 {size} {size}"><path d="{"".join(parts)}"/></svg>'
+    )
+
+
+def qr_svg_data_uri(text: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
 
 
 # Used when a bureau has not uploaded its seal yet: a plain red ring with a star.

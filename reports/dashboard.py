@@ -6,8 +6,9 @@ aggregate queries; an export computes only the table asked for.
 
 Above the county (city, province, nation) the subject and case figures are read from the
 summary tables (:mod:`reports.summaries`: a few thousand rows whatever the register's size),
-the problem figures too (``crosscheck.summary``); a county counts everything live. Above the
-county the figures are also cached for
+the problem figures too (``crosscheck.summary``), each read summed by the database into a few
+dozen rows (totals by category and status, progress per child, cases per stage × age band, clock
+and week); a county counts everything live. Above the county the figures are also cached for
 ``settings.LAUREL_REPORTS_CACHE_SECONDS`` (default 300; 0 turns caching off), keyed by the
 division **and** the user's jurisdiction grants, so people with the same scope share them and
 nobody gets figures computed for another scope. Pages say when the figures were computed.
@@ -42,7 +43,7 @@ def child_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Division.objects.filter(code__in=sorted(set(codes))).values_list("code", "name"))
 
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def uses_summaries(user: Any, division: Division) -> bool:
@@ -113,13 +114,20 @@ def _tables(
     code = division.code
 
     def breakdown() -> Any:
-        # One read feeds the category, collection and children tables.
+        # One read feeds the category, collection and children tables. From the summaries, the
+        # database sums it into the division's totals by category and status (for the first two)
+        # and its children's progress: a few dozen rows.
         if from_summaries:
-            return once("subjects", lambda: summaries.subject_breakdown(code, column))
+            return once("subject_figures", lambda: summaries.subject_figures(code))[0]
         return once("subjects", lambda: figures.subject_breakdown(q, column))
 
     def collection() -> Any:
         return figures.fold_collection(breakdown())
+
+    def children_progress() -> Any:
+        if from_summaries:
+            return once("subject_figures", lambda: summaries.subject_figures(code))[1]
+        return figures.fold_children(breakdown(), column)
 
     def case_rows() -> Any:
         # Above the county one read of the case summary feeds the backlog, SLA, throughput and
@@ -143,7 +151,7 @@ def _tables(
     if "phase2" in wanted:
         result.append(tables.phase2_table(collection(), problems()))
     if "children" in wanted:
-        children = figures.fold_children(breakdown(), column)
+        children = children_progress()
         # The names too are cached with the figures (keyed by the children present).
         codes = sorted(children)
         digest = hashlib.sha256(",".join(codes).encode()).hexdigest()[:16]
@@ -179,7 +187,7 @@ def summary(user: Any, division: Division) -> dict[str, Any]:
     q = None if from_summaries else live_q(user, division.code)
     with replicas.reading_from_replica(user):
         if q is None:
-            subjects = figures.fold_subjects(summaries.subject_breakdown(division.code))
+            subjects = figures.fold_subjects(summaries.subject_totals(division.code))
             by_stage = summaries.case_stage_counts(division.code)
         else:
             subjects = figures.subject_counts(q)

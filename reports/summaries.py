@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -63,6 +64,73 @@ def subject_breakdown(code: str, column: str | None = None) -> list[dict[str, An
     return [item for item in merged.values() if item["n"]]
 
 
+def _own_sql(code: str) -> tuple[str, str]:
+    # The nation has no rows of its own: its figures are the sum of its provinces'.
+    return ("parent", NATION) if code == NATION else ("code", code)
+
+
+_PHASE1_SUMS = (
+    "SUM(n), SUM(CASE WHEN complete THEN n ELSE 0 END), SUM(CASE WHEN confirmed THEN n ELSE 0 END), "
+    "SUM(CASE WHEN complete AND confirmed THEN n ELSE 0 END)"
+)
+
+
+def subject_figures(code: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    """``code``'s subject figures in one statement, summed by the database: its totals by category
+    and status, and its children's progress.
+
+    - totals: the rows of :func:`subject_breakdown` without the children (``{"category",
+      "status", "n", "complete", "confirmed", "done"}``, at most categories × statuses rows),
+      which the category, collection and phase 2 tables fold (:func:`figures.fold_subjects`,
+      :func:`figures.fold_collection`), from the division's own rows (the nation: its provinces');
+    - children: as :func:`figures.fold_children`, ``{child: {"on_file", "complete", "confirmed",
+      "done"}}`` over the subjects on file, one row per child.
+
+    The page receives a few dozen rows rather than every child × key (780 for a province), in
+    one round trip.
+    """
+    table = SubjectCount._meta.db_table
+    column, value = _own_sql(code)
+    sql = (
+        f"SELECT 0, category, status, {_PHASE1_SUMS} FROM {table} WHERE {column} = %s "  # noqa: S608 - names are ours
+        f"GROUP BY category, status "
+        f"UNION ALL SELECT 1, code, '', {_PHASE1_SUMS} FROM {table} WHERE parent = %s AND status = %s GROUP BY code"
+    )
+    totals: list[dict[str, Any]] = []
+    children: dict[str, dict[str, int]] = {}
+    # Where the ORM would read it: a replica inside ``reading_from_replica`` (core.replicas).
+    with connections[router.db_for_read(SubjectCount)].cursor() as cursor:
+        cursor.execute(sql, [value, code, str(figures.SubjectStatus.ACTIVE)])
+        for part, first, status, *sums in cursor.fetchall():
+            n, complete, confirmed, done = (int(x or 0) for x in sums)
+            if not n:
+                continue
+            if part == 0:
+                totals.append(
+                    {
+                        "category": first,
+                        "status": status,
+                        "n": n,
+                        "complete": complete,
+                        "confirmed": confirmed,
+                        "done": done,
+                    }
+                )
+            else:
+                children[first] = {"on_file": n, "complete": complete, "confirmed": confirmed, "done": done}
+    return totals, children
+
+
+def subject_totals(code: str) -> list[dict[str, Any]]:
+    """The totals of :func:`subject_figures`."""
+    return subject_figures(code)[0]
+
+
+def children_progress(code: str) -> dict[str, dict[str, int]]:
+    """The children's progress of :func:`subject_figures`."""
+    return subject_figures(code)[1]
+
+
 def band_of(day: dt.date, today: dt.date) -> int:
     """The age band of a case filed on local ``day`` (calendar days, as :func:`figures.open_cases`)."""
     age = (today - day).days
@@ -76,22 +144,73 @@ def _case_rows(code: str, facts: tuple[int, ...]) -> list[dict[str, Any]]:
     return summary.read(CaseCount, group=["fact", "status", "day"], fact__in=facts, **_where_own(code))
 
 
+def _buckets(today: dt.date, since: dt.date, month_start: dt.date) -> tuple[str, list[Any]]:
+    """SQL mapping each case row's ``day`` to the first day of its bucket: a day standing for every
+    day whose figures it shares, so the rows a dashboard receives are per bucket, not per day.
+
+    - ``AGE``: the oldest day of its age band (``band_of`` gives the same band);
+    - ``CLOCK``: yesterday when overdue (due before today), else today;
+    - ``FILED``/``DECIDED`` (from ``since``): the latest of the boundaries — each week's Monday, the
+      month's first day, tomorrow and the day after the throughput window — not after it, so a
+      bucket lies in one week and wholly inside or outside the month so far and the window.
+    """
+    whens, params = ["WHEN day IS NULL THEN NULL"], []
+    for limit in figures.AGE_BANDS:
+        whens.append("WHEN fact = %s AND day >= %s THEN %s")
+        params += [case_summary.AGE, today - dt.timedelta(days=limit), today - dt.timedelta(days=limit)]
+    whens.append("WHEN fact = %s THEN %s")
+    params += [case_summary.AGE, today - dt.timedelta(days=figures.AGE_BANDS[-1] + 1)]
+    whens.append("WHEN fact = %s AND day < %s THEN %s")
+    params += [case_summary.CLOCK, today, today - dt.timedelta(days=1)]
+    whens.append("WHEN fact = %s THEN %s")
+    params += [case_summary.CLOCK, today]
+    boundaries = {month_start, today + dt.timedelta(days=1), today + dt.timedelta(days=7)}
+    week = figures.week_start(since)
+    while week <= today + dt.timedelta(days=7):
+        boundaries.add(week)
+        week += dt.timedelta(weeks=1)
+    for start in sorted(boundaries, reverse=True):
+        whens.append("WHEN day >= %s THEN %s")
+        params += [start, start]
+    return "CASE " + " ".join(whens) + " ELSE day END", params
+
+
 def case_rows(code: str, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Every case row the dashboard reads, in one read: the stages and clocks (every day), and
-    the cases filed and decided since the first week of the throughput window (which starts
-    before the month of the period table). Hand them to :func:`open_cases`, :func:`throughput`
-    and :func:`cases_in_period` as ``rows``."""
+    """Every case row the dashboard reads, in one read: the stages and clocks, and the cases filed
+    and decided since the first week of the throughput window (which starts before the month of
+    the period table). Hand them to :func:`open_cases`, :func:`throughput` and
+    :func:`cases_in_period` as ``rows``.
+
+    The database sums them per bucket of days (:func:`_buckets`), not per day: a few dozen rows
+    (stages × age bands, clocks, weeks) whatever the number of days the table holds, with the
+    same figures as the rows per day (``tests/reports/test_summaries.py``).
+    """
     today = timezone.localdate(now) if now is not None else timezone.localdate()
-    since = min(_throughput_start(today), today.replace(day=1))
-    rows = (
-        CaseCount.objects.filter(
-            Q(fact__in=(case_summary.AGE, case_summary.CLOCK)) | Q(day__gte=since), **_where_own(code)
-        )
-        .order_by()
-        .values("fact", "status", "day")
-        .annotate(total=Sum("n"))
+    month_start = today.replace(day=1)
+    since = min(_throughput_start(today), month_start)
+    bucket, params = _buckets(today, since, month_start)
+    column, value = _own_sql(code)
+    table = CaseCount._meta.db_table
+    sql = (
+        f"SELECT fact, status, bucket, SUM(n) FROM (SELECT fact, status, {bucket} AS bucket, n "  # noqa: S608
+        f"FROM {table} WHERE {column} = %s AND (fact IN (%s, %s) OR day >= %s)) rows "
+        f"GROUP BY fact, status, bucket"
     )
-    return [dict(row) for row in rows if row["total"]]
+    with connections[router.db_for_read(CaseCount)].cursor() as cursor:
+        cursor.execute(sql, [*params, value, case_summary.AGE, case_summary.CLOCK, since])
+        fetched = cursor.fetchall()
+    return [
+        {"fact": fact, "status": status, "day": _as_date(day), "total": total}
+        for fact, status, day, total in fetched
+        if total
+    ]
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from the database (SQLite returns a computed date as text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _throughput_start(today: dt.date, weeks: int = figures.THROUGHPUT_WEEKS) -> dt.date:
@@ -132,10 +251,8 @@ def open_cases(
 
 def case_stage_counts(code: str) -> dict[str, int]:
     """As :func:`reports.figures.case_stage_counts`: every case by stage."""
-    out: dict[str, int] = {}
-    for row in _case_rows(code, (case_summary.AGE,)):
-        out[row["status"]] = out.get(row["status"], 0) + int(row["total"])
-    return {status: n for status, n in out.items() if n}
+    rows = summary.read(CaseCount, group=["status"], fact=case_summary.AGE, **_where_own(code))
+    return {row["status"]: int(row["total"]) for row in rows}
 
 
 def _flows(

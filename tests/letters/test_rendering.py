@@ -178,3 +178,66 @@ def test_the_seal_and_date_never_stand_alone_at_the_top_of_a_page(
         if checked >= 10:
             break
     assert checked, "no reasons were long enough to reach a second page"
+
+
+def test_a_letter_pdf_is_byte_for_byte_what_plain_weasyprint_makes_without_the_whole_font_copies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from weasyprint import HTML
+    from weasyprint.pdf import fonts as pdf_fonts
+    from weasyprint.pdf import stream as pdf_stream
+
+    html = (
+        '<html lang="zh-CN"><body><h1 style="font-family: \'Noto Serif CJK SC\'; font-weight: bold">批准决定书</h1>'
+        f"<p style=\"font-family: 'Noto Sans CJK SC'\">申请人：{RARE_NAME}</p>"
+        "<p>每月发放人民币420.50元。</p></body></html>"
+    )
+    ours = rendering.pdf_from_html(html)
+    lazy = pdf_stream.Font
+    assert lazy.__name__ == "LazyFileFont"
+    original = lazy.__mro__[1]
+    created = []
+    monkeypatch.setattr(pdf_stream, "Font", original)
+    monkeypatch.setattr(pdf_fonts, "get_hb_object_data", rendering._real_get_hb_object_data)
+    plain = HTML(string=html).write_pdf(font_config=rendering.font_config(), pdf_variant=rendering.PDF_VARIANT)
+    assert ours == plain
+    # A font whose subset is never made (nothing to subset) still reads its whole file when asked.
+    monkeypatch.setattr(pdf_stream, "Font", lazy)
+    monkeypatch.setattr(pdf_fonts, "get_hb_object_data", rendering._lazy_get_hb_object_data)
+    real_init = lazy.__init__
+
+    def spy(self: Any, *args: Any) -> None:
+        real_init(self, *args)
+        created.append(self)
+
+    monkeypatch.setattr(lazy, "__init__", spy)
+    rendering.pdf_from_html(html)
+    assert created
+    font = created[0]
+    assert font.__dict__["_file_content"] is not rendering._DEFERRED  # replaced by its subset
+    fresh = lazy.__new__(lazy)
+    fresh.__dict__.update({"hb_face": font.hb_face, "_file_content": rendering._DEFERRED})
+    assert len(fresh.file_content) > 1_000_000  # the whole collection, read on demand
+
+
+def test_the_qr_code_has_exactly_the_modules_of_the_qrcode_library() -> None:
+    import base64
+    import re
+
+    import qrcode
+    import qrcode.image.svg
+
+    text = "https://laurel.example.gov.cn/letters/verify/NGYWU-SNPWC/"
+    reference = qrcode.QRCode(border=1, box_size=10, image_factory=qrcode.image.svg.SvgPathImage, mask_pattern=0)
+    reference.add_data(text)
+    reference.make(fit=True)
+    expected = {(x, y) for y, row in enumerate(reference.get_matrix()) for x, dark in enumerate(row) if dark}
+    svg = base64.b64decode(rendering.qr_svg_data_uri(text).split(",", 1)[1]).decode()
+    drawn = set()
+    path = re.search(r' d="([^"]*)"', svg)
+    assert path is not None
+    for x, y, width in re.findall(r"M(\d+),(\d+)h(\d+)v1h-\3z", path.group(1)):
+        drawn |= {(int(x) + i, int(y)) for i in range(int(width))}
+    assert drawn == expected
+    size = len(reference.get_matrix())
+    assert f'viewBox="0 0 {size} {size}"' in svg and f'width="{size}mm"' in svg

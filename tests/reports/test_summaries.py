@@ -67,8 +67,14 @@ def live_and_summary(code: str, now: dt.datetime) -> tuple[dict[str, Any], dict[
     assert summaries.cases_in_period(code, month_start, today) == summaries.cases_in_period(
         code, month_start, today, case_rows
     )
+    live_breakdown = figures.subject_breakdown(q, column)
     live = {
-        "subjects": rows(figures.subject_breakdown(q, column)),
+        "subjects": rows(live_breakdown),
+        # What the dashboard reads from the summaries: the totals summed by the database, the
+        # children's progress one row per child.
+        "categories": figures.fold_subjects(live_breakdown),
+        "collection": figures.fold_collection(live_breakdown),
+        "children": figures.fold_children(live_breakdown, column),
         "backlog": backlog(live_cases),
         "sla": figures.fold_sla(live_cases),
         "stages": figures.case_stage_counts(q),
@@ -76,8 +82,12 @@ def live_and_summary(code: str, now: dt.datetime) -> tuple[dict[str, Any], dict[
         "period": figures.cases_in_period(q, month_start, today),
         "problems": problems(figures.problems(q)),
     }
+    totals = summaries.subject_totals(code)
     read = {
         "subjects": rows(summaries.subject_breakdown(code, column)),
+        "categories": figures.fold_subjects(totals),
+        "collection": figures.fold_collection(totals),
+        "children": summaries.children_progress(code),
         "backlog": backlog(summary_cases),
         "sla": figures.fold_sla(summary_cases),
         "stages": summaries.case_stage_counts(code),
@@ -496,3 +506,45 @@ def test_the_province_dashboard_reads_the_summaries_with_the_same_statements_wha
     assert len(many) == len(few)
     registers = ('"subjects_subject"', '"cases_case"', '"crosscheck_discrepancy"')
     assert [s for s in many if any(table in s for table in registers)] == []
+
+
+def test_the_dashboard_receives_case_rows_per_bucket_of_days_not_per_day_with_the_same_figures(
+    make_subject: Callable[..., Subject], make_case: Callable[..., Case]
+) -> None:
+    with freeze_time(START):
+        subject = make_subject(COUNTY_A)
+        for days in range(0, 120, 2):  # cases filed on 60 different days, some decided, some due
+            stage = ("submitted", "verifying", "approved", "closed")[days % 4]
+            fields: dict[str, Any] = {}
+            if stage == "verifying":
+                fields["due_at"] = timezone.now() + dt.timedelta(days=days % 11 - 5)
+            if stage == "closed":
+                fields["decided_at"] = timezone.now() - dt.timedelta(days=days // 2)
+            case = make_case(subject, stage, **fields)
+            Case.objects.filter(pk=case.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+        call_command("rebuild_summaries", verbosity=0)
+        now = timezone.now()
+        per_day = CaseCount.objects.filter(code=PROVINCE).values("fact", "status", "day").distinct().count()
+        rows = summaries.case_rows(PROVINCE, now)
+        live, read = live_and_summary(PROVINCE, now)
+
+    assert read == live
+    assert per_day > 100
+    # Stages × age bands, the clocks (overdue or not), and the filing and decision weeks.
+    assert len(rows) <= 4 * len(figures.AGE_BANDS) + 4 + 2 + 2 * (figures.THROUGHPUT_WEEKS + 4)
+
+
+def test_the_subject_figures_arrive_as_totals_and_one_row_per_child(
+    make_subject: Callable[..., Subject],
+) -> None:
+    for county in (COUNTY_A, COUNTY_A, COUNTY_B, "440305"):
+        make_subject(county)
+    with CaptureQueriesContext(connection) as ctx:
+        totals, children = summaries.subject_figures(PROVINCE)
+
+    assert len(ctx.captured_queries) == 1
+    assert sum(row["n"] for row in totals) == 4
+    live = figures.subject_breakdown(figures.subtree_q(PROVINCE), "city_code")
+    assert figures.fold_subjects(totals) == figures.fold_subjects(live)
+    assert figures.fold_collection(totals) == figures.fold_collection(live)
+    assert children == figures.fold_children(live, "city_code")
