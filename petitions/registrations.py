@@ -138,11 +138,12 @@ def register() -> None:
     panels.register(panels.CASE, panels.Panel("petition", "petitions/panels/case.html", views.case_panel, order=10))
     from .supervision import orders_to_report
 
-    for place in (panels.WORKBENCH, panels.INBOX):  # 督办 orders waiting for the supervised body's report
-        panels.register(
-            place,
-            panels.Panel("supervision-orders", "petitions/panels/orders_to_report.html", orders_to_report, order=35),
-        )
+    # 督办 orders waiting for the supervised body's report, with their deadlines, on the workbench (each
+    # report is also a step in the team queue: core.steps kind ``supervision_report``).
+    panels.register(
+        panels.WORKBENCH,
+        panels.Panel("supervision-orders", "petitions/panels/orders_to_report.html", orders_to_report, order=35),
+    )
     panels.register(
         panels.WORKBENCH_ACTIONS,
         panels.Panel("register-petition", "petitions/panels/register_button.html", views.register_button, order=110),

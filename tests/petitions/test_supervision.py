@@ -190,7 +190,9 @@ def test_the_outsider_gets_404_on_the_report_page(client, caseworker_b, order):
     assert f'id="order-{order.pk}"' not in client.get("/petitions/supervision/").content.decode()
 
 
-def test_an_open_order_waits_on_the_supervised_bodys_workbench_and_inbox(client, caseworker, supervisor, register):
+def test_an_open_order_waits_on_the_supervised_bodys_workbench_and_as_a_step_in_its_queue(
+    client, caseworker, supervisor, register
+):
     from core import panels
     from petitions import supervision as sv
 
@@ -198,11 +200,12 @@ def test_an_open_order_waits_on_the_supervised_bodys_workbench_and_inbox(client,
     sv.do_issue_order(actor=supervisor, case=case, intensity="routine", deadline=dt.date(2026, 6, 30))
     client.force_login(caseworker)
 
-    inbox = client.get("/cases/inbox/", {"scope": "other"}).content.decode()
-    assert "panel-supervision-orders" in inbox and case.number in inbox
-    assert "panel-supervision-orders" in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert "panel-supervision-orders" in home and case.number in home
     assert sv.orders_to_report(supervisor) is None  # the city supervises; the county reports
-    assert "supervision-orders" in {p.name for p in panels.panels(panels.INBOX)}
+    # Not again on the inbox's "other work" tab: the report is a step in the team queue.
+    assert "supervision-orders" not in {p.name for p in panels.panels(panels.INBOX)}
+    assert "panel-supervision-orders" not in client.get("/cases/inbox/", {"scope": "other"}).content.decode()
 
 
 # --- the completion report as a step (core.steps) ----------------------------------------------------
