@@ -112,6 +112,7 @@ EVENT_LABELS = {
     "benefit.roster_closed": _("Payment cycle closed"),
     "benefit.campaign_opened": _("Annual confirmation campaign opened"),
     "benefit.campaign_matched": _("Annual confirmation: department data matched"),
+    "benefit.campaign_closed": _("Annual confirmation campaign closed"),
     "benefit.confirmed": _("Annual confirmation recorded"),
     "benefit.confirmation_spot_checked": _("Annual confirmation spot-checked"),
     "benefit.confirmation_cancelled": _("Annual confirmation item cancelled"),
