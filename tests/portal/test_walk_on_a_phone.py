@@ -64,7 +64,11 @@ def decided(on_postgres: None, person: Any, caseworker: Any, texts: Any, letterh
     )
     for letter in Letter.objects.filter(case=case):
         render_letter.call(letter.pk)
-    [registered] = [m for m in texts() if case.number in m["text"]]
+    sent = [m for m in texts() if case.number in m["text"]]
+    # The 查询码 at registration, and the invitation to rate the handling at the decision (回访 by SMS link).
+    [registered] = [m for m in sent if "/track/" not in m["text"]]
+    [invited] = [m for m in sent if "/track/" in m["text"]]
+    assert "评价" in invited["text"]
     query_code = re.search(r"[A-Z2-9]{10}", registered["text"].replace(case.number, ""))
     assert query_code, registered["text"]
     return Case.objects.get(pk=case.pk), query_code.group(0)
