@@ -26,6 +26,7 @@ import datetime as dt
 import itertools
 import json
 import multiprocessing
+import signal
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -656,6 +657,13 @@ def _parse_chunk(chunk: list[tuple[int, list[str] | None]]) -> tuple[list[Parsed
 PIECE_ROWS = 1000
 
 
+def _default_sigterm() -> None:
+    """In a checker process: SIGTERM ends it again. The parent may run inside a worker (``db_worker``)
+    whose SIGTERM handler only asks it to stop after its job: inherited, it would keep a checker blocked
+    on the pool's queue alive through the pool's ``terminate`` (which waits for it forever)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _checked_in_parallel(
     reader: RowReader, rows: Iterator[tuple[int, list[str] | None]], size: int, workers: int
 ) -> Iterator[tuple[int, list[ParsedRow]]]:
@@ -676,7 +684,7 @@ def _checked_in_parallel(
     in_flight = max(2 * workers, 2 * -(-size // piece_rows))
     pending: deque[tuple[int, Any]] = deque()
     read, good = 0, []
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm) as pool:
         try:
             piece: list[tuple[int, list[str] | None]] = []
             handed = 0  # rows of the current chunk handed out (a piece never spans two chunks)

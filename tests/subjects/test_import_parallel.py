@@ -7,6 +7,8 @@ across chunks included: that check stays in the parent).
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,32 @@ def test_pieces_smaller_than_a_chunk_are_written_as_whole_chunks(
     done = run_import_batch(batch, path, actor=None, scope_codes=[COUNTY_A], batch_size=3, progress=written.append)
     assert done is not None and _outcome(done) == alone
     assert written == [3, 3, 3, 1]
+
+
+_SPIED: dict[str, Any] = {}
+
+
+def _spy_parse_chunk(chunk: Any) -> Any:
+    """Runs in a checker process (forked after the patch): notes how it would take a SIGTERM."""
+    into: Path = _SPIED["into"]
+    (into / f"sigterm-{os.getpid()}").write_text(str(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL))
+    return _SPIED["real"](chunk)
+
+
+def test_checker_processes_die_on_sigterm_even_under_a_worker_that_catches_it(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import job runs inside ``db_worker``, whose SIGTERM handler only asks it to stop: inherited by
+    the checker processes, it kept one blocked on the pool's queue alive through the pool's ``terminate``,
+    which then waited for it forever."""
+    _SPIED.update(real=imports._parse_chunk, into=tmp_path)
+    monkeypatch.setattr(imports, "_parse_chunk", _spy_parse_chunk)
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # as db_worker's shutdown
+    try:
+        settings.LAUREL_IMPORT_WORKERS = 2
+        done = _import(_file(tmp_path))
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert done.status == "done"
+    seen = [p.read_text() for p in tmp_path.glob("sigterm-*")]
+    assert seen and set(seen) == {"True"}
