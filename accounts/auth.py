@@ -85,7 +85,8 @@ class ApiTokenAuthentication(TokenAuthentication):
         user = auth_token.user
         if not user.is_active:
             raise _Refused(_("This account is deactivated."))
-        if user.needs_two_factor() and not auth_token.two_factor:
+        # A token issued after a second factor needs no look at the user's roles (a cache round trip).
+        if not auth_token.two_factor and user.needs_two_factor():
             raise _Refused(
                 _("Your account needs two-factor sign-in: sign in again with a code from your authenticator app.")
             )

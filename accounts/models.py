@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -189,6 +189,11 @@ def require_staff(actor: Actor) -> User:
 
 
 RELATIVES_CACHE = "relatives"  # the shared cache's namespace (core.cache): one stamp per user
+
+
+def relatives_cache_spec(user_id: int) -> list[tuple[str, Any, str]]:
+    """What :func:`declared_relative_indexes` reads from the shared cache (``core.cache.prefetch``)."""
+    return [(RELATIVES_CACHE, user_id, "all")]
 
 
 def declared_relative_indexes(user_id: int) -> frozenset[str]:

@@ -27,6 +27,7 @@ from core import steps
 from core.errors import Conflict, NotFound
 from core.filters import cleaned_filters, filter_parameters
 from core.keyset import BadCursor
+from core.serializers import ReusedFieldsSerializer
 from core.validators import no_invisible_characters
 from jurisdictions.models import Department
 from jurisdictions.perms import GRANT_ROLES, HANDLE_CASES
@@ -389,7 +390,7 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(ReusedFieldsSerializer):
     result = serializers.ChoiceField(choices=VerificationResultChoice.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)
     evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_LIMIT)

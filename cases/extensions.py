@@ -66,6 +66,20 @@ def register_hider(hides: Callable[[Any, Any], bool], hidden_q: Callable[[Any, s
         _hiders.append((hides, hidden_q))
 
 
+_cached_keys: list[Callable[[Any], list[str]]] = []
+
+
+def register_cached_keys(keys: Callable[[Any], list[str]]) -> None:
+    """``keys(case)``: shared-cache keys (``core.cache.get_plain``) another app reads for a case it is
+    shown or worked on: fetched with the user's own values in one round trip (:func:`cached_keys`)."""
+    if keys not in _cached_keys:
+        _cached_keys.append(keys)
+
+
+def cached_keys(case: Any) -> list[str]:
+    return [key for keys in _cached_keys for key in keys(case)]
+
+
 def hidden_from(user: Any, case: Any) -> bool:
     return any(hides(user, case) for hides, _q in _hiders)
 

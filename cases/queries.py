@@ -23,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from accounts.models import User
+from accounts.models import User, relatives_cache_spec
 from audit.models import AuditEvent
 from core import cache as shared_cache
 from core import steps
@@ -59,6 +59,17 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
     return case
 
 
+def prefetch_for(user: Any, case: Case) -> None:
+    """Fetch what the checks on ``user`` and ``case`` read from the shared cache in one round trip:
+    the user's memberships and declared relatives, and the keys other apps read for the case."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    shared_cache.prefetch(
+        versioned=[*scope.membership_cache_spec(user), *relatives_cache_spec(user.pk)],
+        plain=extensions.cached_keys(case),
+    )
+
+
 def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False) -> TaskAccess:
     """A case task the user may see (404 otherwise) and, with ``act``, work on (403 otherwise), with its case.
 
@@ -75,6 +86,7 @@ def access_task(user: Any, task_id: Any, *, act: bool = True, lock: bool = False
         locks.remember(case)
     if task is None or case is None:
         raise Http404(_("Not found."))
+    prefetch_for(user, case)
     if not may_see(user, case):
         raise Http404(_("Not found."))
     node = task.flow_task.name

@@ -29,10 +29,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", jurisdictions_api.MeView.as_view(), name="api-me"),
     path("divisions/", jurisdictions_api.DivisionListView.as_view(), name="api-divisions"),
     path("divisions/<str:code>/", jurisdictions_api.DivisionDetailView.as_view(), name="api-division"),
+    # The busiest first (tasks and cases): every request walks these in order until one matches.
+    path("", include("cases.api_urls")),
     path("", include("jurisdictions.api_urls")),
     path("", include("audit_ui.api_urls")),
     path("", include("subjects.api_urls")),
-    path("", include("cases.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("crosscheck.api_urls")),
     path("", include("quality.api_urls")),
@@ -46,6 +47,7 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    path("api/v1/", include(api_v1)),  # first: API clients make most of the requests
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.elder_mode, name="elder_mode"),
@@ -67,7 +69,6 @@ urlpatterns = [
     path("petitions/", include("petitions.urls")),
     path("benefits/", include("benefits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]

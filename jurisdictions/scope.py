@@ -86,6 +86,18 @@ def membership_rows(user: Any) -> list[MembershipRow]:
     return rows
 
 
+def membership_cache_spec(user: Any) -> list[tuple[str, Any, str]]:
+    """What :func:`membership_rows` reads from the shared cache for ``user`` (``core.cache.prefetch``),
+    or nothing when this user object already holds today's rows."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = timezone.localdate()
+    cached = getattr(user, _ROWS_ATTR, None)
+    if cached is not None and cached[0] == today:
+        return []
+    return [(MEMBERSHIPS, user.pk, today.isoformat())]
+
+
 def in_force_rows(user: Any) -> list[MembershipRow]:
     """:func:`membership_rows` in force today (started, not ended)."""
     today = timezone.localdate()

@@ -52,6 +52,11 @@ def accused_of(case_id: Any) -> str:
     return str(found)
 
 
+def accused_keys(case: Any) -> list[str]:
+    """The key :func:`hides` reads for ``case`` (none for a case that is not a grievance)."""
+    return [_accused_key(case.pk)] if getattr(case, "kind", Kind.GRIEVANCE) == Kind.GRIEVANCE else []
+
+
 def forget_accused(case_id: Any) -> None:
     shared_cache.forget_plain(_accused_key(case_id))
 

@@ -106,6 +106,7 @@ def register() -> None:
     extensions.register_detail_field("appeal", api.appeal_field)
     extensions.register_detail_field("petitioners", api.petitioners_field)
     extensions.register_hider(policy.hides, policy.hidden_q)
+    extensions.register_cached_keys(policy.accused_keys)
     extensions.register_event_labels(EVENT_LABELS)
 
     from django.urls import reverse
