@@ -15,6 +15,7 @@ from knox.crypto import hash_token
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 
+from core.planned import planned_cursor
 from core.rows import Columns
 
 from .models import ApiToken, User
@@ -111,7 +112,7 @@ def _tokens_with_users(token_key: str) -> list[ApiToken]:
         )
         _READ[:] = [sql, tokens, users]
     sql, tokens, users = _READ
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(sql, [token_key])
         rows = cursor.fetchall()
     found = []

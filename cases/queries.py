@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from core import cache as shared_cache
 from core import steps
 from core.keyset import BadCursor, Page, Sort, Total, paginate, total
+from core.planned import planned_cursor
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
 from jurisdictions.perms import SUPERVISE, VIEW
@@ -61,12 +62,14 @@ def access_case(user: Any, case_id: Any, *, codename: str | None = None) -> Case
 
 def prefetch_for(user: Any, case: Case) -> None:
     """Fetch what the checks on ``user`` and ``case`` read from the shared cache in one round trip:
-    the user's memberships and declared relatives, and the keys other apps read for the case."""
+    the user's memberships and declared relatives, and the keys other apps read for the case; and
+    whether the user's navigation counts are cached."""
     if not getattr(user, "is_authenticated", False):
         return
     shared_cache.prefetch(
         versioned=[*scope.membership_cache_spec(user), *relatives_cache_spec(user.pk)],
-        plain=extensions.cached_keys(case),
+        # The user's navigation counts too: a task action need not drop them when they are not there.
+        plain=[*extensions.cached_keys(case), _nav_key(user.pk)],
     )
 
 
@@ -122,7 +125,7 @@ def _case_and_task(pk: int, *, lock: bool) -> tuple[Case | None, Task | None]:
             return None, None
         return case, Task.objects.select_for_update().select_related("process", "owner").filter(pk=pk).first()
     sql, parts = _task_read_sql()
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:  # planned once per connection: the plan cost more than the read
         cursor.execute(sql + (" FOR UPDATE OF c, t" if lock else ""), [pk])
         row = cursor.fetchone()
     if row is None:

@@ -184,6 +184,10 @@ def parse_database_url(url: str, name: str = "DATABASE_URL") -> dict[str, Any]:
         # A persistent connection is checked before each request reuses it: after a database
         # restart the first request reconnects instead of failing (core.outage answers 503s).
         config["CONN_HEALTH_CHECKS"] = True
+        # The few hand-written statements run on every task request use server-side binding
+        # (core.planned): PostgreSQL prepares each once it ran 5 times on a connection. Django's
+        # own cursors bind on the client and never prepare. (No transaction-mode pooler in front.)
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 5
     return config
 
 

@@ -171,7 +171,15 @@ def set_plain(key: str, value: Any, timeout: int) -> None:
 
 
 def forget_plain(key: str) -> None:
-    """Drop a short-lived value when the current transaction commits (at once outside one)."""
+    """Drop a short-lived value when the current transaction commits (at once outside one).
+
+    Nothing to drop when this request found the key absent (:func:`prefetch`) and stored nothing
+    under it since: a value another process stores meanwhile was computed before this transaction
+    committed, as it could be after a delete, and lives its timeout either way.
+    """
+    found = _fetched()
+    if found is not None and found.get(key) is _ABSENT:
+        return
     _drop(key)
     if not connection.in_atomic_block:
         cache.delete(key)

@@ -33,6 +33,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import actions, nodes
 from cases.models import Case, Status
+from core.planned import planned_cursor
 from core.rows import Columns
 from jurisdictions.models import Department
 
@@ -207,7 +208,7 @@ def _process_tasks(task_class: Any, process_id: int, join: Any, arriving: Any) -
         f"FROM {table} t WHERE t.process_id = %s"
     )
     reference = task_class._meta.get_field("flow_task").get_db_prep_value(join, connection)
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(sql, [*done_params, process_id, reference, STATUS.NEW, STATUS.STARTED, arriving.pk, process_id])
         rows = cursor.fetchall()
     arriving.done_at_join = False

@@ -175,3 +175,22 @@ def test_what_a_request_fetched_is_gone_when_it_ends() -> None:
     shared_cache.request_finished()
     cache.set(KEY, 9)
     assert shared_cache.get_plain(KEY) == 9
+
+
+def test_a_key_the_request_found_absent_is_not_deleted_again(
+    in_a_request: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deleted: list[str] = []
+    monkeypatch.setattr(cache, "delete", lambda key, *a, **k: deleted.append(key))
+    shared_cache.prefetch(plain=[KEY])
+    with transaction.atomic():
+        shared_cache.forget_plain(KEY)
+    assert deleted == []
+
+
+def test_a_key_stored_after_the_prefetch_is_deleted_when_forgotten(in_a_request: None) -> None:
+    shared_cache.prefetch(plain=[KEY])
+    shared_cache.set_plain(KEY, 3, 60)
+    with transaction.atomic():
+        shared_cache.forget_plain(KEY)
+    assert cache.get(KEY) is None
