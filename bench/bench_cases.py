@@ -254,7 +254,8 @@ def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
                 number, kind, subject_id, title, description, channel, departments, filed_by_id,
                 agent_name, agent_relation, agent_contact, benefit_type, benefit_change, corrections, evidence,
                 status, outcome, outcome_reasons, legal_basis, verification_round, created_at, updated_at,
-                division_id, province_code, city_code, county_code, due_at, findings, retroactive_reason
+                division_id, province_code, city_code, county_code, due_at, findings, retroactive_reason,
+                benefit_reason, recovery_plan, recovery_reason
             )
             SELECT
                 'B' || %(county)s || '-' || lpad(g::text, 9, '0'),
@@ -265,7 +266,8 @@ def fill_cases(n: int, subject_ids: list[int], filed_by: int) -> None:
                 (ARRAY['submitted','verifying','pending_approval','closed','closed','closed'])[1 + g %% 6],
                 '', '', '', 0,
                 now() - (g || ' seconds')::interval * 30, now(),
-                t.code, '44', '4401', %(county)s, now() + interval '5 days', '', ''
+                t.code, '44', '4401', %(county)s, now() + interval '5 days', '', '',
+                '', '', ''
             FROM generate_series(%(start)s, %(stop)s) AS g
             JOIN LATERAL (
                 SELECT (%(townships)s::text[])[1 + g %% %(ntownships)s] AS code

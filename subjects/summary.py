@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_init, post_save
 
 from core import summary
@@ -180,6 +181,18 @@ def track(
     before = counted()
     yield
     summary.write(SubjectCount, summary.diff(before, counted()))
+
+
+def count_inserted(hmacs: Iterable[str]) -> None:
+    """Count rows this transaction has just inserted (``hmacs``: their blind indexes, each an index
+    probe): new rows had no count before, so only the one ``GROUP BY`` after the write is needed."""
+    values = list(hmacs)
+    if values:
+        table = Subject._meta.db_table
+        inserted = RawSQL(  # noqa: S611 (the model's own table; the values are a parameter)
+            f'"{table}"."id_number_hmac" = ANY(%s)', (values,), output_field=BooleanField()
+        )
+        summary.write(SubjectCount, count(Subject.objects.filter(inserted)))
 
 
 # --- Rebuild and compaction ---------------------------------------------------------------

@@ -376,7 +376,10 @@ def _write_staged(run: ImportRun, rows: list[ParsedRow]) -> None:
         output_field=BooleanField(),
     )
     user = run.user()
-    with summary.track(queryset=Subject.objects.filter(touched)):  # the dashboards' counts
+    # The dashboards' counts: the chunk's rows counted before and after the writes; a chunk of new
+    # people only (an initial load) had nothing to count before, so only its inserted rows after.
+    tracked = summary.track(queryset=Subject.objects.filter(touched)) if updates else contextlib.nullcontext()
+    with tracked:
         if inserts:
             inserted = bulk.insert_from(
                 Subject,
@@ -398,6 +401,8 @@ def _write_staged(run: ImportRun, rows: list[ParsedRow]) -> None:
                 unique="id_number_hmac",
             )
             counts.created += _lost_races(run, inserts, inserted)
+            if not updates:
+                summary.count_inserted(inserted)
         if updates:
             _update_staged(run, keys)
             counts.updated += len(updates)

@@ -188,7 +188,8 @@ class Register:
             keep, duplicate = self.rng.sample(people, 2)
             subject_actions.do_merge_subjects(keep, duplicate, actor=None, reason="同一人")
 
-    def import_file(self) -> None:
+    def import_file(self, *, known: bool = True) -> None:
+        """A file of new people and (``known``) up to three people on file with changes."""
         rng = self.rng
         header = ["公民身份号码", "姓名", "人员类别", "户籍区划代码", "民族", "户籍地址"]
         lines = []
@@ -196,7 +197,7 @@ class Register:
             county = rng.choice(COUNTIES)
             category = rng.choice(["退役士兵", "烈士遗属", "军队离退休干部"])
             lines.append([self.new_number(county), "导入", category, county, rng.choice(["", "汉族"]), ""])
-        for subject in rng.sample(self.on_file(), min(3, len(self.on_file()))):
+        for subject in rng.sample(self.on_file(), min(3, len(self.on_file())) if known else 0):
             number = ids.decrypt(subject.id_number_encrypted)
             county = rng.choice(COUNTIES)
             address = rng.choice(["", "新地址"])
@@ -411,6 +412,19 @@ def test_summaries_equal_a_live_count_after_500_random_actions(
         assert sorted(ProblemCount.objects.values_list("parent", "code", "fact", "kind", "status", "n")) == sorted(
             problems_before
         )
+        assert_summaries_equal_live_counts()
+
+
+def test_an_import_of_new_people_only_counts_them_once(users: dict[str, User], tmp_path: Path, settings: Any) -> None:
+    """A chunk with no one on file is counted after its insert only (no count before it)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with freeze_time(START, tick=True) as traveller:
+        register = Register(random.Random(7), users, tmp_path, traveller)
+        register.import_file(known=False)
+        register.import_file(known=False)
+        assert Subject.objects.count() >= 4
+        assert_summaries_equal_live_counts()
+        register.import_file()  # and then with people on file
         assert_summaries_equal_live_counts()
 
 
