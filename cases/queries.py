@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.query import ValuesIterable
@@ -490,9 +490,30 @@ class ListRow(dict[str, Any]):
 
 
 class _ListRowIterable(ValuesIterable):
+    """The list's rows as :class:`ListRow`; on PostgreSQL the statement is planned once per connection
+    (``core.planned``: the page's plan cost as much as reading it), its values converted as the ORM does."""
+
     def __iter__(self) -> Iterator[ListRow]:
-        for row in super().__iter__():
-            yield ListRow(row)
+        if connection.vendor != "postgresql" or self.chunked_fetch:
+            for row in super().__iter__():
+                yield ListRow(row)
+            return
+        query = self.queryset.query
+        compiler = query.get_compiler(self.queryset.db)
+        names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return
+        with planned_cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        for row in compiler.results_iter(results=[fetched]):
+            yield ListRow(dict(zip(names, row, strict=True)))
 
 
 def as_rows(qs: QuerySet[Case], fields: tuple[str, ...] = ROW_FIELDS) -> QuerySet[Any]:
