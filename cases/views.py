@@ -55,10 +55,15 @@ EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_LIMIT = 100_000
 
 
-def _case_filters(request: HttpRequest, params: QueryDict) -> tuple[forms.CaseFilterForm, queries.CaseFilters, str]:
-    form = forms.CaseFilterForm(params or None)
+def _case_filters(
+    request: HttpRequest, params: QueryDict
+) -> tuple[forms.CaseFilterForm | None, queries.CaseFilters, str]:
+    """The list's form (none for a bare list: the defaults, and its markup is kept per language), filters, sort."""
     filters = queries.CaseFilters()
     sort = queries.DEFAULT_CASE_SORT
+    if not params:
+        return None, filters, sort
+    form = forms.CaseFilterForm(params)
     if form.is_valid():
         data = form.cleaned_data
         filters = queries.CaseFilters(
@@ -91,7 +96,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         return redirect("cases:list")
     params, saved = _remembered_params(request)
     form, filters, sort = _case_filters(request, params)
-    if request.GET and form.is_valid():
+    if request.GET and form is not None and form.is_valid():
         wanted = {k: str(v) for k in REMEMBERED if (v := form.cleaned_data[k]) not in ("", None, False)}
         if wanted != saved:
             do_remember_list(request.user, CASE_LIST, wanted, actor=request.user)  # type: ignore[arg-type]
@@ -209,7 +214,7 @@ _BOUND_FILTERS_KEPT = 256
 
 
 def _filters_html(
-    form: forms.CaseFilterForm, *, bound: bool, remembered: bool = False, params: QueryDict | None = None
+    form: forms.CaseFilterForm | None, *, bound: bool, remembered: bool = False, params: QueryDict | None = None
 ) -> str:
     from django.template.loader import render_to_string
     from django.utils import translation
@@ -229,7 +234,9 @@ def _filters_html(
             _BOUND_FILTERS[key] = html
         return html
     if language not in _EMPTY_FILTERS:
-        _EMPTY_FILTERS[language] = render_to_string("cases/_case_filters.html", {"form": form})
+        _EMPTY_FILTERS[language] = render_to_string(
+            "cases/_case_filters.html", {"form": form if form is not None else forms.CaseFilterForm(None)}
+        )
     return _EMPTY_FILTERS[language]
 
 
