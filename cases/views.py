@@ -95,7 +95,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         do_remember_list(request.user, CASE_LIST, {}, actor=request.user)  # type: ignore[arg-type]
         return redirect("cases:list")
     params, saved = _remembered_params(request)
-    form, filters, sort = _case_filters(request, params)
+    # Only a page cursor (no filter chosen, none remembered): the bare list's filters and form markup.
+    paging_only = not saved and all(key in ("after", "before") for key in params)
+    form, filters, sort = _case_filters(request, QueryDict() if paging_only else params)
     if request.GET and form is not None and form.is_valid():
         wanted = {k: str(v) for k in REMEMBERED if (v := form.cleaned_data[k]) not in ("", None, False)}
         if wanted != saved:
@@ -118,7 +120,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/case_list.html",
         {
             "form": form,
-            "filters": _filters_html(form, bound=bool(params), remembered=bool(saved), params=params),
+            "filters": _filters_html(form, bound=form is not None, remembered=bool(saved), params=params),
             "rows": _list_rows(page.rows),
             "page": page,
             "sort": sort,

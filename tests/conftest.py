@@ -33,6 +33,18 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language: Django's LocaleMiddleware leaves the last request's
+    language active in the thread, so an English request would otherwise make the next test's
+    set-up (demo data, letters) write English text."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_shared_cache() -> None:
     """Every test starts with an empty shared cache (core.cache): primary keys repeat between tests."""
     from django.core.cache import cache
