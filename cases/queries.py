@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, PermissionDenied
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.db.models.query import ValuesIterable
 from django.http import Http404
@@ -494,7 +494,7 @@ class _ListRowIterable(ValuesIterable):
     (``core.planned``: the page's plan cost as much as reading it), its values converted as the ORM does."""
 
     def __iter__(self) -> Iterator[ListRow]:
-        if connection.vendor != "postgresql" or self.chunked_fetch:
+        if connections[self.queryset.db].vendor != "postgresql" or self.chunked_fetch:
             for row in super().__iter__():
                 yield ListRow(row)
             return
@@ -509,7 +509,7 @@ class _ListRowIterable(ValuesIterable):
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             return
-        with planned_cursor() as cursor:
+        with planned_cursor(self.queryset.db) as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         for row in compiler.results_iter(results=[fetched]):

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
-def planned_cursor() -> Any:
-    """A cursor (use it as a context manager) whose repeated statements are prepared on the server."""
+def planned_cursor(using: str = DEFAULT_DB_ALIAS) -> Any:
+    """A cursor (use it as a context manager) on the database ``using`` whose repeated statements are
+    prepared on the server."""
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return connection.cursor()
     import psycopg
