@@ -204,9 +204,10 @@ def declared_relative_indexes(user_id: int) -> frozenset[str]:
     """
     from core import cache as shared_cache
 
+    [(namespace, owner, part)] = relatives_cache_spec(user_id)  # the key prefetching reads too
     return shared_cache.versioned(
-        RELATIVES_CACHE,
-        user_id,
-        "all",
+        namespace,
+        owner,
+        part,
         lambda: frozenset(DeclaredRelative.objects.filter(user_id=user_id).values_list("id_number_hmac", flat=True)),
     )

@@ -81,7 +81,7 @@ def membership_rows(user: Any) -> list[MembershipRow]:
             .values_list("division_id", "role", "department", "starts_on")
         )
 
-    rows = shared_cache.versioned(MEMBERSHIPS, user.pk, today.isoformat(), load)
+    rows = shared_cache.versioned(*_membership_key(user, today), load)
     setattr(user, _ROWS_ATTR, (today, rows))
     return rows
 
@@ -95,7 +95,12 @@ def membership_cache_spec(user: Any) -> list[tuple[str, Any, str]]:
     cached = getattr(user, _ROWS_ATTR, None)
     if cached is not None and cached[0] == today:
         return []
-    return [(MEMBERSHIPS, user.pk, today.isoformat())]
+    return [_membership_key(user, today)]
+
+
+def _membership_key(user: Any, today: datetime.date) -> tuple[str, Any, str]:
+    """The shared cache's key of a user's membership rows for a day (read and prefetched alike)."""
+    return (MEMBERSHIPS, user.pk, today.isoformat())
 
 
 def in_force_rows(user: Any) -> list[MembershipRow]:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_init, post_save
@@ -149,9 +150,20 @@ def count_by_province() -> Iterator[tuple[str, dict[tuple[Located, Key], int]]]:
 
 
 def _count_many(field: str, values: list[Any]) -> dict[tuple[Located, Key], int]:
+    """The subjects whose ``field`` is one of ``values`` counted by county and key. On PostgreSQL the
+    values go as one array parameter (an index probe each, no statement text per value)."""
     total: dict[tuple[Located, Key], int] = {}
+    target = Subject._meta.pk if field == "pk" else Subject._meta.get_field(field)
+    column = getattr(target, "column", field)
     for start in range(0, len(values), 5000):
-        part = count(Subject.objects.filter(**{f"{field}__in": values[start : start + 5000]}))
+        chunk = values[start : start + 5000]
+        if connection.vendor == "postgresql":
+            matching = RawSQL(  # noqa: S611 (the model's own table and column; the values are a parameter)
+                f'"{Subject._meta.db_table}"."{column}" = ANY(%s)', (chunk,), output_field=BooleanField()
+            )
+            part = count(Subject.objects.filter(matching))
+        else:
+            part = count(Subject.objects.filter(**{f"{field}__in": chunk}))
         for item, n in part.items():
             total[item] = total.get(item, 0) + n
     return total
@@ -184,15 +196,9 @@ def track(
 
 
 def count_inserted(hmacs: Iterable[str]) -> None:
-    """Count rows this transaction has just inserted (``hmacs``: their blind indexes, each an index
-    probe): new rows had no count before, so only the one ``GROUP BY`` after the write is needed."""
-    values = list(hmacs)
-    if values:
-        table = Subject._meta.db_table
-        inserted = RawSQL(  # noqa: S611 (the model's own table; the values are a parameter)
-            f'"{table}"."id_number_hmac" = ANY(%s)', (values,), output_field=BooleanField()
-        )
-        summary.write(SubjectCount, count(Subject.objects.filter(inserted)))
+    """Count rows this transaction has just inserted (``hmacs``: their blind indexes): new rows had no
+    count before, so only the one ``GROUP BY`` after the write is needed."""
+    summary.write(SubjectCount, _count_many("id_number_hmac", list(hmacs)))
 
 
 # --- Rebuild and compaction ---------------------------------------------------------------
