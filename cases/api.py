@@ -473,7 +473,7 @@ class CaseListView(APIView):
     )
     def get(self, request: Request) -> Response:
         filters, paging = _filters(request.query_params)
-        qs = queries.as_rows(queries.case_list(request.user, filters))
+        qs = queries.case_rows(request.user, filters)
         try:
             page = queries.case_page(qs, sort=paging["sort"], after=paging["after"], before=paging["before"])
         except BadCursor:

@@ -8,14 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, PermissionDenied
-from django.db import connection, connections
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +26,8 @@ from accounts.models import User, relatives_cache_spec
 from audit.models import AuditEvent
 from core import cache as shared_cache
 from core import steps
-from core.keyset import BadCursor, Page, Sort, Total, paginate, total
-from core.planned import planned_cursor
+from core.keyset import BadCursor, Page, Shaped, Sort, Source, Total, paginate, total
+from core.planned import PlannedValuesIterable, planned_cursor
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
 from jurisdictions.perms import SUPERVISE, VIEW
@@ -489,31 +488,11 @@ class ListRow(dict[str, Any]):
             raise AttributeError(name) from None
 
 
-class _ListRowIterable(ValuesIterable):
+class _ListRowIterable(PlannedValuesIterable):
     """The list's rows as :class:`ListRow`; on PostgreSQL the statement is planned once per connection
     (``core.planned``: the page's plan cost as much as reading it), its values converted as the ORM does."""
 
-    def __iter__(self) -> Iterator[ListRow]:
-        if connections[self.queryset.db].vendor != "postgresql" or self.chunked_fetch:
-            for row in super().__iter__():
-                yield ListRow(row)
-            return
-        query = self.queryset.query
-        compiler = query.get_compiler(self.queryset.db)
-        names = (
-            list(query.selected)
-            if query.selected
-            else [*query.extra_select, *query.values_select, *query.annotation_select]
-        )
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return
-        with planned_cursor(self.queryset.db) as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        for row in compiler.results_iter(results=[fetched]):
-            yield ListRow(dict(zip(names, row, strict=True)))
+    row_type = ListRow
 
 
 def as_rows(qs: QuerySet[Case], fields: tuple[str, ...] = ROW_FIELDS) -> QuerySet[Any]:
@@ -521,6 +500,29 @@ def as_rows(qs: QuerySet[Case], fields: tuple[str, ...] = ROW_FIELDS) -> QuerySe
     rows = qs.values(*fields)
     rows._iterable_class = _ListRowIterable
     return rows
+
+
+def case_rows(user: Any, filters: CaseFilters | None = None, fields: tuple[str, ...] = ROW_FIELDS) -> Source[Any]:
+    """The case list (:func:`case_list`) as :class:`ListRow` rows of ``fields``, for :func:`case_page`.
+
+    Its page statements are compiled once per shape (``core.keyset.Shaped``): what the queryset
+    depends on is the viewer's scope (the codes they may view), what the extensions hide from them,
+    the filters and the fields. An overdue list (it compares with the time of the request) and a
+    search (it may hold an ID number) are built on each request.
+    """
+    chosen = filters or CaseFilters()
+
+    def build() -> QuerySet[Any]:
+        return as_rows(case_list(user, chosen), fields)
+
+    if chosen.overdue or chosen.search:
+        return build()
+    shape = ("cases.list", fields, tuple(scope.codes_with(user, VIEW)), extensions.hidden_q(user), astuple(chosen))
+    try:
+        hash(shape)
+    except TypeError:  # an extension hides by something that is not a value: built each time
+        return build()
+    return Shaped(Case, shape, build)
 
 
 def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
@@ -574,7 +576,7 @@ DEFAULT_CASE_SORT = "-filed"
 
 
 def case_page(
-    qs: QuerySet[Case], *, sort: str = DEFAULT_CASE_SORT, after: str = "", before: str = "", size: int = 50
+    qs: Source[Any], *, sort: str = DEFAULT_CASE_SORT, after: str = "", before: str = "", size: int = 50
 ) -> Page[Case]:
     """One page of the case list in ``sort`` order, after ``after`` or before ``before`` (row-value keyset)."""
     return paginate(qs, CASE_SORTS[sort], after=after, before=before, size=size)
@@ -589,7 +591,7 @@ def keyset_page(qs: QuerySet[Case], *, after: str = "", size: int = 50) -> tuple
     return page.rows, page.next
 
 
-def case_total(user: Any, filters: CaseFilters, qs: QuerySet[Case]) -> Total:
+def case_total(user: Any, filters: CaseFilters, qs: Source[Any]) -> Total:
     """The number of cases the list holds: exact for a county or below, cached above it."""
     return total(qs, exact=scope.within_county(user), key=("cases", scope.codes_with(user, VIEW), filters))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +29,8 @@ from django.db import models
 from django.db.models import F, QuerySet
 from django.db.models.expressions import Expression
 from django.utils.functional import Promise
+
+from core.planned import db_param, kept_rows
 
 OPERATORS = ("<", "<=", ">", ">=")
 
@@ -82,7 +84,7 @@ class RowCompare(Expression):
             params_left.extend(params)
             target: Any = column.output_field
             right.append("%s")
-            params_right.append(target.get_db_prep_value(target.get_prep_value(value), connection, prepared=True))
+            params_right.append(db_param(value, target, connection))  # a Slot stays open (core.planned)
         return f"({', '.join(left)}) {self.op} ({', '.join(right)})", params_left + params_right
 
 
@@ -174,7 +176,29 @@ def decode(sort: Sort, model: type[models.Model], cursor: str) -> tuple[Any, int
     return value, pk
 
 
-def paginate(qs: QuerySet[M], sort: Sort, *, after: str = "", before: str = "", size: int = 50) -> Page[M]:
+@dataclass(frozen=True)
+class Shaped(Generic[M]):
+    """A list whose queryset is built only when no statement of its ``shape`` is kept.
+
+    ``build()`` returns a ``.values()`` queryset of ``model`` read by a
+    :class:`core.planned.PlannedValuesIterable`; ``shape`` is hashable and names everything that
+    queryset depends on (the viewer's scope, exclusions, filters, the fields). Each page statement
+    (first page, after, before; each segment) is compiled once per shape with the cursor left
+    open (:func:`core.planned.kept_rows`).
+    """
+
+    model: type[M]
+    shape: Hashable
+    build: Callable[[], QuerySet[Any]]
+
+    def queryset(self) -> QuerySet[Any]:
+        return self.build()
+
+
+Source = QuerySet[M] | Shaped[M]
+
+
+def paginate(qs: Source[M], sort: Sort, *, after: str = "", before: str = "", size: int = 50) -> Page[M]:
     """One page of ``qs`` in ``sort`` order: the first, the one after ``after`` or the one before ``before``.
 
     A malformed cursor raises :class:`BadCursor` (callers answer 400, or show the first page).
@@ -203,8 +227,19 @@ def paginate(qs: QuerySet[M], sort: Sort, *, after: str = "", before: str = "", 
     )
 
 
+def _fetch(
+    qs: Source[M], part: tuple[Any, ...], narrow: Callable[[QuerySet[M], Sequence[Any]], QuerySet[M]], values: list[Any]
+) -> list[M]:
+    """The rows of ``narrow(qs, values)``: the list's queryset narrowed to one page statement
+    (``part`` names it); for a :class:`Shaped` list compiled once per shape and kept."""
+    if isinstance(qs, Shaped):
+        shaped = qs
+        return kept_rows((shaped.shape, part), shaped.model, lambda v: narrow(shaped.build(), v), values)
+    return list(narrow(qs, values))
+
+
 def _read(
-    qs: QuerySet[M],
+    qs: Source[M],
     sort: Sort,
     value: Any,
     pk: Any,
@@ -215,32 +250,51 @@ def _read(
 ) -> list[M]:
     """Up to ``limit`` rows past ``(value, pk)`` going forwards (or backwards), across the segments.
 
-    Forwards the order is: rows with a value, then (nullable sorts) rows without one, by id.
+    Forwards the order is: rows with a value, then (nullable sorts) rows without one, by id. Each
+    segment's statement reads ``limit`` rows (its text the same on every page).
     """
-    filled = qs.filter(**{f"{sort.column}__isnull": False}) if sort.nullable else qs
-    empty = qs.filter(**{f"{sort.column}__isnull": True}) if sort.nullable else None
+    column, nullable = sort.column, sort.nullable
     null_order = [F("pk").desc() if (sort.descending != reverse) else F("pk").asc()]
     null_op = ">" if sort.descending == reverse else "<"
+
+    def filled(q: QuerySet[M]) -> QuerySet[M]:
+        return q.filter(**{f"{column}__isnull": False}) if nullable else q
+
+    def empty(q: QuerySet[M]) -> QuerySet[M]:
+        return q.filter(**{f"{column}__isnull": True})
+
+    def filled_from_start(q: QuerySet[M], v: Sequence[Any], *, back: bool = False) -> QuerySet[M]:
+        return filled(q).order_by(*sort.order(reverse=back))[:limit]
+
+    def filled_beyond(q: QuerySet[M], v: Sequence[Any], *, back: bool = False) -> QuerySet[M]:
+        return filled(q).filter(sort.beyond(v[0], v[1], reverse=back)).order_by(*sort.order(reverse=back))[:limit]
+
+    def empty_from_start(q: QuerySet[M], v: Sequence[Any]) -> QuerySet[M]:
+        return empty(q).order_by(*null_order)[:limit]
+
+    def empty_beyond(q: QuerySet[M], v: Sequence[Any]) -> QuerySet[M]:
+        return empty(q).filter(RowCompare(("pk",), null_op, (v[0],))).order_by(*null_order)[:limit]
+
+    def part(name: str) -> tuple[Any, ...]:
+        return (name, sort.key, reverse, limit)
+
     if not reverse:
         if from_start:
-            rows = list(filled.order_by(*sort.order())[:limit])
-            if empty is not None and len(rows) < limit:
-                rows += list(empty.order_by(*null_order)[: limit - len(rows)])
-            return rows
-        if value is None:
-            assert empty is not None
-            return list(empty.filter(RowCompare(("pk",), null_op, (pk,))).order_by(*null_order)[:limit])
-        rows = list(filled.filter(sort.beyond(value, pk)).order_by(*sort.order())[:limit])
-        if empty is not None and len(rows) < limit:
-            rows += list(empty.order_by(*null_order)[: limit - len(rows)])
+            rows = _fetch(qs, part("filled-start"), filled_from_start, [])
+        elif value is None:
+            return _fetch(qs, part("empty-beyond"), empty_beyond, [pk])
+        else:
+            rows = _fetch(qs, part("filled-beyond"), filled_beyond, [value, pk])
+        if nullable and len(rows) < limit:
+            rows += _fetch(qs, part("empty-start"), empty_from_start, [])[: limit - len(rows)]
         return rows
     if value is None:
-        assert empty is not None
-        rows = list(empty.filter(RowCompare(("pk",), null_op, (pk,))).order_by(*null_order)[:limit])
+        rows = _fetch(qs, part("empty-beyond"), empty_beyond, [pk])
         if len(rows) < limit:
-            rows += list(filled.order_by(*sort.order(reverse=True))[: limit - len(rows)])
+            back = _fetch(qs, part("filled-start"), lambda q, v: filled_from_start(q, v, back=True), [])
+            rows += back[: limit - len(rows)]
         return rows
-    return list(filled.filter(sort.beyond(value, pk, reverse=True)).order_by(*sort.order(reverse=True))[:limit])
+    return _fetch(qs, part("filled-beyond"), lambda q, v: filled_beyond(q, v, back=True), [value, pk])
 
 
 # --- totals -------------------------------------------------------------------------------------
@@ -259,7 +313,7 @@ class Total:
 EXACT_CAP = 10_000  # an exact count reads at most this many index entries
 
 
-def total(qs: QuerySet[Any], *, exact: bool, key: Sequence[Any] = (), cap: int = EXACT_CAP) -> Total:
+def total(qs: QuerySet[Any] | Shaped[Any], *, exact: bool, key: Sequence[Any] = (), cap: int = EXACT_CAP) -> Total:
     """The count of ``qs``: live when ``exact``, else from the shared cache under ``key`` (what
     the rows depend on: the list, the viewer's scope, the filters), counted again when stale.
 
@@ -273,13 +327,17 @@ def total(qs: QuerySet[Any], *, exact: bool, key: Sequence[Any] = (), cap: int =
     digest = hashlib.sha256(json.dumps([str(k) for k in key], ensure_ascii=False).encode()).hexdigest()[:32]
     cache_key = f"laurel:list-total:{qs.model._meta.label_lower}:{digest}"
     count = cache.get(cache_key)
-    if exact and (count is None or count <= cap):
+    live = exact and (count is None or count <= cap)
+    if not live and count is not None:
+        return Total(int(count), False)
+    rows = qs.queryset() if isinstance(qs, Shaped) else qs  # built only when it is counted
+    if live:
         # Counted live, unless the list outgrew the cap within the last TOTAL_TTL seconds (then
         # the cached count stands, as it would after counting up to the cap again).
-        bounded = qs.order_by()[: cap + 1].count()
+        bounded = rows.order_by()[: cap + 1].count()
         if bounded <= cap:
             return Total(bounded, True)
     if count is None:
-        count = qs.count()
+        count = rows.count()
         cache.set(cache_key, count, TOTAL_TTL)
     return Total(int(count), False)

@@ -32,6 +32,17 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("load_divisions", verbosity=0)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _verify_kept_statements() -> Any:
+    """A list statement kept per shape (core.planned.kept_rows) is compiled again on each run in
+    the tests and must be the same: a shape that misses something its list depends on fails here."""
+    from core import planned
+
+    planned.VERIFY_KEPT = True
+    yield
+    planned.VERIFY_KEPT = False
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Any:
     """Every test starts in the default language: Django's LocaleMiddleware leaves the last request's

@@ -329,3 +329,48 @@ def test_another_countys_queue_shows_none_of_these_tasks(
     for sort in ("waiting", "due"):
         html = client.get("/cases/inbox/", {"scope": "queue", "sort": sort}).content.decode()
         assert task_cases_on(html) == [other_county_case.number]
+
+
+# --- page statements kept per shape --------------------------------------------------------------
+
+
+def test_a_plain_or_filtered_list_keeps_its_page_statements_and_an_overdue_or_searched_one_does_not(
+    caseworker: User,
+) -> None:
+    from core.keyset import Shaped
+
+    assert isinstance(queries.case_rows(caseworker), Shaped)
+    assert isinstance(queries.case_rows(caseworker, queries.CaseFilters(status="submitted", kind="grievance")), Shaped)
+    assert not isinstance(queries.case_rows(caseworker, queries.CaseFilters(overdue=True)), Shaped)
+    assert not isinstance(queries.case_rows(caseworker, queries.CaseFilters(search="110101199003077777")), Shaped)
+
+
+def test_two_counties_read_through_their_own_kept_statements_and_see_only_their_cases(
+    client: Any, caseworker: User, caseworker_b: User, cases: list[Case], other_county_case: Case
+) -> None:
+    from core import planned
+
+    shapes = {
+        queries.case_rows(user, fields=queries.PAGE_ROW_FIELDS).shape  # type: ignore[union-attr]
+        for user in (caseworker, caseworker_b)
+    }
+    assert len(shapes) == 2
+    for _round in range(2):  # the second round reuses the statements the first compiled
+        logged_in(client, caseworker)
+        mine = numbers_on(client.get("/cases/").content.decode())
+        logged_in(client, caseworker_b)
+        theirs = numbers_on(client.get("/cases/").content.decode())
+        assert sorted(mine) == sorted(c.number for c in cases)
+        assert theirs == [other_county_case.number]
+    kept_shapes = {key[0][0] for key in planned._kept}  # type: ignore[index]
+    assert shapes <= kept_shapes
+
+
+def test_a_membership_change_changes_the_shape_the_list_is_read_by(caseworker: User) -> None:
+    from jurisdictions.actions import do_grant_membership
+    from jurisdictions.models import Division
+
+    before = queries.case_rows(caseworker).shape  # type: ignore[union-attr]
+    do_grant_membership(caseworker, division=Division.objects.get(code=COUNTY_B), role="caseworker", actor=None)
+    after = queries.case_rows(User.objects.get(pk=caseworker.pk)).shape  # type: ignore[union-attr]
+    assert before != after
