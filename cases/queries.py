@@ -27,7 +27,7 @@ from audit.models import AuditEvent
 from core import cache as shared_cache
 from core import steps
 from core.keyset import BadCursor, Page, Shaped, Sort, Source, Total, paginate, total
-from core.planned import PlannedValuesIterable, planned_cursor
+from core.planned import PlannedValuesIterable, Row, planned_cursor
 from jurisdictions import scope
 from jurisdictions.models import NATION_CODE
 from jurisdictions.perms import SUPERVISE, VIEW
@@ -470,22 +470,12 @@ ROW_FIELDS = (
 PAGE_ROW_FIELDS = (*ROW_FIELDS, "paused_at", "division__name")
 
 
-class ListRow(dict[str, Any]):
-    """A list row as a dictionary that also answers ``row.pk`` and ``row.created_at`` (what a cursor reads)."""
-
-    @property
-    def pk(self) -> Any:
-        return self["id"]
+class ListRow(Row):
+    """A list row: a dictionary that also answers ``row.pk``, ``row.created_at`` and whether the case is open."""
 
     @property
     def is_open(self) -> bool:
         return self.get("status") in OPEN_STATUSES
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class _ListRowIterable(PlannedValuesIterable):

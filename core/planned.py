@@ -44,6 +44,20 @@ def planned_cursor(using: str = DEFAULT_DB_ALIAS) -> Any:
 # --- values read through a planned cursor, and statements kept per shape ------------------------
 
 
+class Row(dict[str, Any]):
+    """A ``.values()`` row that also answers attribute access and ``row.pk`` (what a keyset cursor reads)."""
+
+    @property
+    def pk(self) -> Any:
+        return self["id"]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class PlannedValuesIterable(ValuesIterable):
     """``.values()`` rows read through :func:`planned_cursor` on PostgreSQL (planned once per
     connection), converted as the ORM converts them, each made by ``row_type`` from its dictionary."""

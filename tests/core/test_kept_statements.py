@@ -13,23 +13,11 @@ from django.db.models import QuerySet
 from accounts.models import User
 from core import planned
 from core.keyset import RowCompare, Shaped, Sort, paginate
-from core.planned import PlannedValuesIterable, ShapeMissed, Slot, kept_rows
+from core.planned import PlannedValuesIterable, Row, ShapeMissed, Slot, kept_rows
 
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
-
-
-class Row(dict[str, Any]):
-    @property
-    def pk(self) -> Any:
-        return self["id"]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class Rows(PlannedValuesIterable):
