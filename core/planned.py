@@ -12,6 +12,12 @@ are counted as every other.
 
 Elsewhere (SQLite) it is the ordinary cursor. A connection pooler in transaction mode (pgbouncer
 < 1.21) must not sit between Laurel and PostgreSQL: prepared statements belong to a session.
+
+A list's page statement can also be *kept* (:func:`kept_rows`): building a list's queryset and
+compiling it cost more than running the prepared statement, so it is compiled once per shape (a
+hashable value naming everything the queryset depends on) with its cursor values left open
+(:class:`Slot`) and filled on each run. The tests set :data:`VERIFY_KEPT` to compile every kept
+statement again and compare.
 """
 
 from __future__ import annotations
