@@ -191,9 +191,6 @@ class Shaped(Generic[M]):
     shape: Hashable
     build: Callable[[], QuerySet[Any]]
 
-    def queryset(self) -> QuerySet[Any]:
-        return self.build()
-
 
 Source = QuerySet[M] | Shaped[M]
 
@@ -330,7 +327,7 @@ def total(qs: QuerySet[Any] | Shaped[Any], *, exact: bool, key: Sequence[Any] = 
     live = exact and (count is None or count <= cap)
     if not live and count is not None:
         return Total(int(count), False)
-    rows = qs.queryset() if isinstance(qs, Shaped) else qs  # built only when it is counted
+    rows = qs.build() if isinstance(qs, Shaped) else qs  # built only when it is counted
     if live:
         # Counted live, unless the list outgrew the cap within the last TOTAL_TTL seconds (then
         # the cached count stands, as it would after counting up to the cap again).

@@ -75,7 +75,7 @@ class PlannedValuesIterable(ValuesIterable):
             for row in super().__iter__():
                 yield self.row_type(row)
             return
-        yield from Statement.of(self.queryset).run(())
+        yield from Statement(self.queryset).run(())
 
 
 class Slot:
@@ -99,8 +99,7 @@ class _Open:
         self.field = field
 
     def fill(self, values: Sequence[Any], connection: Any) -> Any:
-        value = values[self.index]
-        return self.field.get_db_prep_value(self.field.get_prep_value(value), connection, prepared=True)
+        return db_param(values[self.index], self.field, connection)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Open) and (other.index, other.field) == (self.index, self.field)
@@ -136,10 +135,6 @@ class Statement:
             self.sql, params = None, ()
         self.params = tuple(params)
         self.open = any(type(p) is _Open for p in self.params)
-
-    @classmethod
-    def of(cls, qs: QuerySet[Any]) -> Statement:
-        return cls(qs)
 
     def run(self, values: Sequence[Any]) -> list[Any]:
         """The rows, with ``values`` in the open parameters."""
